@@ -1,0 +1,127 @@
+"""The contract between the check pipeline and the upstream modules.
+
+A backend receives a frozen :class:`ProjectSpec` and an :class:`~backends.http.HttpClient`,
+and returns the releases it found upstream, raw and in any order. It never sorts, filters,
+strips prefixes or touches the database: :mod:`backends.pipeline` does that once for all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from backends.http import HttpClient
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """The project fields a check may use, detached from the database."""
+
+    name: str
+    homepage: str
+    backend: str
+    version_url: str | None = None
+    regex: str | None = None
+    version_prefix: str | None = None
+    version_scheme: str | None = None
+    version_pattern: str | None = None
+    pre_release_filter: str | None = None
+    version_filter: str | None = None
+    insecure: bool = False
+    releases_only: bool = False
+    ecosystem_name: str | None = None
+    # Validators of the last successful check, sent back as If-None-Match / If-Modified-Since.
+    etag: str | None = None
+    last_modified: str | None = None
+    # Raw version strings already stored for the project (empty on a first check).
+    stored_versions: tuple[str, ...] = ()
+
+    @property
+    def first_check(self) -> bool:
+        """True while nothing is stored: paging backends then read every page."""
+        return not self.stored_versions
+
+
+@dataclass(frozen=True)
+class Release:
+    """One version as the upstream spells it."""
+
+    version: str
+    commit_url: str | None = None
+    published_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """A recent release announced by an upstream's feed."""
+
+    name: str
+    version: str
+    homepage: str | None = None
+
+
+class BackendError(Exception):
+    """A check failed; the message is shown to users on the project page and in the logs."""
+
+
+class RateLimited(BackendError):
+    """The upstream refuses more requests until ``reset_at``.
+
+    ``scope`` names what is limited (a host, or a host plus a token), so that the scheduler
+    can defer only the projects behind the same limit.
+    """
+
+    def __init__(self, reset_at: dt.datetime, scope: str, message: str | None = None) -> None:
+        self.reset_at = reset_at
+        self.scope = scope
+        super().__init__(
+            message or f'Rate limit was reached. Will be reset in "{reset_at.isoformat()}".'
+        )
+
+
+class NotModified(Exception):  # noqa: N818 - it is a signal, not an error
+    """The upstream answered 304 to a conditional request: nothing new since the last check."""
+
+
+@dataclass(frozen=True)
+class FieldHelp:
+    """How the project form presents one field for a backend."""
+
+    label: str
+    help_text: str = ""
+    required: bool = False
+
+
+class Backend:
+    """Base class of every upstream module.
+
+    Subclasses set ``name`` (the exact stored string), ``examples`` and ``fields`` (which project
+    fields the backend reads, with labels and help for the forms) and implement :meth:`fetch`.
+    """
+
+    name: ClassVar[str]
+    examples: ClassVar[tuple[str, ...]] = ()
+    fields: ClassVar[dict[str, FieldHelp]] = {}
+    default_regex: ClassVar[str | None] = None
+    more_info: ClassVar[str | None] = None
+    required_version_url: ClassVar[bool] = False
+    check_interval: ClassVar[dt.timedelta] = dt.timedelta(hours=1)
+    has_feed: ClassVar[bool] = False
+
+    def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
+        """Return every release the upstream lists, raw, in any order.
+
+        Raise :class:`BackendError` (or :class:`RateLimited`) when the upstream cannot be read,
+        and let :class:`NotModified` from the client propagate.
+        """
+        raise NotImplementedError
+
+    def version_url(self, spec: ProjectSpec) -> str:
+        """The URL shown as "Version check url" on the project page."""
+        return spec.version_url or spec.homepage
+
+    def check_feed(self, http: HttpClient) -> list[FeedEntry]:
+        """Recent releases announced by the upstream's feed (only where ``has_feed``)."""
+        raise NotImplementedError(f"{self.name} has no release feed")

@@ -1,0 +1,156 @@
+"""Configuration: environment variables over an optional TOML file over defaults.
+
+The TOML file (named by ``RELEASEMON_CONFIG``) accepts Anitya's keys, lower-case as in
+``anitya.toml``, so an Anitya operator can reuse their file. Environment variables use the same
+names upper-cased (``DB_URL`` or ``DATABASE_URL``, ``SECRET_KEY``, ``CRON_POOL``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_KEY = "changeme please"
+
+DEFAULT_REGEX = (
+    r"(?i)%(name)s(?:[-_]?(?:minsrc|src|source))?[-_]([^-/_\s]+?(?:[-_]"
+    r"(?:rc|devel|dev|alpha|beta)\d+)?)(?:[-_](?:minsrc|src|source|asc|release))?"
+    r"\.(?:tar|t[bglx]z|tbz2|zip)"
+)
+
+# Every key the service reads, with its default. Keys Anitya had keep Anitya's defaults where
+# they still make sense; ``None`` means "not set".
+DEFAULTS: dict[str, Any] = {
+    "DEBUG": False,
+    "SECRET_KEY": None,
+    "DB_URL": None,
+    "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "[::1]"],
+    "CSRF_TRUSTED_ORIGINS": [],
+    "SITE_URL": "http://127.0.0.1:8000",
+    "ADMIN_EMAIL": "admin@example.org",
+    "ANITYA_WEB_ADMINS": [],
+    "BLACKLISTED_USERS": [],
+    "PERMANENT_SESSION_LIFETIME": 3600 * 24 * 14,
+    "DEFAULT_REGEX": DEFAULT_REGEX,
+    "GITHUB_ACCESS_TOKEN": None,
+    "CRON_POOL": 10,
+    "CHECK_TIMEOUT": 600,
+    "CHECK_ERROR_THRESHOLD": 100,
+    "CHECK_BATCH_SIZE": 200,
+    "DISTRO_MAPPING_LINKS": {},
+    "LOCAL_ACCOUNTS": True,
+    "HTTP_CONNECT_TIMEOUT": 10.0,
+    "HTTP_READ_TIMEOUT": 30.0,
+    "HTTP_MAX_RESPONSE_BYTES": 32 * 1024 * 1024,
+    "HTTP_MAX_REDIRECTS": 5,
+    "FETCH_ALLOWED_NETWORKS": [],
+    "REGEX_TIMEOUT": 2.0,
+    "PYPI_SIMPLE_CREDENTIALS": {},
+    "AMQP_URL": None,
+    "AMQP_EXCHANGE": "amq.topic",
+    "AMQP_TOPIC_PREFIX": "org.release-monitoring.prod",
+    "OUTBOX_RETENTION_DAYS": 30,
+    "Q2_BROKER": "orm",
+    "REDIS_URL": None,
+    "OIDC_PROVIDERS": [],
+    "GITHUB_CLIENT_ID": "",
+    "GITHUB_CLIENT_SECRET": "",
+    "GITLAB_CLIENT_ID": "",
+    "GITLAB_CLIENT_SECRET": "",
+    "GITLAB_URL": "https://gitlab.com",
+    "API_THROTTLE_ANON": "600/hour",
+    "API_THROTTLE_USER": "3600/hour",
+    "LOG_LEVEL": "INFO",
+}
+
+# Environment variables that are spelled differently from their key.
+ENV_ALIASES = {"DATABASE_URL": "DB_URL", "RELEASEMON_DEBUG": "DEBUG"}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message is one line naming the file and problem."""
+
+
+def load_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a TOML configuration file and return its keys upper-cased."""
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: configuration file not found") from None
+    except OSError as error:
+        raise ConfigError(f"{file}: cannot read configuration file: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: configuration file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: invalid TOML: {error}") from None
+    return {key.upper(): value for key, value in data.items()}
+
+
+def _coerce(key: str, value: str, default: Any) -> Any:
+    """Turn an environment string into the type of the key's default."""
+    if isinstance(default, bool):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"environment variable {key}: expected true or false, got {value!r}")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"environment variable {key}: expected a whole number") from None
+    if isinstance(default, float):
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"environment variable {key}: expected a number") from None
+    if isinstance(default, list | dict):
+        stripped = value.strip()
+        if stripped.startswith(("[", "{")):
+            try:
+                return json.loads(stripped)
+            except json.JSONDecodeError as error:
+                raise ConfigError(f"environment variable {key}: invalid JSON: {error}") from None
+        if isinstance(default, list):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        raise ConfigError(f"environment variable {key}: expected a JSON object")
+    return value
+
+
+def _check_types(values: Mapping[str, Any], source: str) -> None:
+    for key, value in values.items():
+        default = DEFAULTS.get(key)
+        if default is None or value is None:
+            continue
+        expected: type | tuple[type, ...] = type(default)
+        if isinstance(default, float):
+            expected = (int, float)
+        if isinstance(default, bool) != isinstance(value, bool) or not isinstance(value, expected):
+            raise ConfigError(
+                f"{source}: {key.lower()} must be {type(default).__name__}, "
+                f"got {type(value).__name__}"
+            )
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The effective configuration: defaults, then the TOML file, then the environment."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    path = environ.get("RELEASEMON_CONFIG")
+    if path:
+        from_file = load_file(path)
+        _check_types(from_file, str(path))
+        config.update(from_file)
+    for name, value in environ.items():
+        key = ENV_ALIASES.get(name, name)
+        if key in DEFAULTS:
+            config[key] = _coerce(name, value, DEFAULTS[key])
+    return config

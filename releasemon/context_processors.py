@@ -1,0 +1,16 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict:
+    from projects.models import CheckRun
+
+    return {
+        "releasemon_version": settings.RELEASEMON_VERSION,
+        "last_check_run": CheckRun.objects.order_by("-started_at").first(),
+        "local_accounts": settings.LOCAL_ACCOUNTS,
+    }

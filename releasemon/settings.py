@@ -1,0 +1,246 @@
+"""Django settings, built from :mod:`releasemon.config` (environment + optional TOML file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from releasemon import config as _config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+CONFIG = _config.load()
+RELEASEMON_VERSION = "0.1.0"
+
+
+def _database(url: str | None) -> dict:
+    """Translate a database URL (Anitya's SQLAlchemy style is accepted) into Django's form."""
+    if not url:
+        VAR_DIR.mkdir(exist_ok=True)
+        url = f"sqlite:///{VAR_DIR / 'releasemon.sqlite3'}"
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme == "sqlite":
+        # sqlite:////abs/path and sqlite:///relative/path, as SQLAlchemy spells them.
+        name = unquote(url.split(":///", 1)[1]) if ":///" in url else ":memory:"
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {
+                # WAL lets the web server read while the q2 cluster writes; IMMEDIATE avoids
+                # "database is locked" on lock upgrades; the timeout rides out short writes.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            "TEST": {"NAME": None},
+        }
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "releasemon",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise _config.ConfigError(
+        f"database URL {parts.scheme}://...: only sqlite:// and postgresql:// are supported"
+    )
+
+
+def _secret_key() -> str:
+    if CONFIG["SECRET_KEY"]:
+        return CONFIG["SECRET_KEY"]
+    key_file = VAR_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    return _config.DEFAULT_SECRET_KEY
+
+
+DEBUG = CONFIG["DEBUG"]
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = CONFIG["ALLOWED_HOSTS"]
+CSRF_TRUSTED_ORIGINS = CONFIG["CSRF_TRUSTED_ORIGINS"]
+SITE_URL = CONFIG["SITE_URL"].rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.gitlab",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_q",
+    "accounts",
+    "projects",
+    "messaging",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "releasemon.urls"
+WSGI_APPLICATION = "releasemon.wsgi.application"
+ASGI_APPLICATION = "releasemon.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "releasemon" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "releasemon.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database(CONFIG["DB_URL"])}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.ActiveUserModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+SESSION_COOKIE_AGE = CONFIG["PERMANENT_SESSION_LIFETIME"]
+
+SITE_ID = 1
+LOCAL_ACCOUNTS = CONFIG["LOCAL_ACCOUNTS"]
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_ONLY = not LOCAL_ACCOUNTS
+SOCIALACCOUNT_PROVIDERS: dict = {}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "releasemon API",
+    "DESCRIPTION": "Release monitoring API, compatible with Anitya's v1 and v2.",
+    "VERSION": RELEASEMON_VERSION,
+}
+
+# django-q2: the ORM broker needs nothing else; Redis is optional for larger sites.
+Q_CLUSTER = {
+    "name": "releasemon",
+    "workers": 2,
+    "timeout": CONFIG["CHECK_TIMEOUT"] + 60,
+    "retry": CONFIG["CHECK_TIMEOUT"] + 120,
+    "max_attempts": 1,
+    "catch_up": False,
+    "orm": "default",
+    "poll": 1,
+    "ack_failures": True,
+    "label": "Task queue",
+}
+if CONFIG["Q2_BROKER"] == "redis" and CONFIG["REDIS_URL"]:
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = CONFIG["REDIS_URL"]
+
+# The service's own settings, read by the apps (names follow Anitya's configuration keys).
+ADMIN_EMAIL = CONFIG["ADMIN_EMAIL"]
+ANITYA_WEB_ADMINS = CONFIG["ANITYA_WEB_ADMINS"]
+BLACKLISTED_USERS = CONFIG["BLACKLISTED_USERS"]
+DEFAULT_REGEX = CONFIG["DEFAULT_REGEX"]
+GITHUB_ACCESS_TOKEN = CONFIG["GITHUB_ACCESS_TOKEN"]
+CRON_POOL = CONFIG["CRON_POOL"]
+CHECK_TIMEOUT = CONFIG["CHECK_TIMEOUT"]
+CHECK_ERROR_THRESHOLD = CONFIG["CHECK_ERROR_THRESHOLD"]
+CHECK_BATCH_SIZE = CONFIG["CHECK_BATCH_SIZE"]
+DISTRO_MAPPING_LINKS = CONFIG["DISTRO_MAPPING_LINKS"]
+HTTP_CONNECT_TIMEOUT = CONFIG["HTTP_CONNECT_TIMEOUT"]
+HTTP_READ_TIMEOUT = CONFIG["HTTP_READ_TIMEOUT"]
+HTTP_MAX_RESPONSE_BYTES = CONFIG["HTTP_MAX_RESPONSE_BYTES"]
+HTTP_MAX_REDIRECTS = CONFIG["HTTP_MAX_REDIRECTS"]
+FETCH_ALLOWED_NETWORKS = CONFIG["FETCH_ALLOWED_NETWORKS"]
+REGEX_TIMEOUT = CONFIG["REGEX_TIMEOUT"]
+PYPI_SIMPLE_CREDENTIALS = CONFIG["PYPI_SIMPLE_CREDENTIALS"]
+AMQP_URL = CONFIG["AMQP_URL"]
+AMQP_EXCHANGE = CONFIG["AMQP_EXCHANGE"]
+AMQP_TOPIC_PREFIX = CONFIG["AMQP_TOPIC_PREFIX"]
+OUTBOX_RETENTION_DAYS = CONFIG["OUTBOX_RETENTION_DAYS"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        name: {"level": CONFIG["LOG_LEVEL"], "propagate": True}
+        for name in ("releasemon", "projects", "backends", "accounts", "messaging")
+    },
+}
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    CSRF_COOKIE_HTTPONLY = False
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    if SITE_URL.startswith("https://"):
+        SESSION_COOKIE_SECURE = True
+        CSRF_COOKIE_SECURE = True
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
