@@ -1,0 +1,305 @@
+"""Projects, their versions, distros and package mappings, flags and check runs.
+
+Field names and meanings follow Anitya's data model (contract §1) so that the JSON we build
+from them is Anitya's; see design.md §4 for the deliberate differences.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from backends import ecosystems, registry, versions
+from backends.base import ProjectSpec
+from backends.versions import Version
+
+VERSION_MAX_LENGTH = 50
+
+
+def epoch(moment: object) -> float | None:
+    """A datetime as Anitya's whole-second float, but a true UTC epoch (design.md §4)."""
+    if moment is None:
+        return None
+    return float(int(moment.timestamp()))  # type: ignore[attr-defined]
+
+
+def validate_backend(value: str) -> None:
+    if value not in registry.BACKENDS:
+        raise ValidationError(f'No backend was found for "{value}"', code="unknown_backend")
+
+
+def validate_version_scheme(value: str) -> None:
+    try:
+        versions.canonical_scheme_name(value)
+    except versions.UnknownVersionScheme as error:
+        raise ValidationError(str(error), code="unknown_version_scheme") from None
+
+
+class Project(models.Model):
+    """An upstream piece of software and how to find its versions."""
+
+    name = models.CharField(max_length=200)
+    homepage = models.URLField(max_length=200)
+    backend = models.CharField(max_length=200, default="custom", validators=[validate_backend])
+    ecosystem_name = models.CharField(max_length=200, editable=False)
+    version_url = models.CharField(max_length=200, null=True, blank=True)
+    regex = models.CharField(max_length=200, null=True, blank=True)
+    version_prefix = models.CharField(max_length=200, null=True, blank=True)
+    version_pattern = models.CharField(max_length=200, null=True, blank=True)
+    version_scheme = models.CharField(
+        max_length=50, null=True, blank=True, validators=[validate_version_scheme]
+    )
+    pre_release_filter = models.CharField(max_length=200, null=True, blank=True)
+    version_filter = models.CharField(max_length=200, null=True, blank=True)
+    insecure = models.BooleanField(default=False)
+    releases_only = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+
+    latest_version = models.CharField(max_length=VERSION_MAX_LENGTH, null=True, blank=True)
+    logs = models.TextField(null=True, blank=True)
+    check_successful = models.BooleanField(null=True, default=None)
+    error_counter = models.IntegerField(default=0)
+    last_check = models.DateTimeField(null=True, blank=True)
+    next_check = models.DateTimeField(default=timezone.now)
+    # Validators of the last successful check, sent back as a conditional request.
+    etag = models.CharField(max_length=512, blank=True, default="")
+    last_modified = models.CharField(max_length=64, blank=True, default="")
+
+    created_on = models.DateTimeField(default=timezone.now)
+    updated_on = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "homepage"], name="unique_project_homepage"),
+            models.UniqueConstraint(
+                fields=["name", "ecosystem_name"], name="UNIQ_PROJECT_NAME_PER_ECOSYSTEM"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check"], condition=Q(archived=False), name="project_due_idx"
+            ),
+            models.Index(fields=["check_successful", "last_check"], name="project_status_idx"),
+            models.Index(fields=["error_counter"], name="project_error_counter_idx"),
+            models.Index(Lower("name"), name="project_lower_name_idx"),
+            models.Index(fields=["created_on"], name="project_created_on_idx"),
+            models.Index(fields=["ecosystem_name"], name="project_ecosystem_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Contract §1.9: the ecosystem follows the backend (index backends) or the homepage.
+        self.ecosystem_name = ecosystems.derive_ecosystem_name(self.backend, self.homepage)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"backend", "homepage"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "ecosystem_name"}
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    # -- versions, as Anitya computes them ------------------------------------------------
+
+    @property
+    def version_scheme_name(self) -> str:
+        """The scheme that orders this project's versions (project, ecosystem, backend, RPM)."""
+        return versions.resolve_scheme_name(self.version_scheme, self.ecosystem_name, self.backend)
+
+    def make_version(self, raw: str) -> Version:
+        return versions.make_version(
+            raw,
+            scheme=self.version_scheme_name,
+            version_prefix=self.version_prefix,
+            pre_release_filter=self.pre_release_filter,
+            version_pattern=self.version_pattern,
+        )
+
+    def is_version_filtered(self, raw: str) -> bool:
+        return versions.is_filtered(raw, self.version_filter, self.version_prefix)
+
+    @cached_property
+    def sorted_versions(self) -> list[tuple[ProjectVersion, Version]]:
+        """Stored versions with their parsed form, newest first, filtered ones included."""
+        pairs = [(stored, self.make_version(stored.version)) for stored in self.versions.all()]
+        pairs.sort(key=lambda pair: pair[1].sort_key, reverse=True)
+        return pairs
+
+    @property
+    def visible_versions(self) -> list[tuple[ProjectVersion, Version]]:
+        """Newest first, without the versions the project's version filter hides."""
+        return [
+            pair for pair in self.sorted_versions if not self.is_version_filtered(pair[0].version)
+        ]
+
+    @property
+    def version_strings(self) -> list[str]:
+        return [version.parsed for _, version in self.visible_versions]
+
+    @property
+    def stable_version_strings(self) -> list[str]:
+        return [
+            version.parsed for _, version in self.visible_versions if not version.is_prerelease()
+        ]
+
+    @property
+    def latest_stable_version(self) -> str | None:
+        stable = self.stable_version_strings
+        return stable[0] if stable else None
+
+    @property
+    def latest_version_object(self) -> ProjectVersion | None:
+        visible = self.visible_versions
+        return visible[0][0] if visible else None
+
+    def to_spec(self) -> ProjectSpec:
+        """The frozen view of this project that backends and the check pipeline read."""
+        return ProjectSpec(
+            name=self.name,
+            homepage=self.homepage,
+            backend=self.backend,
+            version_url=self.version_url,
+            regex=self.regex,
+            version_prefix=self.version_prefix,
+            version_scheme=self.version_scheme,
+            version_pattern=self.version_pattern,
+            pre_release_filter=self.pre_release_filter,
+            version_filter=self.version_filter,
+            insecure=self.insecure,
+            releases_only=self.releases_only,
+            ecosystem_name=self.ecosystem_name,
+            etag=self.etag or None,
+            last_modified=self.last_modified or None,
+            stored_versions=tuple(stored.version for stored in self.versions.all()),
+        )
+
+    def as_json(self, *, detailed: bool = False) -> dict:
+        """Anitya's Project JSON (contract §1.3), keys sorted as Flask's jsonify sorts them."""
+        data = {
+            "backend": self.backend,
+            "created_on": epoch(self.created_on),
+            "ecosystem": self.ecosystem_name,
+            "homepage": self.homepage,
+            "id": self.pk,
+            "name": self.name,
+            "regex": self.regex,
+            "stable_versions": self.stable_version_strings,
+            "updated_on": epoch(self.updated_on),
+            "version": self.latest_version,
+            "version_url": self.version_url,
+            "versions": self.version_strings,
+        }
+        if detailed:
+            data["packages"] = [package.as_json() for package in self.sorted_packages]
+        return dict(sorted(data.items()))
+
+    @property
+    def sorted_packages(self) -> list[Package]:
+        return sorted(self.packages.all(), key=lambda p: (p.distro.name.lower(), p.package_name))
+
+
+class ProjectVersion(models.Model):
+    """One version as the upstream spells it (prefix not removed)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=VERSION_MAX_LENGTH)
+    created_on = models.DateTimeField(default=timezone.now, help_text="When it was retrieved.")
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the upstream published it, where it says."
+    )
+    commit_url = models.URLField(max_length=500, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="unique_project_version")
+        ]
+        indexes = [models.Index(fields=["created_on"], name="version_created_on_idx")]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class Distro(models.Model):
+    """A distribution whose packages are mapped to projects. Names are unique ignoring case."""
+
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [models.UniqueConstraint(Lower("name"), name="unique_distro_name_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Package(models.Model):
+    """A mapping: in ``distro``, the package ``package_name`` packages ``project``."""
+
+    distro = models.ForeignKey(Distro, on_delete=models.CASCADE, related_name="packages")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="packages")
+    package_name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["package_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distro", "package_name"], name="unique_package_per_distro"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.package_name} ({self.distro})"
+
+    def as_json(self) -> dict:
+        return {"distro": self.distro.name, "package_name": self.package_name}
+
+
+class Flag(models.Model):
+    """A user's report that something is wrong with a project, for administrators to triage."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="flags")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="flags",
+    )
+    reason = models.TextField()
+    state = models.CharField(max_length=50, choices=State.choices, default=State.OPEN)
+    created_on = models.DateTimeField(default=timezone.now)
+    updated_on = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_on"]
+        indexes = [models.Index(fields=["state", "-created_on"], name="flag_state_idx")]
+
+    def __str__(self) -> str:
+        return f"Flag #{self.pk} on {self.project}"
+
+
+class CheckRun(models.Model):
+    """One cycle of the checker, with its counts (shown in the footer and the admin)."""
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    total_count = models.PositiveIntegerField(default=0)
+    success_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    ratelimit_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Check run {self.started_at:%Y-%m-%d %H:%M:%S}"

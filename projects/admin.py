@@ -1,0 +1,161 @@
+"""The moderation console: projects, versions, distros, mappings, flags and check runs.
+
+Lists stay fast on 100,000 projects: no full result counts, foreign keys through autocomplete
+or raw-id widgets, related rows joined in the list query.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from projects.models import CheckRun, Distro, Flag, Package, Project, ProjectVersion
+
+
+class ProjectVersionInline(admin.TabularInline):
+    model = ProjectVersion
+    extra = 0
+    fields = ["version", "created_on", "published_at", "commit_url"]
+    readonly_fields = ["created_on"]
+    ordering = ["-created_on"]
+    show_change_link = False
+
+
+class PackageInline(admin.TabularInline):
+    model = Package
+    extra = 0
+    autocomplete_fields = ["distro"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "backend",
+        "ecosystem_name",
+        "latest_version",
+        "check_successful",
+        "error_counter",
+        "last_check",
+        "archived",
+    ]
+    list_filter = ["archived", "check_successful", "backend"]
+    search_fields = ["name", "homepage", "packages__package_name"]
+    readonly_fields = [
+        "ecosystem_name",
+        "latest_version",
+        "logs",
+        "check_successful",
+        "error_counter",
+        "last_check",
+        "etag",
+        "last_modified",
+        "created_on",
+        "updated_on",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "homepage", "backend", "ecosystem_name", "archived"]}),
+        (
+            "How versions are found",
+            {
+                "fields": [
+                    "version_url",
+                    "regex",
+                    "version_scheme",
+                    "version_pattern",
+                    "version_prefix",
+                    "pre_release_filter",
+                    "version_filter",
+                    "insecure",
+                    "releases_only",
+                ]
+            },
+        ),
+        (
+            "Health",
+            {
+                "fields": [
+                    "latest_version",
+                    "check_successful",
+                    "error_counter",
+                    "logs",
+                    "last_check",
+                    "next_check",
+                    "etag",
+                    "last_modified",
+                    "created_on",
+                    "updated_on",
+                ]
+            },
+        ),
+    ]
+    inlines = [PackageInline, ProjectVersionInline]
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ["name"]
+
+
+@admin.register(ProjectVersion)
+class ProjectVersionAdmin(admin.ModelAdmin):
+    list_display = ["version", "project", "created_on", "published_at"]
+    list_select_related = ["project"]
+    search_fields = ["version", "project__name"]
+    raw_id_fields = ["project"]
+    show_full_result_count = False
+    date_hierarchy = "created_on"
+
+
+@admin.register(Distro)
+class DistroAdmin(admin.ModelAdmin):
+    list_display = ["name", "mapping_count"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(mapping_count=Count("packages"))
+
+    @admin.display(description="Mappings", ordering="mapping_count")
+    def mapping_count(self, distro: Distro) -> int:
+        return distro.mapping_count  # type: ignore[attr-defined]
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin):
+    list_display = ["package_name", "distro", "project"]
+    list_select_related = ["distro", "project"]
+    list_filter = ["distro"]
+    search_fields = ["package_name", "project__name"]
+    autocomplete_fields = ["distro", "project"]
+    show_full_result_count = False
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["id", "project", "author", "state", "created_on", "short_reason"]
+    list_select_related = ["project", "author"]
+    list_filter = ["state", "created_on"]
+    search_fields = ["project__name", "author__email", "reason"]
+    autocomplete_fields = ["project", "author"]
+    date_hierarchy = "created_on"
+    show_full_result_count = False
+
+    @admin.display(description="Reason")
+    def short_reason(self, flag: Flag) -> str:
+        return flag.reason if len(flag.reason) <= 80 else flag.reason[:79] + "…"
+
+
+@admin.register(CheckRun)
+class CheckRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "ended_at",
+        "total_count",
+        "success_count",
+        "error_count",
+        "ratelimit_count",
+    ]
+    readonly_fields = list_display
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,14 @@
+"""Top-level URLs: the site, the admin, sign-in, and the APIs."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "releasemon administration"
+admin.site.site_title = "releasemon admin"
+admin.site.index_title = "Moderation"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("projects.urls")),
+]
