@@ -81,7 +81,7 @@ class RateLimited(BackendError):
         )
 
 
-class NotModified(Exception):  # noqa: N818 - it is a signal, not an error
+class NotModified(Exception):
     """The upstream answered 304 to a conditional request: nothing new since the last check."""
 
 
@@ -107,6 +107,7 @@ class Backend:
     default_regex: ClassVar[str | None] = None
     more_info: ClassVar[str | None] = None
     required_version_url: ClassVar[bool] = False
+    default_version_scheme: ClassVar[str] = "RPM"
     check_interval: ClassVar[dt.timedelta] = dt.timedelta(hours=1)
     has_feed: ClassVar[bool] = False
 

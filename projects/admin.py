@@ -10,16 +10,48 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from backends import registry
 from projects.models import CheckRun, Distro, Flag, Package, Project, ProjectVersion
+
+INLINE_VERSION_LIMIT = 50
+
+
+class BackendFilter(admin.SimpleListFilter):
+    """Backends from the registry: no ``SELECT DISTINCT`` over every project."""
+
+    title = "backend"
+    parameter_name = "backend"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [(name, name) for name in registry.backend_names()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(backend=self.value()) if self.value() else queryset
 
 
 class ProjectVersionInline(admin.TabularInline):
+    """The newest versions only: some projects have thousands."""
+
     model = ProjectVersion
     extra = 0
     fields = ["version", "created_on", "published_at", "commit_url"]
     readonly_fields = ["created_on"]
-    ordering = ["-created_on"]
-    show_change_link = False
+    ordering = ["-created_on", "-pk"]
+    verbose_name_plural = f"Versions (newest {INLINE_VERSION_LIMIT})"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        project_id = (
+            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        )
+        if not project_id:
+            return queryset.none()
+        newest = (
+            ProjectVersion.objects.filter(project_id=project_id)
+            .order_by("-created_on", "-pk")
+            .values_list("pk", flat=True)[:INLINE_VERSION_LIMIT]
+        )
+        return queryset.filter(pk__in=list(newest))
 
 
 class PackageInline(admin.TabularInline):
@@ -40,7 +72,7 @@ class ProjectAdmin(admin.ModelAdmin):
         "last_check",
         "archived",
     ]
-    list_filter = ["archived", "check_successful", "backend"]
+    list_filter = ["archived", "check_successful", BackendFilter]
     search_fields = ["name", "homepage", "packages__package_name"]
     readonly_fields = [
         "ecosystem_name",
@@ -102,8 +134,8 @@ class ProjectVersionAdmin(admin.ModelAdmin):
     list_select_related = ["project"]
     search_fields = ["version", "project__name"]
     raw_id_fields = ["project"]
+    list_filter = ["created_on"]
     show_full_result_count = False
-    date_hierarchy = "created_on"
 
 
 @admin.register(Distro)
@@ -136,7 +168,6 @@ class FlagAdmin(admin.ModelAdmin):
     list_filter = ["state", "created_on"]
     search_fields = ["project__name", "author__email", "reason"]
     autocomplete_fields = ["project", "author"]
-    date_hierarchy = "created_on"
     show_full_result_count = False
 
     @admin.display(description="Reason")
@@ -155,7 +186,7 @@ class CheckRunAdmin(admin.ModelAdmin):
         "ratelimit_count",
     ]
     readonly_fields = list_display
-    date_hierarchy = "started_at"
+    list_filter = ["started_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,0 +1,147 @@
+"""preview(spec): fetch -> parse -> filter -> order. Pure: no database, no Django models.
+
+The check, the website's Test check, the API's dry run and the validation of a new project all
+call :func:`preview`; a full check then hands the result to ``projects.check.record``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from backends import registry, versions
+from backends.base import BackendError, NotModified, ProjectSpec, Release
+from backends.http import HttpClient
+
+# Anitya's version column is 50 characters and it skips strings of 50 or more.
+MAX_VERSION_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class FoundVersion:
+    """A version the upstream lists, with its parsed form under the project's scheme."""
+
+    raw: str
+    parsed: str
+    prerelease: bool
+    commit_url: str | None = None
+    published_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Everything a check found, before anything is stored."""
+
+    scheme: str
+    versions: tuple[FoundVersion, ...]
+    """Every usable version the upstream lists, oldest first."""
+    new_versions: tuple[FoundVersion, ...]
+    """The versions not stored yet, oldest first."""
+    latest_version: str | None
+    """The parsed newest version once the new ones are stored (version filter applied)."""
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    skipped: tuple[str, ...] = ()
+    """Why some upstream strings were not kept, for the logs."""
+
+    @property
+    def found_versions(self) -> list[str]:
+        """The new versions, parsed, newest first (the API's ``found_versions``)."""
+        return [found.parsed for found in reversed(self.new_versions)]
+
+
+def preview(spec: ProjectSpec, *, http: HttpClient | None = None) -> Preview:
+    """Ask the project's upstream for its versions and work out what is new.
+
+    Raises :class:`BackendError` (or :class:`~backends.base.RateLimited`) when the upstream
+    cannot be read or the project cannot be checked as configured.
+    """
+    try:
+        backend = registry.get_backend(spec.backend)
+        scheme = versions.resolve_scheme_name(
+            spec.version_scheme, spec.ecosystem_name, spec.backend
+        )
+    except (registry.UnknownBackend, versions.UnknownVersionScheme) as error:
+        raise BackendError(str(error)) from None
+
+    client = http or HttpClient(
+        insecure=spec.insecure, etag=spec.etag, last_modified=spec.last_modified
+    )
+    try:
+        releases = backend.fetch(spec, client)
+        not_modified = False
+    except NotModified:
+        releases, not_modified = [], True
+    finally:
+        if http is None:
+            client.close()
+
+    found, skipped = _usable_versions(spec, scheme, releases)
+    stored = {_parse(spec, scheme, raw).parsed for raw in spec.stored_versions}
+    new = tuple(version for version in found if version.parsed not in stored)
+    return Preview(
+        scheme=scheme,
+        versions=found,
+        new_versions=new,
+        latest_version=_latest(spec, scheme, new),
+        not_modified=not_modified,
+        etag=client.etag,
+        last_modified=client.last_modified,
+        skipped=tuple(skipped),
+    )
+
+
+def _parse(spec: ProjectSpec, scheme: str, raw: str) -> versions.Version:
+    return versions.make_version(
+        raw,
+        scheme=scheme,
+        version_prefix=spec.version_prefix,
+        pre_release_filter=spec.pre_release_filter,
+        version_pattern=spec.version_pattern,
+    )
+
+
+def _usable_versions(
+    spec: ProjectSpec, scheme: str, releases: list[Release]
+) -> tuple[tuple[FoundVersion, ...], list[str]]:
+    """Drop empty, over-long, filtered and repeated versions; order the rest, oldest first."""
+    kept: dict[str, tuple[versions.Version, Release]] = {}
+    skipped: list[str] = []
+    for release in releases:
+        raw = release.version.strip()
+        if not raw:
+            continue
+        if len(raw) >= MAX_VERSION_LENGTH:
+            skipped.append(f"{raw[:60]!r} is too long (50 characters or more)")
+            continue
+        if versions.is_filtered(raw, spec.version_filter, spec.version_prefix):
+            continue
+        version = _parse(spec, scheme, raw)
+        # Tags that become the same string once prefixes and "v" are stripped are one version.
+        if version.parsed and version.parsed not in kept:
+            kept[version.parsed] = (version, release)
+    ordered = versions.sort_versions(version for version, _ in kept.values())
+    found = tuple(
+        FoundVersion(
+            raw=version.raw,
+            parsed=version.parsed,
+            prerelease=version.is_prerelease(),
+            commit_url=kept[version.parsed][1].commit_url,
+            published_at=kept[version.parsed][1].published_at,
+        )
+        for version in ordered
+    )
+    return found, skipped
+
+
+def _latest(spec: ProjectSpec, scheme: str, new: tuple[FoundVersion, ...]) -> str | None:
+    """The newest visible version among the stored and the new ones (pre-releases count)."""
+    candidates = [
+        _parse(spec, scheme, raw)
+        for raw in spec.stored_versions
+        if not versions.is_filtered(raw, spec.version_filter, spec.version_prefix)
+    ]
+    candidates += [_parse(spec, scheme, found.raw) for found in new]
+    ordered = versions.sort_versions(candidates)
+    return ordered[-1].parsed if ordered else None

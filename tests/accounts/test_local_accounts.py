@@ -1,0 +1,80 @@
+"""Local accounts: sign in by email or username, banned users refused, switchable off."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.mark.parametrize("login", ["ada@example.org", "ada"])
+def test_sign_in_with_email_or_username(client, login):
+    UserFactory(email="ada@example.org", username="ada")
+    response = client.post(reverse("account_login"), {"login": login, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("projects:home")).context["user"].email == "ada@example.org"
+
+
+def test_wrong_password_is_refused_with_a_form_error(client):
+    UserFactory(email="ada@example.org")
+    response = client.post(
+        reverse("account_login"), {"login": "ada@example.org", "password": "nope"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not response.context["user"].is_authenticated
+
+
+def test_banned_user_cannot_sign_in(client):
+    UserFactory(email="troll@example.org", is_active=False)
+    client.post(reverse("account_login"), {"login": "troll@example.org", "password": PASSWORD})
+    assert not client.get(reverse("projects:home")).context["user"].is_authenticated
+
+
+def test_banned_user_loses_an_open_session_at_once(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get(reverse("projects:home")).context["user"].is_authenticated
+    user.is_active = False
+    user.save()
+    assert not client.get(reverse("projects:home")).context["user"].is_authenticated
+
+
+def test_sign_up_creates_a_local_account(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.org",
+            "username": "newcomer",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("projects:home")).context["user"].username == "newcomer"
+
+
+def test_local_accounts_can_be_switched_off(client, settings):
+    settings.LOCAL_ACCOUNTS = False
+    settings.SOCIALACCOUNT_ONLY = True
+    UserFactory(email="ada@example.org")
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.org",
+            "username": "newcomer",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 404
+    login = client.post(
+        reverse("account_login"), {"login": "ada@example.org", "password": PASSWORD}
+    )
+    assert login.status_code == 403
+    assert not client.get(reverse("projects:home")).context["user"].is_authenticated
