@@ -1,0 +1,925 @@
+"""The only way out to the network: one :class:`HttpClient` per check.
+
+Every URL a check fetches comes from a user (a project's homepage or version URL) or from an
+upstream (a redirect, a directory listing), so every request is treated as hostile:
+
+- the host is resolved first and refused if any of its addresses is loopback, private,
+  link-local, metadata, ... (unless the operator allows that network), on every redirect hop;
+- the connection is then pinned to the checked address, so a DNS answer that changes between
+  our check and the connection (DNS rebinding) cannot send us elsewhere;
+- bodies are streamed and capped, timeouts are always set, redirects are followed by hand;
+- XML goes through defusedxml, JSON errors become readable :class:`BackendError` messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fnmatch
+import ftplib
+import ipaddress
+import json as jsonlib
+import re
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from email.message import Message
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from backends.base import BackendError, NotModified, RateLimited
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], list[str]]
+
+HTTP_SCHEMES = ("http", "https")
+FTP_SCHEMES = ("ftp", "ftps")
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+_CHUNK_SIZE = 64 * 1024
+# A hostile upstream can trickle one byte per read timeout; a whole body must arrive within
+# this many read timeouts (checked between chunks).
+_BODY_DEADLINE_FACTOR = 4
+# Upstreams announce their own reset time; never believe one further away than this.
+_MAX_RATE_LIMIT_WAIT = dt.timedelta(days=1)
+_DEFAULT_RATE_LIMIT_WAIT = dt.timedelta(hours=1)
+_MAX_VALIDATOR_LENGTH = 1024
+
+# Refused on top of everything that is not globally routable (see _is_refused).
+_REFUSED_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # CGNAT; Alibaba's metadata service is 100.100.100.200
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local; AWS/GCP/Azure metadata is 169.254.169.254
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/128",
+        "::1/128",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001:db8::/32",
+        "fc00::/7",  # unique-local; AWS's IPv6 metadata is fd00:ec2::254
+        "fe80::/10",
+        "ff00::/8",
+    )
+)
+
+
+# What a body read can raise once the connection misbehaves.
+_READ_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError)
+
+
+class HTTPStatusError(BackendError):
+    """The upstream answered with a status the caller did not accept."""
+
+    def __init__(self, url: str, status: int, reason: str = "") -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        super().__init__(f'"{url}" answered HTTP {status} {reason}'.rstrip())
+
+
+class FetchError(BackendError):
+    """The upstream could not be reached or its answer could not be read."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f'Could not call "{url}": {reason}')
+
+
+class ResponseTooLarge(BackendError):
+    """The answer is bigger than the operator's cap; the rest of it was not read."""
+
+    def __init__(self, url: str, limit: int) -> None:
+        self.url = url
+        self.limit = limit
+        super().__init__(f'"{url}" answered more than {limit} bytes')
+
+
+class UnsafeURL(BackendError):
+    """The URL points somewhere a check must not go (a private address, a file: URL, ...)."""
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """The operator's limits for outgoing requests (see :meth:`from_settings`)."""
+
+    user_agent: str = "releasemon/0 (+http://127.0.0.1:8000)"
+    from_email: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_response_bytes: int = 32 * 1024 * 1024
+    max_redirects: int = 5
+    allowed_networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def from_settings(cls) -> HttpConfig:
+        """Read Django settings when they are configured, else use the defaults."""
+        try:
+            from django.conf import settings
+
+            configured = settings.configured
+        except ImportError:  # pragma: no cover - Django is always installed here
+            configured = False
+        if not configured:
+            return cls()
+        version = getattr(settings, "RELEASEMON_VERSION", "0")
+        site_url = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+        return cls(
+            user_agent=f"releasemon/{version} (+{site_url})",
+            from_email=getattr(settings, "ADMIN_EMAIL", None) or None,
+            connect_timeout=float(getattr(settings, "HTTP_CONNECT_TIMEOUT", 10.0)),
+            read_timeout=float(getattr(settings, "HTTP_READ_TIMEOUT", 30.0)),
+            max_response_bytes=int(getattr(settings, "HTTP_MAX_RESPONSE_BYTES", 32 * 1024 * 1024)),
+            max_redirects=int(getattr(settings, "HTTP_MAX_REDIRECTS", 5)),
+            allowed_networks=parse_networks(getattr(settings, "FETCH_ALLOWED_NETWORKS", ())),
+        )
+
+
+def parse_networks(cidrs: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """CIDR strings (``"127.0.0.1/32"``) to networks; a typo must fail loudly at startup."""
+    return tuple(ipaddress.ip_network(str(cidr).strip(), strict=False) for cidr in cidrs or ())
+
+
+@dataclass
+class HttpResponse:
+    """An upstream answer, fully read (and capped)."""
+
+    url: str
+    status: int
+    reason: str
+    headers: CaseInsensitiveDict = field(default_factory=CaseInsensitiveDict)
+    content: bytes = b""
+
+    @property
+    def encoding(self) -> str:
+        """The declared charset, else utf-8 (JSON and most pages are utf-8)."""
+        content_type = self.headers.get("Content-Type")
+        if content_type:
+            message = Message()
+            message["content-type"] = content_type
+            charset = message.get_content_charset()
+            if charset:
+                try:
+                    return _codec_name(charset)
+                except LookupError:
+                    pass
+        return "utf-8"
+
+    @property
+    def text(self) -> str:
+        """The body decoded with the answer's charset; undecodable bytes are replaced."""
+        return self.content.decode(self.encoding, errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON; a malformed body raises a :class:`BackendError` naming the URL."""
+        try:
+            try:
+                return jsonlib.loads(self.content)
+            except UnicodeDecodeError:
+                return jsonlib.loads(self.text)
+        except (ValueError, RecursionError) as error:
+            raise BackendError(f"{self.url}: invalid JSON answer: {error}") from None
+
+    def xml(self) -> Element:
+        """The body as XML, through defusedxml (no entities, no external references)."""
+        try:
+            return defusedxml.ElementTree.fromstring(self.content)
+        except defusedxml.DefusedXmlException as error:
+            raise BackendError(f"{self.url}: refused XML answer: {error}") from None
+        except (ParseError, ValueError, RecursionError) as error:
+            raise BackendError(f"{self.url}: invalid XML answer: {error}") from None
+
+
+def _codec_name(charset: str) -> str:
+    import codecs
+
+    return codecs.lookup(charset).name
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (the global resolver; tests monkeypatch it)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+_IPV4_LEGACY = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", re.I)
+
+
+def ip_literal(host: str) -> IPAddress | None:
+    """The address a host spells literally, in any form the C resolver accepts.
+
+    ``2130706433``, ``0x7f.1`` and ``0177.0.0.1`` all mean 127.0.0.1 to getaddrinfo, so they
+    must mean it to the guard too.
+    """
+    host = host.strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if _IPV4_LEGACY.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def is_refused_address(address: IPAddress, allowed: Iterable[IPNetwork] = ()) -> bool:
+    """Whether a check must not connect to ``address`` (allowed networks win)."""
+    allowed = tuple(allowed)
+    candidates = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        # Addresses that carry an IPv4 address are judged by it too.
+        for embedded in (address.ipv4_mapped, address.sixtofour):
+            if embedded is not None:
+                candidates.append(embedded)
+        if address.teredo is not None:
+            candidates.extend(address.teredo)
+        if address in ipaddress.ip_network("64:ff9b::/96"):
+            candidates.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    for candidate in candidates:
+        if any(candidate.version == net.version and candidate in net for net in allowed):
+            return False
+    for candidate in candidates:
+        if (
+            not candidate.is_global
+            or candidate.is_multicast
+            or candidate.is_reserved
+            or candidate.is_unspecified
+            or any(candidate.version == n.version and candidate in n for n in _REFUSED_NETWORKS)
+        ):
+            return True
+    return False
+
+
+class _PinnedConnectionMixin:
+    """Connects to ``pinned_address`` while keeping the hostname for Host, SNI and the cert."""
+
+    pinned_address: str
+
+    def _new_conn(self) -> socket.socket:
+        # urllib3 connects to ``_dns_host`` and uses ``host`` (derived from it) for TLS; swap
+        # it only for the duration of the TCP connect.
+        hostname = self._dns_host  # type: ignore[has-type]
+        self._dns_host = self.pinned_address
+        try:
+            return super()._new_conn()  # type: ignore[misc]
+        finally:
+            self._dns_host = hostname
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """A transport adapter that only connects to addresses the client checked.
+
+    ``responses`` replaces ``HTTPAdapter.send`` in tests, so the pinning below only runs
+    against real sockets (see the local-server tests).
+    """
+
+    def __init__(self, pins: dict[str, str]) -> None:
+        self._pins = pins
+        super().__init__(pool_connections=4, pool_maxsize=4, max_retries=0)
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        if requests.utils.select_proxy(request.url, proxies):
+            # Through a proxy the proxy resolves the name; our check of the name still ran,
+            # but the connection cannot be pinned.
+            return pool
+        host = (urlsplit(request.url).hostname or "").lower()
+        address = self._pins.get(host)
+        if address is None:
+            raise UnsafeURL(f'"{request.url}": refusing to connect to an unchecked host')
+        base = pool.ConnectionCls
+        if getattr(base, "pinned_address", None) != address:
+            original = getattr(base, "_unpinned", base)
+            pool.ConnectionCls = type(
+                f"Pinned{original.__name__}",
+                (_PinnedConnectionMixin, original),
+                {"pinned_address": address, "_unpinned": original},
+            )
+        return pool
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            for name, value in attrs:
+                if name == "href" and value:
+                    self.hrefs.append(value.strip())
+
+
+def html_subdirectories(base_url: str, html: str) -> list[str]:
+    """Names of the direct subdirectories an HTML index links to, in page order.
+
+    Relative links (``1.0/``, ``./1.0/``) and links that resolve to a direct child of
+    ``base_url`` count; parent links, sort links (``?C=N``) and other sites do not.
+    """
+    parser = _LinkParser()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (ValueError, AssertionError):  # pragma: no cover - html.parser is lenient
+        pass
+    base = urlsplit(base_url)
+    base_path = base.path if base.path.endswith("/") else base.path.rsplit("/", 1)[0] + "/"
+    names: list[str] = []
+    for href in parser.hrefs:
+        if not href.endswith("/") or "?" in href or "#" in href:
+            continue
+        target = urlsplit(urljoin(base_url, href))
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            continue
+        if not target.path.startswith(base_path):
+            continue
+        name = target.path[len(base_path) :].rstrip("/")
+        if not name or "/" in name or name in (".", ".."):
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def ftp_subdirectories(listing: str) -> list[str]:
+    """Directory names of a Unix-style FTP LIST: lines starting with ``d``, last column."""
+    names: list[str] = []
+    for line in listing.splitlines():
+        if not line.startswith("d"):
+            continue
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        name = parts[-1]
+        if name not in (".", "..") and name not in names:
+            names.append(name)
+    return names
+
+
+_RPM_MARKER = re.compile(r"(.*?)\.?(-?(rc|pre|beta|alpha|dev)([0-9]*))", re.IGNORECASE)
+
+
+def _rpmvercmp_key(version: str) -> tuple:
+    """rpmvercmp as a key: alphanumeric segments, numbers above letters, ``~`` lowest."""
+    key: list[tuple] = []
+    for token in re.findall(r"~|\^|[0-9]+|[a-zA-Z]+", version):
+        if token == "~":
+            key.append((0,))
+        elif token == "^":
+            key.append((2,))
+        elif token.isdigit():
+            digits = token.lstrip("0")
+            key.append((4, len(digits), digits))
+        else:
+            key.append((3, token))
+    key.append((1,))  # the end of the string sorts above "~" and below anything else
+    return tuple(key)
+
+
+def _fallback_version_key(version: str) -> tuple:
+    """Anitya's RPM scheme as a sort key (contract section 5), for picking glob directories.
+
+    A leading ``v`` before a digit is dropped; an rc/pre/beta/alpha/dev marker makes a
+    pre-release of its base (``2.0rc1`` < ``2.0``), markers compare alphabetically, then by
+    number. Used when backends.versions cannot be imported.
+    """
+    if re.match(r"v\d", version):
+        version = version[1:]
+    match = _RPM_MARKER.match(version)
+    if not match:
+        return (_rpmvercmp_key(version), (1,))
+    base, marker, number = match.group(1), match.group(3).lower(), match.group(4)
+    digits = number.lstrip("0")
+    number_key = (1, len(digits), digits) if number else (0,)
+    return (_rpmvercmp_key(base), (0, marker, number_key))
+
+
+def version_sort_key(version: str) -> Any:
+    """Anitya's expand_subdirs order: ``sorted(RpmVersion(s) ...)``, i.e. the RPM scheme.
+
+    Taken from backends.versions when it is importable, else from a local equivalent.
+    """
+    try:
+        from backends.versions import RpmVersion
+    except ImportError:  # pragma: no cover - only while backends.versions is missing
+        return _fallback_version_key(version)
+    return RpmVersion(version).sort_key
+
+
+def parse_reset_time(headers: Any, now: dt.datetime | None = None) -> dt.datetime:
+    """When a rate limit ends: Retry-After (seconds or date), else X-RateLimit-Reset (epoch).
+
+    Without either, one hour from now. Values in the past become now; values further than a
+    day away are capped, so a hostile upstream cannot park its projects forever.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    reset: dt.datetime | None = None
+    retry_after = (headers.get("Retry-After") or "").strip()
+    if retry_after:
+        if retry_after.isdigit():
+            seconds = min(int(retry_after), 10**9) if len(retry_after) <= 12 else 10**9
+            reset = now + dt.timedelta(seconds=seconds)
+        else:
+            try:
+                reset = parsedate_to_datetime(retry_after)
+            except (TypeError, ValueError, IndexError):
+                reset = None
+            if reset is not None and reset.tzinfo is None:
+                reset = reset.replace(tzinfo=dt.UTC)
+    if reset is None:
+        epoch = (headers.get("X-RateLimit-Reset") or "").strip()
+        try:
+            reset = dt.datetime.fromtimestamp(float(epoch), dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            reset = None
+    if reset is None:
+        reset = now + _DEFAULT_RATE_LIMIT_WAIT
+    return min(max(reset, now), now + _MAX_RATE_LIMIT_WAIT)
+
+
+def _clean_validator(value: str | None) -> str | None:
+    """An upstream's ETag/Last-Modified, or None if it could not be sent back safely."""
+    if not value:
+        return None
+    value = value.strip()
+    if not value or len(value) > _MAX_VALIDATOR_LENGTH or any(ord(c) < 32 for c in value):
+        return None
+    return value
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class HttpClient:
+    """One check's way out: guarded, capped, conditional requests.
+
+    ``etag`` / ``last_modified`` start as the project's stored validators and, after a
+    conditional request answered 200, hold the new ones for the check to store. A ``session``
+    passed in gets this client's guarded adapter mounted: do not share it between clients
+    used at the same time.
+    """
+
+    def __init__(
+        self,
+        *,
+        insecure: bool = False,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        config: HttpConfig | None = None,
+        session: requests.Session | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self.insecure = insecure
+        self.etag = etag
+        self.last_modified = last_modified
+        self.config = config or HttpConfig.from_settings()
+        self._resolver = resolver
+        # host -> the checked address the connection is pinned to.
+        self._pins: dict[str, str] = {}
+        self.session = session or requests.Session()
+        adapter = _GuardedAdapter(self._pins)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def close(self) -> None:
+        """Release the pooled connections (a client is used for one check)."""
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- public API -----------------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
+        auth: Any = None,
+        conditional: bool = False,
+        accept_statuses: Iterable[int] = (200,),
+    ) -> HttpResponse:
+        """GET ``url`` (globs expanded, ftp:// supported); see the module docstring."""
+        if "*" in urlsplit(url).path:
+            url = self.expand_globs(url)
+        if urlsplit(url).scheme.lower() in FTP_SCHEMES:
+            return self._ftp_get(url)
+        return self._request(
+            "GET",
+            url,
+            headers=headers,
+            params=params,
+            auth=auth,
+            conditional=conditional,
+            accept_statuses=tuple(accept_statuses),
+        )
+
+    def post(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        auth: Any = None,
+        accept_statuses: Iterable[int] = (200,),
+    ) -> HttpResponse:
+        """POST to ``url`` (an API such as GitHub's GraphQL); never conditional."""
+        return self._request(
+            "POST",
+            url,
+            headers=headers,
+            json=json,
+            data=data,
+            auth=auth,
+            accept_statuses=tuple(accept_statuses),
+        )
+
+    def get_text(self, url: str, **kw: Any) -> str:
+        """The decoded body of a GET."""
+        return self.get(url, **kw).text
+
+    def get_json(self, url: str, **kw: Any) -> Any:
+        """The JSON body of a GET; malformed JSON raises BackendError naming the URL."""
+        return self.get(url, **kw).json()
+
+    def get_xml(self, url: str, **kw: Any) -> Element:
+        """The XML body of a GET, parsed by defusedxml (entity bombs are refused)."""
+        return self.get(url, **kw).xml()
+
+    def list_directory(self, url: str) -> list[str]:
+        """Subdirectory names of an HTML index page or an FTP directory, in listed order."""
+        if urlsplit(url).scheme.lower() in FTP_SCHEMES:
+            return ftp_subdirectories(self._ftp_get(url, listing=True).text)
+        response = self.get(url)
+        return html_subdirectories(response.url, response.text)
+
+    def expand_globs(self, url: str) -> str:
+        """Replace each path segment containing ``*`` by the highest matching subdirectory.
+
+        ``https://h/pub/*/sub/v*/`` lists ``/pub/``, picks the highest match, then lists
+        ``/pub/<it>/sub/`` for ``v*``, and so on, level by level.
+        """
+        parts = urlsplit(url)
+        segments = parts.path.split("/")
+        for index, segment in enumerate(segments):
+            if "*" not in segment:
+                continue
+            parent_path = "/".join(segments[:index]) + "/"
+            parent = urlunsplit((parts.scheme, parts.netloc, parent_path, "", ""))
+            names = self.list_directory(parent)
+            matches = [name for name in names if fnmatch.fnmatchcase(name, segment)]
+            if not matches:
+                raise BackendError(f'{url}: no directory in "{parent}" matches "{segment}"')
+            segments[index] = max(matches, key=version_sort_key)
+        return urlunsplit(parts._replace(path="/".join(segments)))
+
+    # -- the guard ------------------------------------------------------------------------
+
+    def check_url(self, url: str, schemes: tuple[str, ...] = HTTP_SCHEMES) -> str:
+        """Refuse a URL whose scheme or addresses a check must not reach; return the address.
+
+        The returned (checked) address is what the connection is pinned to.
+        """
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as error:
+            raise UnsafeURL(f'"{url}" is not a valid URL: {error}') from None
+        scheme = parts.scheme.lower()
+        if scheme not in schemes:
+            raise UnsafeURL(
+                f'"{url}": the {scheme or "missing"} scheme is not allowed '
+                f"(only {', '.join(schemes)})"
+            )
+        host = (parts.hostname or "").lower()
+        if not host:
+            raise UnsafeURL(f'"{url}" has no host name')
+        if host in self._pins:
+            return self._pins[host]
+        default_port = {"http": 80, "https": 443, "ftp": 21, "ftps": 21}[scheme]
+        literal = ip_literal(host)
+        if literal is not None:
+            addresses = [literal]
+        else:
+            resolver = self._resolver or resolve_host
+            try:
+                resolved = resolver(host.rstrip("."), port or default_port)
+            except (OSError, UnicodeError) as error:
+                raise FetchError(url, f'cannot resolve the host "{host}" ({error})') from None
+            addresses = []
+            for text in resolved:
+                address = ip_literal(str(text))
+                if address is None:
+                    raise UnsafeURL(f'"{url}": "{host}" resolved to a malformed address')
+                addresses.append(address)
+            if not addresses:
+                raise FetchError(url, f'the host "{host}" has no address')
+        for address in addresses:
+            if is_refused_address(address, self.config.allowed_networks):
+                raise UnsafeURL(
+                    f'"{url}": refusing to connect to {address} '
+                    "(a private, loopback, link-local or reserved address)"
+                )
+        pinned = str(addresses[0])
+        self._pins[host] = pinned
+        return pinned
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"User-Agent": self.config.user_agent}
+        if self.config.from_email:
+            headers["From"] = self.config.from_email
+        headers.update(extra or {})
+        return headers
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        auth: Any = None,
+        conditional: bool = False,
+        accept_statuses: tuple[int, ...] = (200,),
+    ) -> HttpResponse:
+        request_headers = self._headers(headers)
+        if conditional:
+            if self.etag:
+                request_headers["If-None-Match"] = self.etag
+            if self.last_modified:
+                request_headers["If-Modified-Since"] = self.last_modified
+        try:
+            prepared = self.session.prepare_request(
+                requests.Request(
+                    method,
+                    url,
+                    headers=request_headers,
+                    params=params,
+                    json=json,
+                    data=data,
+                    auth=auth,
+                )
+            )
+        except (requests.RequestException, ValueError, UnicodeError) as error:
+            raise UnsafeURL(f'"{url}" is not a valid URL: {error}') from None
+
+        origin_host = urlsplit(prepared.url).hostname
+        origin_scheme = urlsplit(prepared.url).scheme
+        timeout = (self.config.connect_timeout, self.config.read_timeout)
+        for _hop in range(self.config.max_redirects + 1):
+            current = prepared.url or url
+            self.check_url(current)
+            response = self._send(prepared, current, timeout)
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return self._finish(response, current, conditional, accept_statuses)
+            response.close()
+            target = urljoin(current, location.strip())
+            scheme = urlsplit(target).scheme.lower()
+            if scheme not in HTTP_SCHEMES:
+                raise UnsafeURL(f'"{current}" redirected to "{target}": only http(s) is followed')
+            prepared = prepared.copy()
+            if response.status_code == 303 or (
+                response.status_code in (301, 302) and prepared.method == "POST"
+            ):
+                prepared.method = "GET"
+                prepared.body = None
+                for name in ("Content-Type", "Content-Length"):
+                    prepared.headers.pop(name, None)
+            try:
+                prepared.prepare_url(target, None)
+            except (requests.RequestException, ValueError, UnicodeError) as error:
+                raise UnsafeURL(f'"{current}" redirected to an invalid URL: {error}') from None
+            new = urlsplit(prepared.url)
+            if new.hostname != origin_host or (scheme == "http" and origin_scheme == "https"):
+                # Never hand credentials meant for one host to another, nor send them in clear.
+                prepared.headers.pop("Authorization", None)
+            # Cookies the upstream set on the way (the session's jar), for the next hop only.
+            prepared.headers.pop("Cookie", None)
+            prepared.prepare_cookies(self.session.cookies)
+        raise FetchError(url, f"more than {self.config.max_redirects} redirects")
+
+    def _send(self, prepared: requests.PreparedRequest, url: str, timeout: tuple) -> Any:
+        settings = self.session.merge_environment_settings(url, {}, True, None, None)
+        if self.insecure:
+            settings["verify"] = False
+        try:
+            return self.session.send(prepared, allow_redirects=False, timeout=timeout, **settings)
+        except requests.exceptions.ConnectTimeout:
+            raise FetchError(url, f"timed out connecting ({timeout[0]:g} s)") from None
+        except requests.exceptions.ReadTimeout:
+            raise FetchError(url, f"timed out waiting for an answer ({timeout[1]:g} s)") from None
+        except requests.exceptions.SSLError as error:
+            raise FetchError(url, f"TLS error: {_short(error)}") from None
+        except requests.exceptions.TooManyRedirects as error:  # pragma: no cover - manual
+            raise FetchError(url, str(error)) from None
+        except (requests.RequestException, OSError, ValueError) as error:
+            raise FetchError(url, _short(error)) from None
+
+    def _finish(
+        self,
+        response: Any,
+        url: str,
+        conditional: bool,
+        accept_statuses: tuple[int, ...],
+    ) -> HttpResponse:
+        status = response.status_code
+        reason = response.reason or ""
+        if isinstance(reason, bytes):
+            reason = reason.decode("latin-1")
+        if status == 304 and conditional and 304 not in accept_statuses:
+            response.close()
+            raise NotModified()
+        if status == 429 and 429 not in accept_statuses:
+            response.close()
+            host = urlsplit(url).hostname or url
+            reset_at = parse_reset_time(response.headers)
+            raise RateLimited(reset_at, scope=host)
+        if status not in accept_statuses:
+            response.close()
+            raise HTTPStatusError(url, status, reason)
+        content = self._read_body(response, url)
+        if conditional and status == 200:
+            self.etag = _clean_validator(response.headers.get("ETag"))
+            self.last_modified = _clean_validator(response.headers.get("Last-Modified"))
+        return HttpResponse(
+            url=url,
+            status=status,
+            reason=reason,
+            headers=CaseInsensitiveDict(response.headers),
+            content=content,
+        )
+
+    def _read_body(self, response: Any, url: str) -> bytes:
+        """Read at most max_response_bytes, within the body deadline, then close."""
+        limit = self.config.max_response_bytes
+        declared = (response.headers.get("Content-Length") or "").strip()
+        if declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+            response.close()
+            raise ResponseTooLarge(url, limit)
+        # The read timeout bounds each socket read, not the whole body: a hostile upstream
+        # could trickle a byte per timeout for days. A watchdog shuts the socket down at the
+        # deadline, which wakes the blocked read.
+        deadline = self.config.read_timeout * _BODY_DEADLINE_FACTOR
+        timed_out = threading.Event()
+
+        def abort() -> None:
+            timed_out.set()
+            with contextlib.suppress(Exception):
+                response.raw.shutdown()
+
+        watchdog = threading.Timer(deadline, abort)
+        watchdog.daemon = True
+        watchdog.start()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(_CHUNK_SIZE):
+                size += len(chunk)
+                if size > limit:
+                    raise ResponseTooLarge(url, limit)
+                chunks.append(chunk)
+        except (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,
+            OSError,
+            ValueError,
+        ) as error:
+            if timed_out.is_set():
+                raise FetchError(url, f"the answer took more than {deadline:g} s") from None
+            raise FetchError(url, f"the answer was cut off ({_short(error)})") from None
+        finally:
+            watchdog.cancel()
+            response.close()
+        if timed_out.is_set():  # a shut-down socket can also look like a normal end
+            raise FetchError(url, f"the answer took more than {deadline:g} s")
+        return b"".join(chunks)
+
+    # -- FTP ------------------------------------------------------------------------------
+
+    def _ftp_get(self, url: str, *, listing: bool = False) -> HttpResponse:
+        """Retrieve a file, or the LIST of a directory (as urllib does for ``dir/`` URLs)."""
+        address = self.check_url(url, FTP_SCHEMES)
+        parts = urlsplit(url)
+        path = unquote(parts.path) or "/"
+        if any(c in path for c in "\r\n"):
+            raise UnsafeURL(f'"{url}" is not a valid FTP path')
+        limit = self.config.max_response_bytes
+        received: list[bytes] = []
+        size = 0
+
+        def collect(block: bytes) -> None:
+            nonlocal size
+            size += len(block)
+            if size > limit:
+                raise _TooLarge()
+            received.append(block)
+
+        ftp = self._ftp_connect(url, parts, address)
+        try:
+            if listing or path.endswith("/"):
+                self._ftp_list(ftp, path, collect)
+            else:
+                try:
+                    ftp.retrbinary(f"RETR {path}", collect, blocksize=_CHUNK_SIZE)
+                except ftplib.error_perm:
+                    # Not a file: urllib then lists it as a directory; so do we.
+                    received.clear()
+                    size = 0
+                    self._ftp_list(ftp, path, collect)
+        except _TooLarge:
+            raise ResponseTooLarge(url, limit) from None
+        except (*ftplib.all_errors, EOFError, UnicodeError) as error:
+            raise FetchError(url, _short(error)) from None
+        finally:
+            with contextlib.suppress(OSError):
+                ftp.close()
+        return HttpResponse(url=url, status=200, reason="OK", content=b"".join(received))
+
+    def _ftp_connect(self, url: str, parts: Any, address: str) -> ftplib.FTP:
+        host = parts.hostname or ""
+        ftp: ftplib.FTP
+        if parts.scheme.lower() == "ftps":
+            context = ssl.create_default_context()
+            if self.insecure:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            ftp = ftplib.FTP_TLS(context=context, timeout=self.config.connect_timeout)  # noqa: S321
+        else:
+            # Upstreams still publish on FTP; only public data is read, anonymously.
+            ftp = ftplib.FTP(timeout=self.config.connect_timeout)  # noqa: S321
+        try:
+            # Connect to the checked address; PASV answers are ignored in favour of it too
+            # (ftplib's default), so a hostile server cannot bounce us to another host.
+            ftp.connect(address, parts.port or 21, timeout=self.config.connect_timeout)
+            ftp.host = host  # TLS verifies and sends SNI for the name, not the address
+            ftp.timeout = self.config.read_timeout
+            ftp.sock.settimeout(self.config.read_timeout)
+            user = unquote(parts.username) if parts.username else ""
+            password = unquote(parts.password) if parts.password else ""
+            ftp.login(user, password)
+            if isinstance(ftp, ftplib.FTP_TLS):
+                ftp.prot_p()
+        except (*ftplib.all_errors, EOFError, UnicodeError) as error:
+            with contextlib.suppress(OSError):
+                ftp.close()
+            raise FetchError(url, _short(error)) from None
+        return ftp
+
+    @staticmethod
+    def _ftp_list(ftp: ftplib.FTP, path: str, collect: Callable[[bytes], None]) -> None:
+        # Binary transfer: listings are not always utf-8, and retrlines would choke on them.
+        ftp.cwd(path)
+        ftp.retrbinary("LIST", collect, blocksize=_CHUNK_SIZE)
+
+
+def _short(error: BaseException) -> str:
+    """A one-line reason for an exception: the innermost cause, without urllib3's reprs."""
+    reason = error
+    for _ in range(10):
+        inner = getattr(reason, "reason", None)
+        if not isinstance(inner, BaseException) and reason.args:
+            inner = reason.args[0]
+        if not isinstance(inner, BaseException) or inner is reason:
+            break
+        reason = inner
+    text = str(reason) or type(reason).__name__
+    text = re.sub(r"<[^<>]* object at 0x[0-9a-f]+>:? ?", "", text)
+    text = " ".join(text.split())
+    return text[:300]

@@ -1,0 +1,123 @@
+"""The Debian project backend: upstream tarballs in Debian's package pool."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import requests
+
+from backends.base import BackendError, ProjectSpec, RateLimited
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+URL = "http://ftp.debian.org/debian/pool/main/f/foo/"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "foo", "homepage": "https://foo.example.org/", "backend": "Debian project"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(spec: ProjectSpec, client: HttpClient | None = None) -> list[str]:
+    backend = get_backend("Debian project")
+    return [release.version for release in backend.fetch(spec, client or HttpClient())]
+
+
+@pytest.mark.parametrize("case", recording_cases("debian-project.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    backend = get_backend(case["backend"])
+    client = HttpClient(insecure=project.insecure)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            backend.fetch(project, client)
+        assert "HTTP 404" in str(raised.value)
+        return
+    releases = backend.fetch(project, client)
+
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    assert expected["kind"] == "version"
+    assert ordered[-1] == expected["value"]
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("guake", "http://ftp.debian.org/debian/pool/main/g/guake/"),
+        (
+            "libgnupg-interface-perl",
+            "http://ftp.debian.org/debian/pool/main/libg/libgnupg-interface-perl/",
+        ),
+        ("gtk+", "http://ftp.debian.org/debian/pool/main/g/gtk+/"),
+        ("a/../b", "http://ftp.debian.org/debian/pool/main/a/a%2F..%2Fb/"),
+    ],
+)
+def test_the_pool_folder_is_split_by_initial_and_lib_prefix(name, url):
+    assert get_backend("Debian project").version_url(spec(name=name)) == url
+
+
+def test_orig_tarballs_give_the_upstream_version_not_the_debian_revision(mock_http):
+    page = (
+        '<a href="foo_1.2.orig.tar.gz">foo_1.2.orig.tar.gz</a>'
+        '<a href="foo_1.2-3.debian.tar.xz">foo_1.2-3.debian.tar.xz</a>'
+        '<a href="foo_1.2-3.dsc">foo_1.2-3.dsc</a>'
+        '<a href="foo_1.3.orig.tar.xz">foo_1.3.orig.tar.xz</a>'
+        '<a href="foo-doc_9.0.orig.tar.gz">another package</a>'
+    )
+    mock_http.get(URL, body=page)
+
+    assert fetch(spec()) == ["1.2", "1.3"]
+
+
+def test_the_form_only_needs_the_package_name():
+    assert set(get_backend("Debian project").fields) == {"name"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
+        pytest.param({"status": 502}, BackendError, "HTTP 502", id="5xx"),
+        pytest.param({"body": "<html><body"}, BackendError, "no upstream version", id="malformed"),
+        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "Could not call",
+            id="timeout",
+        ),
+        pytest.param(
+            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
+        ),
+    ],
+)
+def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
+    mock_http.get(URL, **answer)
+
+    with pytest.raises(error, match=message) as raised:
+        fetch(spec())
+    assert URL in str(raised.value) or isinstance(raised.value, RateLimited)
+
+
+def test_an_oversized_page_is_refused(mock_http):
+    mock_http.get(URL, body="x" * 5000)
+    config = dataclasses.replace(HttpConfig.from_settings(), max_response_bytes=1000)
+
+    with pytest.raises(BackendError, match="more than 1000 bytes"):
+        fetch(spec(), HttpClient(config=config))

@@ -1,0 +1,115 @@
+"""The Freshmeat backend: release links of a (defunct) freshmeat.net project page."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import requests
+
+from backends.base import BackendError, ProjectSpec, RateLimited
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+URL = "http://freshmeat.net/projects/foo"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "foo", "homepage": "http://freecode.com/projects/foo", "backend": "Freshmeat"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(spec: ProjectSpec, client: HttpClient | None = None) -> list[str]:
+    backend = get_backend("Freshmeat")
+    return [release.version for release in backend.fetch(spec, client or HttpClient())]
+
+
+# Why each recorded check fails: freshmeat.net redirects to freecode.com, where "foo" is gone
+# and awstats lists a "7.0 beta1" release, which is text rather than a version.
+RECORDED_ERRORS = {"freshmeat-2": "HTTP 404", "freshmeat-3": "invalid upstream version:>7.0 beta1<"}
+
+
+@pytest.mark.parametrize("case", recording_cases("freshmeat.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    backend = get_backend(case["backend"])
+    client = HttpClient(insecure=project.insecure)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            backend.fetch(project, client)
+        assert RECORDED_ERRORS[case["id"]] in str(raised.value)
+        return
+    releases = backend.fetch(project, client)
+
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    assert expected["kind"] == "version"
+    assert ordered[-1] == expected["value"]
+
+
+def test_release_links_are_the_versions(mock_http):
+    page = (
+        '<a href="/projects/foo/releases/12">1.0</a>'
+        '<a href="/projects/foo/releases/15">1.1</a>'
+        '<a href="/projects/foo/screenshots/3">not a release</a>'
+    )
+    mock_http.get(URL, body=page)
+
+    assert fetch(spec()) == ["1.0", "1.1"]
+
+
+def test_the_page_is_named_after_the_project():
+    backend = get_backend("Freshmeat")
+
+    assert backend.version_url(spec(name="atmail")) == "http://freshmeat.net/projects/atmail"
+    assert set(backend.fields) == {"name"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
+        pytest.param({"status": 500}, BackendError, "HTTP 500", id="5xx"),
+        pytest.param(
+            {"body": "<a href=/projects"}, BackendError, "no upstream version", id="malformed"
+        ),
+        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "Could not call",
+            id="timeout",
+        ),
+        pytest.param(
+            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
+        ),
+    ],
+)
+def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
+    mock_http.get(URL, **answer)
+
+    with pytest.raises(error, match=message) as raised:
+        fetch(spec())
+    assert URL in str(raised.value) or isinstance(raised.value, RateLimited)
+
+
+def test_an_oversized_page_is_refused(mock_http):
+    mock_http.get(URL, body="x" * 5000)
+    config = dataclasses.replace(HttpConfig.from_settings(), max_response_bytes=1000)
+
+    with pytest.raises(BackendError, match="more than 1000 bytes"):
+        fetch(spec(), HttpClient(config=config))

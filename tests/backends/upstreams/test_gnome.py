@@ -1,0 +1,178 @@
+"""The GNOME backend: cache.json on download.gnome.org, with the folder as the fallback."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import requests
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+FOLDER = "https://download.gnome.org/sources/foo/"
+CACHE = f"{FOLDER}cache.json"
+CACHE_JSON = json.dumps(
+    [
+        4,
+        {"foo": {"1.0.0": {"tar.xz": "1.0/foo-1.0.0.tar.xz"}}},
+        {"foo": ["1.0.0", "1.1.90", "1.2.0"]},
+        {"1.0": ["LATEST-IS-1.0.0"]},
+    ]
+)
+FOLDER_PAGE = (
+    '<a href="../">Parent</a><a href="1.0/">1.0/</a><a href="1.2/">1.2/</a><a href="cache.json">'
+)
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "foo", "homepage": "https://gitlab.gnome.org/GNOME/foo", "backend": "GNOME"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(spec: ProjectSpec, client: HttpClient | None = None) -> list[str]:
+    backend = get_backend("GNOME")
+    return [release.version for release in backend.fetch(spec, client or HttpClient())]
+
+
+@pytest.mark.parametrize("case", recording_cases("gnome.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    backend = get_backend(case["backend"])
+    client = HttpClient(insecure=project.insecure)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            backend.fetch(project, client)
+        # Both cache.json and the folder are missing: the error names the folder.
+        assert '"https://download.gnome.org/sources/fake/" answered HTTP 404' in str(raised.value)
+        return
+    releases = backend.fetch(project, client)
+
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    assert expected["kind"] == "version"
+    assert ordered[-1] == expected["value"]
+
+
+def test_cache_json_lists_the_versions(mock_http):
+    mock_http.get(CACHE, body=CACHE_JSON)
+
+    assert fetch(spec()) == ["1.0.0", "1.1.90", "1.2.0"]
+    assert len(mock_http.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "cache",
+    [
+        pytest.param({"status": 404}, id="missing"),
+        pytest.param({"body": "{not json"}, id="malformed"),
+        pytest.param({"body": json.dumps({"foo": ["9.9"]})}, id="not-a-list"),
+        pytest.param({"body": json.dumps([4, {}, {"bar": ["9.9"]}, {}])}, id="other-module"),
+        pytest.param({"body": json.dumps([4, {}, {"foo": "9.9"}, {}])}, id="wrong-type"),
+        pytest.param({"body": json.dumps([4, {}, {"foo": [1, None, " "]}, {}])}, id="no-strings"),
+    ],
+)
+def test_an_unusable_cache_json_falls_back_to_the_folder(mock_http, cache):
+    mock_http.get(CACHE, **cache)
+    mock_http.get(FOLDER, body=FOLDER_PAGE)
+
+    # The folder lists one subfolder per series: those are the versions Anitya found too.
+    assert fetch(spec()) == ["1.0", "1.2"]
+
+
+def test_only_the_cache_json_request_is_conditional(mock_http):
+    mock_http.get(CACHE, status=404)
+    mock_http.get(FOLDER, body=FOLDER_PAGE)
+
+    fetch(spec(), HttpClient(etag='"abc"'))
+
+    assert mock_http.calls[0].request.headers["If-None-Match"] == '"abc"'
+    assert "If-None-Match" not in mock_http.calls[1].request.headers
+
+
+def test_an_unchanged_cache_json_is_not_modified(mock_http):
+    mock_http.get(CACHE, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(etag='"abc"'))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param(
+            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            f'Could not call "{CACHE}"',
+            id="timeout",
+        ),
+    ],
+)
+def test_failures_that_would_repeat_on_the_folder_do_not_fall_back(
+    mock_http, answer, error, message
+):
+    mock_http.get(CACHE, **answer)
+    mock_http.get(FOLDER, body=FOLDER_PAGE)
+
+    with pytest.raises(error, match=message):
+        fetch(spec())
+    assert len(mock_http.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param({"status": 404}, f'"{FOLDER}" answered HTTP 404', id="404"),
+        pytest.param({"status": 503}, f'"{FOLDER}" answered HTTP 503', id="5xx"),
+        pytest.param({"body": "<a href="}, "foo: no upstream version found", id="malformed"),
+        pytest.param({"body": ""}, "foo: no upstream version found", id="empty"),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            f'Could not call "{FOLDER}"',
+            id="timeout",
+        ),
+    ],
+)
+def test_folder_failures_after_a_missing_cache_are_readable(mock_http, answer, message):
+    mock_http.get(CACHE, status=404)
+    mock_http.get(FOLDER, **answer)
+
+    with pytest.raises(BackendError) as raised:
+        fetch(spec())
+    assert message in str(raised.value)
+
+
+def test_an_oversized_cache_json_is_refused(mock_http):
+    mock_http.get(CACHE, body=CACHE_JSON * 10)
+    config = dataclasses.replace(HttpConfig.from_settings(), max_response_bytes=100)
+
+    with pytest.raises(BackendError, match="more than 100 bytes"):
+        fetch(spec(), HttpClient(config=config))
+
+
+def test_the_check_url_is_the_cache_json_of_the_module():
+    backend = get_backend("GNOME")
+
+    assert backend.version_url(spec(name="gnome-control-center")) == (
+        "https://download.gnome.org/sources/gnome-control-center/cache.json"
+    )
+    assert set(backend.fields) == {"name"}

@@ -1,0 +1,139 @@
+"""The GNU project backend: a package's folder on the GNU mirrors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import requests
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+URL = "https://ftpmirror.gnu.org/gnu/foo/"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {
+        "name": "foo",
+        "homepage": "https://www.gnu.org/software/foo/",
+        "backend": "GNU project",
+    }
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(spec: ProjectSpec, client: HttpClient | None = None) -> list[str]:
+    backend = get_backend("GNU project")
+    return [release.version for release in backend.fetch(spec, client or HttpClient())]
+
+
+@pytest.mark.parametrize("case", recording_cases("gnu-project.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    backend = get_backend(case["backend"])
+    client = HttpClient(insecure=project.insecure)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            backend.fetch(project, client)
+        assert "HTTP 404" in str(raised.value)
+        return
+    releases = backend.fetch(project, client)
+
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    assert expected["kind"] == "version"
+    assert ordered[-1] == expected["value"]
+
+
+def test_the_mirror_folder_is_used_whatever_the_version_url():
+    backend = get_backend("GNU project")
+
+    # The recorded gnash project has a version URL on ftp.gnu.org: the backend ignores it.
+    project = spec(name="gnash", version_url="https://ftp.gnu.org/pub/gnu/gnash/")
+    assert backend.version_url(project) == "https://ftpmirror.gnu.org/gnu/gnash/"
+    assert set(backend.fields) == {"name"}
+
+
+def test_archives_are_the_versions_when_there_are_some(mock_http):
+    page = (
+        '<a href="foo-1.0.tar.gz">foo-1.0.tar.gz</a><a href="foo-1.0.tar.gz.sig">sig</a>'
+        '<a href="foo-1.1.tar.xz">foo-1.1.tar.xz</a><a href="9.9/">an old folder</a>'
+    )
+    mock_http.get(URL, body=page)
+
+    assert fetch(spec()) == ["1.0", "1.1"]
+
+
+def test_version_folders_are_the_fallback_without_a_second_request(mock_http):
+    page = (
+        '<a href="/gnu/">Parent</a><a href="?C=M;O=A">sort</a>'
+        '<a href="0.8.9/">0.8.9/</a><a href="0.8.10/">x</a><a href="doc/">doc/</a>'
+    )
+    mock_http.get(URL, body=page)
+
+    assert fetch(spec()) == ["0.8.9", "0.8.10"]
+    assert len(mock_http.calls) == 1
+
+
+def test_the_mirror_redirect_is_followed(mock_http):
+    mirror = "https://mirror.example.org/gnu/foo/"
+    mock_http.get(URL, status=302, headers={"Location": mirror})
+    mock_http.get(mirror, body='<a href="foo-2.0.tar.gz">foo-2.0.tar.gz</a>')
+
+    assert fetch(spec()) == ["2.0"]
+
+
+def test_an_unchanged_folder_is_not_modified(mock_http):
+    mock_http.get(URL, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(etag='"abc"'))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
+        pytest.param({"status": 500}, BackendError, "HTTP 500", id="5xx"),
+        pytest.param({"body": "<a href='x"}, BackendError, "no upstream version", id="malformed"),
+        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "Could not call",
+            id="timeout",
+        ),
+        pytest.param(
+            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
+        ),
+    ],
+)
+def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
+    mock_http.get(URL, **answer)
+
+    with pytest.raises(error, match=message) as raised:
+        fetch(spec())
+    assert URL in str(raised.value) or isinstance(raised.value, RateLimited)
+
+
+def test_an_oversized_folder_is_refused(mock_http):
+    mock_http.get(URL, body="x" * 5000)
+    config = dataclasses.replace(HttpConfig.from_settings(), max_response_bytes=1000)
+
+    with pytest.raises(BackendError, match="more than 1000 bytes"):
+        fetch(spec(), HttpClient(config=config))
