@@ -1,0 +1,116 @@
+"""crates.io: the versions API of the Rust package registry, and its summary of recent crates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
+from backends.http import HTTPStatusError
+
+if TYPE_CHECKING:
+    from backends.http import HttpClient
+
+API = "https://crates.io/api/v1/crates/"
+FEED_URL = "https://crates.io/api/v1/summary"
+# crates.io pages its answer when asked to (meta.next_page); a crate has at most a few
+# thousand versions, so this bound only stops an upstream that pages forever.
+MAX_PAGES = 50
+
+
+def _timestamp(value: object) -> dt.datetime | None:
+    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _errors(data: dict[str, Any]) -> str | None:
+    """crates.io's ``{"errors": [{"detail": ...}]}`` as one line, if the answer is one."""
+    errors = data.get("errors")
+    if not isinstance(errors, list) or not errors:
+        return None
+    details = [str(e.get("detail")) for e in errors if isinstance(e, dict) and e.get("detail")]
+    return "; ".join(details) or "unknown error"
+
+
+class CratesIo(Backend):
+    """Every version of a crate that is not yanked."""
+
+    name = "crates.io"
+    examples = ("https://crates.io/crates/clap", "https://crates.io/crates/serde")
+    fields = {
+        "name": FieldHelp(
+            "Crate name",
+            "The name on crates.io, as in https://crates.io/crates/<name>.",
+            required=True,
+        ),
+    }
+    has_feed = True
+
+    def version_url(self, spec: ProjectSpec) -> str:
+        return f"{API}{quote(spec.name.strip(), safe='')}/versions"
+
+    def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
+        url = self.version_url(spec)
+        releases: list[Release] = []
+        page_url, conditional = url, True
+        for _page in range(MAX_PAGES):
+            try:
+                data = http.get_json(page_url, conditional=conditional)
+            except HTTPStatusError as error:
+                if error.status == 404:
+                    raise BackendError(f'No crate "{spec.name}" on crates.io: {url}') from None
+                raise
+            if not isinstance(data, dict):
+                raise BackendError(f"{page_url}: unexpected answer (not a JSON object)")
+            if (message := _errors(data)) is not None:
+                raise BackendError(f"{url}: crates.io answered: {message}")
+            versions = data.get("versions")
+            if not isinstance(versions, list):
+                raise BackendError(f"{page_url}: unexpected answer (no list of versions)")
+            for entry in versions:
+                if not isinstance(entry, dict) or entry.get("yanked") is True:
+                    continue
+                number = entry.get("num")
+                if isinstance(number, str) and number:
+                    releases.append(
+                        Release(number, published_at=_timestamp(entry.get("created_at")))
+                    )
+            meta = data.get("meta")
+            next_page = meta.get("next_page") if isinstance(meta, dict) else None
+            if not isinstance(next_page, str) or not next_page.startswith("?"):
+                break
+            # Only the first page carries the check's validators.
+            page_url, conditional = url + next_page, False
+        return releases
+
+    def check_feed(self, http: HttpClient) -> list[FeedEntry]:
+        """Crates just updated and just created, with their newest version."""
+        data = http.get_json(FEED_URL)
+        if not isinstance(data, dict):
+            raise BackendError(f"{FEED_URL}: unexpected answer (not a JSON object)")
+        lists = [data.get(key) for key in ("just_updated", "new_crates")]
+        lists = [crates for crates in lists if isinstance(crates, list)]
+        if not lists:
+            raise BackendError(f"{FEED_URL}: unexpected answer (no list of crates)")
+        entries: list[FeedEntry] = []
+        for crates in lists:
+            for crate in crates:
+                if not isinstance(crate, dict):
+                    continue
+                name = crate.get("name") or crate.get("id")
+                version = crate.get("newest_version") or crate.get("max_version")
+                if not (isinstance(name, str) and name and isinstance(version, str) and version):
+                    continue
+                entry = FeedEntry(name, version, f"https://crates.io/crates/{name}")
+                if entry not in entries:
+                    entries.append(entry)
+        return entries

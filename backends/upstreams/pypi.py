@@ -1,0 +1,115 @@
+"""PyPI: the JSON API of pypi.org, and its RSS feed of recent uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+from xml.etree.ElementTree import Element
+
+from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
+from backends.http import HTTPStatusError
+
+if TYPE_CHECKING:
+    from backends.http import HttpClient
+
+FEED_URL = "https://pypi.org/rss/updates.xml"
+
+
+def _timestamp(value: object) -> dt.datetime | None:
+    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _local_name(element: Element) -> str:
+    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+
+
+def _rss_titles(root: Element) -> list[str]:
+    """The titles of every item of an RSS 2.0 or RSS 1.0 (RDF) feed, whatever the namespace."""
+    titles = []
+    for item in root.iter():
+        if _local_name(item) != "item":
+            continue
+        for child in item:
+            if _local_name(child) == "title" and child.text and child.text.strip():
+                titles.append(child.text.strip())
+                break
+    return titles
+
+
+def _release(version: str, files: Any) -> Release | None:
+    """The release of one ``releases`` entry, or None when every one of its files is yanked.
+
+    Anitya looked only at the first file's ``yanked`` flag, so a release whose first wheel was
+    yanked (e.g. a broken build replaced by a new upload) vanished although its other files
+    stay installable. A version is yanked for pip only when all its files are (PEP 592), so
+    that is the rule here. A version without files is kept, as in Anitya.
+    """
+    if not isinstance(files, list):
+        files = []
+    files = [file for file in files if isinstance(file, dict)]
+    if files and all(file.get("yanked") is True for file in files):
+        return None
+    times = [
+        stamp
+        for file in files
+        if (stamp := _timestamp(file.get("upload_time_iso_8601") or file.get("upload_time")))
+    ]
+    return Release(version, published_at=min(times) if times else None)
+
+
+class PyPI(Backend):
+    """Every non-yanked release of a project on pypi.org."""
+
+    name = "PyPI"
+    examples = ("https://pypi.org/project/pip", "https://pypi.org/project/requests")
+    fields = {
+        "name": FieldHelp(
+            "PyPI project name",
+            "The name on PyPI, as in https://pypi.org/project/<name>/.",
+            required=True,
+        ),
+    }
+    has_feed = True
+
+    def version_url(self, spec: ProjectSpec) -> str:
+        return f"https://pypi.org/pypi/{quote(spec.name.strip(), safe='')}/json"
+
+    def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
+        url = self.version_url(spec)
+        try:
+            data = http.get_json(url, conditional=True)
+        except HTTPStatusError as error:
+            if error.status == 404:
+                raise BackendError(f"Package not found on PyPI: {url}") from None
+            raise
+        if not isinstance(data, dict):
+            raise BackendError(f"{url}: unexpected answer (not a JSON object)")
+        releases = data.get("releases")
+        # A project whose every release was deleted has no `releases`: no versions, no error.
+        if not isinstance(releases, dict):
+            return []
+        return [
+            release
+            for version, files in releases.items()
+            if (release := _release(version, files)) is not None
+        ]
+
+    def check_feed(self, http: HttpClient) -> list[FeedEntry]:
+        """The 40 latest uploads; item titles read ``"<name> <version>"``."""
+        entries = []
+        for title in _rss_titles(http.get_xml(FEED_URL)):
+            name, _, version = title.rpartition(" ")
+            if not name or not version:
+                continue
+            entries.append(FeedEntry(name, version, f"https://pypi.org/project/{name}/"))
+        return entries

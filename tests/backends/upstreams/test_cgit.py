@@ -1,0 +1,171 @@
+"""Cgit: versions from the snapshot archives of the refs/tags page, else the tag names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import requests
+from bs4 import ParserRejectedMarkup
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.upstreams import cgit
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+BASE = "https://git.example.org/cgit/foo.git"
+TAGS = BASE + "/refs/tags"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "Foo", "homepage": BASE + "/", "backend": "Cgit"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend("Cgit").fetch(project, client or HttpClient())
+
+
+def row(tag: str, *archives: str, title: str = "2020-03-13 17:50:24 -0600") -> str:
+    links = "".join(f"<a href='/cgit/foo.git/snapshot/{a}'>{a}</a>&nbsp;" for a in archives)
+    return (
+        f"<tr><td><a href='/cgit/foo.git/tag/?h={tag}'>{tag}</a></td><td>{links}</td>"
+        f"<td>Someone</td><td colspan='2'><span class='age-years' title='{title}'>2 years</span>"
+        "</td></tr>"
+    )
+
+
+def page(*rows: str) -> str:
+    header = "<tr class='nohover'><th class='left'>Tag</th><th>Download</th></tr>"
+    return f"<html><div class='content'><table class='list nowrap'>{header}{''.join(rows)}</table>"
+
+
+@pytest.mark.parametrize("case", recording_cases("cgit.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            fetch(project)
+        assert str(raised.value).strip()
+        return
+    releases = fetch(project)
+
+    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
+    if expected["kind"] == "version":
+        assert ordered[-1] == expected["value"]
+    else:
+        assert (expected["compare"], expected["order"]) == ("exact", "version_ascending")
+        assert ordered == expected["value"]
+
+
+def test_the_recorded_page_gives_dates_and_commit_links(mock_http):
+    case = next(c.values[0] for c in recording_cases("cgit.json") if c.id == "cgit-4")
+    replay(mock_http, case)
+
+    newest = fetch(make_spec(case))[0]
+
+    assert newest == Release(
+        "60.7.0",
+        "https://git.savannah.gnu.org/cgit/gnuzilla.git/commit/?id=v60.7.0",
+        dt.datetime(2019, 5, 29, 21, 12, 36, tzinfo=dt.UTC),
+    )
+
+
+def test_archives_give_the_version_without_the_project_name_once(mock_http):
+    mock_http.get(
+        TAGS,
+        body=page(
+            row("v1.2", "foo-1.2.tar.xz", "foo-1.2.zip", "foo-1.2.tar.asc"),
+            row("release_1_1", "foo-1.1.tar.gz"),
+            row("other", "bar-0.9.tbz2"),
+        ),
+    )
+
+    releases = fetch(spec())
+
+    assert [r.version for r in releases] == ["1.2", "1.1", "bar-0.9"]
+    assert releases[0].commit_url == BASE + "/commit/?id=v1.2"
+    assert releases[0].published_at == dt.datetime(2020, 3, 13, 23, 50, 24, tzinfo=dt.UTC)
+
+
+def test_without_snapshots_the_tag_names_are_the_versions(mock_http):
+    # Anitya found nothing on instances with snapshots disabled.
+    mock_http.get(TAGS, body=page(row("v2.0"), row("v1.0", title="not a date")))
+
+    assert fetch(spec()) == [
+        Release(
+            "v2.0", BASE + "/commit/?id=v2.0", dt.datetime(2020, 3, 13, 23, 50, 24, tzinfo=dt.UTC)
+        ),
+        Release("v1.0", BASE + "/commit/?id=v1.0"),
+    ]
+
+
+def test_the_page_is_conditional(mock_http):
+    mock_http.get(TAGS, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(last_modified="Mon, 01 Aug 2022 21:14:27 GMT"))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
+        pytest.param({"status": 500}, BackendError, "HTTP 500", id="500"),
+        pytest.param(
+            {"body": page()}, BackendError, "Foo: no upstream version found", id="no-tags"
+        ),
+        pytest.param(
+            {"body": "<table><tr><td><a href='x'>"}, BackendError, "no upstream", id="malformed"
+        ),
+        pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "timed out connecting",
+            id="timeout",
+        ),
+        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
+    ],
+)
+def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+    mock_http.get(TAGS, **answer)
+
+    with pytest.raises(error, match=message):
+        fetch(spec())
+
+
+def test_an_oversized_page_is_refused(mock_http):
+    mock_http.get(TAGS, body=page(*(row(f"v{n}", f"foo-{n}.tar.gz") for n in range(20))))
+
+    with pytest.raises(BackendError, match="answered more than 1000 bytes"):
+        fetch(spec(), HttpClient(config=HttpConfig(max_response_bytes=1000)))
+
+
+def test_the_version_url_shown_on_the_project_page():
+    backend = get_backend("Cgit")
+    assert backend.version_url(spec()) == TAGS
+    assert backend.version_url(spec(version_url="https://git.zx2c4.com/cgit")) == (
+        "https://git.zx2c4.com/cgit/refs/tags"
+    )
+
+
+def test_the_form_shows_the_cgit_field():
+    assert get_backend("Cgit").fields["version_url"].label == "Cgit project url"
+
+
+def test_a_page_the_parser_rejects_is_a_backend_error(mock_http, monkeypatch):
+    def reject(*args, **kwargs):
+        raise ParserRejectedMarkup("bad markup")
+
+    monkeypatch.setattr(cgit, "BeautifulSoup", reject)
+    mock_http.get(TAGS, body="<html>")
+
+    with pytest.raises(BackendError, match="the page could not be parsed"):
+        fetch(spec())

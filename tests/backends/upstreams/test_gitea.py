@@ -1,0 +1,210 @@
+"""Gitea/Forgejo: tags or releases (by tag name), pagination, Anitya's URL rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import requests
+from responses import matchers
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.upstreams import gitea
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+TAGS = "https://codeberg.org/api/v1/repos/owner/repo/tags"
+RELEASES = "https://codeberg.org/api/v1/repos/owner/repo/releases"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "repo", "homepage": "https://codeberg.org/owner/repo", "backend": "Gitea"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def later(**fields) -> ProjectSpec:
+    return spec(stored_versions=("0.1",), **fields)
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend("Gitea").fetch(project, client or HttpClient())
+
+
+def tag(name: str, sha: str = "abc123") -> dict:
+    return {"name": name, "commit": {"sha": sha, "created": "2023-01-22T19:13:24+01:00"}}
+
+
+def page_matcher(number: int):
+    return matchers.query_param_matcher({"limit": "50", "page": str(number)})
+
+
+@pytest.mark.parametrize("case", recording_cases("gitea.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            fetch(project)
+        assert str(raised.value).strip()
+        return
+    releases = fetch(project)
+
+    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
+    if expected["kind"] == "version":
+        assert ordered[-1] == expected["value"]
+    else:
+        assert (expected["compare"], expected["order"]) == ("exact", "version_ascending")
+        assert sorted(raw) == sorted(expected["value"])
+        # v1.18.0-rc1, -rc1-1 and -rc1-2 compare equal under RPM: the recording keeps them in
+        # the upstream's order, backends.versions orders equal versions by raw string. Up to
+        # those ties, the recorded order is ours.
+        keys = [make_version(r, scheme=scheme).sort_key for r in expected["value"]]
+        assert keys == sorted(keys)
+
+
+def test_the_recorded_tags_link_their_commits_and_dates(mock_http):
+    case = next(c.values[0] for c in recording_cases("gitea.json") if c.id == "gitea-1")
+    replay(mock_http, case)
+
+    newest = fetch(make_spec(case))[0]
+
+    assert newest == Release(
+        "1.0",
+        "https://codeberg.org/freedroid/freedroid-src/commit/e6147bb9fd996f9d3a614209c8d5f39bedc1c6a4",
+        dt.datetime(2023, 1, 22, 18, 13, 24, tzinfo=dt.UTC),
+    )
+
+
+def test_releases_are_versioned_by_tag_name_not_title(mock_http):
+    # Anitya used the free-text title (pitfall 23); the tag name is the version.
+    releases = [
+        {
+            "tag_name": "v1.20.0",
+            "name": "Forgejo 1.20: the summer release",
+            "published_at": "2023-07-01T10:00:00Z",
+            "draft": False,
+        },
+        {"tag_name": "", "name": "No tag"},
+        {"tag_name": "v1.21.0-draft", "name": "Draft", "draft": True},
+        {"name": "v9.9.9"},
+    ]
+    mock_http.get(RELEASES, json=releases)
+
+    assert fetch(later(releases_only=True)) == [
+        Release("v1.20.0", published_at=dt.datetime(2023, 7, 1, 10, tzinfo=dt.UTC))
+    ]
+
+
+def test_a_first_check_reads_every_full_page(mock_http):
+    first = [tag(f"2.{n}") for n in range(50)]
+    mock_http.get(TAGS, match=[page_matcher(1)], json=first)
+    mock_http.get(TAGS, match=[page_matcher(2)], json=[tag("1.0")])
+
+    versions = [r.version for r in fetch(spec())]
+
+    assert versions == [f"2.{n}" for n in range(50)] + ["1.0"]
+    assert len(mock_http.calls) == 2
+
+
+def test_a_later_check_reads_the_first_page_only(mock_http):
+    mock_http.get(TAGS, json=[tag(f"2.{n}") for n in range(50)])
+
+    assert len(fetch(later())) == 50
+    assert len(mock_http.calls) == 1
+
+
+def test_an_upstream_ignoring_the_page_parameter_does_not_loop(mock_http):
+    mock_http.get(TAGS, json=[tag(f"2.{n}") for n in range(50)])
+
+    assert len(fetch(spec())) == 50
+    assert len(mock_http.calls) == 2
+
+
+def test_paging_stops_at_the_cap(mock_http, monkeypatch):
+    monkeypatch.setattr(gitea, "MAX_PAGES", 2)
+    for number in range(1, 4):
+        full = [tag(f"{number}.{n}") for n in range(50)]
+        mock_http.get(TAGS, match=[page_matcher(number)], json=full)
+
+    assert len(fetch(spec())) == 100
+
+
+def test_the_first_page_is_conditional(mock_http):
+    mock_http.get(TAGS, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(later(), HttpClient(last_modified="Sun, 10 Sep 2023 21:58:59 GMT"))
+    headers = mock_http.calls[0].request.headers
+    assert headers["If-Modified-Since"] == "Sun, 10 Sep 2023 21:58:59 GMT"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param({"status": 404, "json": {"message": "x"}}, BackendError, "HTTP 404", id="404"),
+        pytest.param({"status": 500}, BackendError, "HTTP 500", id="500"),
+        pytest.param({"body": "<html>"}, BackendError, "invalid JSON answer", id="malformed"),
+        pytest.param({"body": ""}, BackendError, "invalid JSON answer", id="empty-body"),
+        pytest.param({"json": {"a": 1}}, BackendError, "not a list", id="object"),
+        pytest.param({"json": []}, BackendError, "repo: No upstream version found", id="empty"),
+        pytest.param(
+            {"json": [None, {"name": 1}, {"commit": []}]},
+            BackendError,
+            "No upstream version found",
+            id="junk-items",
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "timed out connecting",
+            id="timeout",
+        ),
+        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
+    ],
+)
+def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+    mock_http.get(TAGS, **answer)
+
+    with pytest.raises(error, match=message):
+        fetch(later())
+
+
+def test_an_oversized_answer_is_refused(mock_http):
+    mock_http.get(TAGS, json=[tag(f"{n}.0") for n in range(50)])
+
+    with pytest.raises(BackendError, match="answered more than 1000 bytes"):
+        fetch(later(), HttpClient(config=HttpConfig(max_response_bytes=1000)))
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, TAGS),
+        ({"releases_only": True}, RELEASES),
+        ({"homepage": "https://codeberg.org/owner/repo.git/"}, TAGS),
+        ({"homepage": "x", "version_url": "https://codeberg.org/owner/repo/"}, TAGS),
+        # Anitya's rule: exactly host + owner + repository.
+        ({"homepage": "https://gitea.com/project_with_malformed_url"}, ""),
+        ({"homepage": "https://codeberg.org/owner/repo/src/branch/main"}, ""),
+        ({"homepage": "codeberg.org/owner/repo/x"}, ""),
+    ],
+)
+def test_the_version_url_shown_on_the_project_page(fields, expected):
+    assert get_backend("Gitea").version_url(spec(**fields)) == expected
+
+
+def test_a_malformed_url_is_a_setup_error(mock_http):
+    with pytest.raises(BackendError, match="Project repo was incorrectly set up"):
+        fetch(spec(homepage="https://gitea.com/project_with_malformed_url"))
+    assert len(mock_http.calls) == 0
+
+
+def test_the_form_shows_the_gitea_fields():
+    fields = get_backend("Gitea").fields
+    assert fields["version_url"].label == "Gitea/Forgejo project url"
+    assert fields["releases_only"].label == "Check releases instead of tags"

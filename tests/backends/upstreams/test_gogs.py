@@ -1,0 +1,175 @@
+"""Gogs: tags from the HTML releases page."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from bs4 import ParserRejectedMarkup
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.upstreams import gogs
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+PAGE_URL = "https://gogs.example.org/owner/repo/releases"
+SHA = "42772f78e25a13f2bddb6ef2b80ee89bec5f7572"
+PAGE = f"""<html><body><ul id="release-list">
+<li class="ui grid">
+  <div class="ui four wide column meta">
+    <span class="tag text blue">
+      <a href="/owner/repo/src/v2.0" rel="nofollow"><i class="tag icon"></i> v2.0</a>
+    </span>
+    <span class="commit">
+      <a href="/owner/repo/src/{SHA}" rel="nofollow"><i class="code icon"></i> 42772f78e2</a>
+    </span>
+  </div>
+  <div class="ui twelve wide column detail">
+    <h3><a href="/owner/repo/releases/tag/v2.0">The 2.0 release, finally</a></h3>
+  </div>
+</li>
+<li class="ui grid">
+  <div class="ui twelve wide column detail">
+    <h4><a href="/owner/repo/src/v1.0" rel="nofollow"><i class="tag icon"></i> v1.0</a></h4>
+  </div>
+</li>
+</ul>
+<i class="tag icon"></i> not-in-a-link
+<a href="#"><i class="tag"></i> no-icon-class</a>
+</body></html>"""
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "repo", "homepage": "https://gogs.example.org/owner/repo", "backend": "Gogs"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend("Gogs").fetch(project, client or HttpClient())
+
+
+@pytest.mark.parametrize("case", recording_cases("gogs.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            fetch(project)
+        assert str(raised.value).strip()
+        return
+    releases = fetch(project)
+
+    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
+    assert expected["kind"] == "version"
+    assert ordered[-1] == expected["value"]
+
+
+def test_the_recorded_page_gives_every_tag_with_its_commit(mock_http):
+    case = next(c.values[0] for c in recording_cases("gogs.json") if c.id == "gogs-1")
+    replay(mock_http, case)
+
+    assert fetch(make_spec(case)) == [
+        Release("20220710", f"https://notabug.org/libreboot/lbmk/commit/{SHA}"),
+        Release(
+            "20211122",
+            "https://notabug.org/libreboot/lbmk/commit/44bd1da8f4a65f2b83e9a5ef9a47f2bd5eea5a28",
+        ),
+        Release(
+            "20210522",
+            "https://notabug.org/libreboot/lbmk/commit/aab1d8741519ef5d494203e8a2417edcb24ecfef",
+        ),
+    ]
+
+
+def test_releases_and_bare_tags_are_read_by_their_tag_not_their_title(mock_http):
+    mock_http.get(PAGE_URL, body=PAGE)
+
+    assert fetch(spec()) == [
+        Release("v2.0", f"https://gogs.example.org/owner/repo/commit/{SHA}"),
+        Release("v1.0"),
+    ]
+
+
+def test_the_page_is_conditional(mock_http):
+    mock_http.get(PAGE_URL, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(etag='"v1"'))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
+        pytest.param({"status": 502}, BackendError, "HTTP 502", id="502"),
+        pytest.param(
+            {"body": "<html><ul id='release-list'></ul>"},
+            BackendError,
+            "repo: no upstream version found",
+            id="no-release",
+        ),
+        pytest.param({"body": "<<<>>><i class=tag"}, BackendError, "no upstream", id="malformed"),
+        pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "timed out connecting",
+            id="timeout",
+        ),
+        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
+    ],
+)
+def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+    mock_http.get(PAGE_URL, **answer)
+
+    with pytest.raises(error, match=message):
+        fetch(spec())
+
+
+def test_an_oversized_page_is_refused(mock_http):
+    mock_http.get(PAGE_URL, body=PAGE)
+
+    with pytest.raises(BackendError, match="answered more than 300 bytes"):
+        fetch(spec(), HttpClient(config=HttpConfig(max_response_bytes=300)))
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, PAGE_URL),
+        ({"homepage": "https://gogs.example.org/owner/repo.git/"}, PAGE_URL),
+        (
+            {"homepage": "x", "version_url": "https://gogs.example.org/owner/repo/releases"},
+            PAGE_URL,
+        ),
+        ({"homepage": "https://gogs.io/project_with_malformed_url"}, ""),
+        ({"homepage": "gogs.example.org/owner/repo/x"}, ""),
+    ],
+)
+def test_the_version_url_shown_on_the_project_page(fields, expected):
+    assert get_backend("Gogs").version_url(spec(**fields)) == expected
+
+
+def test_a_malformed_url_is_a_setup_error(mock_http):
+    with pytest.raises(BackendError, match="Project repo was incorrectly set up"):
+        fetch(spec(homepage="https://gogs.io/project_with_malformed_url"))
+    assert len(mock_http.calls) == 0
+
+
+def test_the_form_shows_the_gogs_field():
+    assert get_backend("Gogs").fields["version_url"].label == "Gogs project url"
+
+
+def test_a_page_the_parser_rejects_is_a_backend_error(mock_http, monkeypatch):
+    def reject(*args, **kwargs):
+        raise ParserRejectedMarkup("bad markup")
+
+    monkeypatch.setattr(gogs, "BeautifulSoup", reject)
+    mock_http.get(PAGE_URL, body="<html>")
+
+    with pytest.raises(BackendError, match="the page could not be parsed"):
+        fetch(spec())

@@ -1,0 +1,160 @@
+"""The Maven Central backend: the version directories of an artifact on repo1.maven.org."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.upstreams.maven import COORDINATES_ERROR
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+URL = "https://repo1.maven.org/maven2/org/acme/foo-core/"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {
+        "name": "foo",
+        "homepage": "https://acme.example/foo",
+        "backend": "Maven Central",
+        "version_url": "org.acme:foo-core",
+    }
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend("Maven Central").fetch(project, client or HttpClient())
+
+
+def _assert_expected(releases: list[Release], project: ProjectSpec, expected: dict) -> None:
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    if expected["kind"] == "version":
+        assert ordered[-1] == expected["value"]
+        return
+    found = ordered if expected.get("order") == "version_ascending" else raw
+    if expected.get("compare") == "sorted" or expected.get("order") == "any":
+        assert sorted(found) == sorted(expected["value"])
+    else:
+        assert found == expected["value"]
+
+
+@pytest.mark.parametrize("case", recording_cases("maven-central.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    if case["expected"]["kind"] == "error":
+        # maven-central-4: the name "foo" is no groupId:artifactId and nothing is fetched.
+        with pytest.raises(
+            BackendError, match=r"^Artifact needs to be in format groupId:artifactId \("
+        ):
+            fetch(project)
+        assert not mock_http.calls
+        return
+    releases = fetch(project)
+    _assert_expected(releases, project, case["expected"])
+    assert "maven-metadata.xml" not in [r.version for r in releases]
+
+
+@pytest.mark.parametrize(
+    ("fields", "url"),
+    [
+        ({}, URL),
+        ({"version_url": " org.acme:foo-core:1.2.3 "}, URL),  # a version is ignored, as Anitya
+        ({"version_url": None, "name": "org.acme:foo-core"}, URL),
+        (
+            {"homepage": "https://repo1.maven.org/maven2/org/other/bar"},
+            "https://repo1.maven.org/maven2/org/other/bar/",
+        ),
+        (
+            {"homepage": "https://repo.maven.apache.org/maven2/org/other/bar/"},
+            "https://repo.maven.apache.org/maven2/org/other/bar/",
+        ),
+    ],
+)
+def test_the_artifact_directory(fields, url):
+    assert get_backend("Maven Central").version_url(spec(**fields)) == url
+
+
+@pytest.mark.parametrize(
+    "coordinates", ["foo", "org.acme:", ":foo", "../..:etc", "org.acme:foo/../../x", "a b:c"]
+)
+def test_bad_coordinates_are_refused_before_any_request(mock_http, coordinates):
+    with pytest.raises(BackendError) as raised:
+        fetch(spec(version_url=coordinates))
+
+    assert str(raised.value) == COORDINATES_ERROR
+    assert not mock_http.calls
+
+
+def test_fields():
+    backend = get_backend("Maven Central")
+
+    assert backend.fields["version_url"].label == "Maven groupId:artifactId"
+
+
+LISTING = """<html><body><pre>
+<a href="../">../</a>
+<a href="1.0/" title="1.0/">1.0/</a>          2020-01-01 10:00   -
+<a href="1.1-alpha-7/">1.1-alpha-7/</a>       2020-02-01 10:00   -
+<a href="2.0-SNAPSHOT/">2.0-SNAPSHOT/</a>     2020-03-01 10:00   -
+<a href="https://elsewhere.example/3.0/">3.0/</a>
+<a href="docs/">docs/</a>
+<a href="maven-metadata.xml">maven-metadata.xml</a>
+<a href="?C=N;O=D">Name</a>
+</pre></body></html>"""
+
+
+def test_version_directories_are_the_versions(mock_http):
+    mock_http.get(URL, body=LISTING)
+
+    assert [r.version for r in fetch(spec())] == ["1.0", "1.1-alpha-7", "2.0-SNAPSHOT"]
+
+
+def test_the_request_is_conditional(mock_http):
+    mock_http.get(URL, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(last_modified="Thu, 22 Jun 2017 20:30:25 GMT"))
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "message"),
+    [
+        (404, "Not Found", BackendError, f'"{URL}" answered HTTP 404'),
+        (503, "", BackendError, "answered HTTP 503"),
+        (200, "<html><a href='1.0", BackendError, f"No version directory found at {URL}"),
+        (200, "", BackendError, "No version directory found"),
+        (200, LISTING * 10, BackendError, "more than"),
+        (429, "", RateLimited, "Rate limit"),
+    ],
+    ids=["404", "503", "malformed", "empty", "oversized", "429"],
+)
+def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
+    mock_http.get(URL, status=status, body=body)
+    client = HttpClient(config=HttpConfig(max_response_bytes=1000))
+
+    with pytest.raises(error) as raised:
+        fetch(spec(), client)
+
+    assert message in str(raised.value)
+
+
+def test_a_timeout_is_a_readable_error(mock_http):
+    mock_http.get(URL, body=requests.exceptions.ConnectTimeout())
+
+    with pytest.raises(BackendError, match="timed out"):
+        fetch(spec())

@@ -1,0 +1,169 @@
+"""The Packagist backend: Composer package documents on packagist.org."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import requests
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+URL = "https://packagist.org/packages/acme/foo.json"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {
+        "name": "foo",
+        "homepage": "https://acme.example/foo",
+        "backend": "Packagist",
+        "version_url": "acme",
+    }
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend("Packagist").fetch(project, client or HttpClient())
+
+
+def _assert_expected(releases: list[Release], project: ProjectSpec, expected: dict) -> None:
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    if expected["kind"] == "version":
+        assert ordered[-1] == expected["value"]
+        return
+    found = ordered if expected.get("order") == "version_ascending" else raw
+    if expected.get("compare") == "sorted" or expected.get("order") == "any":
+        assert sorted(found) == sorted(expected["value"])
+    else:
+        assert found == expected["value"]
+
+
+RECORDED_ERRORS = {
+    "packagist-2": "Package not found: https://packagist.org/packages/fake/fake.json",
+    "packagist-4": "Packagist needs the package's vendor (owner/group) in the version URL field",
+}
+
+
+@pytest.mark.parametrize("case", recording_cases("packagist.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    if case["expected"]["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            fetch(project)
+        assert str(raised.value).startswith(RECORDED_ERRORS[case["id"]])
+        return
+    releases = fetch(project)
+    _assert_expected(releases, project, case["expected"])
+    assert all(release.published_at is not None for release in releases)
+
+
+def test_version_url_and_fields():
+    backend = get_backend("Packagist")
+
+    assert backend.version_url(spec()) == URL
+    assert backend.fields["version_url"].label == "Packagist owner/group"
+    assert set(backend.fields) == {"name", "version_url"}
+
+
+def test_the_vendor_can_come_from_a_packagist_homepage():
+    backend = get_backend("Packagist")
+    project = spec(version_url=None, homepage="https://packagist.org/packages/acme/foo")
+
+    assert backend.version_url(project) == URL
+    # The version URL field wins over the homepage.
+    assert backend.version_url(spec(homepage="https://packagist.org/packages/x/foo")) == URL
+
+
+def test_every_version_key_is_a_version_with_its_time(mock_http):
+    mock_http.get(
+        URL,
+        json={
+            "package": {
+                "name": "acme/foo",
+                "versions": {
+                    "dev-main": {"time": "2024-05-01T10:00:00+00:00"},
+                    "v2.0.0": {"version": "v2.0.0", "time": "2024-04-01T12:00:00+02:00"},
+                    "1.0.0": "junk",
+                },
+            }
+        },
+    )
+
+    assert fetch(spec()) == [
+        Release("dev-main", published_at=dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)),
+        Release("v2.0.0", published_at=dt.datetime(2024, 4, 1, 10, tzinfo=dt.UTC)),
+        Release("1.0.0"),
+    ]
+
+
+def test_the_request_is_conditional(mock_http):
+    mock_http.get(URL, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(etag='"e"'))
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "message"),
+    [
+        (404, '{"status":"error","message":"Package not found"}', BackendError, "Package not"),
+        (404, "<html>Not found</html>", BackendError, f"Package not found: {URL}"),
+        (200, '{"status":"error","message":"' + "x" * 300 + '"}', BackendError, "x" * 200 + ":"),
+        (500, "", BackendError, "answered HTTP 500"),
+        (200, '{"package": {', BackendError, "invalid JSON answer"),
+        (200, "", BackendError, "invalid JSON answer"),
+        (200, '{"package": {"versions": []}}', BackendError, "no package versions"),
+        (200, '["acme/foo"]', BackendError, "no package versions"),
+        (
+            200,
+            json.dumps({"package": {"versions": {"1.0": {}}}, "x": "y" * 2000}),
+            BackendError,
+            "more",
+        ),
+        (429, "", RateLimited, "Rate limit"),
+    ],
+    ids=[
+        "404",
+        "404-html",
+        "long-message",
+        "500",
+        "malformed",
+        "empty",
+        "versions-not-an-object",
+        "not-an-object",
+        "oversized",
+        "429",
+    ],
+)
+def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
+    mock_http.get(URL, status=status, body=body)
+    client = HttpClient(config=HttpConfig(max_response_bytes=1000))
+
+    with pytest.raises(error) as raised:
+        fetch(spec(), client)
+
+    assert message in str(raised.value)
+
+
+def test_a_timeout_is_a_readable_error(mock_http):
+    mock_http.get(URL, body=requests.exceptions.ConnectTimeout())
+
+    with pytest.raises(BackendError, match="timed out"):
+        fetch(spec())

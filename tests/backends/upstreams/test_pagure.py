@@ -1,0 +1,127 @@
+"""pagure.io: the tags of a project, with their commits."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+API = "https://pagure.io/api/0/fedora-infra/tool/git/tags"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "fedora-infra/tool", "homepage": "https://pagure.io/x", "backend": "pagure"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend("pagure").fetch(project, client or HttpClient())
+
+
+@pytest.mark.parametrize("case", recording_cases("pagure.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            fetch(project)
+        assert str(raised.value).strip()
+        return
+    releases = fetch(project)
+
+    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
+    assert expected["kind"] == "version"
+    assert ordered[-1] == expected["value"]
+
+
+def test_tags_with_commits_link_to_them(mock_http):
+    mock_http.get(
+        API,
+        json={"total_tags": 2, "tags": {"1.0": "abc123", "0.9": "def456", "junk": ["x"]}},
+    )
+
+    assert fetch(spec()) == [
+        Release("1.0", "https://pagure.io/fedora-infra/tool/c/abc123"),
+        Release("0.9", "https://pagure.io/fedora-infra/tool/c/def456"),
+        Release("junk"),
+    ]
+    assert "with_commits=true" in mock_http.calls[0].request.url
+
+
+def test_a_plain_list_of_tags_is_understood(mock_http):
+    mock_http.get(API, json={"total_tags": 2, "tags": ["1.0", 7, "", "0.9"]})
+
+    assert fetch(spec()) == [Release("1.0"), Release("0.9")]
+
+
+def test_the_request_is_conditional(mock_http):
+    mock_http.get(API, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(etag='"x"'))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param(
+            {"status": 404, "json": {"error": "Project not found", "error_code": "ENOPROJECT"}},
+            BackendError,
+            r"^fedora-infra/tool: Project not found - https://pagure.io/api/0/fedora-infra/tool",
+            id="404",
+        ),
+        pytest.param(
+            {"status": 404, "body": "<html>nope</html>"},
+            BackendError,
+            "Project not found",
+            id="404-html",
+        ),
+        pytest.param({"status": 500}, BackendError, "HTTP 500", id="500"),
+        pytest.param({"body": "{"}, BackendError, "invalid JSON answer", id="malformed"),
+        pytest.param({"body": ""}, BackendError, "invalid JSON answer", id="empty-body"),
+        pytest.param({"json": ["1.0"]}, BackendError, "not an object", id="list"),
+        pytest.param({"json": {"tags": []}}, BackendError, "no upstream version", id="no-tags"),
+        pytest.param({"json": {"tags": "1.0"}}, BackendError, "no upstream version", id="string"),
+        pytest.param(
+            {"json": {"error": "Something broke"}}, BackendError, "Something broke", id="error"
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "timed out connecting",
+            id="timeout",
+        ),
+        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
+    ],
+)
+def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+    mock_http.get(API, **answer)
+
+    with pytest.raises(error, match=message):
+        fetch(spec())
+
+
+def test_an_oversized_answer_is_refused(mock_http):
+    mock_http.get(API, json={"tags": [f"{n}.0" for n in range(100)]})
+
+    with pytest.raises(BackendError, match="answered more than 100 bytes"):
+        fetch(spec(), HttpClient(config=HttpConfig(max_response_bytes=100)))
+
+
+def test_the_version_url_shown_on_the_project_page():
+    assert get_backend("pagure").version_url(spec()) == API
+    assert get_backend("pagure").version_url(spec(name="pagure")) == (
+        "https://pagure.io/api/0/pagure/git/tags"
+    )
+
+
+def test_the_form_asks_for_the_project_name():
+    assert get_backend("pagure").fields["name"].required

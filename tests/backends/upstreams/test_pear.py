@@ -1,0 +1,165 @@
+"""The PEAR and PECL backends: the channels' allreleases.xml and their RSS feeds."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from backends.base import BackendError, FeedEntry, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+PEAR_URL = "https://pear.php.net/rest/r/net_smtp/allreleases.xml"
+PECL_URL = "https://pecl.php.net/rest/r/net_smtp/allreleases.xml"
+
+
+def spec(backend: str = "PEAR", **fields) -> ProjectSpec:
+    values = {"name": "Net-SMTP", "homepage": "https://pear.php.net/package/Net_SMTP"}
+    return ProjectSpec(**{"backend": backend, **values, **fields})
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend(project.backend).fetch(project, client or HttpClient())
+
+
+def _assert_expected(releases: list[Release], project: ProjectSpec, expected: dict) -> None:
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    if expected["kind"] == "version":
+        assert ordered[-1] == expected["value"]
+        return
+    found = ordered if expected.get("order") == "version_ascending" else raw
+    if expected.get("compare") == "sorted" or expected.get("order") == "any":
+        assert sorted(found) == sorted(expected["value"])
+    else:
+        assert found == expected["value"]
+
+
+@pytest.mark.parametrize("case", recording_cases("pear.json") + recording_cases("pecl.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    if case["expected"]["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            fetch(project)
+        host = "pear.php.net" if project.backend == "PEAR" else "pecl.php.net"
+        assert str(raised.value) == (
+            f"No versions found for foo: no such package on {host} "
+            f"(https://{host}/rest/r/foo/allreleases.xml)"
+        )
+        return
+    _assert_expected(fetch(project), project, case["expected"])
+
+
+def test_version_urls_and_fields():
+    assert get_backend("PEAR").version_url(spec()) == PEAR_URL
+    assert get_backend("PECL").version_url(spec("PECL")) == PECL_URL
+    assert get_backend("PECL").fields["name"].label == "PECL package name"
+    assert set(get_backend("PEAR").fields) == {"name"}
+
+
+ALLRELEASES = """<?xml version="1.0" encoding="UTF-8" ?>
+<a xmlns="http://pear.php.net/dtd/rest.allreleases">
+ <p>Net_SMTP</p><c>pear.php.net</c>
+ <r><v>1.10.1</v><s>stable</s></r>
+ <r><v> 1.10.0 </v><s>stable</s></r>
+ <r><s>beta</s></r>
+ <r><v></v></r>
+ <r><v>1.0.0RC1</v><s>beta</s></r>
+</a>"""
+
+
+@pytest.mark.parametrize(("backend", "url"), [("PEAR", PEAR_URL), ("PECL", PECL_URL)])
+def test_every_release_of_the_channel(mock_http, backend, url):
+    mock_http.get(url, body=ALLRELEASES, content_type="text/xml")
+
+    assert [r.version for r in fetch(spec(backend))] == ["1.10.1", "1.10.0", "1.0.0RC1"]
+
+
+def test_the_request_is_conditional(mock_http):
+    mock_http.get(PEAR_URL, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(etag='"1cd096c-396-1d0ab1c0"'))
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "message"),
+    [
+        (404, "<html>Error 404</html>", BackendError, "no such package on pear.php.net"),
+        (500, "", BackendError, "answered HTTP 500"),
+        (200, "<a><r><v>1.0</v></r>", BackendError, "invalid XML answer"),
+        (200, "", BackendError, "invalid XML answer"),
+        (200, "<a><p>Net_SMTP</p></a>", BackendError, "No versions found for Net-SMTP"),
+        (
+            200,
+            '<!DOCTYPE a [<!ENTITY e "boom">]><a><r><v>&e;</v></r></a>',
+            BackendError,
+            "refused XML answer",
+        ),
+        (200, ALLRELEASES * 5, BackendError, "more than"),
+        (429, "", RateLimited, "Rate limit"),
+    ],
+    ids=["404", "500", "malformed", "empty", "no-releases", "entities", "oversized", "429"],
+)
+def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
+    mock_http.get(PEAR_URL, status=status, body=body)
+    client = HttpClient(config=HttpConfig(max_response_bytes=1000))
+
+    with pytest.raises(error) as raised:
+        fetch(spec(), client)
+
+    assert message in str(raised.value)
+
+
+def test_a_timeout_is_a_readable_error(mock_http):
+    mock_http.get(PEAR_URL, body=requests.exceptions.ConnectTimeout())
+
+    with pytest.raises(BackendError, match="timed out"):
+        fetch(spec())
+
+
+FEED_RSS = """<?xml version="1.0" encoding="iso-8859-1"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns="http://purl.org/rss/1.0/">
+  <channel rdf:about="https://{host}/"><title>latest releases</title></channel>
+  <item rdf:about="https://{host}/package/Net_SMTP/download/1.10.1/">
+    <title>Net_SMTP 1.10.1</title>
+    <link>https://{host}/package/Net_SMTP/download/1.10.1/</link>
+  </item>
+  <item rdf:about="x"><title>NoVersion</title></item>
+  <item rdf:about="y"><title>imagick 3.7.0</title></item>
+</rdf:RDF>"""
+
+
+@pytest.mark.parametrize("backend", ["PEAR", "PECL"])
+def test_feed_lists_the_latest_releases(mock_http, backend):
+    host = f"{backend.lower()}.php.net"
+    mock_http.get(f"https://{host}/feeds/latest.rss", body=FEED_RSS.replace("{host}", host))
+
+    entries = get_backend(backend).check_feed(HttpClient())
+
+    assert entries == [
+        FeedEntry("Net_SMTP", "1.10.1", f"https://{host}/package/Net_SMTP"),
+        FeedEntry("imagick", "3.7.0", f"https://{host}/package/imagick"),
+    ]
+
+
+@pytest.mark.parametrize(("status", "body"), [(200, "<rdf:RDF"), (404, "")], ids=str)
+def test_feed_failure_is_a_backend_error(mock_http, status, body):
+    mock_http.get("https://pecl.php.net/feeds/latest.rss", status=status, body=body)
+
+    with pytest.raises(BackendError):
+        get_backend("PECL").check_feed(HttpClient())

@@ -1,0 +1,158 @@
+"""SourceHut: tags from a repository's refs RSS feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import requests
+
+from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
+from backends.http import HttpClient, HttpConfig
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from tests.backends.conftest import make_spec, recording_cases, replay
+
+FEED = "https://git.sr.ht/~owner/repo/refs/rss.xml"
+
+
+def spec(**fields) -> ProjectSpec:
+    values = {"name": "repo", "homepage": "https://git.sr.ht/~owner/repo", "backend": "SourceHut"}
+    return ProjectSpec(**{**values, **fields})
+
+
+def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Release]:
+    return get_backend("SourceHut").fetch(project, client or HttpClient())
+
+
+def item(title: str, date: str = "Sat, 06 Aug 2022 18:47:07 +0200", link: str | None = None) -> str:
+    link = link or f"https://git.sr.ht/~owner/repo/refs/{title}"
+    return f"<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate></item>"
+
+
+def feed(*items: str) -> str:
+    return f'<rss version="2.0"><channel><title>refs</title>{"".join(items)}</channel></rss>'
+
+
+@pytest.mark.parametrize("case", recording_cases("sourcehut.json"))
+def test_recorded_answers(mock_http, case):
+    replay(mock_http, case)
+    project = make_spec(case)
+    expected = case["expected"]
+    if expected["kind"] == "error":
+        with pytest.raises(BackendError) as raised:
+            fetch(project)
+        assert str(raised.value).strip()
+        return
+    releases = fetch(project)
+
+    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
+    if expected["kind"] == "version":
+        scheme = resolve_scheme_name(
+            project.version_scheme, project.ecosystem_name, project.backend
+        )
+        ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
+        assert ordered[-1] == expected["value"]
+    else:
+        # The feed's own order, exactly.
+        assert (expected["compare"], expected["order"]) == ("exact", "native")
+        assert raw == expected["value"]
+
+
+def test_items_carry_their_date_and_page(mock_http):
+    mock_http.get(
+        FEED,
+        body=feed(item("1.1"), item("1.0", date="garbage", link="javascript:alert(1)")),
+    )
+
+    assert fetch(spec()) == [
+        Release(
+            "1.1",
+            "https://git.sr.ht/~owner/repo/refs/1.1",
+            dt.datetime(2022, 8, 6, 16, 47, 7, tzinfo=dt.UTC),
+        ),
+        Release("1.0"),
+    ]
+
+
+def test_the_feed_is_conditional(mock_http):
+    mock_http.get(FEED, status=304)
+
+    with pytest.raises(NotModified):
+        fetch(spec(), HttpClient(etag='"feed"'))
+
+
+def test_an_xml_bomb_is_refused(mock_http):
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><rss><channel><item><title>&lol2;</title>'
+        "</item></channel></rss>"
+    )
+    mock_http.get(FEED, body=bomb)
+
+    with pytest.raises(BackendError, match="refused XML answer"):
+        fetch(spec())
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
+        pytest.param({"status": 500}, BackendError, "HTTP 500", id="500"),
+        pytest.param({"body": "<rss><channel>"}, BackendError, "invalid XML answer", id="bad-xml"),
+        pytest.param({"body": ""}, BackendError, "invalid XML answer", id="empty-body"),
+        pytest.param({"body": feed()}, BackendError, "repo: no upstream version", id="no-items"),
+        pytest.param(
+            {"body": feed("<item><title> </title></item>")},
+            BackendError,
+            "no upstream version",
+            id="blank-title",
+        ),
+        pytest.param(
+            {"body": requests.exceptions.ConnectTimeout()},
+            BackendError,
+            "timed out connecting",
+            id="timeout",
+        ),
+        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
+    ],
+)
+def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+    mock_http.get(FEED, **answer)
+
+    with pytest.raises(error, match=message):
+        fetch(spec())
+
+
+def test_an_oversized_feed_is_refused(mock_http):
+    mock_http.get(FEED, body=feed(*(item(f"{n}.0") for n in range(10))))
+
+    with pytest.raises(BackendError, match="answered more than 500 bytes"):
+        fetch(spec(), HttpClient(config=HttpConfig(max_response_bytes=500)))
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, FEED),
+        ({"homepage": "https://git.sr.ht/~owner/repo/tree/main/"}, FEED),
+        ({"homepage": "scdoc", "version_url": "owner/repo"}, FEED),
+        ({"version_url": "~owner/repo"}, FEED),
+        ({"version_url": "https://git.sr.ht/~owner/repo"}, FEED),
+        ({"homepage": "https://github.com/owner/repo"}, ""),
+        ({"version_url": "owner"}, ""),
+        ({"version_url": "own er/repo"}, ""),
+    ],
+)
+def test_the_version_url_shown_on_the_project_page(fields, expected):
+    assert get_backend("SourceHut").version_url(spec(**fields)) == expected
+
+
+def test_a_project_without_repository_is_a_setup_error(mock_http):
+    with pytest.raises(BackendError, match="Project repo was incorrectly set up"):
+        fetch(spec(homepage="https://example.org/"))
+    assert len(mock_http.calls) == 0
+
+
+def test_the_form_shows_the_sourcehut_field():
+    assert get_backend("SourceHut").fields["version_url"].label == "SourceHut owner/project"
