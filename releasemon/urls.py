@@ -10,5 +10,6 @@ admin.site.index_title = "Moderation"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v2/events/", include("messaging.urls")),
     path("", include("projects.urls")),
 ]

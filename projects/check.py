@@ -1,0 +1,187 @@
+"""Record what a check found: the only writer of check results (design.md §2).
+
+``check_project`` is a full check: ``backends.pipeline.preview`` then one of the ``record_*``
+functions, each in one transaction that also writes the messages to the outbox. The scheduler,
+the API's "check now" endpoints and the admin's "check now" action all call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import Enum
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backends import pipeline, registry
+from backends.base import BackendError, RateLimited
+from backends.pipeline import Preview
+from messaging import topics
+from messaging.outbox import emit, emit_all
+from projects.models import Project, ProjectVersion
+
+logger = logging.getLogger(__name__)
+
+LOG_NEW_VERSIONS = "Version retrieved correctly"
+LOG_NOTHING_NEW = "No new version found"
+ARCHIVED_ERROR = "Project is archived, can't check new versions"
+CHECKER_AGENT = "anitya"
+
+
+class Outcome(Enum):
+    SUCCESS = "success"
+    ERROR = "error"
+    RATE_LIMITED = "ratelimit"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    outcome: Outcome
+    new_versions: tuple[str, ...] = ()
+    error: str | None = None
+    reset_at: dt.datetime | None = None
+    scope: str | None = None
+
+
+def check_interval(project: Project) -> dt.timedelta:
+    try:
+        return registry.get_backend(project.backend).check_interval
+    except registry.UnknownBackend:
+        return dt.timedelta(hours=1)
+
+
+def check_project(project: Project, *, now: dt.datetime | None = None) -> CheckResult:
+    """Fetch the project's versions upstream and record the result (a full check)."""
+    if project.archived:
+        raise BackendError(ARCHIVED_ERROR)
+    try:
+        result = pipeline.preview(project.to_spec())
+    except RateLimited as limit:
+        return record_rate_limit(project, limit, now=now)
+    except BackendError as error:
+        return record_failure(project, error, now=now)
+    return record(project, result, now=now)
+
+
+def _locked(project: Project) -> Project:
+    """The project's row, locked until the transaction ends, so two checks never interleave."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def record(project: Project, result: Preview, *, now: dt.datetime | None = None) -> CheckResult:
+    """Store a successful preview: new versions, latest version, health, messages."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(project)
+        stored = {locked.make_version(raw).parsed for raw in _stored_raw(locked)}
+        new = [found for found in result.new_versions if found.parsed not in stored]
+        ProjectVersion.objects.bulk_create(
+            [
+                ProjectVersion(
+                    project=locked,
+                    version=found.raw,
+                    created_on=now,
+                    commit_url=found.commit_url,
+                    published_at=found.published_at,
+                )
+                for found in new
+            ],
+            ignore_conflicts=True,
+        )
+        old_version = locked.latest_version
+        latest = locked.latest_version_object
+        locked.latest_version = locked.make_version(latest.version).parsed if latest else None
+        locked.logs = LOG_NEW_VERSIONS if new else LOG_NOTHING_NEW
+        locked.check_successful = True
+        locked.error_counter = 0
+        locked.last_check = now
+        locked.next_check = now + check_interval(locked)
+        if not result.not_modified:
+            locked.etag = result.etag or ""
+            locked.last_modified = result.last_modified or ""
+        locked.updated_on = now
+        locked.save()
+        if new:
+            emit_all(
+                topics.version_update(
+                    locked,
+                    upstream_version=locked.latest_version,
+                    old_version=old_version,
+                    upstream_versions=[found.parsed for found in new],
+                    agent=CHECKER_AGENT,
+                )
+            )
+    _refresh(project, locked)
+    return CheckResult(Outcome.SUCCESS, new_versions=tuple(found.parsed for found in new))
+
+
+def record_failure(
+    project: Project, error: BackendError, *, now: dt.datetime | None = None
+) -> CheckResult:
+    """A failed check: the error is logged, the streak grows, and past the threshold an
+    unmapped (or version-less) project is removed, as Anitya does (contract §4.3)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(project)
+        locked.logs = str(error)
+        locked.check_successful = False
+        locked.error_counter += 1
+        locked.last_check = now
+        locked.next_check = now + check_interval(locked)
+        locked.updated_on = now
+        if _should_delete(locked):
+            logger.info(
+                "Deleting project %s (id %s): %s failed checks in a row, last error: %s",
+                locked.name,
+                locked.pk,
+                locked.error_counter,
+                error,
+            )
+            emit(topics.project_remove(locked, CHECKER_AGENT))
+            locked.delete()
+            return CheckResult(Outcome.DELETED, error=str(error))
+        locked.save()
+    _refresh(project, locked)
+    return CheckResult(Outcome.ERROR, error=str(error))
+
+
+def record_rate_limit(
+    project: Project, limit: RateLimited, *, now: dt.datetime | None = None
+) -> CheckResult:
+    """The upstream asked us to wait: defer the project; the error streak does not move."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(project)
+        locked.logs = str(limit)
+        locked.check_successful = False
+        locked.last_check = now
+        locked.next_check = max(limit.reset_at, now)
+        locked.updated_on = now
+        locked.save()
+    _refresh(project, locked)
+    return CheckResult(
+        Outcome.RATE_LIMITED, error=str(limit), reset_at=limit.reset_at, scope=limit.scope
+    )
+
+
+def _should_delete(project: Project) -> bool:
+    if project.error_counter < settings.CHECK_ERROR_THRESHOLD:
+        return False
+    return not project.packages.exists() or not project.versions.exists()
+
+
+def _stored_raw(project: Project) -> list[str]:
+    return list(ProjectVersion.objects.filter(project=project).values_list("version", flat=True))
+
+
+def _refresh(project: Project, saved: Project) -> None:
+    """Bring the caller's instance up to date with what was saved."""
+    for field in Project._meta.concrete_fields:
+        setattr(project, field.attname, getattr(saved, field.attname))
+    project.__dict__.pop("sorted_versions", None)
+    if hasattr(project, "_prefetched_objects_cache"):
+        project._prefetched_objects_cache.clear()

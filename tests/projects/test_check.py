@@ -1,0 +1,177 @@
+"""A full check records what the upstream has: versions once, health, messages once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from backends import registry
+from backends.base import Backend, BackendError, NotModified, RateLimited, Release
+from messaging.models import OutboxMessage
+from projects import check
+from projects.models import Project
+from tests.factories import PackageFactory, ProjectFactory, ProjectVersionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class ScriptedBackend(Backend):
+    """Answers each fetch with the next scripted answer (a list of versions or an error)."""
+
+    name = "custom"
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.specs = []
+
+    def fetch(self, spec, http):
+        self.specs.append(spec)
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        http.etag = '"etag-1"'
+        return [Release(v) for v in answer]
+
+
+@pytest.fixture
+def upstream(monkeypatch):
+    def script(*answers):
+        backend = ScriptedBackend(answers)
+        monkeypatch.setattr(registry, "get_backend", lambda name: backend)
+        return backend
+
+    return script
+
+
+def topics_sent():
+    return list(OutboxMessage.objects.order_by("id").values_list("topic", flat=True))
+
+
+def test_new_versions_are_stored_once_and_announced_once(upstream):
+    project = ProjectFactory(name="geany")
+    upstream(["1.0", "v1.1"], ["1.0", "1.1"])
+
+    first = check.check_project(project)
+    assert first.outcome is check.Outcome.SUCCESS
+    assert first.new_versions == ("1.0", "1.1")
+    project.refresh_from_db()
+    assert project.latest_version == "1.1"
+    assert project.logs == "Version retrieved correctly"
+    assert project.check_successful is True
+    assert project.etag == '"etag-1"'
+    assert sorted(project.versions.values_list("version", flat=True)) == ["1.0", "v1.1"]
+    assert topics_sent() == ["project.version.update", "project.version.update.v2"]
+    v2 = OutboxMessage.objects.get(topic="project.version.update.v2").body["message"]
+    assert v2["upstream_versions"] == ["1.0", "1.1"]
+    assert v2["old_version"] == ""
+
+    second = check.check_project(project)
+    assert second.new_versions == ()
+    project.refresh_from_db()
+    assert project.logs == "No new version found"
+    assert project.versions.count() == 2
+    assert len(topics_sent()) == 2
+
+
+def test_v1_message_names_the_newest_version_even_when_an_older_one_is_new(upstream):
+    project = ProjectFactory()
+    ProjectVersionFactory(project=project, version="2.0")
+    project.latest_version = "2.0"
+    project.save()
+    upstream(["1.5", "2.0"])
+    check.check_project(project)
+    v1 = OutboxMessage.objects.get(topic="project.version.update").body["message"]
+    assert v1["upstream_version"] == "2.0"
+    assert v1["old_version"] == "2.0"
+
+
+def test_not_modified_is_a_successful_check_with_nothing_new(upstream):
+    project = ProjectFactory(etag='"kept"')
+    ProjectVersionFactory(project=project, version="1.0")
+    upstream(NotModified())
+    result = check.check_project(project)
+    project.refresh_from_db()
+    assert result.outcome is check.Outcome.SUCCESS
+    assert project.logs == "No new version found"
+    assert project.etag == '"kept"'
+    assert project.check_successful is True
+    assert topics_sent() == []
+
+
+def test_failures_grow_the_error_streak_and_success_resets_it(upstream):
+    project = ProjectFactory(error_counter=3)
+    upstream(BackendError("example: no upstream version found."), ["1.0"])
+    before = timezone.now()
+    result = check.check_project(project)
+    project.refresh_from_db()
+    assert result.outcome is check.Outcome.ERROR
+    assert project.error_counter == 4
+    assert project.check_successful is False
+    assert project.logs == "example: no upstream version found."
+    assert project.next_check >= before + dt.timedelta(minutes=59)
+    check.check_project(project)
+    project.refresh_from_db()
+    assert project.error_counter == 0
+
+
+def test_rate_limit_defers_without_counting_an_error(upstream):
+    project = ProjectFactory(error_counter=2)
+    reset = timezone.now() + dt.timedelta(minutes=20)
+    upstream(RateLimited(reset, scope="api.github.com"))
+    result = check.check_project(project)
+    project.refresh_from_db()
+    assert result.outcome is check.Outcome.RATE_LIMITED
+    assert result.scope == "api.github.com"
+    assert project.error_counter == 2
+    assert project.next_check == reset
+    assert project.logs.startswith("Rate limit was reached. Will be reset in")
+
+
+def test_unmapped_project_is_removed_at_the_error_threshold(upstream, settings):
+    settings.CHECK_ERROR_THRESHOLD = 3
+    project = ProjectFactory(error_counter=2)
+    ProjectVersionFactory(project=project)
+    upstream(BackendError("gone"))
+    assert check.check_project(project).outcome is check.Outcome.DELETED
+    assert not Project.objects.filter(pk=project.pk).exists()
+    removal = OutboxMessage.objects.get(topic="project.remove")
+    assert removal.body["message"] == {"agent": "anitya", "project": project.name}
+
+
+def test_mapped_project_without_versions_is_removed_too(upstream, settings):
+    settings.CHECK_ERROR_THRESHOLD = 3
+    project = ProjectFactory(error_counter=2)
+    PackageFactory(project=project)
+    upstream(BackendError("gone"))
+    assert check.check_project(project).outcome is check.Outcome.DELETED
+
+
+def test_mapped_project_with_versions_is_kept(upstream, settings):
+    settings.CHECK_ERROR_THRESHOLD = 3
+    project = ProjectFactory(error_counter=2)
+    PackageFactory(project=project)
+    ProjectVersionFactory(project=project)
+    upstream(BackendError("gone"))
+    assert check.check_project(project).outcome is check.Outcome.ERROR
+    project.refresh_from_db()
+    assert project.error_counter == 3
+
+
+def test_archived_projects_are_not_checked(upstream):
+    backend = upstream(["1.0"])
+    with pytest.raises(BackendError, match="archived"):
+        check.check_project(ProjectFactory(archived=True))
+    assert backend.specs == []
+
+
+def test_a_check_sends_the_stored_validators_and_versions(upstream):
+    project = ProjectFactory(etag='"abc"', last_modified="Wed, 21 Oct 2015 07:28:00 GMT")
+    ProjectVersionFactory(project=project, version="1.0")
+    backend = upstream(["1.0"])
+    check.check_project(project)
+    (spec,) = backend.specs
+    assert spec.etag == '"abc"'
+    assert spec.last_modified == "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert spec.stored_versions == ("1.0",)
