@@ -40,6 +40,7 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from backends.base import BackendError, NotModified, RateLimited
+from backends.versions import RpmVersion
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -382,53 +383,8 @@ def ftp_subdirectories(listing: str) -> list[str]:
     return names
 
 
-_RPM_MARKER = re.compile(r"(.*?)\.?(-?(rc|pre|beta|alpha|dev)([0-9]*))", re.IGNORECASE)
-
-
-def _rpmvercmp_key(version: str) -> tuple:
-    """rpmvercmp as a key: alphanumeric segments, numbers above letters, ``~`` lowest."""
-    key: list[tuple] = []
-    for token in re.findall(r"~|\^|[0-9]+|[a-zA-Z]+", version):
-        if token == "~":
-            key.append((0,))
-        elif token == "^":
-            key.append((2,))
-        elif token.isdigit():
-            digits = token.lstrip("0")
-            key.append((4, len(digits), digits))
-        else:
-            key.append((3, token))
-    key.append((1,))  # the end of the string sorts above "~" and below anything else
-    return tuple(key)
-
-
-def _fallback_version_key(version: str) -> tuple:
-    """Anitya's RPM scheme as a sort key (contract section 5), for picking glob directories.
-
-    A leading ``v`` before a digit is dropped; an rc/pre/beta/alpha/dev marker makes a
-    pre-release of its base (``2.0rc1`` < ``2.0``), markers compare alphabetically, then by
-    number. Used when backends.versions cannot be imported.
-    """
-    if re.match(r"v\d", version):
-        version = version[1:]
-    match = _RPM_MARKER.match(version)
-    if not match:
-        return (_rpmvercmp_key(version), (1,))
-    base, marker, number = match.group(1), match.group(3).lower(), match.group(4)
-    digits = number.lstrip("0")
-    number_key = (1, len(digits), digits) if number else (0,)
-    return (_rpmvercmp_key(base), (0, marker, number_key))
-
-
 def version_sort_key(version: str) -> Any:
-    """Anitya's expand_subdirs order: ``sorted(RpmVersion(s) ...)``, i.e. the RPM scheme.
-
-    Taken from backends.versions when it is importable, else from a local equivalent.
-    """
-    try:
-        from backends.versions import RpmVersion
-    except ImportError:  # pragma: no cover - only while backends.versions is missing
-        return _fallback_version_key(version)
+    """Anitya's expand_subdirs order: ``sorted(RpmVersion(s) ...)``, i.e. the RPM scheme."""
     return RpmVersion(version).sort_key
 
 
