@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -122,6 +123,19 @@ class Backend:
     def version_url(self, spec: ProjectSpec) -> str:
         """The URL shown as "Version check url" on the project page."""
         return spec.version_url or spec.homepage
+
+    def rate_limit_scope(self, spec: ProjectSpec) -> str:
+        """What an upstream rate limit of this project's checks applies to.
+
+        The scheduler defers every project whose scope is blocked. By default that is the
+        host of :meth:`version_url` (the host :class:`~backends.http.HttpClient` names when it
+        answers 429); backends whose limit is per API or per token override it.
+        """
+        try:
+            host = urlsplit(self.version_url(spec) or "").hostname
+        except ValueError:
+            host = None
+        return host or self.name
 
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:
         """Recent releases announced by the upstream's feed (only where ``has_feed``)."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from backends.base import BackendError, ProjectSpec, Release
+from backends.upstreams._common import setting
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -43,20 +44,9 @@ class InvalidRegex(ValueError):
     """A user regex cannot be used; the message says why, for the form field."""
 
 
-def _setting(name: str, default: object) -> object:
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            return getattr(settings, name, default)
-    except ImportError:  # pragma: no cover - Django is always installed here
-        pass
-    return default
-
-
 def default_regex() -> str:
     """The operator's DEFAULT_REGEX setting, else Anitya's."""
-    return str(_setting("DEFAULT_REGEX", None) or DEFAULT_REGEX)
+    return str(setting("DEFAULT_REGEX") or DEFAULT_REGEX)
 
 
 @lru_cache(maxsize=256)
@@ -131,7 +121,7 @@ def find_versions(pattern: str, text: str, *, timeout: float | None = None) -> l
     hostile pattern can cost, while the wall time on a busy machine may be longer.
     """
     if timeout is None:
-        timeout = float(_setting("REGEX_TIMEOUT", DEFAULT_TIMEOUT))  # type: ignore[arg-type]
+        timeout = float(setting("REGEX_TIMEOUT", DEFAULT_TIMEOUT))
     try:
         compiled = _compile(pattern)
     except (regex.error, ValueError, OverflowError, RecursionError) as error:
@@ -157,8 +147,17 @@ def versions_by_regex(http: HttpClient, url: str, pattern: str, spec: ProjectSpe
     The request is conditional (NotModified propagates); fetch errors keep the client's
     message, which names the URL.
     """
-    text = http.get_text(url, conditional=True)
-    versions = find_versions(pattern, text)
+    return releases_from(
+        find_versions(pattern, http.get_text(url, conditional=True)), spec, url, pattern
+    )
+
+
+def releases_from(versions: list[str], spec: ProjectSpec, url: str, pattern: str) -> list[Release]:
+    """Releases for the version strings a regex found, with Anitya's error messages.
+
+    A match containing whitespace means the regex caught text, not a version; none at all
+    means the page does not (or no longer does) list releases the way the project expects.
+    """
     for version in versions:
         if any(char.isspace() for char in version):
             raise BackendError(

@@ -9,12 +9,11 @@ backend.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, RateLimited, Release
+from backends.upstreams._common import as_dict, hosted_repository, parse_iso_datetime, web_url
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -25,58 +24,14 @@ PAGE_SIZE = 100  # the API's maximum `pagelen`
 MAX_PAGES = 50
 _BITBUCKET_HOSTS = ("bitbucket.org", "www.bitbucket.org")
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
-_MAX_URL_LENGTH = 500
 _ERROR_PREFIX = "Could not retrieve versions from Bitbucket API: "
-
-
-def _parse_datetime(value: object) -> dt.datetime | None:
-    """An aware UTC datetime from Bitbucket's ISO 8601 strings; anything else is no date."""
-    if not isinstance(value, str) or not value or len(value) > 64:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # year 1 with a +14:00 offset is not a UTC date
-        return None
-
-
-def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def parse_repository(spec: ProjectSpec) -> tuple[str, str] | None:
     """``(workspace, repository)`` from the version URL (``owner/repo`` or a bitbucket.org
     URL), else from a bitbucket.org homepage; extra path (``/src/...``, ``/downloads``) is
     ignored."""
-    value = (spec.version_url or "").strip()
-    bare_allowed = bool(value)
-    if not value:
-        value = (spec.homepage or "").strip()
-    if "://" not in value and value.lower().startswith(_BITBUCKET_HOSTS):
-        value = "https://" + value
-    if "://" in value:
-        try:
-            parts = urlsplit(value)
-        except ValueError:
-            return None
-        if parts.scheme.lower() not in ("http", "https"):
-            return None
-        if (parts.hostname or "").lower() not in _BITBUCKET_HOSTS:
-            return None
-        value = parts.path
-    elif not bare_allowed:
-        return None
-    segments = [segment for segment in value.split("/") if segment]
-    if len(segments) < 2:
-        return None
-    workspace, repository = segments[0], segments[1].removesuffix(".git")
-    if not _NAME.fullmatch(workspace) or not _NAME.fullmatch(repository):
-        return None
-    if {workspace, repository} & {".", ".."}:
-        return None
-    return workspace, repository
+    return hosted_repository(spec, _BITBUCKET_HOSTS, _NAME, _NAME)
 
 
 class BitBucket(Backend):
@@ -135,7 +90,7 @@ class BitBucket(Backend):
             if not isinstance(payload, dict) or not isinstance(payload.get("values"), list):
                 raise BackendError(f"{url}: the answer has no list of tags.")
             for tag in payload["values"]:
-                release = _release(_as_dict(tag))
+                release = _release(as_dict(tag))
                 if release is not None:
                     releases.append(release)
             candidate = payload.get("next")
@@ -157,15 +112,8 @@ def _release(tag: dict[str, Any]) -> Release | None:
     name = tag.get("name")
     if not isinstance(name, str) or not name:
         return None
-    target = _as_dict(tag.get("target"))
-    href = _as_dict(_as_dict(_as_dict(target.get("links")).get("html"))).get("href")
-    commit_url = None
-    if (
-        isinstance(href, str)
-        and href.startswith("https://bitbucket.org/")
-        and len(href) <= _MAX_URL_LENGTH
-        and not any(c.isspace() for c in href)
-    ):
-        commit_url = href
-    published = _parse_datetime(target.get("date")) or _parse_datetime(tag.get("date"))
+    target = as_dict(tag.get("target"))
+    href = as_dict(as_dict(as_dict(target.get("links")).get("html"))).get("href")
+    commit_url = web_url(href, "https://bitbucket.org/")
+    published = parse_iso_datetime(target.get("date")) or parse_iso_datetime(tag.get("date"))
     return Release(version=name, commit_url=commit_url, published_at=published)

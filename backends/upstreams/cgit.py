@@ -14,16 +14,15 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, urlsplit
 
-from bs4 import BeautifulSoup, ParserRejectedMarkup, Tag
+from bs4 import BeautifulSoup, Tag
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import MAX_VERSION_LENGTH, releases_from_page, web_url
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
 _ARCHIVE = re.compile(r"(.+?)\.(?:tar|tar\.[bglx]z|tbz2|zip)")
-_MAX_VERSION_LENGTH = 200
-_MAX_URL_LENGTH = 500
 
 
 def _repository_url(spec: ProjectSpec) -> str:
@@ -57,15 +56,9 @@ class Cgit(Backend):
         base = _repository_url(spec)
         if not base:
             raise BackendError(f"Project {spec.name} was incorrectly set up: no cgit URL.")
-        url = f"{base}/refs/tags"
-        html = http.get_text(url, conditional=True)
-        try:
-            releases = parse_tags_page(html, spec.name, base)
-        except ParserRejectedMarkup as error:
-            raise BackendError(f"{url}: the page could not be parsed ({error})") from None
-        if not releases:
-            raise BackendError(f"{spec.name}: no upstream version found. - {url}")
-        return releases
+        return releases_from_page(
+            spec, http, f"{base}/refs/tags", lambda html: parse_tags_page(html, spec.name, base)
+        )
 
 
 def parse_tags_page(html: str, name: str, base: str) -> list[Release]:
@@ -87,7 +80,7 @@ def parse_tags_page(html: str, name: str, base: str) -> list[Release]:
             version = match.group(1)
             if version.lower().startswith(prefix):
                 version = version[len(prefix) :]
-            if version and len(version) <= _MAX_VERSION_LENGTH and version not in seen_snapshots:
+            if version and len(version) <= MAX_VERSION_LENGTH and version not in seen_snapshots:
                 seen_snapshots.add(version)
                 by_snapshot.append(Release(version, commit_url, published))
         if tag_name and tag_name not in seen_tags:
@@ -103,17 +96,14 @@ def _tag_name(row: Tag) -> str | None:
         if not parts.path.rstrip("/").endswith("/tag") and parts.path.rstrip("/") != "tag":
             continue
         names = parse_qs(parts.query).get("h")
-        if names and names[0] and len(names[0]) <= _MAX_VERSION_LENGTH:
+        if names and names[0] and len(names[0]) <= MAX_VERSION_LENGTH:
             return names[0]
     return None
 
 
 def _commit_url(base: str, tag_name: str) -> str | None:
     """cgit's commit page accepts any revision, a tag name included."""
-    if not base.startswith(("https://", "http://")):
-        return None
-    url = f"{base}/commit/?id={quote(tag_name, safe='')}"
-    return url if len(url) <= _MAX_URL_LENGTH else None
+    return web_url(f"{base}/commit/?id={quote(tag_name, safe='')}")
 
 
 def _row_date(row: Tag) -> dt.datetime | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import MAX_VERSION_LENGTH, as_dict
 
 if TYPE_CHECKING:
     from backends.http import HttpClient, HttpResponse
@@ -30,12 +31,7 @@ _COPR_HOSTS = ("copr.fedorainfracloud.org",)
 _OWNER = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _NAME = re.compile(r"[A-Za-z0-9._+-]{1,100}")
 _EPOCH = re.compile(r"[0-9]+:")
-_MAX_VERSION_LENGTH = 200
 _MAX_EPOCH = 2**32
-
-
-def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def parse_package(spec: ProjectSpec) -> tuple[str, str, str] | None:
@@ -150,7 +146,7 @@ class Copr(Backend):
             )
             builds = _builds(spec, response)
             for build in builds:
-                release = _release(_as_dict(build))
+                release = _release(as_dict(build))
                 if release is None:
                     continue
                 known = by_version.get(release.version)
@@ -177,7 +173,7 @@ def _builds(spec: ProjectSpec, response: HttpResponse) -> list[Any]:
                 f"{response.reason}".rstrip()
             ) from None
         raise
-    payload = _as_dict(payload)
+    payload = as_dict(payload)
     if response.status != 200 or "error" in payload:
         detail = str(payload.get("error") or f"HTTP {response.status} {response.reason}")
         raise BackendError(f"{spec.name}: Copr answered: {detail[:300]}")
@@ -190,11 +186,11 @@ def _builds(spec: ProjectSpec, response: HttpResponse) -> list[Any]:
 def _release(build: dict[str, Any]) -> Release | None:
     if build.get("state") != "succeeded":
         return None
-    rpm_version = _as_dict(build.get("source_package")).get("version")
+    rpm_version = as_dict(build.get("source_package")).get("version")
     if not isinstance(rpm_version, str):
         return None
     version = upstream_version(rpm_version)
-    if not version or len(version) > _MAX_VERSION_LENGTH:
+    if not version or len(version) > MAX_VERSION_LENGTH:
         return None
     return Release(version=version, published_at=_epoch(build.get("ended_on")))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
-from xml.etree.ElementTree import Element
 
 from backends.base import Backend, FeedEntry, FieldHelp, ProjectSpec, Release
 from backends.regexes import project_regex, versions_by_regex
+from backends.upstreams._common import rss_titles
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -16,23 +16,6 @@ if TYPE_CHECKING:
 FEED_URL = "https://metacpan.org/feed/recent"
 # "Dist-Name-1.23" -> ("Dist-Name", "1.23"): split at the last "-" before a digit (or v+digit).
 _TITLE = re.compile(r"(?P<name>\S+)-(?P<version>v?\d\S*)")
-
-
-def _local_name(element: Element) -> str:
-    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-
-
-def _rss_titles(root: Element) -> list[str]:
-    """The titles of every item of an RSS 2.0 or RSS 1.0 (RDF) feed, whatever the namespace."""
-    titles = []
-    for item in root.iter():
-        if _local_name(item) != "item":
-            continue
-        for child in item:
-            if _local_name(child) == "title" and child.text and child.text.strip():
-                titles.append(child.text.strip())
-                break
-    return titles
 
 
 def split_release(title: str) -> tuple[str, str] | None:
@@ -69,7 +52,7 @@ class Cpan(Backend):
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:
         """The latest uploads to CPAN; item titles read ``"Dist-Name-1.23"``."""
         entries = []
-        for title in _rss_titles(http.get_xml(FEED_URL)):
+        for title in rss_titles(http.get_xml(FEED_URL)):
             release = split_release(title)
             if release is None:
                 continue

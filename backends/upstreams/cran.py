@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
-from backends.http import HTTPStatusError
+from backends.upstreams._common import not_found_means, parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
 CRANDB = "https://crandb.r-pkg.org/"
 FEED_URL = "https://crandb.r-pkg.org/-/pkgreleases"
-
-
-def _timestamp(value: object) -> dt.datetime | None:
-    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 class Cran(Backend):
@@ -51,12 +37,8 @@ class Cran(Backend):
 
     def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
         url = self.version_url(spec)
-        try:
+        with not_found_means(f'No package "{spec.name}" on CRAN: {url}'):
             data = http.get_json(url, conditional=True)
-        except HTTPStatusError as error:
-            if error.status == 404:
-                raise BackendError(f'No package "{spec.name}" on CRAN: {url}') from None
-            raise
         versions = data.get("versions") if isinstance(data, dict) else None
         if not isinstance(versions, dict) or not versions:
             raise BackendError(f"No versions found at {url}")
@@ -64,7 +46,8 @@ class Cran(Backend):
         if not isinstance(timeline, dict):
             timeline = {}
         return [
-            Release(version, published_at=_timestamp(timeline.get(version))) for version in versions
+            Release(version, published_at=parse_iso_datetime(timeline.get(version)))
+            for version in versions
         ]
 
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
-from backends.http import HTTPStatusError
+from backends.upstreams._common import not_found_means, parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -17,19 +16,6 @@ FEED_URL = "https://crates.io/api/v1/summary"
 # crates.io pages its answer when asked to (meta.next_page); a crate has at most a few
 # thousand versions, so this bound only stops an upstream that pages forever.
 MAX_PAGES = 50
-
-
-def _timestamp(value: object) -> dt.datetime | None:
-    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def _errors(data: dict[str, Any]) -> str | None:
@@ -63,12 +49,8 @@ class CratesIo(Backend):
         releases: list[Release] = []
         page_url, conditional = url, True
         for _page in range(MAX_PAGES):
-            try:
+            with not_found_means(f'No crate "{spec.name}" on crates.io: {url}'):
                 data = http.get_json(page_url, conditional=conditional)
-            except HTTPStatusError as error:
-                if error.status == 404:
-                    raise BackendError(f'No crate "{spec.name}" on crates.io: {url}') from None
-                raise
             if not isinstance(data, dict):
                 raise BackendError(f"{page_url}: unexpected answer (not a JSON object)")
             if (message := _errors(data)) is not None:
@@ -82,7 +64,7 @@ class CratesIo(Backend):
                 number = entry.get("num")
                 if isinstance(number, str) and number:
                     releases.append(
-                        Release(number, published_at=_timestamp(entry.get("created_at")))
+                        Release(number, published_at=parse_iso_datetime(entry.get("created_at")))
                     )
             meta = data.get("meta")
             next_page = meta.get("next_page") if isinstance(meta, dict) else None

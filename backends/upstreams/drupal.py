@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from backends import regexes
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
-from backends.upstreams.folder import path_segment, releases_from
+from backends.upstreams._common import path_segment
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -80,7 +80,7 @@ class _Drupal(Backend):
     def _by_regex(self, response: HttpResponse, spec: ProjectSpec, url: str) -> list[Release]:
         pattern = rf"<version>{self.core}\.x-([^<]+)</version>"
         versions = regexes.find_versions(pattern, response.text)
-        return releases_from(versions, spec, url, pattern)
+        return regexes.releases_from(versions, spec, url, pattern)
 
 
 def _epoch(value: str | None) -> dt.datetime | None:

@@ -1,15 +1,15 @@
 """The ``folder`` backend: versions read from a download directory (HTML index or FTP).
 
-This module also holds the small helpers the other page-scraping upstreams share (GNU, GNOME
-and the custom backend): turning a directory listing into version names and turning the
-strings a regex found into releases with Anitya's error messages.
+This module also holds the helpers the other page-scraping upstreams share (GNU, GNOME and
+the custom backend): turning a directory listing into version names, and requiring a version
+URL. Turning the strings a regex found into releases is :func:`backends.regexes.releases_from`.
 """
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from backends import regexes
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
@@ -21,14 +21,6 @@ if TYPE_CHECKING:
 # Anitya's fallback when the default regex finds no archive: links to directories whose name
 # starts with a digit (``4.9.0/``, also SourceForge-style ``/files/4.9.0/``).
 FOLDER_DIRECTORY_PATTERN = r"(?:/files/)?([0-9][0-9.]+.*)/"
-
-
-def path_segment(name: str) -> str:
-    """``name`` made safe as one URL path segment (a ``/`` or ``?`` cannot change the URL).
-
-    ``+`` stays as is: project names such as ``gtk+`` are spelled that way in upstream paths.
-    """
-    return quote(name.strip(), safe="+")
 
 
 class _HrefCollector(HTMLParser):
@@ -76,22 +68,6 @@ def directory_versions(response: HttpResponse, pattern: str) -> list[str]:
     return regexes.find_versions(f"(?m)^(?:{pattern})$", "\n".join(targets))
 
 
-def releases_from(versions: list[str], spec: ProjectSpec, url: str, pattern: str) -> list[Release]:
-    """Releases for the version strings a regex found, with Anitya's error messages.
-
-    A match containing whitespace means the regex caught text, not a version; none at all
-    means the page does not (or no longer does) list releases the way the project expects.
-    """
-    for version in versions:
-        if any(char.isspace() for char in version):
-            raise BackendError(
-                f"{spec.name}: invalid upstream version:>{version}< - {url} - {pattern}"
-            )
-    if not versions:
-        raise BackendError(f"{spec.name}: no upstream version found. - {url} - {pattern}")
-    return [Release(version) for version in versions]
-
-
 def required_version_url(spec: ProjectSpec, backend: str) -> str:
     """The project's version URL, which ``backend`` cannot work without."""
     url = (spec.version_url or "").strip()
@@ -135,4 +111,4 @@ class Folder(Backend):
         if not versions:
             pattern = FOLDER_DIRECTORY_PATTERN
             versions = directory_versions(response, pattern)
-        return releases_from(versions, spec, url, pattern)
+        return regexes.releases_from(versions, spec, url, pattern)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from backends import regexes
 from backends.base import Backend, FieldHelp, ProjectSpec, Release
-from backends.upstreams.folder import path_segment
+from backends.upstreams._common import path_segment
 
 if TYPE_CHECKING:
     from backends.http import HttpClient

@@ -7,11 +7,11 @@ such as "Forgejo 1.20 - the summer release"). Both endpoints list newest first a
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import as_dict, commit_link, forge_url, parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -19,24 +19,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50  # Gitea's default maximum page size
 # At most 2,500 tags on a first check: bounded, whatever the upstream answers.
 MAX_PAGES = 50
-_MAX_URL_LENGTH = 500
-
-
-def _parse_datetime(value: object) -> dt.datetime | None:
-    """An aware UTC datetime from Gitea's ISO 8601 strings; anything else is no date."""
-    if not isinstance(value, str) or not value or len(value) > 64:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # year 1 with a +14:00 offset is not a UTC date
-        return None
-
-
-def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def parse_repository_url(spec: ProjectSpec) -> tuple[str, str, str] | None:
@@ -45,22 +27,14 @@ def parse_repository_url(spec: ProjectSpec) -> tuple[str, str, str] | None:
     Anitya's rule: after dropping a trailing ``/`` and ``.git``, the URL must be exactly
     ``<scheme>//<host>/<owner>/<repository>`` (five ``/``-separated parts).
     """
-    url = (spec.version_url or spec.homepage or "").strip().rstrip("/")
-    if url.endswith(".git"):
-        url = url[: -len(".git")]
-    tokens = url.split("/")
-    if len(tokens) != 5 or tokens[0].lower() not in ("http:", "https:") or tokens[1]:
+    url = (spec.version_url or spec.homepage or "").strip().rstrip("/").removesuffix(".git")
+    found = forge_url(url)
+    if found is None:
         return None
-    try:
-        host = urlsplit(url).netloc
-    except ValueError:
+    origin, parts = found
+    if len(parts) != 2 or any(c in "?#" for c in "".join(parts)):
         return None
-    owner, repository = tokens[3], tokens[4]
-    if not host or not owner or not repository or {owner, repository} & {".", ".."}:
-        return None
-    if any(c in "?#" for c in owner + repository):
-        return None
-    return f"{tokens[0].lower()}//{host}", owner, repository
+    return origin, parts[0], parts[1]
 
 
 class Gitea(Backend):
@@ -112,7 +86,7 @@ class Gitea(Backend):
                 raise BackendError(f"{url}: the answer is not a list of tags or releases.")
             added = 0
             for item in items:
-                release = parse(_as_dict(item), web_base)
+                release = parse(as_dict(item), web_base)
                 if release is not None and release.version not in seen:
                     seen.add(release.version)
                     releases.append(release)
@@ -136,15 +110,11 @@ def _from_tag(tag: dict[str, Any], web_base: str) -> Release | None:
     name = tag.get("name")
     if not isinstance(name, str) or not name:
         return None
-    commit = _as_dict(tag.get("commit"))
-    sha = commit.get("sha")
-    commit_url = None
-    if isinstance(sha, str) and sha.isalnum() and len(sha) <= 64:
-        commit_url = f"{web_base}/commit/{sha}"
-        if len(commit_url) > _MAX_URL_LENGTH:
-            commit_url = None
+    commit = as_dict(tag.get("commit"))
     return Release(
-        version=name, commit_url=commit_url, published_at=_parse_datetime(commit.get("created"))
+        version=name,
+        commit_url=commit_link(f"{web_base}/commit/", commit.get("sha")),
+        published_at=parse_iso_datetime(commit.get("created")),
     )
 
 
@@ -155,7 +125,7 @@ def _from_release(release: dict[str, Any], web_base: str) -> Release | None:
         return None
     if release.get("draft") is True:
         return None  # a draft is not published (and its tag may not exist yet)
-    published = _parse_datetime(release.get("published_at")) or _parse_datetime(
+    published = parse_iso_datetime(release.get("published_at")) or parse_iso_datetime(
         release.get("created_at")
     )
     return Release(version=tag_name, published_at=published)

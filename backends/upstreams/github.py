@@ -13,10 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, RateLimited, Release
 from backends.http import parse_reset_time
+from backends.upstreams._common import (
+    as_dict,
+    hosted_repository,
+    parse_iso_datetime,
+    setting,
+    web_url,
+)
 
 if TYPE_CHECKING:
     from backends.http import HttpClient, HttpResponse
@@ -28,7 +34,6 @@ PAGE_SIZE = 100
 # repository cannot keep a worker busy forever.
 MAX_PAGES = 50
 _MAX_ERRORS_SHOWN = 5
-_MAX_URL_LENGTH = 500
 
 _GITHUB_HOSTS = ("github.com", "www.github.com")
 # GitHub's own rules: owners are alphanumerics and dashes, repositories also allow `.` and `_`.
@@ -82,86 +87,10 @@ query($owner: String!, $name: String!, $first: Int!, $cursor: String) {
 """
 
 
-def _setting(name: str, default: Any = None) -> Any:
-    """An operator setting; works without configured Django settings (scripts, benchmarks)."""
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            return getattr(settings, name, default)
-    except ImportError:  # pragma: no cover - Django is always installed here
-        pass
-    return default
-
-
-def _parse_datetime(value: object) -> dt.datetime | None:
-    """An aware UTC datetime from GitHub's ISO 8601 strings; anything else is no date."""
-    if not isinstance(value, str) or not value or len(value) > 64:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # year 1 with a +14:00 offset is not a UTC date
-        return None
-
-
-def _web_url(value: object) -> str | None:
-    """A link users may follow: an http(s) URL without spaces, short enough to store."""
-    if (
-        isinstance(value, str)
-        and value.startswith(("https://", "http://"))
-        and len(value) <= _MAX_URL_LENGTH
-        and not any(c.isspace() for c in value)
-    ):
-        return value
-    return None
-
-
-def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def parse_repository(spec: ProjectSpec) -> tuple[str, str] | None:
     """``(owner, repository)`` from the version URL (``owner/repo`` or a GitHub URL), else
     from a github.com homepage; None when neither names a repository."""
-    value = (spec.version_url or "").strip()
-    if value:
-        path = _github_path(value, bare_allowed=True)
-    else:
-        path = _github_path((spec.homepage or "").strip(), bare_allowed=False)
-    if path is None:
-        return None
-    parts = [part for part in path.split("/") if part]
-    if len(parts) < 2:
-        return None
-    owner, repository = parts[0], parts[1]
-    if repository.endswith(".git"):
-        repository = repository[: -len(".git")]
-    if not _OWNER.fullmatch(owner) or not _REPOSITORY.fullmatch(repository):
-        return None
-    if repository in (".", ".."):
-        return None
-    return owner, repository
-
-
-def _github_path(value: str, *, bare_allowed: bool) -> str | None:
-    """The path of a github.com URL; ``bare_allowed`` also accepts ``owner/repo`` itself."""
-    candidate = value
-    if "://" not in candidate and candidate.lower().startswith(_GITHUB_HOSTS):
-        candidate = "https://" + candidate
-    if "://" in candidate:
-        try:
-            parts = urlsplit(candidate)
-        except ValueError:
-            return None
-        if parts.scheme.lower() not in ("http", "https"):
-            return None
-        if (parts.hostname or "").lower() not in _GITHUB_HOSTS:
-            return None
-        return parts.path
-    return candidate if bare_allowed else None
+    return hosted_repository(spec, _GITHUB_HOSTS, _OWNER, _REPOSITORY)
 
 
 class GitHub(Backend):
@@ -193,6 +122,10 @@ class GitHub(Backend):
         page = "releases" if spec.releases_only else "tags"
         return f"https://github.com/{repository[0]}/{repository[1]}/{page}"
 
+    def rate_limit_scope(self, spec: ProjectSpec) -> str:
+        """GitHub limits the operator's token on its API, whatever the repository."""
+        return RATE_LIMIT_SCOPE
+
     def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
         """Every tag (first check) or the newest 100, or the same for releases."""
         repository = parse_repository(spec)
@@ -202,7 +135,7 @@ class GitHub(Backend):
                 '"owner/project" (or leave it empty with a https://github.com/owner/project '
                 "homepage)."
             )
-        token = _setting("GITHUB_ACCESS_TOKEN")
+        token = setting("GITHUB_ACCESS_TOKEN")
         if not token:
             raise BackendError(
                 f'Could not call : "{API_URL}" of "{spec.name}", with error: '
@@ -222,12 +155,12 @@ class GitHub(Backend):
             repository_data = data.get("repository")
             if not isinstance(repository_data, dict):
                 raise BackendError(f"{spec.name}: GitHub answered without the repository.")
-            connection = _as_dict(repository_data.get(connection_key))
+            connection = as_dict(repository_data.get(connection_key))
             for node in _nodes(connection):
                 release = parse(node)
                 if release is not None:
                     releases.append(release)
-            page_info = _as_dict(connection.get("pageInfo"))
+            page_info = as_dict(connection.get("pageInfo"))
             cursor = page_info.get("endCursor")
             if page_info.get("hasNextPage") is not True or not isinstance(cursor, str):
                 break
@@ -261,11 +194,11 @@ class GitHub(Backend):
         payload = response.json()
         if not isinstance(payload, dict):
             raise BackendError(f"{spec.name}: GitHub answered something that is not an object.")
-        data = _as_dict(payload.get("data"))
+        data = as_dict(payload.get("data"))
         errors = payload.get("errors")
-        rate_limit = _as_dict(data.get("rateLimit"))
+        rate_limit = as_dict(data.get("rateLimit"))
         if isinstance(errors, list) and any(
-            _as_dict(error).get("type") == "RATE_LIMITED" for error in errors
+            as_dict(error).get("type") == "RATE_LIMITED" for error in errors
         ):
             raise RateLimited(_reset_at(response, rate_limit), scope=RATE_LIMIT_SCOPE)
         remaining = rate_limit.get("remaining")
@@ -286,7 +219,7 @@ def _raise_for_status(spec: ProjectSpec, response: HttpResponse) -> None:
         raise RateLimited(parse_reset_time(headers), scope=RATE_LIMIT_SCOPE)
     detail = ""
     try:
-        detail = str(_as_dict(response.json()).get("message") or "")[:200]
+        detail = str(as_dict(response.json()).get("message") or "")[:200]
     except BackendError:
         detail = ""
     if response.status == 429 or (response.status == 403 and "rate limit" in detail.lower()):
@@ -303,7 +236,7 @@ def _reset_at(response: HttpResponse, rate_limit: dict[str, Any]) -> dt.datetime
     headers = response.headers
     if headers.get("Retry-After") or headers.get("X-RateLimit-Reset"):
         return parse_reset_time(headers)
-    reset = _parse_datetime(rate_limit.get("resetAt"))
+    reset = parse_iso_datetime(rate_limit.get("resetAt"))
     if reset is None:
         return parse_reset_time(headers)
     now = dt.datetime.now(dt.UTC)
@@ -314,7 +247,7 @@ def _errors_message(spec: ProjectSpec, errors: object) -> str:
     """Anitya's text: one ``"<type>": "<message>"`` line per GraphQL error."""
     lines = []
     for error in errors if isinstance(errors, list) else [errors]:
-        error = _as_dict(error)
+        error = as_dict(error)
         kind = str(error.get("type") or "ERROR")[:100]
         text = str(error.get("message") or "unknown error")[:300]
         lines.append(f'"{kind}": "{text}"')
@@ -339,25 +272,27 @@ def _release_from_tag(node: dict[str, Any]) -> Release | None:
     name = node.get("name")
     if not isinstance(name, str) or not name:
         return None
-    target = _as_dict(node.get("target"))
-    tagged = _as_dict(target.get("target"))  # an annotated tag points at the commit
-    commit_url = _web_url(tagged.get("commitUrl")) or _web_url(target.get("commitUrl"))
+    target = as_dict(node.get("target"))
+    tagged = as_dict(target.get("target"))  # an annotated tag points at the commit
+    commit_url = web_url(tagged.get("commitUrl")) or web_url(target.get("commitUrl"))
     published = (
-        _parse_datetime(_as_dict(target.get("tagger")).get("date"))
-        or _parse_datetime(target.get("committedDate"))
-        or _parse_datetime(tagged.get("committedDate"))
+        parse_iso_datetime(as_dict(target.get("tagger")).get("date"))
+        or parse_iso_datetime(target.get("committedDate"))
+        or parse_iso_datetime(tagged.get("committedDate"))
     )
     return Release(version=name, commit_url=commit_url, published_at=published)
 
 
 def _release_from_release(node: dict[str, Any]) -> Release | None:
-    tag = _as_dict(node.get("tag"))
+    tag = as_dict(node.get("tag"))
     name = tag.get("name")
     if not isinstance(name, str) or not name:
         return None  # a release whose tag is gone (or a draft) has no version to offer
-    target = _as_dict(tag.get("target"))
-    commit_url = _web_url(_as_dict(target.get("target")).get("commitUrl")) or _web_url(
+    target = as_dict(tag.get("target"))
+    commit_url = web_url(as_dict(target.get("target")).get("commitUrl")) or web_url(
         target.get("commitUrl")
     )
-    published = _parse_datetime(node.get("publishedAt")) or _parse_datetime(node.get("createdAt"))
+    published = parse_iso_datetime(node.get("publishedAt")) or parse_iso_datetime(
+        node.get("createdAt")
+    )
     return Release(version=name, commit_url=commit_url, published_at=published)

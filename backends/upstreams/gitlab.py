@@ -8,13 +8,13 @@ the first page only, conditionally, so an unchanged project costs one 304.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from requests.utils import parse_header_links
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import as_dict, commit_link, forge_url, parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient, HttpResponse
@@ -22,24 +22,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 100
 # At most 5,000 tags on a first check: enough for any real project, bounded for hostile ones.
 MAX_PAGES = 50
-_MAX_URL_LENGTH = 500
-
-
-def _parse_datetime(value: object) -> dt.datetime | None:
-    """An aware UTC datetime from GitLab's ISO 8601 strings; anything else is no date."""
-    if not isinstance(value, str) or not value or len(value) > 64:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # year 1 with a +14:00 offset is not a UTC date
-        return None
-
-
-def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def parse_project_url(spec: ProjectSpec) -> tuple[str, str] | None:
@@ -53,20 +35,9 @@ def parse_project_url(spec: ProjectSpec) -> tuple[str, str] | None:
     url = (spec.version_url or spec.homepage or "").strip()
     if "/-/" in url:
         url = url.split("/-/", 1)[0]
-    url = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    if url.endswith(".git"):
-        url = url[: -len(".git")]
-    tokens = url.split("/")
-    if len(tokens) < 5 or tokens[0].lower() not in ("http:", "https:") or tokens[1]:
-        return None
-    try:
-        host = urlsplit(url).netloc
-    except ValueError:
-        return None
-    parts = tokens[3:]
-    if not host or any(part in ("", ".", "..") for part in parts):
-        return None
-    return f"{tokens[0].lower()}//{host}", "/".join(parts)
+    url = url.split("?", 1)[0].split("#", 1)[0].rstrip("/").removesuffix(".git")
+    found = forge_url(url)
+    return (found[0], "/".join(found[1])) if found else None
 
 
 def api_url(origin: str, path: str) -> str:
@@ -127,7 +98,7 @@ class GitLab(Backend):
                 raise BackendError(f"{url}: GitLab answered something that is not a tag list.")
             added = 0
             for tag in tags:
-                release = _release(_as_dict(tag), web_base)
+                release = _release(as_dict(tag), web_base)
                 if release is not None and release.version not in seen:
                     seen.add(release.version)
                     releases.append(release)
@@ -164,17 +135,12 @@ def _release(tag: dict[str, Any], web_base: str) -> Release | None:
     name = tag.get("name")
     if not isinstance(name, str) or not name:
         return None
-    commit = _as_dict(tag.get("commit"))
-    commit_id = commit.get("id")
-    commit_url = None
-    if isinstance(commit_id, str) and commit_id.isalnum() and len(commit_id) <= 64:
-        commit_url = f"{web_base}/-/commit/{commit_id}"
-        if len(commit_url) > _MAX_URL_LENGTH:
-            commit_url = None
+    commit = as_dict(tag.get("commit"))
+    commit_url = commit_link(f"{web_base}/-/commit/", commit.get("id"))
     published = (
-        _parse_datetime(_as_dict(tag.get("release")).get("created_at"))
-        or _parse_datetime(tag.get("created_at"))
-        or _parse_datetime(commit.get("created_at"))
-        or _parse_datetime(commit.get("committed_date"))
+        parse_iso_datetime(as_dict(tag.get("release")).get("created_at"))
+        or parse_iso_datetime(tag.get("created_at"))
+        or parse_iso_datetime(commit.get("created_at"))
+        or parse_iso_datetime(commit.get("committed_date"))
     )
     return Release(version=name, commit_url=commit_url, published_at=published)

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, RateLimited, Release
 from backends.http import FetchError, ResponseTooLarge, UnsafeURL
-from backends.upstreams.folder import directory_versions, path_segment, releases_from
+from backends.regexes import releases_from
+from backends.upstreams._common import path_segment
+from backends.upstreams.folder import directory_versions
 
 if TYPE_CHECKING:
     from backends.http import HttpClient

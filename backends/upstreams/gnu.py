@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from backends import regexes
 from backends.base import Backend, FieldHelp, ProjectSpec, Release
-from backends.upstreams.folder import directory_versions, path_segment, releases_from
+from backends.upstreams._common import path_segment
+from backends.upstreams.folder import directory_versions
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -43,4 +44,4 @@ class Gnu(Backend):
             # The same page, read as a list of folders: no second request needed.
             pattern = GNU_DIRECTORY_PATTERN
             versions = directory_versions(response, pattern)
-        return releases_from(versions, spec, url, pattern)
+        return regexes.releases_from(versions, spec, url, pattern)

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, ParserRejectedMarkup, Tag
+from bs4 import BeautifulSoup, Tag
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import (
+    MAX_VERSION_LENGTH,
+    commit_link,
+    forge_url,
+    releases_from_page,
+)
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
 _COMMIT_HREF = re.compile(r"/src/([0-9a-f]{7,64})/?$")
-_MAX_VERSION_LENGTH = 200
 
 
 def parse_repository_url(spec: ProjectSpec) -> tuple[str, str] | None:
@@ -31,21 +35,9 @@ def parse_repository_url(spec: ProjectSpec) -> tuple[str, str] | None:
     """
     url = (spec.version_url or spec.homepage or "").strip()
     url = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    if url.endswith(".git"):
-        url = url[: -len(".git")]
-    if url.endswith("/releases"):
-        url = url[: -len("/releases")]
-    tokens = url.split("/")
-    if len(tokens) < 5 or tokens[0].lower() not in ("http:", "https:") or tokens[1]:
-        return None
-    try:
-        host = urlsplit(url).netloc
-    except ValueError:
-        return None
-    parts = tokens[3:]
-    if not host or any(part in ("", ".", "..") for part in parts):
-        return None
-    return f"{tokens[0].lower()}//{host}", "/".join(parts)
+    url = url.removesuffix(".git").removesuffix("/releases")
+    found = forge_url(url)
+    return (found[0], "/".join(found[1])) if found else None
 
 
 class Gogs(Backend):
@@ -77,16 +69,10 @@ class Gogs(Backend):
                 f"Project {spec.name} was incorrectly set up: the Gogs project URL must look "
                 "like https://<host>/<owner>/<repository>."
             )
-        origin, path = repository
-        url = f"{origin}/{path}/releases"
-        html = http.get_text(url, conditional=True)
-        try:
-            releases = parse_releases_page(html, f"{origin}/{path}")
-        except ParserRejectedMarkup as error:
-            raise BackendError(f"{url}: the page could not be parsed ({error})") from None
-        if not releases:
-            raise BackendError(f"{spec.name}: no upstream version found. - {url}")
-        return releases
+        web_base = f"{repository[0]}/{repository[1]}"
+        return releases_from_page(
+            spec, http, f"{web_base}/releases", lambda html: parse_releases_page(html, web_base)
+        )
 
 
 def parse_releases_page(html: str, web_base: str) -> list[Release]:
@@ -100,7 +86,7 @@ def parse_releases_page(html: str, web_base: str) -> list[Release]:
         if "icon" not in classes or link is None:
             continue
         version = link.get_text(" ", strip=True)
-        if not version or len(version) > _MAX_VERSION_LENGTH or version in seen:
+        if not version or len(version) > MAX_VERSION_LENGTH or version in seen:
             continue
         seen.add(version)
         releases.append(Release(version=version, commit_url=_commit_url(link, web_base)))
@@ -117,5 +103,5 @@ def _commit_url(link: Tag, web_base: str) -> str | None:
         href = anchor.get("href") if anchor is not None else None
         match = _COMMIT_HREF.search(href) if isinstance(href, str) else None
         if match:
-            return f"{web_base}/commit/{match.group(1)}"
+            return commit_link(f"{web_base}/commit/", match.group(1))
     return None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
-from backends.http import HTTPStatusError, ResponseTooLarge
+from backends.http import ResponseTooLarge
+from backends.upstreams._common import not_found_means, parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -17,19 +17,6 @@ REGISTRY = "https://registry.npmjs.org/"
 ABBREVIATED = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
 # skimdb.npmjs.com is gone; the registry's CouchDB-style replication endpoint remains.
 FEED_URL = "https://replicate.npmjs.com/_changes"
-
-
-def _timestamp(value: object) -> dt.datetime | None:
-    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def package_url(name: str) -> str:
@@ -70,15 +57,11 @@ class Npmjs(Backend):
         thousands of versions), where versions without dates beat no check at all.
         """
         url = self.version_url(spec)
-        try:
+        with not_found_means(f"No versions found at {url}"):
             try:
                 doc = http.get_json(url, conditional=True)
             except ResponseTooLarge:
                 doc = http.get_json(url, headers={"Accept": ABBREVIATED}, conditional=True)
-        except HTTPStatusError as error:
-            if error.status == 404:
-                raise BackendError(f"No versions found at {url}") from None
-            raise
         if not isinstance(doc, dict) or "error" in doc:
             raise BackendError(f"No versions found at {url}")
         versions = doc.get("versions")
@@ -88,7 +71,8 @@ class Npmjs(Backend):
         if not isinstance(times, dict):
             times = {}
         return [
-            Release(version, published_at=_timestamp(times.get(version))) for version in versions
+            Release(version, published_at=parse_iso_datetime(times.get(version)))
+            for version in versions
         ]
 
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
 API = "https://packagist.org/packages/"
 _PACKAGE_PAGE = re.compile(r"https?://(?:www\.)?packagist\.org/packages/([^/?#]+)/[^/?#]+/?$")
-
-
-def _timestamp(value: object) -> dt.datetime | None:
-    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def vendor(spec: ProjectSpec) -> str | None:
@@ -96,7 +83,9 @@ class Packagist(Backend):
         return [
             Release(
                 version,
-                published_at=_timestamp(info.get("time")) if isinstance(info, dict) else None,
+                published_at=parse_iso_datetime(info.get("time"))
+                if isinstance(info, dict)
+                else None,
             )
             for version, info in versions.items()
         ]

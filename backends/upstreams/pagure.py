@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import MAX_VERSION_LENGTH, commit_link
 
 if TYPE_CHECKING:
     from backends.http import HttpClient, HttpResponse
 
 PAGURE_URL = "https://pagure.io"
-_MAX_VERSION_LENGTH = 200
 
 
 def _project_path(spec: ProjectSpec) -> str:
@@ -81,14 +81,11 @@ def _releases(tags: Any, web_base: str) -> list[Release]:
     releases: list[Release] = []
     if isinstance(tags, dict):
         for name, commit in tags.items():
-            if not isinstance(name, str) or not name or len(name) > _MAX_VERSION_LENGTH:
+            if not isinstance(name, str) or not name or len(name) > MAX_VERSION_LENGTH:
                 continue
-            commit_url = None
-            if isinstance(commit, str) and commit.isalnum() and len(commit) <= 64:
-                commit_url = f"{web_base}/c/{commit}"
-            releases.append(Release(version=name, commit_url=commit_url))
+            releases.append(Release(version=name, commit_url=commit_link(f"{web_base}/c/", commit)))
     elif isinstance(tags, list):
         for name in tags:
-            if isinstance(name, str) and name and len(name) <= _MAX_VERSION_LENGTH:
+            if isinstance(name, str) and name and len(name) <= MAX_VERSION_LENGTH:
                 releases.append(Release(version=name))
     return releases

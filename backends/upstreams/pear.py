@@ -8,43 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import quote
-from xml.etree.ElementTree import Element
 
 from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
-from backends.http import HTTPStatusError
+from backends.upstreams._common import child_texts, not_found_means, rss_titles
 
 if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
     from backends.http import HttpClient
-
-
-def _local_name(element: Element) -> str:
-    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-
-
-def _rss_titles(root: Element) -> list[str]:
-    """The titles of every item of an RSS 2.0 or RSS 1.0 (RDF) feed, whatever the namespace."""
-    titles = []
-    for item in root.iter():
-        if _local_name(item) != "item":
-            continue
-        for child in item:
-            if _local_name(child) == "title" and child.text and child.text.strip():
-                titles.append(child.text.strip())
-                break
-    return titles
 
 
 def release_versions(root: Element) -> list[str]:
     """The ``<r><v>`` entries of an allreleases.xml document (namespace ignored)."""
-    versions = []
-    for release in root.iter():
-        if _local_name(release) != "r":
-            continue
-        for child in release:
-            if _local_name(child) == "v" and child.text and child.text.strip():
-                versions.append(child.text.strip())
-                break
-    return versions
+    return child_texts(root, "r", "v")
 
 
 class _PhpChannel(Backend):
@@ -60,14 +36,10 @@ class _PhpChannel(Backend):
 
     def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
         url = self.version_url(spec)
-        try:
+        with not_found_means(
+            f"No versions found for {spec.name}: no such package on {self.host} ({url})"
+        ):
             root = http.get_xml(url, conditional=True)
-        except HTTPStatusError as error:
-            if error.status == 404:
-                raise BackendError(
-                    f"No versions found for {spec.name}: no such package on {self.host} ({url})"
-                ) from None
-            raise
         versions = release_versions(root)
         if not versions:
             raise BackendError(f"No versions found for {spec.name}")
@@ -76,7 +48,7 @@ class _PhpChannel(Backend):
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:
         """The latest releases of the channel; item titles read ``"Package_Name 1.2.3"``."""
         entries = []
-        for title in _rss_titles(http.get_xml(f"https://{self.host}/feeds/latest.rss")):
+        for title in rss_titles(http.get_xml(f"https://{self.host}/feeds/latest.rss")):
             name, _, version = title.rpartition(" ")
             if name and version:
                 homepage = f"https://{self.host}/package/{name}"

@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-from xml.etree.ElementTree import Element
 
 from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
-from backends.http import HTTPStatusError
+from backends.upstreams._common import not_found_means, parse_iso_datetime, rss_titles
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
 FEED_URL = "https://pypi.org/rss/updates.xml"
-
-
-def _timestamp(value: object) -> dt.datetime | None:
-    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
-
-
-def _local_name(element: Element) -> str:
-    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-
-
-def _rss_titles(root: Element) -> list[str]:
-    """The titles of every item of an RSS 2.0 or RSS 1.0 (RDF) feed, whatever the namespace."""
-    titles = []
-    for item in root.iter():
-        if _local_name(item) != "item":
-            continue
-        for child in item:
-            if _local_name(child) == "title" and child.text and child.text.strip():
-                titles.append(child.text.strip())
-                break
-    return titles
 
 
 def _release(version: str, files: Any) -> Release | None:
@@ -62,7 +30,9 @@ def _release(version: str, files: Any) -> Release | None:
     times = [
         stamp
         for file in files
-        if (stamp := _timestamp(file.get("upload_time_iso_8601") or file.get("upload_time")))
+        if (
+            stamp := parse_iso_datetime(file.get("upload_time_iso_8601") or file.get("upload_time"))
+        )
     ]
     return Release(version, published_at=min(times) if times else None)
 
@@ -86,12 +56,8 @@ class PyPI(Backend):
 
     def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
         url = self.version_url(spec)
-        try:
+        with not_found_means(f"Package not found on PyPI: {url}"):
             data = http.get_json(url, conditional=True)
-        except HTTPStatusError as error:
-            if error.status == 404:
-                raise BackendError(f"Package not found on PyPI: {url}") from None
-            raise
         if not isinstance(data, dict):
             raise BackendError(f"{url}: unexpected answer (not a JSON object)")
         releases = data.get("releases")
@@ -107,7 +73,7 @@ class PyPI(Backend):
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:
         """The 40 latest uploads; item titles read ``"<name> <version>"``."""
         entries = []
-        for title in _rss_titles(http.get_xml(FEED_URL)):
+        for title in rss_titles(http.get_xml(FEED_URL)):
             name, _, version = title.rpartition(" ")
             if not name or not version:
                 continue

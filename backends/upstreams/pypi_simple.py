@@ -19,6 +19,7 @@ from requests.auth import HTTPBasicAuth
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
 from backends.http import HTTPStatusError
+from backends.upstreams._common import parse_iso_datetime, setting
 
 if TYPE_CHECKING:
     from backends.http import HttpClient, HttpResponse
@@ -39,19 +40,6 @@ _LEGACY_SDIST = re.compile(r"\.(?:tar\.bz2|tar\.xz|tar\.lz|tar\.Z|tbz2?|tgz|txz|
 def normalize_name(name: str) -> str:
     """The PEP 503 normalised form under which an index serves a project."""
     return re.sub(r"[-_.]+", "-", name.strip()).lower()
-
-
-def _timestamp(value: object) -> dt.datetime | None:
-    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def version_from_filename(filename: str, project: str | None = None) -> str | None:
@@ -106,7 +94,7 @@ def _files_from_json(data: Any, url: str) -> list[tuple[str, bool, dt.datetime |
             (
                 entry["filename"],
                 _is_yanked(entry.get("yanked")),
-                _timestamp(entry.get("upload-time")),
+                parse_iso_datetime(entry.get("upload-time")),
             )
         )
     return files
@@ -147,9 +135,7 @@ def credentials_for(url: str) -> HTTPBasicAuth | None:
     wins. The client drops the Authorization header when a redirect leaves that host or
     downgrades to plain http, so the password only ever reaches the index it is meant for.
     """
-    from django.conf import settings
-
-    configured = getattr(settings, "PYPI_SIMPLE_CREDENTIALS", None) if settings.configured else None
+    configured = setting("PYPI_SIMPLE_CREDENTIALS")
     if not isinstance(configured, dict):
         return None
     best: tuple[int, Any] | None = None

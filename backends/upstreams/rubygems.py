@@ -8,25 +8,13 @@ from urllib.parse import quote
 
 from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
 from backends.http import HTTPStatusError
+from backends.upstreams._common import parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
 API = "https://rubygems.org/api/v1/versions/"
 FEED_URL = "https://rubygems.org/api/v1/activity/just_updated.json"
-
-
-def _timestamp(value: object) -> dt.datetime | None:
-    """An ISO 8601 time from an upstream answer as aware UTC; None if absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 class Rubygems(Backend):
@@ -70,7 +58,7 @@ class Rubygems(Backend):
             number = entry.get("number")
             if not isinstance(number, str) or not number:
                 continue
-            created = _timestamp(entry.get("created_at"))
+            created = parse_iso_datetime(entry.get("created_at"))
             known = published.get(number)
             published[number] = min(filter(None, (known, created)), default=None)
         if not published:

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 from backends import regexes
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
-from backends.upstreams.folder import path_segment, releases_from
+from backends.upstreams._common import parse_rfc2822_datetime, path_segment
 
 if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
-
     from backends.http import HttpClient
-
-
-def _published(item: Element) -> dt.datetime | None:
-    """An item's ``pubDate`` as an aware UTC datetime (SourceForge writes ``... UT``)."""
-    text = (item.findtext("pubDate") or "").strip()
-    if not text:
-        return None
-    try:
-        published = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=dt.UTC)
-    return published.astimezone(dt.UTC)
 
 
 class Sourceforge(Backend):
@@ -78,14 +61,16 @@ class Sourceforge(Backend):
         url = self.version_url(spec)
         response = http.get(url, conditional=True)
         pattern = regexes.project_regex(None, spec.name)
-        releases = releases_from(regexes.find_versions(pattern, response.text), spec, url, pattern)
+        releases = regexes.releases_from(
+            regexes.find_versions(pattern, response.text), spec, url, pattern
+        )
         try:
             root = response.xml()
         except BackendError:  # a broken feed still names its files: keep the versions
             return releases
         dates: dict[str, dt.datetime] = {}
         for item in root.iter("item"):
-            published = _published(item)
+            published = parse_rfc2822_datetime(item.findtext("pubDate"))
             if published is None:
                 continue
             text = "\n".join(item.findtext(tag) or "" for tag in ("title", "link", "description"))

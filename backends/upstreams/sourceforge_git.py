@@ -11,17 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, ParserRejectedMarkup
+from bs4 import BeautifulSoup, Comment, NavigableString
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import MAX_VERSION_LENGTH, releases_from_page, web_url
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
 SOURCEFORGE_URL = "https://sourceforge.net"
 _PROJECT_PREFIX = f"{SOURCEFORGE_URL}/p/"
-_MAX_VERSION_LENGTH = 200
-_MAX_URL_LENGTH = 500
 
 
 def tags_page(spec: ProjectSpec) -> tuple[str, str, str]:
@@ -87,14 +86,9 @@ class SourceforgeGit(Backend):
             raise BackendError(
                 f"Project {spec.name} was incorrectly set up: no SourceForge project name."
             )
-        html = http.get_text(url, conditional=True)
-        try:
-            releases = parse_tags_page(html, project, repository)
-        except ParserRejectedMarkup as error:
-            raise BackendError(f"{url}: the page could not be parsed ({error})") from None
-        if not releases:
-            raise BackendError(f"{spec.name}: no upstream version found. - {url}")
-        return releases
+        return releases_from_page(
+            spec, http, url, lambda html: parse_tags_page(html, project, repository)
+        )
 
 
 def parse_tags_page(html: str, project: str, repository: str) -> list[Release]:
@@ -111,7 +105,7 @@ def parse_tags_page(html: str, project: str, repository: str) -> list[Release]:
         if not isinstance(text, NavigableString) or isinstance(text, Comment):
             continue
         version = str(text).strip()
-        if not version or len(version) > _MAX_VERSION_LENGTH or version in seen:
+        if not version or len(version) > MAX_VERSION_LENGTH or version in seen:
             continue
         seen.add(version)
         releases.append(Release(version=version, commit_url=_commit_url(str(anchor["href"]))))
@@ -121,7 +115,4 @@ def parse_tags_page(html: str, project: str, repository: str) -> list[Release]:
 def _commit_url(href: str) -> str | None:
     """``/p/x/y/ci/<tag>/tree/`` -> the tag's commit page ``.../ci/<tag>/``."""
     path = href.removesuffix("tree/") if href.endswith("/tree/") else href
-    url = f"{SOURCEFORGE_URL}{path}"
-    if any(c.isspace() for c in url) or len(url) > _MAX_URL_LENGTH:
-        return None
-    return url
+    return web_url(f"{SOURCEFORGE_URL}{path}")

@@ -7,13 +7,12 @@ is parsed with defusedxml through the HTTP client.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.upstreams._common import MAX_VERSION_LENGTH, parse_rfc2822_datetime, web_url
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -22,8 +21,6 @@ SOURCEHUT_URL = "https://git.sr.ht"
 _PREFIXES = ("https://git.sr.ht/", "http://git.sr.ht/", "git.sr.ht/")
 # SourceHut user and repository names: letters, digits, `_`, `-`, `.`.
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
-_MAX_VERSION_LENGTH = 200
-_MAX_URL_LENGTH = 500
 
 
 def parse_repository(spec: ProjectSpec) -> tuple[str, str] | None:
@@ -95,24 +92,11 @@ def parse_feed(feed: Element) -> list[Release]:
     releases: list[Release] = []
     for item in feed.iter("item"):
         version = (item.findtext("title") or "").strip()
-        if not version or len(version) > _MAX_VERSION_LENGTH:
+        if not version or len(version) > MAX_VERSION_LENGTH:
             continue
         link = (item.findtext("link") or "").strip()
-        commit_url = (
-            link if link.startswith(f"{SOURCEHUT_URL}/") and len(link) <= _MAX_URL_LENGTH else None
+        commit_url = web_url(link, f"{SOURCEHUT_URL}/")
+        releases.append(
+            Release(version, commit_url, parse_rfc2822_datetime(item.findtext("pubDate")))
         )
-        releases.append(Release(version, commit_url, _parse_date(item.findtext("pubDate"))))
     return releases
-
-
-def _parse_date(value: str | None) -> dt.datetime | None:
-    """An RSS (RFC 2822) date as an aware UTC datetime; anything else is no date."""
-    if not value or len(value) > 64:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value.strip())
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None

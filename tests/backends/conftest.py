@@ -3,13 +3,15 @@
 There is no network here, and external names must not resolve to addresses the SSRF guard
 refuses, so every hostname resolves to one public address unless a test says otherwise.
 Recorded answers live next to the checkout, in ``<repo>/../shared/upstream-recordings``.
+The helpers at the end replay a recording the way every upstream's tests do, compare its
+result with the case's ``expected`` as the pipeline would see it, and check failure answers.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields as dataclass_fields
 from email.message import Message
 from functools import cache
@@ -17,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from backends import http
-from backends.base import ProjectSpec
+from backends.base import BackendError, ProjectSpec, Release
+from backends.registry import get_backend
+from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
 
 # An address outside every range the guard refuses (it is not contacted: `responses` answers).
 PUBLIC_ADDRESS = "93.184.215.14"
@@ -62,6 +67,9 @@ def recording_cases(filename: str) -> list[Any]:
     Use with ``@pytest.mark.parametrize("case", recording_cases("pypi.json"))``. Each case
     carries its ``backend`` even where only the file names it.
     """
+    if not (RECORDINGS / filename).exists():
+        reason = f"upstream recordings not found: {RECORDINGS / filename}"
+        return [pytest.param(None, id="no-recordings", marks=pytest.mark.skip(reason=reason))]
     data = _load(filename)
     params = []
     for case in data["cases"]:
@@ -139,3 +147,87 @@ def apply_config(settings: Any, case: dict[str, Any]) -> None:
     """Put a case's ``config`` (e.g. GITHUB_ACCESS_TOKEN) on pytest-django's ``settings``."""
     for key, value in (case.get("config") or {}).items():
         setattr(settings, key, value)
+
+
+def recorded_case(filename: str, case_id: str) -> dict[str, Any]:
+    """The case ``case_id`` of one recording file (with its ``backend``), for a single test."""
+    if not (RECORDINGS / filename).exists():
+        pytest.skip(f"upstream recordings not found: {RECORDINGS / filename}")
+    return next(param.values[0] for param in recording_cases(filename) if param.id == case_id)
+
+
+def fetch_recording(case: dict[str, Any]) -> list[Release]:
+    """Run a case's check with its backend and a client like the pipeline's; replay it first."""
+    project = make_spec(case)
+    return get_backend(project.backend).fetch(project, http.HttpClient(insecure=project.insecure))
+
+
+def recording_error(case: dict[str, Any]) -> BackendError:
+    """The :class:`BackendError` a case's check raises (replay it first); it must raise one."""
+    with pytest.raises(BackendError) as raised:
+        fetch_recording(case)
+    return raised.value
+
+
+def pipeline_versions(case: dict[str, Any], releases: list[Release]) -> tuple[list[str], list[str]]:
+    """``(raw, ordered)``: the versions the project's filter keeps, in the upstream's order and
+    sorted oldest first by the project's scheme, as :mod:`backends.pipeline` would see them."""
+    project = make_spec(case)
+    raw = [
+        r.version
+        for r in releases
+        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+    ]
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    ordered = [
+        v.raw
+        for v in sort_versions(
+            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
+        )
+    ]
+    return raw, ordered
+
+
+def assert_matches_recording(case: dict[str, Any], releases: list[Release]) -> None:
+    """Assert that ``releases`` give what the case's ``expected`` recorded.
+
+    ``version``: the newest version. ``versions``: the list, in version order when ``order``
+    is ``version_ascending``, else in the upstream's order; compared as sets of names when
+    ``compare`` is ``sorted`` or ``order`` is ``any``, else exactly.
+    """
+    expected = case["expected"]
+    raw, ordered = pipeline_versions(case, releases)
+    if expected["kind"] == "version":
+        assert ordered[-1] == expected["value"]
+        return
+    assert expected["kind"] == "versions"
+    found = ordered if expected.get("order") == "version_ascending" else raw
+    if expected.get("compare") == "sorted" or expected.get("order") == "any":
+        assert sorted(found) == sorted(expected["value"])
+    else:
+        assert found == expected["value"]
+
+
+def timeout_param(message: str) -> Any:
+    """The ``(answer, error, message)`` row of a failure table for an upstream that never
+    accepts the connection: a :class:`BackendError` whose text ``message`` must search."""
+    answer = {"body": requests.exceptions.ConnectTimeout()}
+    return pytest.param(answer, BackendError, message, id="timeout")
+
+
+def upstream_failure(
+    mock: responses.RequestsMock,
+    url: str,
+    answer: dict[str, Any],
+    error: type[Exception],
+    fetch: Callable[[], object],
+    *,
+    match: str | None = None,
+    method: str = "GET",
+) -> Exception:
+    """Answer ``url`` with ``answer`` (``responses`` keywords: status, body, json, headers...),
+    call ``fetch`` and return the ``error`` it must raise (whose text ``match`` must search)."""
+    mock.add(method, url, **answer)
+    with pytest.raises(error, match=match) as raised:
+        fetch()
+    return raised.value

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import requests
 from responses import matchers
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
 from backends.upstreams import bitbucket
+from tests.backends.conftest import timeout_param, upstream_failure
 
 API = "https://api.bitbucket.org/2.0/repositories/berkeleylab/upcxx/refs/tags"
 
@@ -193,20 +193,12 @@ def test_hostile_values_are_skipped(mock_http):
         pytest.param({"body": ""}, BackendError, "invalid JSON answer", id="empty-body"),
         pytest.param({"json": {"values": "x"}}, BackendError, "no list of tags", id="wrong-type"),
         pytest.param({"json": answer([])}, BackendError, "upcxx: no upstream version", id="none"),
-        pytest.param(
-            {"body": requests.exceptions.ConnectTimeout()},
-            BackendError,
-            "Bitbucket API: .*timed out connecting",
-            id="timeout",
-        ),
+        timeout_param("Bitbucket API: .*timed out connecting"),
         pytest.param({"status": 429}, RateLimited, "^Rate limit was reached", id="429"),
     ],
 )
 def test_failures_are_readable_backend_errors(mock_http, answer_, error, message):
-    mock_http.get(API, **answer_)
-
-    with pytest.raises(error, match=message):
-        fetch(later())
+    upstream_failure(mock_http, API, answer_, error, lambda: fetch(later()), match=message)
 
 
 def test_an_oversized_answer_is_refused(mock_http):

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import requests
 from responses import matchers
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
 from backends.upstreams import copr
+from tests.backends.conftest import timeout_param, upstream_failure
 
 API = "https://copr.fedorainfracloud.org/api_3/build/list/"
 ENDED = 1714042010  # 2024-04-25T10:46:50Z
@@ -190,20 +190,12 @@ def test_the_first_page_is_conditional(mock_http):
             "copr-frontend: no succeeded build of @copr/copr-dev/copr-frontend",
             id="none-succeeded",
         ),
-        pytest.param(
-            {"body": requests.exceptions.ConnectTimeout()},
-            BackendError,
-            "timed out connecting",
-            id="timeout",
-        ),
+        timeout_param("timed out connecting"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )
 def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
-    mock_http.get(API, **answer)
-
-    with pytest.raises(error, match=message):
-        fetch(later())
+    upstream_failure(mock_http, API, answer, error, lambda: fetch(later()), match=message)
 
 
 def test_an_oversized_answer_is_refused(mock_http):

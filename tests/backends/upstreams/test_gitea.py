@@ -5,15 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import requests
 from responses import matchers
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
 from backends.upstreams import gitea
-from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
-from tests.backends.conftest import make_spec, recording_cases, replay
+from backends.versions import make_version, resolve_scheme_name
+from tests.backends.conftest import (
+    assert_matches_recording,
+    fetch_recording,
+    make_spec,
+    pipeline_versions,
+    recorded_case,
+    recording_cases,
+    recording_error,
+    replay,
+    timeout_param,
+    upstream_failure,
+)
 
 TAGS = "https://codeberg.org/api/v1/repos/owner/repo/tags"
 RELEASES = "https://codeberg.org/api/v1/repos/owner/repo/releases"
@@ -43,32 +53,28 @@ def page_matcher(number: int):
 @pytest.mark.parametrize("case", recording_cases("gitea.json"))
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
-    project = make_spec(case)
     expected = case["expected"]
     if expected["kind"] == "error":
-        with pytest.raises(BackendError) as raised:
-            fetch(project)
-        assert str(raised.value).strip()
+        assert str(recording_error(case)).strip()
         return
-    releases = fetch(project)
-
-    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
-    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
-    ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
+    releases = fetch_recording(case)
     if expected["kind"] == "version":
-        assert ordered[-1] == expected["value"]
-    else:
-        assert (expected["compare"], expected["order"]) == ("exact", "version_ascending")
-        assert sorted(raw) == sorted(expected["value"])
-        # v1.18.0-rc1, -rc1-1 and -rc1-2 compare equal under RPM: the recording keeps them in
-        # the upstream's order, backends.versions orders equal versions by raw string. Up to
-        # those ties, the recorded order is ours.
-        keys = [make_version(r, scheme=scheme).sort_key for r in expected["value"]]
-        assert keys == sorted(keys)
+        assert_matches_recording(case, releases)
+        return
+    assert (expected["compare"], expected["order"]) == ("exact", "version_ascending")
+    raw, _ordered = pipeline_versions(case, releases)
+    assert sorted(raw) == sorted(expected["value"])
+    # v1.18.0-rc1, -rc1-1 and -rc1-2 compare equal under RPM: the recording keeps them in
+    # the upstream's order, backends.versions orders equal versions by raw string. Up to
+    # those ties, the recorded order is ours.
+    project = make_spec(case)
+    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
+    keys = [make_version(r, scheme=scheme).sort_key for r in expected["value"]]
+    assert keys == sorted(keys)
 
 
 def test_the_recorded_tags_link_their_commits_and_dates(mock_http):
-    case = next(c.values[0] for c in recording_cases("gitea.json") if c.id == "gitea-1")
+    case = recorded_case("gitea.json", "gitea-1")
     replay(mock_http, case)
 
     newest = fetch(make_spec(case))[0]
@@ -158,20 +164,12 @@ def test_the_first_page_is_conditional(mock_http):
             "No upstream version found",
             id="junk-items",
         ),
-        pytest.param(
-            {"body": requests.exceptions.ConnectTimeout()},
-            BackendError,
-            "timed out connecting",
-            id="timeout",
-        ),
+        timeout_param("timed out connecting"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )
 def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
-    mock_http.get(TAGS, **answer)
-
-    with pytest.raises(error, match=message):
-        fetch(later())
+    upstream_failure(mock_http, TAGS, answer, error, lambda: fetch(later()), match=message)
 
 
 def test_an_oversized_answer_is_refused(mock_http):

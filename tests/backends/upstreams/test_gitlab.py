@@ -5,15 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import requests
 from responses import matchers
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
 from backends.upstreams import gitlab
-from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
-from tests.backends.conftest import make_spec, recording_cases, replay
+from tests.backends.conftest import (
+    assert_matches_recording,
+    fetch_recording,
+    make_spec,
+    recorded_case,
+    recording_cases,
+    recording_error,
+    replay,
+    timeout_param,
+    upstream_failure,
+)
 
 API = "https://gitlab.example.org/api/v4/projects/group%2Fsub%2Fproj/repository/tags"
 WEB = "https://gitlab.example.org/group/sub/proj"
@@ -48,24 +56,15 @@ def page_matcher(number: int):
 @pytest.mark.parametrize("case", recording_cases("gitlab.json"))
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
-    project = make_spec(case)
-    expected = case["expected"]
-    if expected["kind"] == "error":
-        with pytest.raises(BackendError) as raised:
-            fetch(project)
-        assert str(raised.value).strip()
+    if case["expected"]["kind"] == "error":
+        assert str(recording_error(case)).strip()
         return
-    releases = fetch(project)
-
-    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
-    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
-    ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
-    assert expected["kind"] == "version"
-    assert ordered[-1] == expected["value"]
+    assert case["expected"]["kind"] == "version"
+    assert_matches_recording(case, fetch_recording(case))
 
 
 def test_the_recorded_tags_link_their_commits_and_dates(mock_http):
-    case = next(c.values[0] for c in recording_cases("gitlab.json") if c.id == "gitlab-3")
+    case = recorded_case("gitlab.json", "gitlab-3")
     replay(mock_http, case)
 
     newest = fetch(make_spec(case))[0]
@@ -78,7 +77,7 @@ def test_the_recorded_tags_link_their_commits_and_dates(mock_http):
 
 
 def test_the_recorded_empty_project_has_no_version(mock_http):
-    case = next(c.values[0] for c in recording_cases("gitlab.json") if c.id == "gitlab-4")
+    case = recorded_case("gitlab.json", "gitlab-4")
     replay(mock_http, case)
 
     with pytest.raises(BackendError, match=r"^No upstream version found\.$"):
@@ -198,12 +197,7 @@ def test_later_pages_are_not_conditional(mock_http):
             "No upstream version found",
             id="junk-items",
         ),
-        pytest.param(
-            {"body": requests.exceptions.ConnectTimeout()},
-            BackendError,
-            "timed out connecting",
-            id="timeout",
-        ),
+        timeout_param("timed out connecting"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "30"}},
             RateLimited,
@@ -213,10 +207,7 @@ def test_later_pages_are_not_conditional(mock_http):
     ],
 )
 def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
-    mock_http.get(API, **answer)
-
-    with pytest.raises(error, match=message):
-        fetch(later())
+    upstream_failure(mock_http, API, answer, error, lambda: fetch(later()), match=message)
 
 
 def test_an_oversized_answer_is_refused(mock_http):

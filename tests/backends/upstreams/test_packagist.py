@@ -11,8 +11,14 @@ import requests
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
-from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
-from tests.backends.conftest import make_spec, recording_cases, replay
+from tests.backends.conftest import (
+    assert_matches_recording,
+    fetch_recording,
+    recording_cases,
+    recording_error,
+    replay,
+    upstream_failure,
+)
 
 URL = "https://packagist.org/packages/acme/foo.json"
 
@@ -31,29 +37,6 @@ def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Releas
     return get_backend("Packagist").fetch(project, client or HttpClient())
 
 
-def _assert_expected(releases: list[Release], project: ProjectSpec, expected: dict) -> None:
-    raw = [
-        r.version
-        for r in releases
-        if not is_filtered(r.version, project.version_filter, project.version_prefix)
-    ]
-    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
-    ordered = [
-        v.raw
-        for v in sort_versions(
-            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
-        )
-    ]
-    if expected["kind"] == "version":
-        assert ordered[-1] == expected["value"]
-        return
-    found = ordered if expected.get("order") == "version_ascending" else raw
-    if expected.get("compare") == "sorted" or expected.get("order") == "any":
-        assert sorted(found) == sorted(expected["value"])
-    else:
-        assert found == expected["value"]
-
-
 RECORDED_ERRORS = {
     "packagist-2": "Package not found: https://packagist.org/packages/fake/fake.json",
     "packagist-4": "Packagist needs the package's vendor (owner/group) in the version URL field",
@@ -63,14 +46,11 @@ RECORDED_ERRORS = {
 @pytest.mark.parametrize("case", recording_cases("packagist.json"))
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
-    project = make_spec(case)
     if case["expected"]["kind"] == "error":
-        with pytest.raises(BackendError) as raised:
-            fetch(project)
-        assert str(raised.value).startswith(RECORDED_ERRORS[case["id"]])
+        assert str(recording_error(case)).startswith(RECORDED_ERRORS[case["id"]])
         return
-    releases = fetch(project)
-    _assert_expected(releases, project, case["expected"])
+    releases = fetch_recording(case)
+    assert_matches_recording(case, releases)
     assert all(release.published_at is not None for release in releases)
 
 
@@ -153,13 +133,10 @@ def test_the_request_is_conditional(mock_http):
     ],
 )
 def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
-    mock_http.get(URL, status=status, body=body)
     client = HttpClient(config=HttpConfig(max_response_bytes=1000))
-
-    with pytest.raises(error) as raised:
-        fetch(spec(), client)
-
-    assert message in str(raised.value)
+    answer = {"status": status, "body": body}
+    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec(), client))
+    assert message in str(failure)
 
 
 def test_a_timeout_is_a_readable_error(mock_http):

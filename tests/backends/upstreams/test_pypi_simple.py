@@ -14,6 +14,7 @@ from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, R
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
 from backends.upstreams.pypi_simple import normalize_name, version_from_filename
+from tests.backends.conftest import upstream_failure
 
 PYPI = "https://pypi.org/simple/foo-bar/"
 PRIVATE = "https://pypi.example.com/simple/foo-bar/"
@@ -265,13 +266,10 @@ def test_malformed_credentials_settings_send_nothing(mock_http, settings, config
 def test_upstream_failures_are_readable_errors(
     mock_http, status, body, content_type, error, message
 ):
-    mock_http.get(PYPI, status=status, body=body, content_type=content_type)
     client = HttpClient(config=HttpConfig(max_response_bytes=1000))
-
-    with pytest.raises(error) as raised:
-        fetch(spec(), client)
-
-    assert message in str(raised.value)
+    answer = {"status": status, "body": body, "content_type": content_type}
+    failure = upstream_failure(mock_http, PYPI, answer, error, lambda: fetch(spec(), client))
+    assert message in str(failure)
 
 
 def test_a_timeout_is_a_readable_error(mock_http):

@@ -6,13 +6,20 @@ import dataclasses
 import datetime as dt
 
 import pytest
-import requests
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
-from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
-from tests.backends.conftest import make_spec, recording_cases, replay
+from tests.backends.conftest import (
+    assert_matches_recording,
+    fetch_recording,
+    make_spec,
+    recording_cases,
+    recording_error,
+    replay,
+    timeout_param,
+    upstream_failure,
+)
 
 URL = "https://sourceforge.net/projects/foo/rss?limit=200"
 
@@ -50,31 +57,12 @@ def fetch(spec: ProjectSpec, client: HttpClient | None = None) -> list[str]:
 @pytest.mark.parametrize("case", recording_cases("sourceforge.json"))
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
-    project = make_spec(case)
-    backend = get_backend(case["backend"])
-    client = HttpClient(insecure=project.insecure)
-    expected = case["expected"]
-    if expected["kind"] == "error":
-        with pytest.raises(BackendError) as raised:
-            backend.fetch(project, client)
-        assert f'Could not call "{backend.version_url(project)}"' in str(raised.value)
+    if case["expected"]["kind"] == "error":
+        feed = get_backend(case["backend"]).version_url(make_spec(case))
+        assert f'Could not call "{feed}"' in str(recording_error(case))
         return
-    releases = backend.fetch(project, client)
-
-    raw = [
-        r.version
-        for r in releases
-        if not is_filtered(r.version, project.version_filter, project.version_prefix)
-    ]
-    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
-    ordered = [
-        v.raw
-        for v in sort_versions(
-            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
-        )
-    ]
-    assert expected["kind"] == "version"
-    assert ordered[-1] == expected["value"]
+    assert case["expected"]["kind"] == "version"
+    assert_matches_recording(case, fetch_recording(case))
 
 
 def test_versions_are_dated_by_their_oldest_file_in_the_feed(mock_http):
@@ -143,23 +131,15 @@ def test_an_unchanged_feed_is_not_modified(mock_http):
             {"body": "<rss><channel"}, BackendError, "no upstream version", id="malformed"
         ),
         pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        pytest.param(
-            {"body": requests.exceptions.ConnectTimeout()},
-            BackendError,
-            "Could not call",
-            id="timeout",
-        ),
+        timeout_param("Could not call"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
         ),
     ],
 )
 def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
-    mock_http.get(URL, **answer)
-
-    with pytest.raises(error, match=message) as raised:
-        fetch(spec())
-    assert URL in str(raised.value) or isinstance(raised.value, RateLimited)
+    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec()), match=message)
+    assert URL in str(failure) or isinstance(failure, RateLimited)
 
 
 def test_an_oversized_feed_is_refused(mock_http):

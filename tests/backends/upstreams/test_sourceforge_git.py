@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import pytest
-import requests
 from bs4 import ParserRejectedMarkup
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
 from backends.upstreams import sourceforge_git
-from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
-from tests.backends.conftest import make_spec, recording_cases, replay
+from tests.backends.conftest import (
+    assert_matches_recording,
+    fetch_recording,
+    make_spec,
+    recorded_case,
+    recording_cases,
+    recording_error,
+    replay,
+    timeout_param,
+    upstream_failure,
+)
 
 TAGS = "https://sourceforge.net/p/proj/code/ref/master/tags/"
 PAGE = """<html><body>
@@ -43,26 +51,15 @@ def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Releas
 @pytest.mark.parametrize("case", recording_cases("sourceforge-git.json"))
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
-    project = make_spec(case)
-    expected = case["expected"]
-    if expected["kind"] == "error":
-        with pytest.raises(BackendError) as raised:
-            fetch(project)
-        assert str(raised.value).strip()
+    if case["expected"]["kind"] == "error":
+        assert str(recording_error(case)).strip()
         return
-    releases = fetch(project)
-
-    raw = [r.version for r in releases if not is_filtered(r.version, project.version_filter)]
-    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
-    ordered = [v.raw for v in sort_versions(make_version(r, scheme=scheme) for r in raw)]
-    assert expected["kind"] == "version"
-    assert ordered[-1] == expected["value"]
+    assert case["expected"]["kind"] == "version"
+    assert_matches_recording(case, fetch_recording(case))
 
 
 def test_the_recorded_page_lists_the_tags_not_the_sidebar(mock_http):
-    case = next(
-        c.values[0] for c in recording_cases("sourceforge-git.json") if c.id == "sourceforge-git-1"
-    )
+    case = recorded_case("sourceforge-git.json", "sourceforge-git-1")
     replay(mock_http, case)
 
     releases = fetch(make_spec(case))
@@ -105,20 +102,12 @@ def test_the_page_is_conditional(mock_http):
         ),
         pytest.param({"body": "<a href='/p/proj/code/ci/"}, BackendError, "no upstream", id="bad"),
         pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
-        pytest.param(
-            {"body": requests.exceptions.ConnectTimeout()},
-            BackendError,
-            "timed out connecting",
-            id="timeout",
-        ),
+        timeout_param("timed out connecting"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )
 def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
-    mock_http.get(TAGS, **answer)
-
-    with pytest.raises(error, match=message):
-        fetch(spec())
+    upstream_failure(mock_http, TAGS, answer, error, lambda: fetch(spec()), match=message)
 
 
 def test_an_oversized_page_is_refused(mock_http):

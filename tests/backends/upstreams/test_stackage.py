@@ -10,8 +10,13 @@ import requests
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
 from backends.registry import get_backend
-from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
-from tests.backends.conftest import make_spec, recording_cases, replay
+from tests.backends.conftest import (
+    assert_matches_recording,
+    fetch_recording,
+    recording_cases,
+    replay,
+    upstream_failure,
+)
 
 URL = "https://www.stackage.org/package/foo"
 
@@ -25,41 +30,17 @@ def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Releas
     return get_backend("Stackage").fetch(project, client or HttpClient())
 
 
-def _assert_expected(releases: list[Release], project: ProjectSpec, expected: dict) -> None:
-    raw = [
-        r.version
-        for r in releases
-        if not is_filtered(r.version, project.version_filter, project.version_prefix)
-    ]
-    scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
-    ordered = [
-        v.raw
-        for v in sort_versions(
-            make_version(r, scheme=scheme, version_prefix=project.version_prefix) for r in raw
-        )
-    ]
-    if expected["kind"] == "version":
-        assert ordered[-1] == expected["value"]
-        return
-    found = ordered if expected.get("order") == "version_ascending" else raw
-    if expected.get("compare") == "sorted" or expected.get("order") == "any":
-        assert sorted(found) == sorted(expected["value"])
-    else:
-        assert found == expected["value"]
-
-
 @pytest.mark.parametrize("case", recording_cases("stackage.json"))
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
-    project = make_spec(case)
     if case["expected"]["kind"] == "error":
         # stackage-2 (foobar) has no recorded answer: the connection fails.
         with pytest.raises(
             BackendError, match=re.escape("https://www.stackage.org/package/foobar")
         ):
-            fetch(project)
+            fetch_recording(case)
         return
-    _assert_expected(fetch(project), project, case["expected"])
+    assert_matches_recording(case, fetch_recording(case))
 
 
 def test_version_url_and_fields():
@@ -107,13 +88,10 @@ LATEST = '<a href="https://hackage.haskell.org/package/foo"><span class="version
     ids=["404", "500", "malformed", "empty", "oversized", "429"],
 )
 def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
-    mock_http.get(URL, status=status, body=body)
     client = HttpClient(config=HttpConfig(max_response_bytes=1000))
-
-    with pytest.raises(error) as raised:
-        fetch(spec(), client)
-
-    assert message in str(raised.value)
+    answer = {"status": status, "body": body}
+    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec(), client))
+    assert message in str(failure)
 
 
 def test_a_timeout_is_a_readable_error(mock_http):
