@@ -6,11 +6,12 @@ or raw-id widgets, related rows joined in the list query.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from backends import registry
+from backends import regexes, registry, versions
 from projects.models import CheckRun, Distro, Flag, Package, Project, ProjectVersion
 
 INLINE_VERSION_LIMIT = 50
@@ -60,8 +61,62 @@ class PackageInline(admin.TabularInline):
     autocomplete_fields = ["distro"]
 
 
+class ProjectAdminForm(forms.ModelForm):
+    """Backends and schemes chosen from what exists; regexes and patterns checked on entry."""
+
+    backend = forms.ChoiceField(choices=[(name, name) for name in registry.backend_names()])
+    version_scheme = forms.ChoiceField(
+        choices=[("", "(default for the ecosystem)")]
+        + [(name, name) for name in versions.SCHEME_NAMES],
+        required=False,
+    )
+
+    homepage = forms.URLField(max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "homepage",
+            "backend",
+            "archived",
+            "version_url",
+            "regex",
+            "version_scheme",
+            "version_pattern",
+            "version_prefix",
+            "pre_release_filter",
+            "version_filter",
+            "insecure",
+            "releases_only",
+            "next_check",
+        ]
+
+    def clean_regex(self) -> str | None:
+        pattern = self.cleaned_data.get("regex") or None
+        if pattern:
+            try:
+                regexes.validate_user_regex(pattern)
+            except regexes.InvalidRegex as error:
+                raise forms.ValidationError(str(error)) from None
+        return pattern
+
+    def clean_version_pattern(self) -> str | None:
+        pattern = self.cleaned_data.get("version_pattern") or None
+        if pattern:
+            try:
+                versions.validate_pattern(pattern)
+            except versions.InvalidCalendarPattern as error:
+                raise forms.ValidationError(str(error)) from None
+        return pattern
+
+    def clean_version_scheme(self) -> str | None:
+        return self.cleaned_data.get("version_scheme") or None
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = [
         "name",
         "backend",

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from projects.models import Project
 from tests.factories import (
     AdminFactory,
     FlagFactory,
@@ -102,3 +103,49 @@ def test_project_page_shows_only_the_newest_versions(admin_client):
     assert page.status_code == 200
     assert b'value="0.59"' in page.content
     assert b'value="0.5"' not in page.content
+
+
+def _project_form(**fields):
+    data = {
+        "name": "demo",
+        "homepage": "https://example.org/demo",
+        "backend": "custom",
+        "version_url": "https://example.org/demo/releases/",
+        "next_check_0": "2026-01-01",
+        "next_check_1": "00:00:00",
+        "packages-TOTAL_FORMS": "0",
+        "packages-INITIAL_FORMS": "0",
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+    }
+    data.update(fields)
+    return data
+
+
+def test_a_broken_regex_is_refused_where_it_is_entered(admin_client):
+    response = admin_client.post(
+        reverse("admin:projects_project_add"),
+        _project_form(regex="demo-(\\d+"),
+    )
+    assert response.status_code == 200
+    assert "regex" in response.context["adminform"].form.errors
+    assert not Project.objects.exists()
+
+
+def test_an_unusable_calendar_pattern_is_refused(admin_client):
+    response = admin_client.post(
+        reverse("admin:projects_project_add"),
+        _project_form(version_scheme="Calendar", version_pattern="MODIFIER.YYYY"),
+    )
+    assert "version_pattern" in response.context["adminform"].form.errors
+
+
+def test_a_valid_project_is_saved_with_its_regex(admin_client):
+    response = admin_client.post(
+        reverse("admin:projects_project_add"),
+        _project_form(regex="demo-([0-9.]+)\\.tar", version_scheme="Semantic"),
+    )
+    assert response.status_code == 302
+    project = Project.objects.get()
+    assert project.regex == "demo-([0-9.]+)\\.tar"
+    assert project.version_scheme == "Semantic"
