@@ -296,6 +296,12 @@ class CheckRun(models.Model):
     success_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     ratelimit_count = models.PositiveIntegerField(default=0)
+    new_version_count = models.PositiveIntegerField(
+        default=0, help_text="Versions stored by this run's checks."
+    )
+    pending_tasks = models.PositiveIntegerField(
+        default=0, help_text="Task-queue workers still checking for this run (0: finished)."
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -303,3 +309,21 @@ class CheckRun(models.Model):
 
     def __str__(self) -> str:
         return f"Check run {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitBlock(models.Model):
+    """An upstream (a host, or a host plus a token) that asked us to wait until ``reset_at``.
+
+    Kept in the database so that every worker of every cluster defers the projects behind it;
+    a row whose ``reset_at`` has passed means nothing and is deleted by the next cycle.
+    """
+
+    scope = models.CharField(max_length=255, unique=True)
+    reset_at = models.DateTimeField()
+    created_on = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["reset_at"]
+
+    def __str__(self) -> str:
+        return f"{self.scope} until {self.reset_at:%Y-%m-%d %H:%M:%S}"

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.services import ensure_administrator
+from releasemon.schedules import sync_schedules
 
 
 class Command(BaseCommand):
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                     f"\n  email:    {user.email}\n  password: {password}"
                 )
             )
+        sync_schedules()
         processes = self._start(bind, workers, no_cluster)
         self.stdout.write(f"Serving on http://{bind}/ (admin: http://{bind}/admin/). Ctrl-C stops.")
         self._supervise(processes)

@@ -1,0 +1,88 @@
+"""django-q2 entry points (scheduled in :mod:`releasemon.schedules`), a few lines each.
+
+A cycle is shared by the cluster workers: ``run_checks`` (every minute) opens a CheckRun and
+queues ``check_due`` tasks; each one claims and checks batches of the projects due at the
+cycle's start, for at most ``CHECK_TASK_SECONDS`` (so that it ends well within the cluster's
+task timeout of CHECK_TIMEOUT + 60 s), and adds its counts to the run with atomic updates.
+Workers of any number of clusters can pick those tasks up: the claims keep them apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.conf import settings
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from backends import registry
+from backends.http import HttpClient
+from projects import scheduler
+from projects.models import CheckRun
+
+logger = logging.getLogger(__name__)
+
+#: A check_due task stops claiming new batches after this long (the checks it started finish,
+#: each within CHECK_TIMEOUT); what is left is due for the next run, a minute later.
+CHECK_TASK_SECONDS = 50.0
+
+
+def check_task_count() -> int:
+    """How many check_due tasks a cycle queues: ``CHECK_TASKS``, else all workers but one
+    (which stays free for the message relay and the feeds)."""
+    configured = getattr(settings, "CHECK_TASKS", None)
+    if configured:
+        return max(1, int(configured))
+    return max(1, int(settings.Q_CLUSTER.get("workers", 2)) - 1)
+
+
+def run_checks() -> int | None:
+    """Start a cycle when projects are due and the previous one is over; return its run id."""
+    now = timezone.now()
+    scheduler.clean_expired_blocks(now)
+    if not scheduler.due_projects(now).exists():
+        return None
+    # A run whose tasks cannot be alive any more (killed cluster) does not hold the next back.
+    stale = dt.timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 0) + scheduler.LEASE_MARGIN
+    if CheckRun.objects.filter(pending_tasks__gt=0, started_at__gt=now - stale).exists():
+        logger.info("The previous check cycle is still running; not starting another one.")
+        return None
+    tasks = check_task_count()
+    run = CheckRun.objects.create(started_at=now, pending_tasks=tasks)
+    for _ in range(tasks):
+        async_task("projects.tasks.check_due", run.pk, now.isoformat(), task_name="check-due")
+    return run.pk
+
+
+def check_due(run_id: int, cycle_time: str) -> dict[str, int]:
+    """Claim and check batches of the projects due at ``cycle_time``, for a bounded time."""
+    counts = scheduler.Counts()
+    try:
+        counts = scheduler.drain(
+            dt.datetime.fromisoformat(cycle_time),
+            deadline=time.monotonic() + CHECK_TASK_SECONDS,
+            run_id=run_id,
+        )
+    finally:
+        scheduler.add_to_run(run_id, scheduler.Counts(), task_done=True)
+    return {"checked": counts.total, "errors": counts.error, "rate_limited": counts.ratelimit}
+
+
+def check_feeds() -> dict[str, int]:
+    """Read every upstream's release feed; make the projects with a new version due now.
+
+    A feed that cannot be read is logged and the others are still read.
+    """
+    scheduled: dict[str, int] = {}
+    for backend in registry.all_backends():
+        if not backend.has_feed:
+            continue
+        try:
+            with HttpClient() as http:
+                entries = backend.check_feed(http)
+            scheduled[backend.name] = len(scheduler.schedule_feed_entries(backend.name, entries))
+        except Exception:
+            logger.exception("Reading the release feed of %s failed", backend.name)
+    return scheduled
