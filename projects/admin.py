@@ -239,6 +239,8 @@ class CheckRunAdmin(admin.ModelAdmin):
         "success_count",
         "error_count",
         "ratelimit_count",
+        "new_version_count",
+        "pending_tasks",
     ]
     readonly_fields = list_display
     list_filter = ["started_at"]

@@ -67,6 +67,8 @@ class Project(models.Model):
     error_counter = models.IntegerField(default=0)
     last_check = models.DateTimeField(null=True, blank=True)
     next_check = models.DateTimeField(default=timezone.now)
+    # Why next_check is what it is, for the project page ("Checked every hour", ...).
+    next_check_reason = models.CharField(max_length=200, blank=True, default="")
     # Validators of the last successful check, sent back as a conditional request.
     etag = models.CharField(max_length=512, blank=True, default="")
     last_modified = models.CharField(max_length=64, blank=True, default="")

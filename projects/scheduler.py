@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from backends import ecosystems, registry
 from backends.base import BackendError, FeedEntry
-from projects.check import CheckResult, Outcome, check_project
+from projects.check import CheckResult, Outcome, check_project, rate_limited_reason
 from projects.models import CheckRun, Project, RateLimitBlock
 
 logger = logging.getLogger(__name__)
@@ -107,13 +107,20 @@ def lease_duration() -> dt.timedelta:
     return dt.timedelta(seconds=settings.CHECK_TIMEOUT) + LEASE_MARGIN
 
 
-def due_projects(now: dt.datetime | None = None) -> QuerySet[Project]:
-    """Projects whose check is due at ``now`` (served by the partial index project_due_idx)."""
-    return Project.objects.filter(archived=False, next_check__lte=now or timezone.now())
+def due_projects(
+    now: dt.datetime | None = None, *, backend: str | None = None
+) -> QuerySet[Project]:
+    """Projects whose check is due at ``now`` (served by the partial index project_due_idx),
+    only those of ``backend`` when it is given."""
+    due = Project.objects.filter(archived=False, next_check__lte=now or timezone.now())
+    return due if backend is None else due.filter(backend=backend)
 
 
-def claim_due_projects(batch_size: int, *, now: dt.datetime | None = None) -> list[int]:
-    """Atomically take up to ``batch_size`` due projects (oldest due first); return their ids.
+def claim_due_projects(
+    batch_size: int, *, now: dt.datetime | None = None, backend: str | None = None
+) -> list[int]:
+    """Atomically take up to ``batch_size`` due projects (oldest due first, only those of
+    ``backend`` when given); return their ids.
 
     Their ``next_check`` moves a lease ahead, so no other worker takes them meanwhile; the
     check sets the real next time.
@@ -123,7 +130,11 @@ def claim_due_projects(batch_size: int, *, now: dt.datetime | None = None) -> li
     now = now or timezone.now()
     lease_until = max(now, timezone.now()) + lease_duration()
     with transaction.atomic():
-        picked = due_projects(now).order_by("next_check", "pk").values_list("pk", flat=True)
+        picked = (
+            due_projects(now, backend=backend)
+            .order_by("next_check", "pk")
+            .values_list("pk", flat=True)
+        )
         if connection.features.has_select_for_update_skip_locked:
             picked = picked.select_for_update(skip_locked=True)
         ids = list(picked[:batch_size])
@@ -220,7 +231,9 @@ def check_and_record(
         if blocks is not None:
             blocks.add(scope, until)
         # Never due again within the cycle that is checking it (the upstream said "now").
-        Project.objects.filter(pk=project.pk, next_check__lt=until).update(next_check=until)
+        Project.objects.filter(pk=project.pk, next_check__lt=until).update(
+            next_check=until, next_check_reason=rate_limited_reason(until)
+        )
     return result
 
 
@@ -252,7 +265,9 @@ def check_one(
     if scope:
         until = blocks.until(scope, now) if blocks is not None else blocked_until(scope, now)
         if until is not None:
-            Project.objects.filter(pk=project.pk).update(next_check=until)
+            Project.objects.filter(pk=project.pk).update(
+                next_check=until, next_check_reason=rate_limited_reason(until)
+            )
             return Checked(Outcome.RATE_LIMITED, deferred=True)
     try:
         result = check_and_record(project, now=now, blocks=blocks)
@@ -413,10 +428,12 @@ def drain(
     deadline: float | None = None,
     run_id: int | None = None,
     on_done: Callable[[int, Checked], None] | None = None,
+    backend: str | None = None,
 ) -> Counts:
     """Claim and check batches of the projects due at ``cycle_time`` until none is left.
 
-    Stops after ``limit`` projects or at ``deadline`` (``time.monotonic()``). With ``run_id``,
+    Only ``backend``'s projects when it is given. Stops after ``limit`` projects or at
+    ``deadline`` (``time.monotonic()``). With ``run_id``,
     each batch's counts are added to that CheckRun as they come (atomic F() updates, so
     several workers can share one run).
     """
@@ -426,7 +443,7 @@ def drain(
         wanted = batch_size if limit is None else min(batch_size, limit - counts.total)
         if wanted <= 0:
             break
-        ids = claim_due_projects(wanted, now=cycle_time)
+        ids = claim_due_projects(wanted, now=cycle_time, backend=backend)
         if not ids:
             break
         batch = check_batch(ids, now=now, deadline=deadline, on_done=on_done)
@@ -461,8 +478,10 @@ def run_cycle(
     now: dt.datetime | None = None,
     limit: int | None = None,
     progress: Progress | None = None,
+    backend: str | None = None,
 ) -> CheckRun:
-    """Check every project due now (or ``limit`` of them), here, with the thread pool.
+    """Check every project due now (or ``limit`` of them; only ``backend``'s when given),
+    here, with the thread pool.
 
     Returns the cycle's CheckRun; when nothing was due, an unsaved one (``pk`` None) with
     zero counts, as Anitya records no run for an empty queue. ``now`` freezes the cycle's
@@ -471,7 +490,7 @@ def run_cycle(
     started = time.monotonic()
     cycle_time = now or timezone.now()
     clean_expired_blocks(cycle_time)
-    total = due_projects(cycle_time).count()
+    total = due_projects(cycle_time, backend=backend).count()
     if limit is not None:
         total = min(total, max(0, limit))
     if total == 0:
@@ -488,7 +507,56 @@ def run_cycle(
 
     if progress is not None:
         progress(0, total)
-    drain(cycle_time, now=now, limit=limit, run_id=run.pk, on_done=on_done)
+    drain(cycle_time, now=now, limit=limit, run_id=run.pk, on_done=on_done, backend=backend)
+    elapsed = dt.timedelta(seconds=time.monotonic() - started)
+    CheckRun.objects.filter(pk=run.pk).update(
+        ended_at=cycle_time + elapsed if now is not None else timezone.now()
+    )
+    run.refresh_from_db()
+    return run
+
+
+def check_now(
+    projects: QuerySet[Project],
+    *,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> CheckRun:
+    """Check the non-archived ``projects`` now, due or not, with the pool and the time limit,
+    in batches of ``CHECK_BATCH_SIZE`` (at most ``limit`` of them); record a CheckRun.
+
+    Used by ``check_projects --backend`` alone. Like ``--project`` (and Anitya's "check
+    now"), it does not wait for a claim: a scheduled check of the same project at the same
+    moment only costs a second request, since each result is recorded under the project's
+    row lock, so a version is never stored or announced twice. The projects' rate-limit
+    blocks are honoured as in a cycle. Returns an unsaved run (``pk`` None) when there is
+    nothing to check.
+    """
+    started = time.monotonic()
+    cycle_time = now or timezone.now()
+    clean_expired_blocks(cycle_time)
+    ids = list(projects.filter(archived=False).order_by("pk").values_list("pk", flat=True))
+    if limit is not None:
+        ids = ids[: max(0, limit)]
+    if not ids:
+        return CheckRun(started_at=cycle_time, ended_at=cycle_time)
+    run = CheckRun.objects.create(started_at=cycle_time)
+    done = 0
+
+    def on_done(project_id: int, checked: Checked) -> None:
+        nonlocal done
+        if checked.outcome is not None:
+            done += 1
+            if progress is not None:
+                progress(done, max(len(ids), done))
+
+    if progress is not None:
+        progress(0, len(ids))
+    batch_size = max(1, settings.CHECK_BATCH_SIZE)
+    for start in range(0, len(ids), batch_size):
+        batch = check_batch(ids[start : start + batch_size], now=now, on_done=on_done)
+        add_to_run(run.pk, batch)
     elapsed = dt.timedelta(seconds=time.monotonic() - started)
     CheckRun.objects.filter(pk=run.pk).update(
         ended_at=cycle_time + elapsed if now is not None else timezone.now()
@@ -541,7 +609,9 @@ def schedule_feed_entries(
     if wanted:
         # Re-checked in the update itself: a project claimed meanwhile is leased (due within
         # the horizon) and keeps its lease.
-        Project.objects.filter(Q(pk__in=wanted), next_check__gt=horizon).update(next_check=now)
+        Project.objects.filter(Q(pk__in=wanted), next_check__gt=horizon).update(
+            next_check=now, next_check_reason=f"New release announced by the {backend_name} feed"
+        )
     return wanted
 
 

@@ -6,6 +6,8 @@ from django.urls import include, path
 admin.site.site_header = "releasemon administration"
 admin.site.site_title = "releasemon admin"
 admin.site.index_title = "Moderation"
+# The stock index plus the last check run (issue 5).
+admin.site.index_template = "admin/releasemon_index.html"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

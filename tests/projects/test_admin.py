@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Project
 from tests.factories import (
@@ -149,3 +150,24 @@ def test_a_valid_project_is_saved_with_its_regex(admin_client):
     project = Project.objects.get()
     assert project.regex == "demo-([0-9.]+)\\.tar"
     assert project.version_scheme == "Semantic"
+
+
+def test_the_admin_index_footer_and_run_list_show_the_last_check_run(admin_client, client):
+    from projects.models import CheckRun
+
+    assert "No check has run yet." in admin_client.get("/admin/").content.decode()
+    CheckRun.objects.create(
+        total_count=7,
+        success_count=5,
+        error_count=1,
+        ratelimit_count=1,
+        new_version_count=3,
+        ended_at=timezone.now(),
+    )
+    index = admin_client.get("/admin/").content.decode()
+    assert 'id="last-check-run"' in index
+    assert "7 checked, 5 ok," in index and "3 new version(s)." in index
+    footer = " ".join(client.get("/").content.decode().split())
+    assert "7 checked, 5 ok, 1 failed, 1 rate-limited, 3 new version(s)" in footer
+    runs = admin_client.get("/admin/projects/checkrun/").content.decode()
+    assert "column-new_version_count" in runs

@@ -175,3 +175,88 @@ def test_a_check_sends_the_stored_validators_and_versions(upstream):
     assert spec.etag == '"abc"'
     assert spec.last_modified == "Wed, 21 Oct 2015 07:28:00 GMT"
     assert spec.stored_versions == ("1.0",)
+
+
+# -- when the next check is, and why ------------------------------------------------------------
+
+
+def silent_project(days: int, **fields) -> Project:
+    """A project whose only version was published ``days`` ago (retrieved long ago too)."""
+    long_ago = timezone.now() - dt.timedelta(days=days)
+    project = ProjectFactory(created_on=long_ago, **fields)
+    ProjectVersionFactory(project=project, version="1.0", created_on=long_ago, published_at=None)
+    return project
+
+
+def test_without_adaptive_scheduling_every_project_is_checked_every_hour(upstream, settings):
+    assert settings.ADAPTIVE_SCHEDULING is False  # off by default
+    project = silent_project(400)
+    upstream(["1.0"])
+    now = timezone.now()
+    check.check_project(project, now=now)
+    project.refresh_from_db()
+    assert project.next_check == now + dt.timedelta(hours=1)
+    assert project.next_check_reason == "Checked every hour"
+
+
+def test_adaptive_scheduling_checks_silent_projects_less_often_up_to_the_maximum(
+    upstream, settings
+):
+    settings.ADAPTIVE_SCHEDULING = True
+    settings.ADAPTIVE_MAX_INTERVAL_HOURS = 24
+    now = timezone.now()
+    intervals = []
+    for days in (0, 7, 30, 90, 179, 270, 3000):
+        project = silent_project(days)
+        next_check, _ = check.next_check_after(project, now)
+        intervals.append(next_check - now)
+    hour = dt.timedelta(hours=1)
+    assert intervals[:2] == [hour, hour]  # active: the base interval
+    assert intervals == sorted(intervals)  # monotone
+    assert hour < intervals[2] < intervals[3] < 24 * hour
+    assert intervals[-2:] == [24 * hour, 24 * hour]  # bounded by the maximum
+
+    project = silent_project(275)
+    upstream(["1.0"])
+    check.check_project(project, now=now)
+    project.refresh_from_db()
+    assert project.next_check == now + 24 * hour
+    assert project.next_check_reason == "No release for 9 months: checked every 24 hours"
+
+    settings.ADAPTIVE_MAX_INTERVAL_HOURS = 12
+    assert check.next_check_after(project, now)[0] == now + 12 * hour
+
+
+def test_adaptive_scheduling_uses_publication_dates_and_new_versions_make_a_project_active(
+    upstream, settings
+):
+    settings.ADAPTIVE_SCHEDULING = True
+    now = timezone.now()
+    project = silent_project(400)
+    ProjectVersionFactory(
+        project=project, version="1.1", created_on=now, published_at=now - dt.timedelta(days=400)
+    )
+    assert check.next_check_after(project, now)[0] == now + dt.timedelta(hours=24)
+    upstream(["1.0", "1.1", "2.0"])  # 2.0 is new, without a publication date
+    check.check_project(project, now=now)
+    project.refresh_from_db()
+    assert project.next_check == now + dt.timedelta(hours=1)
+    assert project.next_check_reason == "Checked every hour"
+    empty = ProjectFactory(created_on=now - dt.timedelta(days=20))  # no version: since creation
+    assert check.next_check_after(empty, now)[1].startswith("No release for 2 weeks: checked every")
+
+
+def test_failures_and_rate_limits_keep_their_schedule_with_adaptive_scheduling(upstream, settings):
+    settings.ADAPTIVE_SCHEDULING = True
+    project = silent_project(400)
+    reset = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    upstream(BackendError("boom"), RateLimited(reset, scope="example.org"))
+    now = timezone.now()
+    check.check_project(project, now=now)
+    project.refresh_from_db()
+    assert project.next_check == now + dt.timedelta(hours=1)
+    assert project.next_check_reason == "Last check failed: checked again every hour"
+    check.check_project(project, now=now)
+    project.refresh_from_db()
+    assert project.next_check == reset
+    assert project.next_check_reason == "Rate limited until 2030-01-02 03:04:05 UTC"

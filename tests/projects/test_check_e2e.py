@@ -350,7 +350,10 @@ def test_the_command_runs_a_cycle_with_progress_and_a_summary(upstream, pool):
     watched(upstream, "cmdbroken", "1.0")
     upstream.fail("/cmdbroken/")
 
-    out, err = run_command()  # a project error is not a command failure: no exception
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match=r"^1 check\(s\) failed and 0 were rate-limited"):
+        call_command("check_projects", stdout=out, stderr=err)  # a failed check: exit 1
+    out, err = out.getvalue(), err.getvalue()
 
     assert err.splitlines()[0] == "Checking 4 due project(s)..."
     assert "checked 0/4" in err.splitlines() and "checked 4/4" in err.splitlines()
@@ -373,11 +376,12 @@ def test_the_command_checks_named_projects_and_fails_when_one_fails(upstream, po
     upstream.fail("/bad/")
 
     out, _ = run_command("--project", str(good.pk))
-    assert out == f"good (id {good.pk}): ok, new version(s): 1.0, 2.0\n"
+    assert out.splitlines()[0] == f"good (id {good.pk}): ok, new version(s): 1.0, 2.0"
+    assert out.splitlines()[1].endswith("1 ok, 0 failed, 0 rate-limited; 2 new version(s).")
     out, _ = run_command("--project", "GOOD")
-    assert out == f"good (id {good.pk}): ok, no new version\n"
+    assert out.splitlines()[0] == f"good (id {good.pk}): ok, no new version"
 
-    with pytest.raises(CommandError, match="1 of 2 check"):
+    with pytest.raises(CommandError, match=r"1 check\(s\) failed and 0 were rate-limited"):
         run_command("--project", "good", "--project", str(bad.pk))
     bad.refresh_from_db()
     assert bad.error_counter == 1
@@ -392,7 +396,7 @@ def test_the_command_checks_named_projects_and_fails_when_one_fails(upstream, po
 def test_the_command_reports_a_rate_limit_and_blocks_the_host(upstream, pool):
     project = watched(upstream, "limited", "1.0")
     upstream.rate_limit(retry_after=60)
-    with pytest.raises(CommandError, match="1 of 1 check"):
+    with pytest.raises(CommandError, match=r"0 check\(s\) failed and 1 were rate-limited"):
         run_command("--project", str(project.pk))
     assert scheduler.blocked_until("127.0.0.1") is not None
     assert scheduler.check_one(project.pk).outcome is Outcome.RATE_LIMITED

@@ -15,7 +15,7 @@ from backends.upstreams.custom import Custom
 from backends.upstreams.github import GitHub
 from backends.upstreams.pypi import PyPI
 from messaging.models import OutboxMessage
-from projects import scheduler
+from projects import check, scheduler
 from projects.models import CheckRun, Project, RateLimitBlock
 from tests.factories import PackageFactory, ProjectFactory, ProjectVersionFactory
 from tests.projects.conftest import join_check_threads
@@ -142,6 +142,8 @@ def test_a_project_behind_a_blocked_scope_is_deferred_without_a_request(fake_bac
     assert fake_backend.calls == {"other": 1}
     behind.refresh_from_db()
     assert behind.next_check == reset
+    assert behind.next_check_reason == check.rate_limited_reason(reset)
+    assert behind.next_check_reason.startswith("Rate limited until ")
     assert behind.error_counter == 3  # not a failure
     assert behind.check_successful is None  # and not checked at all
 
@@ -158,6 +160,7 @@ def test_a_rate_limited_check_blocks_its_scope_for_every_worker(fake_backend):
     project.refresh_from_db()
     assert project.error_counter == 1
     assert project.next_check == reset
+    assert project.next_check_reason == check.rate_limited_reason(reset)
 
 
 @pytest.mark.django_db

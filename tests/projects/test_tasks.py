@@ -198,6 +198,7 @@ def test_a_feed_makes_the_projects_with_an_unknown_version_due_now(feeds):
     assert tasks.check_feeds() == {"CPAN (perl)": 1}
     fresh.refresh_from_db()
     assert before <= fresh.next_check <= timezone.now()
+    assert fresh.next_check_reason == "New release announced by the CPAN (perl) feed"
     for untouched in (known, archived, elsewhere):
         untouched.refresh_from_db()
         assert untouched.next_check > ahead(minutes=49)

@@ -1,0 +1,165 @@
+"""``manage.py check_projects``: --due (the default), --backend, --dry-run, exit codes.
+
+Against the local upstream of tests/projects/conftest.py; the progress bar, --project and the
+fresh-install exit codes are covered in test_check_e2e.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from messaging.models import OutboxMessage
+from projects.models import CheckRun, Project, ProjectVersion, RateLimitBlock
+from tests.factories import ProjectFactory, ProjectVersionFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def watched(upstream, name: str, *versions: str, **fields) -> Project:
+    """A project (``custom`` unless ``backend`` says otherwise) whose page lists ``versions``."""
+    fields.setdefault("backend", "custom")
+    return ProjectFactory(
+        name=name,
+        homepage=f"https://{name}.example.org/",
+        version_url=upstream.publish(name, *versions),
+        **fields,
+    )
+
+
+def later() -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=1)
+
+
+def command(*args: str) -> tuple[str, str, CommandError | None]:
+    """Run the command; return its stdout, stderr and the error it ended with (exit 1)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("check_projects", *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return out.getvalue(), err.getvalue(), error
+    return out.getvalue(), err.getvalue(), None
+
+
+def snapshot() -> dict:
+    """Everything a check could write."""
+    return {
+        "projects": {p.pk: model_to_dict(p) for p in Project.objects.all()},
+        "versions": sorted(ProjectVersion.objects.values_list("project_id", "version")),
+        "outbox": OutboxMessage.objects.count(),
+        "runs": CheckRun.objects.count(),
+        "blocks": RateLimitBlock.objects.count(),
+    }
+
+
+def test_no_option_and_due_both_run_one_cycle_of_what_is_due(upstream, pool):
+    watched(upstream, "due1", "1.0")
+    not_due = watched(upstream, "notdue", "1.0", next_check=later())
+    out, _, error = command()
+    assert error is None
+    assert out.startswith("Checked 1 project(s) in ")
+    assert out.rstrip().endswith("1 ok, 0 failed, 0 rate-limited; 1 new version(s).")
+    assert upstream.hits(f"/{not_due.name}/") == []
+
+    Project.objects.filter(name="due1").update(next_check=timezone.now())
+    out, _, error = command("--due")
+    assert error is None
+    assert out.rstrip().endswith("1 ok, 0 failed, 0 rate-limited; 0 new version(s).")
+    assert CheckRun.objects.count() == 2
+
+
+def test_due_with_a_backend_checks_only_that_backends_due_projects(upstream, pool):
+    watched(upstream, "mine", "1.0")
+    other = watched(upstream, "other", "1.0", backend="folder")
+    before = other.next_check
+    out, err, error = command("--due", "--backend", "custom")
+    assert error is None
+    assert err.splitlines()[0] == "Checking 1 due custom project(s)..."
+    assert out.rstrip().endswith("1 ok, 0 failed, 0 rate-limited; 1 new version(s).")
+    assert upstream.hits("/other/") == []
+    other.refresh_from_db()
+    assert other.next_check == before
+    out, _, error = command("--due", "--backend", "custom")
+    assert (out, error) == ("Nothing to check: no custom project is due.\n", None)
+
+
+def test_a_backend_alone_checks_all_its_projects_now_due_or_not(upstream, pool):
+    watched(upstream, "b1", "1.0", next_check=later())
+    watched(upstream, "b2", "1.0", "2.0")
+    watched(upstream, "gone", "1.0", archived=True)
+    watched(upstream, "elsewhere", "1.0", backend="folder")
+    out, err, error = command("--backend", "custom")
+    assert error is None
+    assert err.splitlines()[0] == "Checking 2 custom project(s)..."
+    assert out.rstrip().endswith("2 ok, 0 failed, 0 rate-limited; 3 new version(s).")
+    assert upstream.hits("/gone/") == [] and upstream.hits("/elsewhere/") == []
+    run = CheckRun.objects.get()
+    assert (run.total_count, run.new_version_count) == (2, 3)
+    assert Project.objects.get(name="b1").next_check > timezone.now()
+
+
+def test_an_unknown_backend_or_a_bad_combination_is_refused(pool):
+    assert str(command("--backend", "nope")[2]) == 'unknown backend "nope"'
+    assert "cannot be combined" in str(command("--project", "1", "--due")[2])
+    assert "cannot be combined" in str(command("--project", "1", "--backend", "custom")[2])
+
+
+def test_a_rate_limit_in_a_cycle_is_a_failure_of_the_command(upstream, pool):
+    watched(upstream, "slowdown", "1.0")
+    upstream.rate_limit(retry_after=60)
+    out, _, error = command()
+    assert out.rstrip().endswith("0 ok, 0 failed, 1 rate-limited; 0 new version(s).")
+    assert str(error) == "0 check(s) failed and 1 were rate-limited (see above)"
+
+
+def test_a_dry_run_prints_what_would_be_stored_and_writes_nothing(upstream, pool):
+    fresh = watched(upstream, "fresh", "1.0", "1.1")
+    known = watched(upstream, "known", "1.0", "2.0")
+    ProjectVersionFactory(project=known, version="1.0")
+    watched(upstream, "later", "3.0", next_check=later())
+    before = snapshot()
+
+    out, err, error = command("--dry-run")
+
+    assert error is None
+    lines = out.splitlines()
+    assert f"fresh (id {fresh.pk}): would store 1.0, 1.1" in lines
+    assert f"known (id {known.pk}): would store 2.0" in lines
+    assert not any(line.startswith("later") for line in lines)  # not due
+    assert lines[-1].endswith(
+        "2 ok, 0 failed, 0 rate-limited; 3 new version(s) (dry run: nothing stored)."
+    )
+    assert err.splitlines()[0] == "Previewing 2 project(s) (dry run)..."
+    assert snapshot() == before
+
+    out, _, error = command("--dry-run", "--backend", "custom")  # every custom project
+    assert error is None
+    assert "would store 3.0" in out
+    out, _, error = command("--dry-run", "--project", str(known.pk))
+    assert out.splitlines()[0] == f"known (id {known.pk}): would store 2.0"
+    assert snapshot() == before
+
+
+def test_a_dry_run_with_failures_exits_non_zero_and_still_writes_nothing(upstream, pool):
+    watched(upstream, "broken", "1.0")
+    watched(upstream, "archived", "1.0", archived=True)
+    upstream.fail("/broken/")
+    before = snapshot()
+    out, _, error = command("--dry-run")
+    assert "broken" in out and "would fail" in out
+    assert str(error).startswith("1 check(s) failed")
+    out, _, error = command("--dry-run", "--project", "archived")
+    assert "would fail: Project is archived" in out
+    assert error is not None
+
+    upstream.rate_limit(retry_after=60)
+    out, _, error = command("--dry-run")
+    assert "rate-limited until" in out
+    assert str(error) == "0 check(s) failed and 1 were rate-limited (see above)"
+    assert snapshot() == before
