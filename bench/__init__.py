@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print numbers (design.md §8); never timed tests."""
