@@ -7,7 +7,7 @@ projects, versions, mappings, flags and users whatever N is (project ``i`` of a 
 dataset is project ``i`` of a 100,000-project one). Two mixes:
 
 - ``realistic`` (default; the API benchmark): a backend mix close to release-monitoring.org's
-  (GitHub, PyPI, custom, npm, crates.io, ...), package-like names (about 6% start with ``py``),
+  (GitHub, PyPI, custom, npm, crates.io, ...), package-like names (about 8% start with ``py``),
   plausible homepages, 1..2v-1 numeric versions per project, mappings in ten distributions
   (Fedora, Debian, Ubuntu, ...), a few flags (mostly closed), one user per 100 projects, an API
   token whose secret is printed.
