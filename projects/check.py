@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from backends import pipeline, registry
+from backends import pipeline, registry, versions
 from backends.base import BackendError, RateLimited
 from backends.pipeline import Preview
 from messaging import topics
@@ -144,7 +144,8 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(project)
-        stored = {locked.make_version(raw).parsed for raw in _stored_raw(locked)}
+        known = locked.sorted_versions  # the stored versions, read and parsed once
+        stored = {version.parsed for _, version in known}
         new = [found for found in result.new_versions if found.parsed not in stored]
         ProjectVersion.objects.bulk_create(
             [
@@ -160,8 +161,13 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
             ignore_conflicts=True,
         )
         old_version = locked.latest_version
-        latest = locked.latest_version_object
-        locked.latest_version = locked.make_version(latest.version).parsed if latest else None
+        candidates = [
+            version for row, version in known if not locked.is_version_filtered(row.version)
+        ]
+        candidates += [locked.make_version(found.raw) for found in new]
+        ordered = versions.sort_versions(candidates)
+        locked.latest_version = ordered[-1].parsed if ordered else None
+        locked.__dict__.pop("sorted_versions", None)  # new rows were added
         locked.logs = LOG_NEW_VERSIONS if new else LOG_NOTHING_NEW
         locked.check_successful = True
         locked.error_counter = 0
@@ -242,10 +248,6 @@ def _should_delete(project: Project) -> bool:
     if project.error_counter < settings.CHECK_ERROR_THRESHOLD:
         return False
     return not project.packages.exists() or not project.versions.exists()
-
-
-def _stored_raw(project: Project) -> list[str]:
-    return list(ProjectVersion.objects.filter(project=project).values_list("version", flat=True))
 
 
 def _refresh(project: Project, saved: Project) -> None:

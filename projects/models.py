@@ -6,14 +6,13 @@ from them is Anitya's; see design.md §4 for the deliberate differences.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from backends import ecosystems, registry, versions
 from backends.base import ProjectSpec
@@ -128,9 +127,13 @@ class Project(models.Model):
     @cached_property
     def sorted_versions(self) -> list[tuple[ProjectVersion, Version]]:
         """Stored versions with their parsed form, newest first, filtered ones included."""
-        pairs = [(stored, self.make_version(stored.version)) for stored in self.versions.all()]
-        pairs.sort(key=lambda pair: pair[1].sort_key, reverse=True)
-        return pairs
+        rows = {}
+        for stored in self.versions.all():
+            version = self.make_version(stored.version)
+            rows[id(version)] = (stored, version)
+        # The pipeline's order, ties included, so the stored latest version matches a preview's.
+        ordered = versions.sort_versions(version for _, version in rows.values())
+        return [rows[id(version)] for version in reversed(ordered)]
 
     @property
     def visible_versions(self) -> list[tuple[ProjectVersion, Version]]:
@@ -153,11 +156,6 @@ class Project(models.Model):
     def latest_stable_version(self) -> str | None:
         stable = self.stable_version_strings
         return stable[0] if stable else None
-
-    @property
-    def latest_version_object(self) -> ProjectVersion | None:
-        visible = self.visible_versions
-        return visible[0][0] if visible else None
 
     def to_spec(self) -> ProjectSpec:
         """The frozen view of this project that backends and the check pipeline read."""

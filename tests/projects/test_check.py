@@ -260,3 +260,17 @@ def test_failures_and_rate_limits_keep_their_schedule_with_adaptive_scheduling(u
     project.refresh_from_db()
     assert project.next_check == reset
     assert project.next_check_reason == "Rate limited until 2030-01-02 03:04:05 UTC"
+
+
+@pytest.mark.parametrize("stored_first", ["1.0-rc1", "1.0-rc1-1"])
+def test_versions_that_compare_equal_order_the_same_whatever_was_stored_first(
+    upstream, stored_first
+):
+    """RPM compares 1.0-rc1 and 1.0-rc1-1 equal; the raw string breaks the tie, as in preview."""
+    project = ProjectFactory()
+    ProjectVersionFactory(project=project, version=stored_first)
+    upstream(["1.0-rc1", "1.0-rc1-1"])
+    check.check_project(project)
+    project = Project.objects.get(pk=project.pk)
+    assert project.latest_version == "1.0-rc1-1"
+    assert project.version_strings == ["1.0-rc1-1", "1.0-rc1"]
