@@ -127,6 +127,8 @@ class Project(models.Model):
     @cached_property
     def sorted_versions(self) -> list[tuple[ProjectVersion, Version]]:
         """Stored versions with their parsed form, newest first, filtered ones included."""
+        if self.pk is None:  # an unsaved (temporary or previewed) project has none
+            return []
         rows = {}
         for stored in self.versions.all():
             version = self.make_version(stored.version)
@@ -175,7 +177,9 @@ class Project(models.Model):
             ecosystem_name=self.ecosystem_name,
             etag=self.etag or None,
             last_modified=self.last_modified or None,
-            stored_versions=tuple(stored.version for stored in self.versions.all()),
+            stored_versions=(
+                tuple(stored.version for stored in self.versions.all()) if self.pk else ()
+            ),
         )
 
     def as_json(self, *, detailed: bool = False) -> dict:

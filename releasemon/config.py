@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "CHECK_TIMEOUT": 600,
     "CHECK_ERROR_THRESHOLD": 100,
     "CHECK_BATCH_SIZE": 200,
+    # How many q2 tasks share one check cycle (0: one per q2 worker but one, at least 1).
+    "CHECK_TASKS": 0,
+    "Q2_WORKERS": 3,
     "ADAPTIVE_SCHEDULING": False,
     "ADAPTIVE_MAX_INTERVAL_HOURS": 24,
     "DISTRO_MAPPING_LINKS": {},

@@ -188,7 +188,7 @@ SPECTACULAR_SETTINGS = {
 # django-q2: the ORM broker needs nothing else; Redis is optional for larger sites.
 Q_CLUSTER = {
     "name": "releasemon",
-    "workers": 2,
+    "workers": CONFIG["Q2_WORKERS"],
     "timeout": CONFIG["CHECK_TIMEOUT"] + 60,
     "retry": CONFIG["CHECK_TIMEOUT"] + 120,
     "max_attempts": 1,
@@ -212,6 +212,7 @@ CRON_POOL = CONFIG["CRON_POOL"]
 CHECK_TIMEOUT = CONFIG["CHECK_TIMEOUT"]
 CHECK_ERROR_THRESHOLD = CONFIG["CHECK_ERROR_THRESHOLD"]
 CHECK_BATCH_SIZE = CONFIG["CHECK_BATCH_SIZE"]
+CHECK_TASKS = CONFIG["CHECK_TASKS"]
 # Check projects without a recent release less often (projects/check.py: next_check_after).
 ADAPTIVE_SCHEDULING = CONFIG["ADAPTIVE_SCHEDULING"]
 ADAPTIVE_MAX_INTERVAL_HOURS = CONFIG["ADAPTIVE_MAX_INTERVAL_HOURS"]

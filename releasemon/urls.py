@@ -13,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v2/events/", include("messaging.urls")),
+    path("api/", include("projects.api.urls")),
+    path("", include("accounts.urls")),
     path("", include("projects.urls")),
 ]
