@@ -9,8 +9,10 @@ from django.http import HttpRequest
 def site(request: HttpRequest) -> dict:
     from projects.models import CheckRun
 
+    user = getattr(request, "user", None)
     return {
         "releasemon_version": settings.RELEASEMON_VERSION,
         "last_check_run": CheckRun.objects.order_by("-started_at").first(),
         "local_accounts": settings.LOCAL_ACCOUNTS,
+        "is_admin": bool(user is not None and user.is_authenticated and user.is_staff),
     }

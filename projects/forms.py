@@ -1,0 +1,206 @@
+"""The website's forms: they check shapes (required, lengths, choices); the services check the
+rest (URLs, regexes, calendar patterns, uniqueness), and their errors are put back on the
+fields here, so the user sees every problem next to the field it is about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from backends import registry, versions
+from backends.base import Backend
+from projects import services
+from projects.models import Distro, Project
+
+TEXT = {"max_length": services.TEXT_MAX_LENGTH, "required": False}
+
+#: The project fields only some backends read: shown when the backend's ``fields`` lists them.
+BACKEND_FIELDS = ("version_url", "regex", "insecure", "releases_only")
+
+#: Labels and help when the backend says nothing about a field.
+DEFAULT_HELP: dict[str, tuple[str, str]] = {
+    "name": ("Project name", "The project's name as upstream spells it."),
+    "homepage": ("Homepage", "The project's web page (http or https)."),
+    "backend": ("Backend", "Where and how releasemon finds the versions."),
+    "version_url": ("Version URL", "Where the backend looks for versions."),
+    "version_scheme": (
+        "Version scheme",
+        "How versions are ordered. Empty: the default of the ecosystem or backend.",
+    ),
+    "version_pattern": (
+        "Calendar version pattern",
+        "For the Calendar scheme: e.g. YYYY.MM.DD or YY.0M.MICRO.",
+    ),
+    "version_prefix": (
+        "Version prefix",
+        "Text to remove before versions, e.g. 'release-'; separate several with ';'.",
+    ),
+    "pre_release_filter": (
+        "Pre-release filter",
+        "Versions containing one of these ';'-separated strings are pre-releases, e.g. "
+        "'rc;beta'; '!odds' marks odd minor versions.",
+    ),
+    "version_filter": (
+        "Version filter",
+        "Versions containing one of these ';'-separated strings are ignored.",
+    ),
+    "regex": ("Regex", "Finds the versions on the page."),
+    "insecure": ("Insecure", "Do not verify the site's TLS certificate."),
+    "releases_only": ("Check releases instead of tags", "Read releases instead of tags."),
+    "distro": ("Distribution", "Optional: map the project to a package of this distribution."),
+    "package_name": ("Package name", "The package's name in that distribution."),
+    "check_release": (
+        "Check latest release on submit",
+        "Run a full check right after saving, storing what it finds.",
+    ),
+}
+
+
+def backend_help(backend: Backend) -> dict[str, Any]:
+    """What the project form shows for ``backend``: the JSON its script reads, per backend."""
+    fields = {}
+    for field in ("name", *BACKEND_FIELDS):
+        help_ = backend.fields.get(field)
+        if help_ is None:
+            if field == "name":  # every backend uses the name, most keep its label
+                fields[field] = {
+                    "label": DEFAULT_HELP[field][0],
+                    "help": DEFAULT_HELP[field][1],
+                    "required": True,
+                }
+            continue
+        fields[field] = {
+            "label": help_.label,
+            "help": help_.help_text,
+            "required": help_.required or (field == "version_url" and backend.required_version_url),
+        }
+    return {
+        "fields": fields,
+        "examples": list(backend.examples),
+        "default_regex": backend.default_regex or "",
+        "more_info": backend.more_info or "",
+        "default_version_scheme": backend.default_version_scheme,
+    }
+
+
+def all_backend_help() -> dict[str, dict[str, Any]]:
+    return {backend.name: backend_help(backend) for backend in registry.all_backends()}
+
+
+class ProjectForm(forms.Form):
+    """Anitya's ProjectForm (contract §2.5). ``distro``/``package_name`` only on creation."""
+
+    name = forms.CharField(max_length=services.TEXT_MAX_LENGTH)
+    homepage = forms.CharField(max_length=services.TEXT_MAX_LENGTH)
+    backend = forms.ChoiceField()
+    version_url = forms.CharField(**TEXT)
+    version_scheme = forms.ChoiceField(required=False)
+    version_pattern = forms.CharField(**TEXT)
+    version_prefix = forms.CharField(**TEXT)
+    pre_release_filter = forms.CharField(**TEXT)
+    version_filter = forms.CharField(**TEXT)
+    regex = forms.CharField(**TEXT)
+    insecure = forms.BooleanField(required=False)
+    releases_only = forms.BooleanField(required=False)
+    distro = forms.CharField(
+        **TEXT, widget=forms.TextInput(attrs={"list": "distro-names", "autocomplete": "off"})
+    )
+    package_name = forms.CharField(**TEXT)
+    check_release = forms.BooleanField(required=False)
+
+    #: Passed to the services; the rest is for the mapping and the check after saving.
+    project_fields = (
+        "name",
+        "homepage",
+        "backend",
+        "version_url",
+        "version_scheme",
+        "version_pattern",
+        "version_prefix",
+        "pre_release_filter",
+        "version_filter",
+        "regex",
+        "insecure",
+        "releases_only",
+    )
+
+    def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        self.fields["backend"].choices = [(name, name) for name in registry.backend_names()]
+        self.fields["version_scheme"].choices = [("", "Default for the backend")] + [
+            (name, name) for name in versions.SCHEME_NAMES
+        ]
+        if not creating:
+            del self.fields["distro"], self.fields["package_name"]
+        for name, field in self.fields.items():
+            label, help_text = DEFAULT_HELP[name]
+            field.label, field.help_text = label, help_text
+        # Labels of the backend shown first; the page's script follows later choices.
+        backend = self.selected_backend()
+        for name, help_ in backend_help(backend)["fields"].items():
+            if name in self.fields:
+                self.fields[name].label = help_["label"]
+                self.fields[name].help_text = help_["help"] or self.fields[name].help_text
+
+    @classmethod
+    def for_project(cls, project: Project, data: Any = None) -> ProjectForm:
+        initial = {field: getattr(project, field) for field in cls.project_fields}
+        return cls(data, initial=initial, creating=False)
+
+    def selected_backend(self) -> Backend:
+        name = (self.data.get("backend") if self.is_bound else None) or self.initial.get(
+            "backend", "custom"
+        )
+        try:
+            return registry.get_backend(name)
+        except registry.UnknownBackend:
+            return registry.get_backend("custom")
+
+    def backend_field_names(self) -> set[str]:
+        """The backend-specific fields the selected backend reads (shown without a script)."""
+        return set(backend_help(self.selected_backend())["fields"]) & set(BACKEND_FIELDS)
+
+    def project_values(self) -> dict[str, Any]:
+        """The cleaned values to hand to the services."""
+        return {field: self.cleaned_data[field] for field in self.project_fields}
+
+    def add_service_errors(self, error: services.InvalidInput) -> None:
+        """Show a service's per-field errors next to their fields (unknown ones on top)."""
+        for field, message in error.errors.items():
+            self.add_error(field if field in self.fields else None, message)
+
+
+class FlagForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="What is wrong? For example: the homepage moved, the project is a duplicate "
+        "of another one, or it should be unarchived.",
+    )
+
+
+class MappingForm(forms.Form):
+    """A distro (found ignoring case, created when new) and the package's name in it."""
+
+    distro = forms.CharField(
+        max_length=services.TEXT_MAX_LENGTH,
+        label="Distribution",
+        help_text="An existing distribution (any case), or a new one to add.",
+        widget=forms.TextInput(attrs={"list": "distro-names", "autocomplete": "off"}),
+    )
+    package_name = forms.CharField(max_length=services.TEXT_MAX_LENGTH, label="Package name")
+
+    def add_service_errors(self, error: services.InvalidInput) -> None:
+        for field, message in error.errors.items():
+            self.add_error(field if field in self.fields else None, message)
+
+
+class DistroForm(forms.Form):
+    name = forms.CharField(max_length=services.TEXT_MAX_LENGTH, label="Distribution name")
+
+
+def distro_names() -> list[str]:
+    """Existing distro names, for the form's suggestions (distros are few)."""
+    return list(Distro.objects.values_list("name", flat=True))
