@@ -1,12 +1,104 @@
-"""Users and API tokens in the admin (moderation actions come with the accounts issue)."""
+"""Users and API tokens in the moderation console: bans and administrators, via the services.
+
+Users are not edited field by field: the only changes are the actions (ban, unban, grant or
+revoke admin, delete), each through :mod:`accounts.services` and recorded in the admin log.
+Administrators configured in ``ANITYA_WEB_ADMINS`` are protected; trying to demote, ban or
+delete one shows why it cannot be done.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from accounts import services
 from accounts.models import ApiToken, User
+from releasemon.admin_tools import ObjectActionsMixin, ServiceErrorsAsMessages, report
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _apply(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    users: Iterable[User],
+    change: Any,
+    *,
+    verb: str,
+    nothing: str,
+) -> None:
+    """Run ``change(user)`` for each user, log what changed, and report to the administrator."""
+    done, errors = [], []
+    for user in users:
+        try:
+            changed = change(user)
+        except services.AccountError as error:
+            errors.append(str(error))
+            continue
+        if changed:
+            modeladmin.log_change(request, user, verb)
+            done.append(user.username)
+    report(
+        modeladmin,
+        request,
+        [f"{verb}: {', '.join(done)}."] if done else [],
+        errors,
+        nothing=nothing,
+    )
+
+
+@admin.action(description="Ban selected users")
+def ban_users(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    _apply(
+        modeladmin,
+        request,
+        queryset,
+        lambda user: services.user_set_active(user, False, by=request.user),
+        verb="Banned",
+        nothing="The selected users already were banned.",
+    )
+
+
+@admin.action(description="Unban selected users")
+def unban_users(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    _apply(
+        modeladmin,
+        request,
+        queryset,
+        lambda user: services.user_set_active(user, True, by=request.user),
+        verb="Unbanned",
+        nothing="The selected users were not banned.",
+    )
+
+
+@admin.action(description="Grant admin rights to selected users")
+def grant_admin(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    _apply(
+        modeladmin,
+        request,
+        queryset,
+        lambda user: services.user_set_admin(user, True, by=request.user),
+        verb="Granted admin rights",
+        nothing="The selected users already were administrators.",
+    )
+
+
+@admin.action(description="Revoke admin rights of selected users")
+def revoke_admin(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    _apply(
+        modeladmin,
+        request,
+        queryset,
+        lambda user: services.user_set_admin(user, False, by=request.user),
+        verb="Revoked admin rights",
+        nothing="The selected users were not administrators.",
+    )
 
 
 class ApiTokenInline(admin.TabularInline):
@@ -22,14 +114,37 @@ class ApiTokenInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
-    list_display = ["username", "email", "is_active", "admin", "flag_count", "token_count"]
+class UserAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
+    service_errors = (services.AccountError,)
+    list_display = [
+        "username",
+        "email",
+        "is_active",
+        "admin",
+        "configured_admin",
+        "flag_count",
+        "token_count",
+    ]
     list_filter = ["is_active", "admin"]
     search_fields = ["username", "email", "id"]
-    readonly_fields = ["id", "date_joined", "last_login"]
-    fields = ["id", "email", "username", "is_active", "admin", "date_joined", "last_login"]
+    fields = [
+        "id",
+        "email",
+        "username",
+        "is_active",
+        "admin",
+        "configured_admin",
+        "date_joined",
+        "last_login",
+    ]
+    readonly_fields = fields
     inlines = [ApiTokenInline]
+    actions = [ban_users, unban_users, grant_admin, revoke_admin]
+    object_actions = ("ban_users", "unban_users", "grant_admin", "revoke_admin")
     show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # people sign up or sign in with a provider
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -49,14 +164,68 @@ class UserAdmin(admin.ModelAdmin):
     def token_count(self, user: User) -> int:
         return user.token_total  # type: ignore[attr-defined]
 
+    @admin.display(description="Admin by configuration", boolean=True)
+    def configured_admin(self, user: User) -> bool:
+        return user.is_configured_admin
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Tokens ticked for deletion are deleted through the service; nothing else changes."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for token_form in formset.deleted_forms:
+            token = token_form.instance
+            if token.pk is not None:
+                services.token_delete(token.pk)
+                formset.deleted_objects.append(token)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.user_delete(obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            services.user_delete(user, by=request.user)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        users = User.objects.filter(pk__in=[user.pk for user in objs]).annotate(
+            token_total=Count("api_tokens", distinct=True),
+            flag_total=Count("flags", distinct=True),
+        )
+        items = [
+            f"User {user.username} <{user.email}>: {_plural(user.token_total, 'API token')} "
+            f"deleted; {_plural(user.flag_total, 'flag')} kept without an author"
+            for user in users
+        ]
+        protected = [
+            f"{user}: administrator by configuration (ANITYA_WEB_ADMINS)"
+            for user in users
+            if user.is_configured_admin
+        ] + [f"{user}: yourself" for user in users if user.pk == request.user.pk]
+        counts = {"users": len(items), "API tokens": sum(user.token_total for user in users)}
+        return items, counts, set(), protected
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "description", "created", "last_used"]
     list_select_related = ["user"]
     search_fields = ["prefix", "user__email", "description"]
-    readonly_fields = ["prefix", "user", "created", "last_used"]
-    fields = ["prefix", "user", "description", "created", "last_used"]
+    readonly_fields = ["prefix", "user", "description", "created", "last_used"]
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        services.token_delete(obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        services.tokens_delete(queryset)
+
+
+# Labels of the same actions as buttons on one user's page.
+ban_users.object_label = "Ban"  # type: ignore[attr-defined]
+unban_users.object_label = "Unban"  # type: ignore[attr-defined]
+grant_admin.object_label = "Grant admin rights"  # type: ignore[attr-defined]
+revoke_admin.object_label = "Revoke admin rights"  # type: ignore[attr-defined]

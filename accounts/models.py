@@ -41,11 +41,15 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, username, password, **extra)
 
     def get_by_natural_key(self, login: str) -> User:
-        """Sign-in by email or username (emails are unique, usernames are not)."""
+        """Sign-in by email or username (emails are unique, usernames are not: a username
+        two people share signs nobody in, they use their email instead)."""
         by_email = self.filter(email__iexact=login).first()
         if by_email is not None:
             return by_email
-        return self.get(username=login)
+        by_username = list(self.filter(username=login)[:2])
+        if len(by_username) != 1:
+            raise self.model.DoesNotExist(f"No single user is called {login!r}")
+        return by_username[0]
 
 
 class User(AbstractBaseUser):

@@ -62,6 +62,13 @@ DEFAULTS: dict[str, Any] = {
     "Q2_BROKER": "orm",
     "REDIS_URL": None,
     "OIDC_PROVIDERS": [],
+    # Anitya's Fedora Accounts and Google sign-in keys (accounts/providers.py).
+    "FEDORA_CLIENT_ID": "",
+    "FEDORA_CLIENT_SECRET": "",
+    "FEDORA_SERVER_METADATA_URL": "",
+    "GOOGLE_CLIENT_ID": "",
+    "GOOGLE_CLIENT_SECRET": "",
+    "GOOGLE_SERVER_METADATA_URL": "",
     "GITHUB_CLIENT_ID": "",
     "GITHUB_CLIENT_SECRET": "",
     "GITLAB_CLIENT_ID": "",

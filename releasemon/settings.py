@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from accounts.providers import socialaccount_providers
 from releasemon import config as _config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "accounts",
     "projects",
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: a banned user's session ends on their next request.
+    "accounts.middleware.EndBannedSessions",
 ]
 
 ROOT_URLCONF = "releasemon.urls"
@@ -139,7 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "account_login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 SESSION_COOKIE_AGE = CONFIG["PERMANENT_SESSION_LIFETIME"]
@@ -156,7 +160,15 @@ ACCOUNT_LOGOUT_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_ONLY = not LOCAL_ACCOUNTS
-SOCIALACCOUNT_PROVIDERS: dict = {}
+# Providers come from the configuration; each is enabled only when its client is configured.
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(CONFIG)
+# Sign-in buttons are forms posting to the provider's login URL (no sign-in by a mere link).
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# GitHub: read /user/emails, whose "verified" flags decide who is matched by email.
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -178,11 +190,36 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # API rate limits (projects/api/throttling.py): per API token or signed-in user, and per
+    # anonymous client address; "none" switches one off.
+    "DEFAULT_THROTTLE_RATES": {
+        "user": CONFIG["API_THROTTLE_USER"],
+        "anon": CONFIG["API_THROTTLE_ANON"],
+    },
+    # The client's address: behind the HTTPS proxy that SITE_URL implies (see the end of this
+    # file), the last X-Forwarded-For entry; otherwise the connection's own (not spoofable).
+    "NUM_PROXIES": 1 if not DEBUG and SITE_URL.startswith("https://") else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "releasemon API",
-    "DESCRIPTION": "Release monitoring API, compatible with Anitya's v1 and v2.",
+    "DESCRIPTION": (
+        "Release monitoring API, compatible with Anitya's v1 and v2 (same URLs, JSON and "
+        "errors). Reads are public; v2 writes need `Authorization: Token <token>` (tokens: "
+        "your settings page) or a signed-in session with its CSRF token."
+    ),
     "VERSION": RELEASEMON_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Each route exists with and without its trailing slash; the schema shows one spelling.
+    "PREPROCESSING_HOOKS": ["projects.api.schema.keep_one_spelling"],
+    # The interactive pages' assets come with drf-spectacular-sidecar: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "TAGS": [
+        {"name": "v1", "description": "Anitya's legacy API, unchanged."},
+        {"name": "v2", "description": "Packages, projects and versions."},
+    ],
 }
 
 # django-q2: the ORM broker needs nothing else; Redis is optional for larger sites.

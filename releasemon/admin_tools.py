@@ -1,0 +1,232 @@
+"""Shared pieces of the moderation console: object-page action buttons, confirmation pages,
+text-input list filters, and service errors shown as admin messages.
+
+Admin actions on one object's page: the changelist's actions, offered as buttons.
+
+A ModelAdmin lists ``object_actions`` (names of its admin actions). Each appears as a button
+on the object's page, posting to ``<object id>/actions/<name>/``, which runs the very same
+action function on a queryset of that one object, so the moderation console has one code path
+per action whether it is used from the list or from the object. An action that answers with a
+page (a confirmation) is shown; once it is done, the browser returns to the object's page.
+Confirmation pages post back to the URL that showed them (``action=""``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
+
+
+class ObjectActionsMixin:
+    """Buttons on the change page for the admin actions named in ``object_actions``."""
+
+    object_actions: tuple[str, ...] = ()
+    change_form_template = "admin/object_actions_change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name  # type: ignore[attr-defined]
+        view = self.admin_site.admin_view(require_POST(self.object_action_view))  # type: ignore[attr-defined]
+        return [
+            path(
+                "<path:object_id>/actions/<str:action>/",
+                view,
+                name="{}_{}_object_action".format(*info),
+            ),
+            *super().get_urls(),  # type: ignore[misc]
+        ]
+
+    def object_action_buttons(self, request: HttpRequest, obj: Any) -> list[dict[str, str]]:
+        """The buttons shown on ``obj``'s page: name, label and the URL they post to."""
+        actions = self.get_actions(request)  # type: ignore[attr-defined]
+        info = self.opts.app_label, self.opts.model_name  # type: ignore[attr-defined]
+        buttons = []
+        for name in self.object_actions:
+            if name not in actions:
+                continue
+            _func, _name, description = actions[name]
+            label = getattr(_func, "object_label", None) or str(description) % {
+                "verbose_name_plural": self.opts.verbose_name_plural  # type: ignore[attr-defined]
+            }
+            buttons.append(
+                {
+                    "name": name,
+                    "label": label,
+                    "url": reverse(
+                        "admin:{}_{}_object_action".format(*info),
+                        args=[obj.pk, name],
+                        current_app=self.admin_site.name,  # type: ignore[attr-defined]
+                    ),
+                }
+            )
+        return buttons
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk is not None:
+            context["object_action_buttons"] = self.object_action_buttons(request, obj)
+            context["object_links"] = self.object_links(request, obj)
+        return super().render_change_form(  # type: ignore[misc]
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+    def object_links(self, request: HttpRequest, obj: Any) -> list[dict[str, str]]:
+        """Extra links for the object's page (``label``, ``url``); none by default."""
+        return []
+
+    def object_action_view(self, request: HttpRequest, object_id: str, action: str) -> Any:
+        model = self.model  # type: ignore[attr-defined]
+        if action not in self.object_actions:
+            raise Http404(f"No action {action!r} on a {model._meta.verbose_name}.")
+        actions = self.get_actions(request)  # type: ignore[attr-defined]
+        if action not in actions:
+            raise PermissionDenied
+        queryset = self.get_queryset(request).filter(pk=unquote(object_id))  # type: ignore[attr-defined]
+        obj = queryset.first()
+        if obj is None:
+            raise Http404(f"No {model._meta.verbose_name} with id {object_id}.")
+        func = actions[action][0]
+        response = func(self, request, queryset)
+        if response is not None:
+            return response
+        change_url = reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_change",
+            args=[obj.pk],
+            current_app=self.admin_site.name,  # type: ignore[attr-defined]
+        )
+        if model._default_manager.filter(pk=obj.pk).exists():
+            return HttpResponseRedirect(change_url)
+        # The action deleted the object: back to the list.
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist",
+                current_app=self.admin_site.name,  # type: ignore[attr-defined]
+            )
+        )
+
+
+def confirmation_page(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: Any,
+    *,
+    action: str,
+    title: str,
+    question: str,
+    items: list[str],
+    button: str,
+) -> TemplateResponse:
+    """The page asking to confirm ``action`` on ``queryset``, listing what it changes."""
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "items": items,
+        "button": button,
+        "action": action,
+        "queryset": queryset,
+        "opts": opts,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/action_confirmation.html", context)
+
+
+def confirmed(request: HttpRequest) -> bool:
+    """The confirmation page was submitted (Django's own convention: ``post=yes``)."""
+    return request.POST.get("post") == "yes"
+
+
+def report(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    done: list[str],
+    errors: list[str],
+    *,
+    nothing: str,
+) -> None:
+    """Tell the administrator what happened: one message for the changes, one per error."""
+    if done:
+        modeladmin.message_user(request, " ".join(done), messages.SUCCESS)
+    for error in errors:
+        modeladmin.message_user(request, error, messages.ERROR)
+    if not done and not errors:
+        modeladmin.message_user(request, nothing, messages.INFO)
+
+
+class InputFilter(admin.SimpleListFilter):
+    """A list filter typed into a box (an exact name or email): no list of 100,000 choices."""
+
+    template = "admin/input_filter.html"
+    placeholder = ""
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("", "")]  # one dummy choice, so that the filter is shown
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        others = {
+            key: value
+            for key, value in changelist.params.items()
+            if key not in {self.parameter_name, "p"}
+        }
+        yield {
+            "parameter_name": self.parameter_name,
+            "value": self.value() or "",
+            "placeholder": self.placeholder,
+            "hidden": sorted(others.items()),
+            "clear_url": changelist.get_query_string(remove=[self.parameter_name]),
+        }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = (self.value() or "").strip()
+        return self.filter(queryset, value) if value else queryset
+
+    def filter(self, queryset: QuerySet, value: str) -> QuerySet:
+        raise NotImplementedError
+
+
+class ServiceErrorsAsMessages:
+    """Errors raised by services while the admin saves or deletes (a clash created by someone
+    else a moment ago, ...) become an error message; the whole change is rolled back."""
+
+    service_errors: tuple[type[Exception], ...] = ()
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        except self.service_errors as error:
+            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Actions that can fail say so before they change anything (get_deleted_objects'
+        # "protected" list, the action's own checks); this only catches a race.
+        try:
+            return super().changelist_view(request, *args, **kwargs)  # type: ignore[misc]
+        except self.service_errors as error:
+            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().delete_view(request, *args, **kwargs)  # type: ignore[misc]
+        except self.service_errors as error:
+            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
