@@ -110,20 +110,7 @@ class ProjectForm(forms.Form):
     check_release = forms.BooleanField(required=False)
 
     #: Passed to the services; the rest is for the mapping and the check after saving.
-    project_fields = (
-        "name",
-        "homepage",
-        "backend",
-        "version_url",
-        "version_scheme",
-        "version_pattern",
-        "version_prefix",
-        "pre_release_filter",
-        "version_filter",
-        "regex",
-        "insecure",
-        "releases_only",
-    )
+    project_fields = services.EDITABLE_FIELDS
 
     def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -45,6 +45,8 @@ PROJECT_FIELDS: tuple[str, ...] = (
     "releases_only",
     "archived",
 )
+#: The fields a project form or API request sets (archiving is an administrator's action).
+EDITABLE_FIELDS: tuple[str, ...] = tuple(field for field in PROJECT_FIELDS if field != "archived")
 BOOLEAN_FIELDS = frozenset({"insecure", "releases_only", "archived"})
 #: Changing one of these changes what the upstream is asked, so the conditional-request
 #: validators of the last answer no longer apply and the project is checked again soon.
