@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from projects.api.views import api_root
+
 admin.site.site_header = "releasemon administration"
 admin.site.site_title = "releasemon admin"
 admin.site.index_title = "Moderation"
@@ -14,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v2/events/", include("messaging.urls")),
     path("api/", include("projects.api.urls")),
+    # Anitya's /api (no slash) redirects to the API docs too, in one hop.
+    path("api", api_root),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
 ]

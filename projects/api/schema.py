@@ -1,0 +1,230 @@
+"""The OpenAPI description of v1 and v2 as they really answer (drf-spectacular).
+
+The views answer with dicts built in ``representations.py`` (and cached JSON text), not with
+serializers; the serializers here only describe those answers, errors included, so that the
+schema at ``/api/v2/schema/`` and the pages built from it tell clients the truth. The
+schemathesis test (tests/projects/api/test_fuzz.py) holds the views to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+def _text(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(allow_blank=True, **kwargs)
+
+
+def _versions() -> serializers.ListField:
+    return serializers.ListField(child=_text(), help_text="Newest first.")
+
+
+class Package(serializers.Serializer):
+    distro = _text()
+    package_name = _text()
+
+
+class Project(serializers.Serializer):
+    """Anitya's Project JSON (contract §1.3)."""
+
+    backend = _text()
+    created_on = serializers.FloatField(allow_null=True, help_text="UTC epoch seconds.")
+    ecosystem = _text(help_text="An index (pypi, npm, ...) or the homepage.")
+    homepage = _text()
+    id = serializers.IntegerField()
+    name = _text()
+    regex = _text(allow_null=True)
+    stable_versions = _versions()
+    updated_on = serializers.FloatField(allow_null=True, help_text="UTC epoch seconds.")
+    version = _text(allow_null=True, help_text="The latest version.")
+    version_url = _text(allow_null=True)
+    versions = _versions()
+
+
+class DetailedProject(Project):
+    packages = Package(many=True)
+
+
+class ProjectV2(Project):
+    """v2's Project JSON: Anitya's keys plus five more (nothing removed or renamed)."""
+
+    latest_stable_version = _text(allow_null=True)
+    latest_version_created_on = _text(
+        allow_null=True, help_text="When the latest version was found (naive ISO 8601, UTC)."
+    )
+    latest_version_published_on = _text(
+        allow_null=True,
+        help_text="When the upstream published the latest version, if it says (naive ISO, UTC).",
+    )
+    pre_release_filter = _text(allow_null=True)
+    version_filter = _text(allow_null=True)
+
+
+class RequestedProject(serializers.Serializer):
+    requested_project = ProjectV2(help_text="The project that could not be created.")
+
+
+class ProjectPage(serializers.Serializer):
+    items = ProjectV2(many=True)
+    items_per_page = serializers.IntegerField()
+    page = serializers.IntegerField()
+    total_items = serializers.IntegerField()
+
+
+class PackageItem(serializers.Serializer):
+    distribution = _text()
+    ecosystem = _text()
+    name = _text()
+    project = _text()
+    stable_version = _text(allow_null=True)
+    version = _text(allow_null=True)
+
+
+class PackagePage(serializers.Serializer):
+    items = PackageItem(many=True)
+    items_per_page = serializers.IntegerField()
+    page = serializers.IntegerField()
+    total_items = serializers.IntegerField()
+
+
+class CreatedPackage(serializers.Serializer):
+    distribution = _text()
+    name = _text()
+
+
+class ProjectVersions(serializers.Serializer):
+    latest_version = _text(allow_null=True)
+    latest_version_created_on = _text(required=False, help_text="Only when known.")
+    latest_version_published_on = _text(required=False, help_text="Only when known.")
+    stable_versions = _versions()
+    versions = _versions()
+
+
+class CheckResult(serializers.Serializer):
+    found_versions = serializers.ListField(
+        child=_text(), allow_null=True, help_text="New versions (dry run); null after a real run."
+    )
+    latest_version = _text(allow_null=True)
+    stable_versions = _versions()
+    versions = _versions()
+
+
+class ApiVersion(serializers.Serializer):
+    version = _text()
+
+
+class ProjectList(serializers.Serializer):
+    projects = Project(many=True)
+    total = serializers.IntegerField()
+
+
+class ProjectNames(serializers.Serializer):
+    projects = serializers.ListField(child=_text())
+    total = serializers.IntegerField()
+
+
+class DistroNames(serializers.Serializer):
+    distro = serializers.ListField(child=_text())
+    total = serializers.IntegerField()
+
+
+class FoundVersions(serializers.Serializer):
+    versions = serializers.ListField(child=_text())
+
+
+class VersionGetForm(serializers.Serializer):
+    """``POST /api/version/get`` (form fields)."""
+
+    id = serializers.IntegerField(help_text="The project's id.")
+    test = serializers.CharField(required=False, help_text="Any non-empty value: a dry run.")
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+_STRING = {"type": "string"}
+_V1_ERROR = {
+    "type": "object",
+    "properties": {
+        "output": {"type": "string", "enum": ["notok"]},
+        "error": {"oneOf": [_STRING, {"type": "array", "items": _STRING}]},
+    },
+    "required": ["output", "error"],
+}
+_FIELD_ERRORS = {
+    "type": "object",
+    "properties": {
+        "message": {
+            "type": "object",
+            "additionalProperties": _STRING,
+            "description": "Each invalid field with its first problem.",
+        }
+    },
+    "required": ["message"],
+}
+_ERROR = {"type": "object", "properties": {"error": _STRING}, "required": ["error"]}
+
+V1_ERROR = OpenApiResponse(_V1_ERROR, description='`{"output": "notok", "error": ...}`')
+FIELD_ERRORS = OpenApiResponse(
+    _FIELD_ERRORS, description='Invalid arguments: `{"message": {"<field>": "<problem>"}}`.'
+)
+ERROR = OpenApiResponse(_ERROR, description='`{"error": "<reason>"}`')
+AUTHENTICATION_REQUIRED = OpenApiResponse(
+    {
+        "type": "object",
+        "properties": {"error": _STRING, "error_description": _STRING},
+        "required": ["error", "error_description"],
+    },
+    description="No valid API token (`Authorization: Token <token>`) nor signed-in session.",
+)
+MESSAGE = OpenApiResponse(_STRING, description="A JSON string saying what went wrong.")
+
+
+def bad_request(*, error: bool = False, fields: bool = True, message: bool = False) -> Any:
+    """A 400 in the shapes Anitya uses for it on that endpoint."""
+    shapes, words = [], []
+    if error:
+        shapes.append(_ERROR)
+        words.append('`{"error": "<reason>"}`')
+    if fields:
+        shapes.append(_FIELD_ERRORS)
+        words.append('`{"message": {"<field>": "<problem>"}}`')
+    if message:
+        shapes.append(_STRING)
+        words.append('a JSON string `"<reason>"`')
+    return OpenApiResponse({"oneOf": shapes}, description="One of: " + ", ".join(words) + ".")
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """``Authorization: Token <token>`` (tokens are made on the user's settings page)."""
+
+    target_class = "accounts.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <your API token>`, from your settings page.",
+        }
+
+
+# -- the schema's paths -----------------------------------------------------------------------
+
+
+def keep_one_spelling(endpoints: list[tuple]) -> list[tuple]:
+    """Every route exists with and without a trailing slash; the schema lists one of each:
+    v1 as Anitya documents it (``/api/projects``), v2 with the slash (``/api/v2/projects/``)."""
+    kept = []
+    for endpoint in endpoints:
+        path = endpoint[0]
+        if path.startswith("/api/v2/"):
+            if path.endswith("/"):
+                kept.append(endpoint)
+        elif not path.endswith("/"):
+            kept.append(endpoint)
+    return kept

@@ -1,0 +1,323 @@
+"""API v1: Anitya's legacy endpoints (contract §3.2), frozen: same URLs, keys, texts, codes.
+
+v1 has no authentication in Anitya; a token, when sent, only names whose rate limit a request
+counts against. ``POST /api/version/get`` checks a project now (``test`` non-empty: a dry run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.fields import empty
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.authentication import TokenAuthentication
+from backends.base import BackendError
+from projects import check, selectors, services
+from projects.api import inputs, representations, schema
+from projects.api.rendering import FORM_ONLY, BrowsableAPIRenderer, PlainTextRenderer
+from projects.api.views import ApiView
+from projects.models import Distro, Package, Project
+
+API_VERSION = "1.2"
+EXCLUSIVE = "pattern and homepage are mutually exclusive.  Specify only one."
+
+
+def notok(error: Any, status: int) -> Response:
+    return Response({"output": "notok", "error": error}, status=status)
+
+
+class V1View(ApiView):
+    authentication_classes = [TokenAuthentication]
+
+    def error_body(self, exc: exceptions.APIException) -> Any:
+        return {"output": "notok", "error": str(exc.detail)}
+
+
+# -- searches ---------------------------------------------------------------------------------
+
+
+def _glob(pattern: str) -> str:
+    """v1 patterns without ``*`` are prefixes: ``py`` means ``py*``."""
+    return pattern if "*" in pattern else pattern + "*"
+
+
+def _distro_ids(distro: str) -> list[int]:
+    """The distro named ``distro`` ignoring case (one at most), read first so that the
+    package queries below use the (distro, package_name) index."""
+    named = Distro.objects.alias(lower_name=Lower("name")).filter(lower_name=distro.lower())
+    return list(named.values_list("pk", flat=True))
+
+
+def search(pattern: str | None, distro: str | None) -> QuerySet[Project]:
+    """Anitya's ``Project.search``: projects whose name matches, or with a package whose name
+    matches; with ``distro``, the name matches of projects packaged there and the package
+    matches there. Patterns are selectors' globs."""
+    if distro is not None:
+        in_distro = Package.objects.filter(distro_id__in=_distro_ids(distro))
+        if pattern:
+            by_name = selectors.matches("name", pattern) & Q(pk__in=in_distro.values("project_id"))
+            packages = in_distro.filter(selectors.matches("package_name", pattern))
+            return Project.objects.filter(by_name | Q(pk__in=packages.values("project_id")))
+        return Project.objects.filter(pk__in=in_distro.values("project_id"))
+    if not pattern:
+        return Project.objects.all()
+    packages = Package.objects.filter(selectors.matches("package_name", pattern))
+    return Project.objects.filter(
+        selectors.matches("name", pattern) | Q(pk__in=packages.values("project_id"))
+    )
+
+
+def _form_value(data: Any, name: str) -> Any:
+    value = inputs.first_value(data, name) if hasattr(data, "get") else empty
+    return None if value is empty else value
+
+
+def by_name(projects: QuerySet[Project]) -> QuerySet[Project]:
+    return projects.order_by(Lower("name"), "pk")
+
+
+def projects_body(projects: QuerySet[Project]) -> str:
+    items = representations.fragments(representations.stamped(by_name(projects)))
+    return '{"projects":[' + ",".join(items) + '],"total":' + str(len(items)) + "}"
+
+
+# -- endpoints --------------------------------------------------------------------------------
+
+
+class VersionApi(V1View):
+    """The API version: `{"version": "1.2"}`."""
+
+    name = "v1 version"
+
+    @extend_schema(operation_id="v1_version", responses=schema.ApiVersion, tags=["v1"])
+    def get(self, request: Request) -> Response:
+        return Response({"version": API_VERSION})
+
+
+class ProjectsApi(V1View):
+    """Every project, or those matching a name `pattern` (`*` globs; a pattern without `*`
+    is a prefix; package names match too), an exact `homepage`, or mapped in a `distro`.
+    No pagination."""
+
+    name = "v1 projects"
+
+    @extend_schema(
+        operation_id="v1_projects",
+        tags=["v1"],
+        parameters=[
+            OpenApiParameter("pattern", OpenApiTypes.STR, description="e.g. `py*`"),
+            OpenApiParameter("homepage", OpenApiTypes.STR, description="exact homepage"),
+            OpenApiParameter("distro", OpenApiTypes.STR, description="distro (any case)"),
+        ],
+        responses={200: schema.ProjectList, 400: schema.V1_ERROR},
+    )
+    def get(self, request: Request) -> Response:
+        pattern = inputs.query_value(request, "pattern")
+        homepage = inputs.query_value(request, "homepage")
+        distro = inputs.query_value(request, "distro")
+        if pattern and homepage:
+            return notok([EXCLUSIVE], 400)
+        given = [value for value in (pattern, homepage, distro) if value is not None]
+        if any(inputs.usable_text(value) is None for value in given):
+            projects = Project.objects.none()  # a NUL character matches no row
+        elif homepage is not None:
+            projects = Project.objects.filter(homepage=homepage)
+        elif pattern or distro:
+            projects = search(_glob(pattern) if pattern else None, distro)
+        else:
+            projects = Project.objects.all()
+        key = ("projects", pattern, homepage, distro)
+        return Response(representations.cached_answer(key, lambda: projects_body(projects)))
+
+
+class PackagesWikiApi(V1View):
+    """Every mapping as a line `* <package> <regex> <version_url>` (plain text)."""
+
+    name = "v1 packages (wiki)"
+
+    renderer_classes = [PlainTextRenderer, BrowsableAPIRenderer]
+
+    @extend_schema(
+        operation_id="v1_packages_wiki",
+        tags=["v1"],
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request) -> Response:
+        def build() -> str:
+            rows = Package.objects.order_by(Lower("project__name"), "project_id", "pk").values_list(
+                "package_name", "project__regex", "project__version_url"
+            )
+            return "\n".join(f"* {name} {regex} {url}" for name, regex, url in rows)
+
+        return Response(representations.cached_answer(("wiki",), build))
+
+
+class ProjectNamesApi(V1View):
+    """The names of every project, or of those matching `pattern` (as `/api/projects`)."""
+
+    name = "v1 project names"
+
+    @extend_schema(
+        operation_id="v1_project_names",
+        tags=["v1"],
+        parameters=[OpenApiParameter("pattern", OpenApiTypes.STR)],
+        responses=schema.ProjectNames,
+    )
+    def get(self, request: Request) -> Response:
+        pattern = inputs.query_value(request, "pattern")
+
+        def build() -> str:
+            names: list[str] = []
+            if not pattern or inputs.usable_text(pattern) is not None:
+                projects = search(_glob(pattern), None) if pattern else Project.objects.all()
+                names = list(by_name(projects).values_list("name", flat=True))
+            return representations.dumps({"total": len(names), "projects": names})
+
+        return Response(representations.cached_answer(("names", pattern), build))
+
+
+class DistroNamesApi(V1View):
+    """The names of every distribution, or of those matching `pattern` (any case)."""
+
+    name = "v1 distro names"
+
+    @extend_schema(
+        operation_id="v1_distro_names",
+        tags=["v1"],
+        parameters=[OpenApiParameter("pattern", OpenApiTypes.STR)],
+        responses=schema.DistroNames,
+    )
+    def get(self, request: Request) -> Response:
+        pattern = inputs.query_value(request, "pattern")
+        if pattern and inputs.usable_text(pattern) is None:
+            names: list[str] = []
+        else:
+            distros = selectors.search_distros(_glob(pattern) if pattern else "*")
+            names = list(distros.values_list("name", flat=True))
+        return Response({"total": len(names), "distro": names})
+
+
+class VersionGetApi(V1View):
+    """Check a project for new versions now. With `test` (any non-empty value) nothing is
+    stored and the new versions are returned; otherwise the check is recorded (and
+    announced) and `versions` is empty."""
+
+    name = "v1 check a project"
+
+    parser_classes = FORM_ONLY
+    serializer_class = schema.VersionGetForm
+
+    @extend_schema(
+        operation_id="v1_version_get",
+        tags=["v1"],
+        request={"application/x-www-form-urlencoded": schema.VersionGetForm},
+        responses={200: schema.FoundVersions, 400: schema.V1_ERROR, 404: schema.V1_ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        raw_id = _form_value(request.data, "id")
+        if not raw_id:
+            return notok(["No project id specified"], 400)
+        try:
+            project_id = inputs.valid_id(int(raw_id))
+        except (TypeError, ValueError):
+            project_id = None
+        project = Project.objects.filter(pk=project_id).first() if project_id else None
+        if project is None:
+            return notok("No such project", 404)
+        if project.archived:
+            return notok([check.ARCHIVED_ERROR], 400)
+        if _form_value(request.data, "test"):  # any non-empty value, even "false"
+            try:
+                preview = services.preview_project(project)
+            except BackendError as error:
+                return notok([str(error)], 400)
+            return Response({"versions": preview.found_versions})
+        result = check.check_project(project)
+        if result.outcome is not check.Outcome.SUCCESS:
+            return notok([result.error], 400)
+        return Response({"versions": []})
+
+
+class ProjectApi(V1View):
+    """One project, with its packages."""
+
+    name = "v1 project"
+
+    @extend_schema(
+        operation_id="v1_project",
+        tags=["v1"],
+        parameters=[OpenApiParameter("project_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={200: schema.DetailedProject, 404: schema.V1_ERROR},
+    )
+    def get(self, request: Request, project_id: str) -> Response:
+        number = project_id.isascii() and project_id.isdigit()
+        pk = inputs.valid_id(int(project_id)) if number else None
+        data = representations.detailed_json(pk) if pk else None
+        if data is None:
+            return notok("no such project", 404)
+        return Response(data)
+
+
+class ProjectByPackageApi(V1View):
+    """The project a distribution's package packages (package exact, distro any case)."""
+
+    name = "v1 project of a package"
+
+    @extend_schema(
+        operation_id="v1_project_by_package",
+        tags=["v1"],
+        responses={200: schema.DetailedProject, 404: schema.V1_ERROR},
+    )
+    def get(self, request: Request, distro: str, package_name: str) -> Response:
+        package_name = package_name.rstrip("/")
+        project = None
+        if inputs.usable_text(distro) and inputs.usable_text(package_name):
+            project = selectors.project_for_package(distro, package_name)
+        data = representations.detailed_json(project.pk) if project else None
+        if data is None:
+            return notok(f'No package "{package_name}" found in distro "{distro}"', 404)
+        return Response(data)
+
+
+class ProjectByEcosystemApi(V1View):
+    """The project called `project_name` in `ecosystem` (both any case)."""
+
+    name = "v1 project in an ecosystem"
+
+    @extend_schema(
+        operation_id="v1_project_by_ecosystem",
+        tags=["v1"],
+        responses={200: schema.DetailedProject, 404: schema.V1_ERROR},
+    )
+    def get(self, request: Request, ecosystem: str, project_name: str) -> Response:
+        project = None
+        if inputs.usable_text(ecosystem) and inputs.usable_text(project_name):
+            project = selectors.project_in_ecosystem(ecosystem, project_name)
+        data = representations.detailed_json(project.pk) if project else None
+        if data is None:
+            return notok(f'No project "{project_name}" found in ecosystem "{ecosystem}"', 404)
+        return Response(data)
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any other path under /api/: a JSON 404 rather than an HTML page (or, as Django's
+    APPEND_SLASH would, a redirect to the same path with a slash when that exists)."""
+    path = request.path_info
+    if request.method in ("GET", "HEAD") and not path.endswith("/"):
+        try:
+            match = resolve(path + "/", getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not-found":
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    body = representations.dumps({"output": "notok", "error": "Not found"})
+    return HttpResponse(body, status=404, content_type="application/json")

@@ -1,0 +1,82 @@
+"""Rate limits: per API token and per anonymous address, announced in X-RateLimit-* headers;
+a refused request gets 429 with Retry-After."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from accounts.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rates(settings):
+    def set_rates(anon: str, user: str) -> None:
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"anon": anon, "user": user},
+        }
+
+    return set_rates
+
+
+def test_anonymous_clients_count_down_then_wait(api, rates):
+    rates("3/minute", "10/minute")
+    remaining = []
+    for _ in range(3):
+        response = api.get("/api/v2/projects/")
+        assert response.status_code == 200
+        assert response["X-RateLimit-Limit"] == "3"
+        remaining.append(response["X-RateLimit-Remaining"])
+        reset = int(response["X-RateLimit-Reset"])
+        assert time.time() < reset <= time.time() + 61
+    assert remaining == ["2", "1", "0"]
+
+    refused = api.get("/api/v2/projects/")
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["X-RateLimit-Remaining"] == "0"
+    assert refused.json()["error"] == "rate_limited"
+    assert "throttled" in refused.json()["error_description"]
+    # v1 says it in its own words.
+    v1 = api.get("/api/version")
+    assert v1.status_code == 429
+    assert v1.json()["output"] == "notok"
+
+
+def test_each_token_has_its_own_allowance(api, alice, rates):
+    rates("1/minute", "2/minute")
+    assert api.get("/api/version").status_code == 200
+    assert api.get("/api/version").status_code == 429
+    # The anonymous allowance is spent, the token's is not.
+    for expected in ("1", "0"):
+        response = alice.client.get("/api/version")
+        assert response.status_code == 200
+        assert response["X-RateLimit-Limit"] == "2"
+        assert response["X-RateLimit-Remaining"] == expected
+    assert alice.client.get("/api/version").status_code == 429
+    # Another token of the same user counts on its own.
+    _, secret = ApiToken.issue(alice.user, "second")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert api.get("/api/version").status_code == 200
+
+
+def test_a_limit_can_be_switched_off(api, rates):
+    rates("none", "none")
+    for _ in range(5):
+        response = api.get("/api/version")
+        assert response.status_code == 200
+        assert "X-RateLimit-Limit" not in response
+
+
+def test_default_limits_come_from_the_configuration(api, settings):
+    from releasemon.config import DEFAULTS
+
+    response = api.get("/api/version")
+    limit = int(DEFAULTS["API_THROTTLE_ANON"].split("/")[0])
+    assert response["X-RateLimit-Limit"] == str(limit)
+    assert response["X-RateLimit-Remaining"] == str(limit - 1)
