@@ -9,7 +9,9 @@ pattern like ``(a+)+$`` on a few megabytes could otherwise hold a worker for hou
 from __future__ import annotations
 
 import re
+import time
 import warnings
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -100,10 +102,127 @@ def project_regex(regex_: str | None, name: str) -> str:
     return pattern.replace(NAME_PLACEHOLDER, re.escape(name))
 
 
-def _version_of(match: regex.Match) -> str:
-    groups = match.groups()
+# -- the default regex without a compilation per project ----------------------------------------
+#
+# project_regex() writes the project's name into the default pattern, so every project has its
+# own pattern, and compiling one costs about a millisecond: more than the rest of a check that
+# gets a page answered. The pattern starts with the name (``(?i)<name><tail>``), so the tail is
+# compiled once, and matches are found as the regex engine would find them: at each place the
+# name occurs (left to right, overlapping places included), the tail is tried right after it;
+# a match resumes the search at its end.
+
+# The characters re.escape() puts a backslash in front of (Python 3.7+).
+_ESCAPED = frozenset("()[]{}?*+-|^$\\.&~# \t\n\r\v\f")
+# Under (?i) the regex module matches these non-ASCII letters with ASCII ones: the Kelvin sign
+# with k, the long s with s (both ways), and, one way only, U+0130 with i and U+0131 with I
+# (tests/backends/test_regexes.py checks this list against the regex module).
+_FOLD_TO_ASCII = str.maketrans(
+    {**{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}, "\u212a": "k", "\u017f": "s"}
+)
+_DOTTED_I = ("\u0130", "\u0131")
+_INLINE_FLAGS = re.compile(r"\(\?[-\w]+\)")
+
+
+def _name_template(template: str) -> tuple[str, str] | None:
+    """(flags, tail) of a default regex that starts with the name: ``(?i)%(name)s<tail>``."""
+    if template.count(NAME_PLACEHOLDER) != 1:
+        return None
+    flags, tail = template.split(NAME_PLACEHOLDER)
+    if flags not in ("", "(?i)") or not tail:
+        return None
+    # \G means "where the search resumed", which this way of searching would change; an
+    # inline flag group in the tail might reach back to the name.
+    if "\\G" in tail or _INLINE_FLAGS.search(tail):
+        return None
+    return flags, tail
+
+
+def _literal(escaped: str) -> str | None:
+    """The text a re.escape()d string stands for; None if it is anything but literal."""
+    chars: list[str] = []
+    pending_backslash = False
+    for char in escaped:
+        if pending_backslash:
+            if char not in _ESCAPED:
+                return None
+            chars.append(char)
+            pending_backslash = False
+        elif char == "\\":
+            pending_backslash = True
+        elif char in _ESCAPED:
+            return None
+        else:
+            chars.append(char)
+    return None if pending_backslash else "".join(chars)
+
+
+def _named_default(pattern: str) -> tuple[str, str, str] | None:
+    """(flags, name, tail) when ``pattern`` is the default regex with a printable ASCII name
+    written in (project_regex); None for any other pattern."""
+    parts = _name_template(default_regex())
+    if parts is None:
+        return None
+    flags, tail = parts
+    if len(pattern) <= len(flags) + len(tail):
+        return None
+    if not (pattern.startswith(flags) and pattern.endswith(tail)):
+        return None
+    name = _literal(pattern[len(flags) : len(pattern) - len(tail)])
+    if not name or not all(" " <= char <= "~" for char in name):
+        return None
+    return flags, name, tail
+
+
+def _name_matches(
+    flags: str, name: str, tail: regex.Pattern, text: str, timeout: float
+) -> Iterator[tuple[int, regex.Match]] | None:
+    """(start, tail match) of each match of ``flags + escape(name) + tail`` in ``text``, in
+    the order finditer gives them; None when the text holds a letter that folds differently
+    with the name's i (then the whole pattern is compiled)."""
+    if flags:
+        if ("i" in name or "I" in name) and any(char in text for char in _DOTTED_I):
+            return None
+        haystack = text.lower() if text.isascii() else text.translate(_FOLD_TO_ASCII)
+        needle = name.lower()
+    else:
+        haystack, needle = text, name
+    return _scan(haystack, needle, tail, text, timeout)
+
+
+def _scan(
+    haystack: str, needle: str, tail: regex.Pattern, text: str, timeout: float
+) -> Iterator[tuple[int, regex.Match]]:
+    deadline = time.process_time() + timeout  # the regex module's timeout is CPU time too
+    position = 0
+    while (start := haystack.find(needle, position)) >= 0:
+        left = deadline - time.process_time()
+        if left <= 0:
+            raise TimeoutError
+        match = tail.match(text, start + len(needle), timeout=left)
+        if match is None:
+            position = start + 1
+            continue
+        yield start, match
+        position = max(match.end(), start + 1)
+
+
+def _matches(pattern: str, text: str, timeout: float) -> Iterator[tuple[str, tuple]]:
+    """(whole match, groups) of each match of ``pattern`` in ``text``, as finditer finds them."""
+    named = _named_default(pattern)
+    if named is not None:
+        flags, name, tail = named
+        found = _name_matches(flags, name, _compile(flags + tail), text, timeout)
+        if found is not None:
+            for start, match in found:
+                yield text[start : match.end()], match.groups()
+            return
+    for match in _compile(pattern).finditer(text, timeout=timeout):
+        yield match.group(0), match.groups()
+
+
+def _version_of(whole: str, groups: tuple) -> str:
     if not groups:
-        return match.group(0)
+        return whole
     if len(groups) == 1:
         return groups[0] or ""
     # Anitya joins findall's tuples with "." skipping empty groups (`(\d+)_(\d+)` -> "1.2").
@@ -122,16 +241,14 @@ def find_versions(pattern: str, text: str, *, timeout: float | None = None) -> l
     """
     if timeout is None:
         timeout = float(setting("REGEX_TIMEOUT", DEFAULT_TIMEOUT))
-    try:
-        compiled = _compile(pattern)
-    except (regex.error, ValueError, OverflowError, RecursionError) as error:
-        raise BackendError(f"Invalid regular expression {pattern!r}: {error}") from None
     found: dict[str, None] = {}
     try:
-        for match in compiled.finditer(text, timeout=timeout):
-            version = _version_of(match)
+        for whole, groups in _matches(pattern, text, timeout):
+            version = _version_of(whole, groups)
             if version:
                 found.setdefault(version, None)
+    except (regex.error, ValueError, OverflowError, RecursionError) as error:
+        raise BackendError(f"Invalid regular expression {pattern!r}: {error}") from None
     except TimeoutError:
         size = len(text.encode("utf-8", errors="replace"))
         raise BackendError(

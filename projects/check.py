@@ -140,8 +140,16 @@ def _locked(project: Project) -> Project:
 
 
 def record(project: Project, result: Preview, *, now: dt.datetime | None = None) -> CheckResult:
-    """Store a successful preview: new versions, latest version, health, messages."""
+    """Store a successful preview: new versions, latest version, health, messages.
+
+    Nine checks in ten find nothing new (most of them answered 304); those are recorded with
+    one UPDATE (:func:`_record_nothing_new`). A preview with new versions takes the row lock
+    and re-reads the stored versions, so that concurrent checks of one project store and
+    announce each version once.
+    """
     now = now or timezone.now()
+    if not result.new_versions and _record_nothing_new(project, result, now):
+        return CheckResult(Outcome.SUCCESS)
     with transaction.atomic():
         locked = _locked(project)
         known = locked.sorted_versions  # the stored versions, read and parsed once
@@ -190,6 +198,37 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
             )
     _refresh(project, locked)
     return CheckResult(Outcome.SUCCESS, new_versions=tuple(found.parsed for found in new))
+
+
+def _record_nothing_new(project: Project, result: Preview, now: dt.datetime) -> bool:
+    """Record a check that found no new version with one UPDATE, without the row lock.
+
+    Nothing is stored or announced, so there is nothing a concurrent check could duplicate;
+    ``latest_version`` is left alone (a concurrent check may just have raised it). Returns
+    False, having written nothing, when the latest version the preview worked out from the
+    project's versions differs from the stored one (the version filter or scheme changed
+    since): the full path then recomputes it under the lock, as Anitya does on every check.
+    Raises ``Project.DoesNotExist`` when the project was deleted meanwhile.
+    """
+    if result.latest_version != project.latest_version:
+        return False
+    changes = {
+        "logs": LOG_NOTHING_NEW,
+        "check_successful": True,
+        "error_counter": 0,
+        "last_check": now,
+        "updated_on": now,
+    }
+    changes["next_check"], changes["next_check_reason"] = next_check_after(project, now)
+    if not result.not_modified:  # a 200: keep the validators for the next conditional request
+        for field, value in (("etag", result.etag), ("last_modified", result.last_modified)):
+            if (value or "") != getattr(project, field):
+                changes[field] = value or ""
+    if not Project.objects.filter(pk=project.pk).update(**changes):
+        raise Project.DoesNotExist(f"Project {project.pk} no longer exists")
+    for field, value in changes.items():
+        setattr(project, field, value)
+    return True
 
 
 def record_failure(

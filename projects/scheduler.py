@@ -15,12 +15,12 @@ on any number of machines can run cycles side by side (design.md §6):
   row. A claimed project whose scope is blocked is not fetched: it is rescheduled to the reset
   time and counted as rate-limited; its error streak does not move. Other upstreams are not
   affected. Expired rows are ignored and cleaned at the start of each cycle.
-- **The pool.** :func:`check_batch` checks a batch with ``CRON_POOL`` threads (the work is
-  mostly waiting on the network). Each thread checks projects one after the other and closes
-  its database connection when the batch is done. A check that runs past ``CHECK_TIMEOUT``
-  is counted as an error and abandoned: the batch stops waiting for it, a fresh thread takes
-  its place, and the stuck thread (whose HTTP client has its own timeouts) never delays the
-  end of the cycle.
+- **The pool.** :class:`CheckPool` checks batches with ``CRON_POOL`` threads (the work is
+  mostly waiting on the network). A drain keeps one pool for all its batches: each thread
+  checks projects one after the other on its own database connection, closed when the drain
+  ends. A check that runs past ``CHECK_TIMEOUT`` is counted as an error and abandoned: the
+  batch stops waiting for it, a fresh thread takes its place, and the stuck thread (whose
+  HTTP client has its own timeouts) never delays the end of the cycle.
 - **A cycle.** :func:`run_cycle` claims and checks batch after batch until no project that was
   due when the cycle started is left (each project is checked at most once per cycle: every
   outcome moves ``next_check`` past the cycle's start), and records a :class:`CheckRun`.
@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 from django.conf import settings
@@ -279,42 +278,223 @@ def check_one(
     return Checked(result.outcome, len(result.new_versions))
 
 
+class _Batch:
+    """One batch as its checks see it: the clock, the deadline, the blocks, the news."""
+
+    def __init__(self, now: dt.datetime | None, deadline: float | None, blocks: _Blocks) -> None:
+        self.now = now
+        self.deadline = deadline
+        self.blocks = blocks
+        #: ("done", project id, Checked) or ("skipped", project id, None), for the runner.
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self.stop = threading.Event()
+
+    def over(self) -> bool:
+        """Whether checks not started yet must be handed back instead."""
+        return self.stop.is_set() or (
+            self.deadline is not None and time.monotonic() >= self.deadline
+        )
+
+
 class _Worker:
-    """One pool thread's state, shared with the batch runner."""
+    """One pool thread's state, read by the batch runner under the pool's lock."""
 
     def __init__(self) -> None:
+        #: (batch, project id, time.monotonic() at the start) of the check it is running.
+        self.current: tuple[_Batch, int, float] | None = None
+        #: Past the time limit: its check was counted as an error; it ends after that check.
         self.abandoned = False
 
 
-def _work(
-    worker: _Worker,
-    todo: deque[Project],
-    events: queue.SimpleQueue,
-    stop: threading.Event,
-    blocks: _Blocks,
-    now: dt.datetime | None,
-    deadline: float | None,
-) -> None:
-    """A pool thread: check projects from ``todo`` until it is empty, then close the DB."""
-    try:
-        while not worker.abandoned and not stop.is_set():
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            try:
-                project = todo.popleft()
-            except IndexError:
-                break
-            events.put(("start", worker, project.pk, time.monotonic()))
-            try:
-                checked = check_one(project, now=now, blocks=blocks)
-            except Exception:
-                logger.exception("Checking project id %s failed unexpectedly", project.pk)
-                checked = Checked(Outcome.ERROR)
-            events.put(("done", worker, project.pk, checked))
-    finally:
-        with contextlib.suppress(Exception):
-            connections.close_all()
-        events.put(("exit", worker, None, None))
+class CheckPool:
+    """``CRON_POOL`` threads that check the projects of batch after batch.
+
+    A drain keeps one pool for all its batches, so the threads and their database
+    connections are created once per drain, not once per batch (each connection is a new
+    PostgreSQL backend process). Leaving the ``with`` block (or :meth:`close`) ends the
+    threads and closes their connections; a thread abandoned past the time limit closes its
+    own when its check returns.
+    """
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = max(1, settings.CRON_POOL if size is None else size)
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads: dict[_Worker, threading.Thread] = {}
+        self._names = itertools.count()
+        self._started = False  # the threads start with the first check
+
+    def __enter__(self) -> CheckPool:
+        return self
+
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        self.close(wait=exc_type is None)
+
+    def _add_threads(self, count: int) -> None:
+        for _ in range(count):
+            worker = _Worker()
+            thread = threading.Thread(
+                target=self._work, args=(worker,), name=f"check_{next(self._names)}", daemon=True
+            )
+            with self._lock:
+                self._threads[worker] = thread
+            thread.start()
+
+    def _work(self, worker: _Worker) -> None:
+        """A pool thread: check the projects it is handed until the pool closes."""
+        try:
+            while (job := self._jobs.get()) is not None:
+                batch, project = job
+                if batch.over():
+                    batch.events.put(("skipped", project.pk, None))
+                    continue
+                with self._lock:
+                    worker.current = (batch, project.pk, time.monotonic())
+                try:
+                    checked = check_one(project, now=batch.now, blocks=batch.blocks)
+                except Exception:
+                    logger.exception("Checking project id %s failed unexpectedly", project.pk)
+                    checked = Checked(Outcome.ERROR)
+                with self._lock:
+                    if worker.abandoned:  # already counted as an error; a new thread took over
+                        return
+                    worker.current = None
+                batch.events.put(("done", project.pk, checked))
+        finally:
+            with self._lock:
+                self._threads.pop(worker, None)
+            with contextlib.suppress(Exception):
+                connections.close_all()
+
+    def _abandon_overdue(self, batch: _Batch, timeout: float) -> list[int]:
+        """Give up on this batch's checks running for ``timeout`` seconds; return their ids."""
+        overdue = []
+        moment = time.monotonic()
+        with self._lock:
+            for worker in self._threads:
+                if worker.current is None or worker.current[0] is not batch:
+                    continue
+                _, project_id, started = worker.current
+                if moment - started >= timeout:
+                    worker.abandoned = True
+                    worker.current = None
+                    overdue.append(project_id)
+        return overdue
+
+    def _first_start(self, batch: _Batch) -> float | None:
+        with self._lock:
+            starts = [
+                worker.current[2]
+                for worker in self._threads
+                if worker.current is not None and worker.current[0] is batch
+            ]
+        return min(starts, default=None)
+
+    def run(
+        self,
+        projects: list[Project],
+        *,
+        now: dt.datetime | None = None,
+        deadline: float | None = None,
+        on_done: Callable[[int, Checked], None] | None = None,
+        more: Callable[[], list[Project] | None] | None = None,
+    ) -> tuple[Counts, list[int]]:
+        """Check ``projects``; return the counts and the ids of those not started.
+
+        ``more()``, when given, is asked for further projects whenever fewer checks are
+        queued than the pool has threads, so the threads never wait for the next claim; it
+        returns a list (empty: nothing for now) or None (nothing any more).
+        """
+        counts = Counts()
+        batch = _Batch(now, deadline, _Blocks())
+        timeout = float(settings.CHECK_TIMEOUT)
+        pending: set[int] = set()
+        not_started: list[int] = []
+
+        def feed(items: Iterable[Project]) -> None:
+            for project in items:
+                if not self._started:
+                    self._started = True
+                    self._add_threads(self.size)
+                if project.pk not in pending:
+                    pending.add(project.pk)
+                    self._jobs.put((batch, project))
+
+        feed(projects)
+        exhausted = more is None
+        # Claim ahead (while checks run) where writers do not wait for each other; SQLite
+        # takes one writer at a time, so there the next claim waits for the checks to end.
+        ahead = connection.features.has_select_for_update_skip_locked
+        try:
+            while True:
+                if (
+                    not exhausted
+                    and not batch.over()
+                    and (self._jobs.qsize() < self.size if ahead else not pending)
+                ):
+                    extra = more()
+                    exhausted = extra is None
+                    feed(extra or ())
+                    if not pending:
+                        break  # nothing more to check now, nothing running
+                elif not pending:
+                    break
+                wake = _WAKE_UP_SECONDS
+                first = self._first_start(batch)
+                if first is not None:
+                    wake = min(wake, first + timeout - time.monotonic())
+                try:
+                    kind, project_id, checked = batch.events.get(timeout=max(0.0, wake))
+                except queue.Empty:
+                    pass
+                else:
+                    pending.discard(project_id)
+                    if kind == "done":
+                        counts.add(checked.outcome, checked.new_versions)
+                        if on_done is not None:
+                            on_done(project_id, checked)
+                    else:
+                        not_started.append(project_id)
+                    if time.monotonic() < (first or float("inf")) + timeout:
+                        continue  # no check can be overdue yet
+                if batch.over():
+                    batch.stop.set()
+                overdue = self._abandon_overdue(batch, timeout)
+                for project_id in overdue:
+                    logger.warning(
+                        "Checking project id %s took more than %s s: counted as an error and "
+                        "no longer waited for",
+                        project_id,
+                        settings.CHECK_TIMEOUT,
+                    )
+                    pending.discard(project_id)
+                    counts.add(Outcome.ERROR)
+                    if on_done is not None:
+                        on_done(project_id, Checked(Outcome.ERROR))
+                if overdue:
+                    self._add_threads(len(overdue))  # the pool keeps its size
+        finally:
+            # Normally every job was taken; after an exception here, the ones left are skipped.
+            batch.stop.set()
+        return counts, not_started
+
+    def close(self, *, wait: bool = True) -> None:
+        """End the threads, after the checks they are running, and close their connections;
+        with ``wait``, return once they are closed."""
+        with self._lock:
+            threads = [thread for worker, thread in self._threads.items() if not worker.abandoned]
+        for _ in threads:
+            self._jobs.put(None)
+        if wait:
+            for thread in threads:
+                thread.join()
+
+
+def load_claimed(ids: list[int]) -> list[Project]:
+    """The claimed projects still there, in ``ids`` order, with their versions: one query
+    for the projects and one for their versions, instead of two per project in the threads."""
+    loaded = Project.objects.filter(pk__in=ids).prefetch_related("versions").in_bulk()
+    return [loaded[pk] for pk in ids if pk in loaded]
 
 
 def check_batch(
@@ -323,97 +503,31 @@ def check_batch(
     now: dt.datetime | None = None,
     deadline: float | None = None,
     on_done: Callable[[int, Checked], None] | None = None,
+    pool: CheckPool | None = None,
 ) -> Counts:
     """Check claimed projects with ``CRON_POOL`` threads and a per-project time limit.
 
     ``now`` freezes the clock of the checks (tests); ``deadline`` (a ``time.monotonic()``
     value) stops starting new checks and hands the projects not started back (due now).
     ``on_done(project_id, checked)`` is called in the caller's thread after each project.
+    ``pool`` is the drain's :class:`CheckPool`; without one, a pool lives for this batch.
     """
     wanted = list(dict.fromkeys(ids))
     counts = Counts()
     if not wanted:
         return counts
-    # One query for the batch's projects and one for their versions, here, instead of two
-    # per project in the threads.
-    loaded = Project.objects.filter(pk__in=wanted).prefetch_related("versions").in_bulk()
-    todo = deque(loaded[pk] for pk in wanted if pk in loaded)
+    todo = load_claimed(wanted)
     counts.skipped = len(wanted) - len(todo)
     if not todo:
         return counts
-    blocks = _Blocks()
-    timeout = float(settings.CHECK_TIMEOUT)
-    events: queue.SimpleQueue = queue.SimpleQueue()
-    stop = threading.Event()
-    executors: list[ThreadPoolExecutor] = []
-    live: set[_Worker] = set()
-    running: dict[_Worker, tuple[int, float]] = {}
-
-    def start_workers(count: int) -> None:
-        executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="check")
-        executors.append(executor)
-        for _ in range(count):
-            worker = _Worker()
-            live.add(worker)
-            executor.submit(_work, worker, todo, events, stop, blocks, now, deadline)
-
-    def finish(project_id: int, checked: Checked) -> None:
-        counts.add(checked.outcome, checked.new_versions)
-        if on_done is not None:
-            on_done(project_id, checked)
-
-    start_workers(min(max(1, settings.CRON_POOL), len(todo)))
-    judged = time.monotonic()
-    try:
-        while live:
-            wake = _WAKE_UP_SECONDS
-            if running:
-                first = min(started for _, started in running.values())
-                wake = min(wake, first + timeout - time.monotonic())
-            try:
-                event = events.get(timeout=max(0.0, wake))
-            except queue.Empty:
-                event = None
-            if event is not None:
-                kind, worker, project_id, payload = event
-                if worker in live:  # an abandoned worker's news was already counted
-                    if kind == "start":
-                        running[worker] = (project_id, payload)
-                    elif kind == "done":
-                        running.pop(worker, None)
-                        finish(project_id, payload)
-                    else:  # exit
-                        live.discard(worker)
-                        running.pop(worker, None)
-                if time.monotonic() - judged < _WAKE_UP_SECONDS:
-                    continue  # read what is queued before judging time limits
-            judged = time.monotonic()
-            if deadline is not None and judged >= deadline:
-                stop.set()
-            overdue = [
-                (worker, project_id)
-                for worker, (project_id, started) in running.items()
-                if judged - started >= timeout
-            ]
-            for worker, project_id in overdue:
-                logger.warning(
-                    "Checking project id %s took more than %s s: counted as an error and "
-                    "no longer waited for",
-                    project_id,
-                    settings.CHECK_TIMEOUT,
-                )
-                worker.abandoned = True
-                live.discard(worker)
-                running.pop(worker)
-                finish(project_id, Checked(Outcome.ERROR))
-            if overdue and todo and not stop.is_set():
-                start_workers(min(len(overdue), len(todo)))
-    finally:
-        stop.set()
-        for executor in executors:
-            executor.shutdown(wait=False, cancel_futures=True)
-    if todo:
-        counts.released = release_projects([project.pk for project in todo], now)
+    if pool is None:
+        with CheckPool(min(max(1, settings.CRON_POOL), len(todo))) as own:
+            checked, not_started = own.run(todo, now=now, deadline=deadline, on_done=on_done)
+    else:
+        checked, not_started = pool.run(todo, now=now, deadline=deadline, on_done=on_done)
+    counts += checked
+    if not_started:
+        counts.released = release_projects(not_started, now)
     return counts
 
 
@@ -433,23 +547,55 @@ def drain(
     """Claim and check batches of the projects due at ``cycle_time`` until none is left.
 
     Only ``backend``'s projects when it is given. Stops after ``limit`` projects or at
-    ``deadline`` (``time.monotonic()``). With ``run_id``,
-    each batch's counts are added to that CheckRun as they come (atomic F() updates, so
-    several workers can share one run).
+    ``deadline`` (``time.monotonic()``). One :class:`CheckPool` checks every batch; on
+    PostgreSQL the next batch is claimed while the previous one's last checks run. With
+    ``run_id``, the
+    counts are added to that CheckRun as batches are claimed and at the end (atomic F()
+    updates, so several workers can share one run).
     """
-    counts = Counts()
+    counts = Counts()  # what the pool did not count: skipped and released projects
+    unsaved = Counts()  # finished checks not added to the run yet
     batch_size = max(1, settings.CHECK_BATCH_SIZE)
-    while deadline is None or time.monotonic() < deadline:
-        wanted = batch_size if limit is None else min(batch_size, limit - counts.total)
-        if wanted <= 0:
-            break
-        ids = claim_due_projects(wanted, now=cycle_time, backend=backend)
-        if not ids:
-            break
-        batch = check_batch(ids, now=now, deadline=deadline, on_done=on_done)
-        counts += batch
-        if run_id is not None:
-            add_to_run(run_id, batch)
+    claimed = 0
+
+    def done(project_id: int, checked: Checked) -> None:
+        unsaved.add(checked.outcome, checked.new_versions)
+        if on_done is not None:
+            on_done(project_id, checked)
+
+    def save_run() -> None:
+        nonlocal unsaved
+        if run_id is not None and unsaved.total:
+            add_to_run(run_id, unsaved)
+        unsaved = Counts()
+
+    def more() -> list[Project] | None:
+        """The next batch: claimed, loaded; None when nothing is due or the time is up."""
+        nonlocal claimed
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
+        wanted = batch_size
+        if limit is not None:  # the projects claimed and not skipped may all be counted
+            wanted = min(batch_size, limit - (claimed - counts.skipped))
+            if wanted <= 0:
+                return []
+        save_run()
+        while True:
+            ids = claim_due_projects(wanted, now=cycle_time, backend=backend)
+            if not ids:
+                return None
+            claimed += len(ids)
+            projects = load_claimed(ids)
+            counts.skipped += len(ids) - len(projects)
+            if projects:  # else they all vanished since the claim: claim again
+                return projects
+
+    with CheckPool() as pool:
+        checked, not_started = pool.run([], now=now, deadline=deadline, on_done=done, more=more)
+    if not_started:
+        counts.released = release_projects(not_started, now)
+    counts += checked
+    save_run()
     return counts
 
 
@@ -554,9 +700,12 @@ def check_now(
     if progress is not None:
         progress(0, len(ids))
     batch_size = max(1, settings.CHECK_BATCH_SIZE)
-    for start in range(0, len(ids), batch_size):
-        batch = check_batch(ids[start : start + batch_size], now=now, on_done=on_done)
-        add_to_run(run.pk, batch)
+    with CheckPool(min(max(1, settings.CRON_POOL), len(ids))) as pool:
+        for start in range(0, len(ids), batch_size):
+            batch = check_batch(
+                ids[start : start + batch_size], now=now, on_done=on_done, pool=pool
+            )
+            add_to_run(run.pk, batch)
     elapsed = dt.timedelta(seconds=time.monotonic() - started)
     CheckRun.objects.filter(pk=run.pk).update(
         ended_at=cycle_time + elapsed if now is not None else timezone.now()

@@ -30,11 +30,15 @@ CHECK_TASK_SECONDS = 50.0
 
 
 def check_task_count() -> int:
-    """How many check_due tasks a cycle queues: ``CHECK_TASKS``, else all workers but one
-    (which stays free for the message relay and the feeds)."""
-    configured = getattr(settings, "CHECK_TASKS", None)
-    if configured:
-        return max(1, int(configured))
+    """How many check_due tasks a cycle queues, so how many processes share it.
+
+    ``CHECK_TASKS`` when set, else all the cluster's workers but one (which stays free for
+    the message relay and the feeds): with the default ``Q2_WORKERS`` of 3, two. A checker
+    process runs Python on one core at a time, so one task per core is what lets a cycle use
+    the machine.
+    """
+    if settings.CHECK_TASKS:
+        return max(1, int(settings.CHECK_TASKS))
     return max(1, int(settings.Q_CLUSTER.get("workers", 2)) - 1)
 
 

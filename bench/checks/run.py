@@ -10,7 +10,9 @@ postgresql://postgres@127.0.0.1:5432/releasemon_bench; created if missing, then 
 2. loads the checks dataset (``bench.dataset``, mix ``checks``) in a child process, after
    EMPTYING the benchmark database's project, version, mapping, flag, outbox, check-run and
    user tables (so this process's peak memory is the checker's, not the loader's);
-3. cycle 1: ``projects.scheduler.run_cycle()`` over every project (all are due);
+3. cycle 1: ``projects.scheduler.run_cycle()`` over every project (all are due), with
+   ``--workers`` - 1 more processes draining the same cycle, as the service's q2 workers do
+   (by default as many as the service uses: ``projects.tasks.check_task_count()``);
 4. the simulator publishes new versions for a share of the projects (next generation), and
    every project is made due again;
 5. cycle 2: the same; unchanged projects should now be answered 304 (conditional requests);
@@ -270,6 +272,36 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def load_dataset(args: argparse.Namespace, upstream: str) -> None:
+    """Empty the benchmark tables and load the checks mix, in a child process (so that the
+    loader's memory is not counted as this process's)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.dataset",
+            "--projects",
+            str(args.projects),
+            "--mix",
+            "checks",
+            "--upstream",
+            upstream,
+            "--seed",
+            str(args.seed),
+            "--versions-per-project",
+            str(args.versions_per_project),
+            "--database-url",
+            args.database_url,
+            "--reset",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        check=True,
+        env=_child_env(),
+        stdout=sys.stderr if not args.quiet else subprocess.DEVNULL,
+    )
 
 
 # -- profiling (threads included) ---------------------------------------------------------
@@ -593,9 +625,8 @@ def run_size(args: argparse.Namespace) -> dict:
     database_url = args.database_url
     os.environ["FETCH_ALLOWED_NETWORKS"] = "127.0.0.1/32"
     if any(os.environ.get(name) for name in _PROXY_VARIABLES):
-        # Never send the benchmark's loopback traffic through a configured proxy. (Without
-        # one, NO_PROXY stays unset, as on most servers: requests then reads the proxy
-        # variables from the environment on every request, a cost the checks really pay.)
+        # Never send the benchmark's loopback traffic through a configured proxy. (The HTTP
+        # client reads the proxy variables once per process, backends.http.NetworkEnvironment.)
         os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     if args.pool:
@@ -609,7 +640,10 @@ def run_size(args: argparse.Namespace) -> dict:
     from django.utils import timezone
 
     from projects.models import Project
+    from projects.tasks import check_task_count
 
+    if args.workers <= 0:  # as the service runs a cycle: that many check_due tasks
+        args.workers = check_task_count()
     result: dict = {
         "projects": args.projects,
         "pool": settings.CRON_POOL,
@@ -622,31 +656,7 @@ def run_size(args: argparse.Namespace) -> dict:
     sim = SimulatorProcess(args)
     try:
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.dataset",
-                "--projects",
-                str(args.projects),
-                "--mix",
-                "checks",
-                "--upstream",
-                sim.url,
-                "--seed",
-                str(args.seed),
-                "--versions-per-project",
-                str(args.versions_per_project),
-                "--database-url",
-                database_url,
-                "--reset",
-                "--quiet",
-            ],
-            cwd=ROOT,
-            check=True,
-            env=_child_env(),
-            stdout=sys.stderr if not args.quiet else subprocess.DEVNULL,
-        )
+        load_dataset(args, sim.url)
         result["load_seconds"] = time.perf_counter() - started
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid(), current_database()")
@@ -948,9 +958,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="checker processes: 1 = run_cycle() here; N > 1 adds N-1 processes draining the "
-        "same cycle (as more q2 workers would); their CPU counts as children",
+        default=0,
+        help="checker processes: run_cycle() here plus N-1 processes draining the same cycle "
+        "(as the q2 workers' check_due tasks do; their CPU counts as children). Default: as "
+        "many as the service runs a cycle with, projects.tasks.check_task_count() (CHECK_TASKS, "
+        "else Q2_WORKERS - 1: 2 by default); 1 = one process",
     )
     parser.add_argument("--drain-helper", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", metavar="FILE", help="cProfile cycle 1 (all threads)")

@@ -223,6 +223,99 @@ def test_the_connection_is_pinned_to_the_checked_address(local_server):
     assert response.text == f"upstream.test:{port}"
 
 
+# -- proxies and the environment ---------------------------------------------------------------
+
+
+def test_the_environment_proxy_is_used_and_no_proxy_hosts_are_reached_directly(
+    local_server, monkeypatch
+):
+    port = local_server.server_address[1]
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("no_proxy", "localhost, .direct.test")
+    config = HttpConfig(
+        allowed_networks=LOCAL.allowed_networks,
+        environment=http.NetworkEnvironment.from_environment(),
+    )
+    hosts = {"upstream.test": [PUBLIC_ADDRESS], "www.direct.test": ["127.0.0.1"]}
+    client = HttpClient(config=config, resolver=resolver(hosts))
+
+    # Through the proxy (the guard still checked the upstream's own address) ...
+    proxied = client.get("http://upstream.test/releases/")
+    assert proxied.text == "proxied http://upstream.test/releases/"
+    # ... and straight to the pinned address for a host no_proxy names.
+    direct = client.get(f"http://www.direct.test:{port}/echo-host")
+    assert direct.text == f"www.direct.test:{port}"
+
+
+def test_the_environment_is_read_once_not_on_every_request(monkeypatch):
+    monkeypatch.setattr(http, "_environment", None)
+    monkeypatch.setenv("https_proxy", "http://proxy.example.org:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
+    first = HttpClient().config.environment
+    monkeypatch.delenv("https_proxy")
+    assert HttpClient().config.environment is first
+    assert first.proxies_for("https://pypi.org/simple/") == {
+        "https": "http://proxy.example.org:3128"
+    }
+    assert first.ca_bundle == "/etc/ssl/company-ca.pem"
+    assert HttpClient().session.trust_env is False  # requests must not read it again
+
+
+def test_the_ca_bundle_of_the_environment_verifies_certificates(mock_http):
+    mock_http.get("https://corp.example.org/", body="x")
+    environment = http.NetworkEnvironment(ca_bundle="/etc/ssl/company-ca.pem")
+    HttpClient(config=HttpConfig(environment=environment)).get("https://corp.example.org/")
+    HttpClient(config=HttpConfig(environment=environment), insecure=True).get(
+        "https://corp.example.org/"
+    )
+    assert mock_http.calls[0].request.req_kwargs["verify"] == "/etc/ssl/company-ca.pem"
+    assert mock_http.calls[1].request.req_kwargs["verify"] is False
+
+
+@pytest.mark.parametrize(
+    "no_proxy",
+    ["example.org", ".example.org", "EXAMPLE.org", "example.org:8080", "other.org, example.org"],
+)
+@pytest.mark.parametrize(
+    ("host", "port"),
+    [
+        ("example.org", None),
+        ("www.example.org", None),
+        ("badexample.org", None),
+        ("example.org", 8080),
+        ("example.org", 80),
+        ("example.org.evil.test", None),
+    ],
+)
+def test_no_proxy_names_match_as_urllib_matches_them(no_proxy, host, port):
+    import urllib.request
+
+    environment = http.NetworkEnvironment(
+        proxies=(("http", "http://proxy:3128"),),
+        no_proxy=tuple(entry.strip().lower() for entry in no_proxy.split(",")),
+    )
+    target = host if port is None else f"{host}:{port}"
+    expected = bool(urllib.request.proxy_bypass_environment(target, {"no": no_proxy}))
+    assert environment.bypasses(host, port) is expected
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "url", "bypassed"),
+    [
+        ("*", "http://anything.example.org/", True),
+        ("10.0.0.0/8", "http://10.1.2.3/", True),
+        ("10.0.0.0/8", "http://11.1.2.3/", False),
+        ("192.0.2.7", "http://192.0.2.7:8080/", True),
+        ("", "http://example.org/", False),
+    ],
+)
+def test_no_proxy_also_takes_a_star_addresses_and_networks(no_proxy, url, bypassed):
+    environment = http.NetworkEnvironment(
+        proxies=(("http", "http://proxy:3128"),), no_proxy=(no_proxy,) if no_proxy else ()
+    )
+    assert (environment.proxies_for(url) == {}) is bypassed
+
+
 # -- size caps and timeouts ---------------------------------------------------------------------
 
 
@@ -653,7 +746,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        if self.path == "/echo-host":
+        if self.path.startswith("http://"):  # an absolute URI: we are asked as a proxy
+            body = f"proxied {self.path}".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif self.path == "/echo-host":
             body = (self.headers.get("Host") or "").encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+import regex
 
+from backends import regexes
 from backends.base import BackendError, NotModified, Release
 from backends.http import HttpClient
 from backends.regexes import (
@@ -96,6 +99,93 @@ def test_invalid_syntax_says_what_and_where(pattern, message):
     with pytest.raises(InvalidRegex) as raised:
         validate_user_regex(pattern)
     assert message in str(raised.value)
+
+
+# -- the default regex is compiled once, not once per project -----------------------------------
+
+TRICKY_PAGE = (
+    "FOO-1.0.tar.gz foo_src_1.1.zip foofoo-2.0.tgz fofoo-3.0.tar.bz2 foo-foo-4.0.tar.gz "
+    "\u212aFoo-5.0.zip \u017ftool-6.0.zip stool-6.1.zip c++-1.2.tar.gz C++-1.3.tar.gz "
+    "a.b-7.0.tar.xz aXb-7.1.tar.xz my\ttool-8.0.zip aaa-9.0.tar.gz ab-9.1.tar.gz\n"
+    "foo-10.0-rc1.tar.gz foo-10.0-src.tar.gz foo-11.0.tar.gz.asc foo-12.0-beta2.zip "
+    "\u0130nkscape-1.0.tar.gz \u0131nkscape-1.1.tar.gz inkscape-1.2.tar.gz caf\u00e9-1.0.zip"
+)
+TRICKY_NAMES = ["foo", "FOO", "Foo", "kfoo", "tool", "stool", "c++", "a.b", "my\ttool"]
+TRICKY_NAMES += ["aa", "a", "inkscape", "INKSCAPE", "café", "fo", "1.0", "-", "foo(bar)"]
+
+
+def compiled_per_project(pattern: str, text: str) -> list[str]:
+    """find_versions as it was: the whole pattern compiled, finditer over the page."""
+    found: dict[str, None] = {}
+    for match in regex.compile(pattern, regex.VERSION0).finditer(text):
+        groups = match.groups()
+        version = match.group(0) if not groups else ".".join(g for g in groups if g)
+        if version:
+            found.setdefault(version, None)
+    return list(found)
+
+
+@pytest.mark.parametrize("name", TRICKY_NAMES)
+@pytest.mark.parametrize("text", [TRICKY_PAGE, TRICKY_PAGE.encode("ascii", "ignore").decode()])
+def test_the_default_regex_finds_what_compiling_it_for_the_project_finds(name, text):
+    pattern = project_regex(None, name)
+    assert find_versions(pattern, text) == compiled_per_project(pattern, text)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        r"%(name)s-(\d+(?:\.\d+)*)\.tar",  # case-sensitive
+        r"(?i)%(name)s(?<=o)-([\d.]+)\.zip",  # a lookbehind into the name
+        r"(?i)%(name)s\b(?:-)(\d+)",
+        r"(?i)%(name)s-\d+\.\d+",  # no group: the whole match, name included
+        r"%(name)s-(?i)(\d+)",  # an inline flag after the name
+    ],
+)
+@pytest.mark.parametrize("name", ["foo", "Foo", "c++", "tool"])
+def test_an_operator_default_regex_finds_the_same_too(settings, template, name):
+    settings.DEFAULT_REGEX = template
+    pattern = project_regex(None, name)
+    assert find_versions(pattern, TRICKY_PAGE) == compiled_per_project(pattern, TRICKY_PAGE)
+
+
+def test_the_default_regex_is_compiled_once_for_all_projects(monkeypatch):
+    compiled = []
+    real = regex.compile
+    monkeypatch.setattr(
+        regexes.regex, "compile", lambda p, *a, **k: compiled.append(p) or real(p, *a, **k)
+    )
+    regexes._compile.cache_clear()
+    for index in range(300):  # more than the compiled-pattern cache holds
+        name = f"project{index}"
+        assert find_versions(project_regex(None, name), f"{name}-1.{index}.tar.gz") == [
+            f"1.{index}"
+        ]
+    assert len(compiled) == 1
+    assert "project" not in compiled[0]
+
+
+def test_the_letters_folded_to_ascii_are_those_the_regex_module_folds():
+    """Under (?i) an ASCII letter of a name matches these characters and no others."""
+    everything = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for code in range(32, 127):
+        char = chr(code)
+        matched = set(regex.compile("(?i)" + re.escape(char), regex.VERSION0).findall(everything))
+        folded = {c for c in matched if c.translate(regexes._FOLD_TO_ASCII) == char.lower()}
+        assert matched - folded <= set(regexes._DOTTED_I), char
+        if char.lower() != "i":
+            assert not matched & set(regexes._DOTTED_I), char
+    for code, ascii_letter in regexes._FOLD_TO_ASCII.items():
+        assert regex.fullmatch("(?i)" + ascii_letter, chr(code), regex.VERSION0), chr(code)
+
+
+def test_the_default_regex_keeps_its_time_limit(settings):
+    settings.DEFAULT_REGEX = r"(?i)%(name)s-(\d+)*(\d+)*y"  # catastrophic after the name
+    page = "foo-" + "1" * 5_000 + "x"
+    started = time.process_time()
+    with pytest.raises(BackendError, match="took too long"):
+        find_versions(project_regex(None, "foo"), page, timeout=0.2)
+    assert time.process_time() - started < 0.2 + 1.5
 
 
 @pytest.mark.parametrize("pattern", ["()", "^$", r"\b", "(?=foo)", "a{0}"])

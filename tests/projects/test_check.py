@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backends import registry
+from backends import pipeline, registry
 from backends.base import Backend, BackendError, NotModified, RateLimited, Release
 from messaging.models import OutboxMessage
 from projects import check
@@ -98,6 +100,73 @@ def test_not_modified_is_a_successful_check_with_nothing_new(upstream):
     assert project.etag == '"kept"'
     assert project.check_successful is True
     assert topics_sent() == []
+
+
+def with_versions(*raw: str, **fields) -> Project:
+    """A project storing ``raw`` (the last one its latest), loaded as a check batch loads it."""
+    project = ProjectFactory(**fields)
+    for version in raw:
+        ProjectVersionFactory(project=project, version=version)
+    Project.objects.filter(pk=project.pk).update(latest_version=raw[-1] if raw else None)
+    return Project.objects.prefetch_related("versions").get(pk=project.pk)
+
+
+@pytest.mark.parametrize("answer", [["1.0"], NotModified()], ids=["200", "304"])
+def test_a_check_finding_nothing_new_is_recorded_with_one_update_and_no_lock(upstream, answer):
+    project = with_versions("1.0", etag='"old"', error_counter=3, check_successful=False)
+    upstream(answer)
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        result = check.check_project(project, now=now)
+    assert result == check.CheckResult(check.Outcome.SUCCESS)
+    (query,) = queries.captured_queries  # no SELECT ... FOR UPDATE, no version read
+    assert query["sql"].startswith("UPDATE") and "FOR UPDATE" not in query["sql"]
+    project.refresh_from_db()
+    assert (project.logs, project.check_successful, project.error_counter) == (
+        "No new version found",
+        True,
+        0,
+    )
+    assert project.last_check == project.updated_on == now
+    assert (project.next_check, project.next_check_reason) == (
+        now + dt.timedelta(hours=1),
+        "Checked every hour",
+    )
+    # A 200 brings the upstream's new ETag for the next conditional request; a 304 keeps it.
+    assert project.etag == ('"old"' if isinstance(answer, NotModified) else '"etag-1"')
+    assert project.latest_version == "1.0"
+    assert topics_sent() == []
+
+
+def test_a_check_finding_nothing_new_still_brings_the_latest_version_up_to_date(upstream):
+    project = with_versions("1.0", "2.0", version_filter="2.0")  # filter edited since
+    upstream(["1.0", "2.0"])
+    result = check.check_project(project)
+    project.refresh_from_db()
+    assert result.new_versions == ()
+    assert project.latest_version == "1.0"
+    assert project.logs == "No new version found"
+
+
+def test_an_older_answer_with_nothing_new_never_undoes_a_concurrent_checks_news(upstream):
+    slow = with_versions("1.0")
+    upstream(["1.0"], ["1.0", "1.1"])
+    older_answer = pipeline.preview(slow.to_spec())  # this worker fetched first ...
+    check.check_project(Project.objects.get(pk=slow.pk))  # ... another stored 1.1 meanwhile
+    assert check.record(slow, older_answer).new_versions == ()
+    project = Project.objects.get(pk=slow.pk)
+    assert project.latest_version == "1.1"
+    assert sorted(project.versions.values_list("version", flat=True)) == ["1.0", "1.1"]
+    assert topics_sent() == ["project.version.update", "project.version.update.v2"]
+
+
+def test_a_project_deleted_while_it_was_checked_is_not_written_back(upstream):
+    project = with_versions("1.0")
+    upstream(["1.0"])
+    Project.objects.filter(pk=project.pk).delete()
+    with pytest.raises(Project.DoesNotExist):
+        check.check_project(project)
+    assert not Project.objects.exists()
 
 
 def test_failures_grow_the_error_streak_and_success_resets_it(upstream):

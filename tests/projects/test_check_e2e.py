@@ -275,16 +275,28 @@ def test_a_feed_gets_a_new_release_checked_at_the_next_run(upstream, pool, monke
 
 @postgres_only
 @pytest.mark.postgres
-def test_a_cycle_run_by_a_real_cluster_process(upstream, pool):
+def test_a_cycle_run_by_a_real_cluster_is_shared_by_two_worker_processes(
+    upstream, pool, monkeypatch
+):
+    """With the default three q2 workers a cycle runs as two check_due tasks, at the same
+    time, in two worker processes, which split the due projects between them."""
+    from django_q.conf import Conf
+    from django_q.models import Task
     from django_q.scheduler import scheduler as q2_scheduler
 
     from releasemon.schedules import SCHEDULES, sync_schedules
 
-    for i in range(6):
-        watched(upstream, f"clustered{i}", "1.0", "1.1")
+    names = [f"clustered{i}" for i in range(24)]
+    for name in names:
+        watched(upstream, name, "1.0", "1.1")
+        upstream.delay(f"/{name}/", 0.25)  # 3 s of checks for one process with 2 threads
     # The declared schedule, as serve syncs it; django-q2's scheduler (which the cluster runs
     # every 30 s) is called here at once, so the run is queued now, for the cluster.
     sync_schedules(tuple(p for p in SCHEDULES if p.func == "projects.tasks.run_checks"))
+    # q2 signs the tasks it queues with the secret key: the cluster needs the same one (and
+    # refuses to start with the default key the tests run with).
+    secret_key = "test-cluster-not-secret"
+    monkeypatch.setattr(Conf, "SECRET_KEY", secret_key)
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
@@ -293,7 +305,10 @@ def test_a_cycle_run_by_a_real_cluster_process(upstream, pool):
         f"{db['NAME']}",
         "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32",
         "CRON_POOL": "2",
-        "SECRET_KEY": django_settings.SECRET_KEY,
+        "CHECK_BATCH_SIZE": "4",
+        "Q2_WORKERS": "3",
+        "CHECK_TASKS": "0",
+        "SECRET_KEY": secret_key,
         "LOG_LEVEL": "WARNING",
     }
     with tempfile.TemporaryFile() as log:
@@ -324,9 +339,19 @@ def test_a_cycle_run_by_a_real_cluster_process(upstream, pool):
             output = log.read().decode(errors="replace")
         assert finished.exists(), f"the cluster did not finish a run:\n{output[-3000:]}"
     run = finished.get()
-    assert (run.total_count, run.success_count, run.new_version_count) == (6, 6, 12)
-    assert OutboxMessage.objects.filter(topic="project.version.update.v2").count() == 6
-    assert all(len(upstream.hits(f"/clustered{i}/")) == 1 for i in range(6))
+    assert (run.total_count, run.success_count, run.new_version_count) == (24, 24, 48)
+    assert OutboxMessage.objects.filter(topic="project.version.update.v2").count() == 24
+    assert all(len(upstream.hits(f"/{name}/")) == 1 for name in names)
+    shares = list(
+        Task.objects.filter(func="projects.tasks.check_due", success=True).order_by("started")
+    )
+    assert len(shares) == 2
+    assert all(task.result["checked"] > 0 for task in shares), [
+        (t.result, t.started, t.stopped) for t in shares
+    ]
+    assert sum(task.result["checked"] for task in shares) == 24
+    # A q2 worker process runs one task at a time: overlapping tasks ran in two processes.
+    assert shares[1].started < shares[0].stopped
 
 
 # -- manage.py check_projects ------------------------------------------------------------------
@@ -420,7 +445,12 @@ def test_the_progress_bar_draws_on_a_terminal():
 def test_the_command_exit_codes_on_a_fresh_install(tmp_path: Path):
     """The real command line: a new SQLite database, migrated, nothing to check (exit 0);
     an unknown project (exit 1, one line); an unmigrated database (exit 1, one line)."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        # A fresh install has no var/secret_key; the default key is refused without DEBUG.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "test-not-secret",
+    }
     manage = [sys.executable, "manage.py"]
 
     def run(*args: str) -> subprocess.CompletedProcess:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.utils import timezone
 
 from backends.base import Backend, BackendError, ProjectSpec, RateLimited
@@ -246,6 +247,70 @@ def test_a_batch_past_its_deadline_hands_back_the_projects_it_did_not_start(pool
     assert counts.total == 1
     assert counts.released == 4
     assert sorted(scheduler.claim_due_projects(10)) == sorted(ids[1:])
+
+
+def other_backends() -> int | None:
+    """PostgreSQL: the connections to the test database but ours (None on SQLite).
+
+    A closed connection's backend leaves pg_stat_activity a moment after: asked again for up
+    to two seconds until the count settles.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    counts = []
+    for _ in range(40):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            counts.append(cursor.fetchone()[0])
+        if len(counts) > 1 and counts[-1] == counts[-2]:
+            break
+        time.sleep(0.05)
+    return counts[-1]
+
+
+@transactional
+def test_a_cycle_opens_one_connection_per_thread_for_all_its_batches_and_closes_them(
+    pool, fake_backend
+):
+    for i in range(7):  # three batches of 3
+        ProjectFactory(name=f"p{i}")
+    before = other_backends()
+    opened: list[str] = []
+
+    def record(sender, connection, **kwargs):
+        opened.append(threading.current_thread().name)
+
+    connection_created.connect(record)
+    try:
+        run = scheduler.run_cycle()
+    finally:
+        connection_created.disconnect(record)
+    assert (run.total_count, run.success_count) == (7, 7)
+    by_pool = [name for name in opened if name.startswith("check_")]
+    assert 0 < len(by_pool) <= pool.CRON_POOL  # not a connection per thread per batch
+    assert len(set(by_pool)) == len(by_pool)
+    assert other_backends() == before  # none left open
+
+
+@transactional
+def test_a_drain_past_its_deadline_makes_what_it_did_not_check_due_again(pool, fake_backend):
+    pool.CRON_POOL = 1
+
+    def slow(spec):
+        time.sleep(0.3)
+        return ["1.0"]
+
+    for i in range(6):
+        ProjectFactory(name=f"p{i}")
+        fake_backend.script[f"p{i}"] = slow
+    counts = scheduler.drain(timezone.now(), deadline=time.monotonic() + 0.1)
+    assert counts.total == 1
+    assert counts.released >= 1  # claimed but not started: not kept for a lease
+    assert scheduler.due_projects().count() == 5
+    assert sum(fake_backend.calls.values()) == 1
 
 
 # -- cycles ------------------------------------------------------------------------------------

@@ -93,6 +93,19 @@ def test_run_checks_opens_a_run_shared_by_the_tasks_it_queues(queued, settings):
     assert dt.datetime.fromisoformat(queued[0][2]) == run.started_at
 
 
+def test_by_default_a_cycle_is_shared_by_two_tasks_and_check_tasks_overrides_it(queued, settings):
+    assert (settings.Q_CLUSTER["workers"], settings.CHECK_TASKS) == (3, 0)  # the defaults
+    ProjectFactory(next_check=ago(minutes=1))
+    assert CheckRun.objects.get(pk=tasks.run_checks()).pending_tasks == 2
+    assert len(queued) == 2
+
+    CheckRun.objects.all().delete()
+    queued.clear()
+    settings.CHECK_TASKS = 5
+    assert CheckRun.objects.get(pk=tasks.run_checks()).pending_tasks == 5
+    assert len(queued) == 5
+
+
 def test_run_checks_waits_for_the_previous_cycle_unless_it_is_long_dead(queued, settings):
     ProjectFactory(next_check=ago(minutes=1))
     running = CheckRun.objects.create(started_at=ago(minutes=1), pending_tasks=1)
