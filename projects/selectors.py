@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from backends import registry
 from backends.base import ProjectSpec
-from projects.models import Distro, Flag, Package, Project, ProjectVersion, RateLimitBlock
+from projects.models import Distro, Package, Project, ProjectVersion, RateLimitBlock
 
 
 @CharField.register_lookup
@@ -139,10 +139,6 @@ def projects_by_status(
     if log:
         projects = projects.filter(logs__glob=log if "*" in log else f"*{log}*")
     return projects.order_by(*ordering)
-
-
-def open_flags() -> QuerySet[Flag]:
-    return Flag.objects.filter(state=Flag.State.OPEN).select_related("project", "author")
 
 
 # -- the website ------------------------------------------------------------------------------

@@ -232,8 +232,9 @@ def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Proje
     :class:`ProjectExists` or :class:`ProjectCheckFailed`.
     """
     project = build_project(**fields)
-    if clashing_project(project) is not None:
-        raise ProjectExists(project, clashing_project(project))
+    existing = clashing_project(project)
+    if existing is not None:
+        raise ProjectExists(project, existing)
     if validate:
         try:
             preview_project(project)
