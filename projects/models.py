@@ -263,6 +263,25 @@ class Package(models.Model):
         return {"distro": self.distro.name, "package_name": self.package_name}
 
 
+class Catalogue(models.Model):
+    """One row whose ``generation`` moves whenever what the project lists hold or how they are
+    ordered may have changed: a project added or deleted, a change of its name, ecosystem,
+    homepage, backend, regex, version URL or archived flag; a mapping or a distro added,
+    changed or deleted. Database triggers (migration 0005) move it, so every writer counts,
+    the admin and raw SQL included, and never a check, which only moves ``updated_on`` and
+    ``latest_version``.
+
+    Caches of list membership (which ids are on page N, how many there are) stay valid while
+    it does not move (``projects/catalogue.py``). On PostgreSQL the trigger runs at commit, once
+    per transaction, so a reader that sees generation N sees every change counted up to N.
+    """
+
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"catalogue generation {self.generation}"
+
+
 class Flag(models.Model):
     """A user's report that something is wrong with a project, for administrators to triage."""
 

@@ -25,14 +25,17 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from backends import ecosystems, regexes, registry
 from backends.base import BackendError, RateLimited
-from projects import check, selectors, services
+from projects import catalogue, check, selectors, services
+from projects.api import representations
 from projects.forms import (
     DistroForm,
     FlagForm,
@@ -102,14 +105,18 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def _page(request: HttpRequest, items: QuerySet | list, per_page: int = PAGE_SIZE) -> Page:
-    """The ``?page=`` page of ``items``; a bad number gives the first page (as Anitya)."""
+def _page_number(request: HttpRequest) -> int:
+    """The ``?page=`` number; a bad one gives the first page (as Anitya)."""
     try:
         number = int(request.GET.get("page", 1))
     except ValueError:
-        number = 1
-    paginator = Paginator(items, per_page)
-    return paginator.get_page(number if number >= 1 else 1)
+        return 1
+    return max(number, 1)
+
+
+def _page(request: HttpRequest, items: QuerySet | list, per_page: int = PAGE_SIZE) -> Page:
+    """The ``?page=`` page of ``items``."""
+    return Paginator(items, per_page).get_page(_page_number(request))
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -185,13 +192,36 @@ def about(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def project_list(request: HttpRequest) -> HttpResponse:
+    """Every project, 50 a page. Which ids a page holds is remembered while the catalogue
+    holds (``projects/catalogue.py``) and its rendered rows while their projects' stamps do,
+    so a page costs two primary-key lookups whatever its number."""
     sort = selectors.project_sort_key(request.GET.get("sort"))
+    number = _page_number(request)
+    page: Page | None = None
+
+    def ids(current: int | None) -> list[int]:
+        nonlocal page
+        every = catalogue.ordered_ids(
+            ("site-projects", sort),
+            lambda: selectors.project_list(sort).values_list("id", flat=True),
+            current,
+        )
+        page = Paginator(every, PAGE_SIZE).get_page(number)
+        return list(page.object_list)
+
+    def build(stamps: list[tuple[int, str]]) -> str:
+        shown = Project.objects.in_bulk([project_id for project_id, _ in stamps])
+        projects = [shown[project_id] for project_id, _ in stamps if project_id in shown]
+        return render_to_string("projects/_project_rows.html", {"projects": projects})
+
+    rows = representations.stamped_answer(("site-projects", sort, number), ids, build)
     return render(
         request,
         "projects/project_list.html",
         {
             "title": "Projects",
-            "page": _page(request, selectors.project_list(sort)),
+            "page": page,
+            "rows": mark_safe(rows.content.decode()),  # noqa: S308 (rendered by our template)
             "sort": sort,
             "sortable": True,
             "statuses": STATUS_TABS,

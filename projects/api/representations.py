@@ -14,8 +14,10 @@ make repeated answers cheap:
   made behind the services' back (a version edited in the admin) can stay unseen.
 
 On top, :class:`Answers` keeps whole list answers (encoded, with their ETag) while the
-database has not changed at all (:func:`generation`), so that a repeated list costs two index
-lookups.
+catalogue generation holds (``projects/catalogue.py``: no project added, deleted, renamed or
+mapped since) and their projects' stamps are unchanged (:func:`stamped_answer`). Which
+projects a list holds comes from ``catalogue.ordered_ids``, so a repeated list, or any page
+of one, costs a primary-key lookup of its ids' stamps and no ``COUNT`` or ``OFFSET``.
 
 tests/projects/api/test_representations.py pins the equivalence with ``Project.as_json``.
 """
@@ -33,11 +35,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, QuerySet, TextField
+from django.db import connection
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast, Lower
+from django.utils import timezone
 
 from backends import versions
-from messaging.models import OutboxMessage
+from projects import catalogue
 from projects.models import Package, Project, ProjectVersion, epoch
 
 #: The project columns the JSON (and the version ordering) needs.
@@ -65,6 +69,7 @@ STAMP = Cast("updated_on", output_field=TextField())
 
 # Bulk reads go in chunks: SQLite limits the number of parameters of one statement.
 CHUNK = 900
+LARGE_CHUNK = 50_000
 FRAGMENT_TTL = 900.0  # seconds, plus up to as much again at random (spreads the rebuilds)
 MAX_FRAGMENTS = 300_000
 MAX_PARSED_VERSIONS = 500_000
@@ -176,7 +181,8 @@ def dumps(data: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    size = CHUNK if connection.vendor == "sqlite" else LARGE_CHUNK
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -312,22 +318,16 @@ def _build(ids: list[int], *, extended: bool, now: float) -> dict[int, str]:
 # -- whole answers --------------------------------------------------------------------------
 
 
-def generation() -> tuple[Any, Any]:
-    """What changes whenever a list answer may: the latest project change (every service and
-    check moves a project's ``updated_on``) and the latest message (every other visible change,
-    deletions and mappings included, announces itself). Two index lookups."""
-    latest_change = Project.objects.aggregate(latest=Max("updated_on"))["latest"]
-    latest_message = OutboxMessage.objects.aggregate(latest=Max("pk"))["latest"]
-    return latest_change, latest_message
-
-
 class RawJSON:
     """A body already rendered (JSON; the v1 wiki's text), with its ETag when known, so that
-    a cached answer is neither encoded nor hashed again."""
+    a cached answer is neither encoded nor hashed again. ``stamps`` is what a list answer was
+    built from (its projects' change stamps) and ``checked`` when they were last compared."""
 
     def __init__(self, content: str | bytes, etag: str | None = None) -> None:
         self.content = content.encode() if isinstance(content, str) else content
         self.etag = etag
+        self.stamps: dict[int, str] = {}
+        self.checked = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def __repr__(self) -> str:
         return f"RawJSON({self.content[:40]!r}...)"
@@ -337,19 +337,27 @@ def etag_of(content: bytes) -> str:
     return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
 
 
-class Answers:
-    """Whole answers (rendered JSON) of the lists, per process, valid while nothing changed
-    (:func:`generation`) and for at most ``ttl`` seconds (changes made behind the services'
-    back); at most ``max_bytes`` in all, the least recently used going first."""
+def raw_answer(content: str) -> RawJSON:
+    encoded = content.encode()
+    return RawJSON(encoded, etag_of(encoded))
 
-    def __init__(self, *, ttl: float = 60.0, max_bytes: int = 64_000_000) -> None:
+
+class Answers:
+    """Whole answers (rendered JSON) of the lists, per process, valid while the catalogue
+    generation holds (``projects/catalogue.py``) and for at most ``ttl`` seconds (a version
+    edited in the admin moves no stamp); at most ``max_bytes`` in all, the least recently used
+    going first."""
+
+    def __init__(self, *, ttl: float = 300.0, max_bytes: int = 64_000_000) -> None:
         self.ttl = ttl
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, tuple[tuple, float, RawJSON]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[int, float, RawJSON]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # threaded servers (runserver, gthread workers)
 
-    def get(self, key: tuple, current: tuple) -> RawJSON | None:
+    def get(self, key: tuple, current: int | None) -> RawJSON | None:
+        if current is None:
+            return None
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != current or entry[1] <= time.monotonic():
@@ -357,9 +365,9 @@ class Answers:
             self._entries.move_to_end(key)
             return entry[2]
 
-    def put(self, key: tuple, current: tuple, answer: RawJSON) -> None:
+    def put(self, key: tuple, current: int | None, answer: RawJSON) -> None:
         size = len(answer.content)
-        if size > self.max_bytes:
+        if current is None or size > self.max_bytes:
             return
         with self._lock:
             old = self._entries.pop(key, None)
@@ -379,20 +387,76 @@ class Answers:
 
 answers = Answers()
 
+#: Up to this many projects, a list answer reads its projects' stamps by primary key on every
+#: request. A longer one (v1's ``pattern=py*``: 22,000 projects, 7 MB) instead reads the
+#: projects changed since it was last checked, less :data:`COMMIT_MARGIN` (the ``updated_on``
+#: index), and compares those: a transaction commits well within that margin of the moment it
+#: stamps ``updated_on``, and a whole-answer's age is bounded by :class:`Answers`' ttl anyway.
+EXACT_LIMIT = 1_000
+COMMIT_MARGIN = dt.timedelta(seconds=10)
 
-def cached_answer(key: tuple, build: Callable[[], str]) -> RawJSON:
-    """A list's JSON from :data:`answers` while nothing changed, else built (and kept)."""
-    current = generation()
+
+def catalogue_answer(key: tuple, build: Callable[[], str]) -> RawJSON:
+    """An answer that only the catalogue changes (names, mappings, URLs), kept while the
+    catalogue generation holds."""
+    current = catalogue.generation()
     answer = answers.get(key, current)
     if answer is None:
-        content = build().encode()
-        answer = RawJSON(content, etag_of(content))
+        answer = raw_answer(build())
         answers.put(key, current, answer)
+    return answer
+
+
+def stamps_of(ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, change stamp) of these projects, in the order given; deleted ones are left out."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        found.update(Project.objects.filter(pk__in=chunk).values_list("id", STAMP))
+    return [(project_id, found[project_id]) for project_id in ids if project_id in found]
+
+
+def changed_since(moment: dt.datetime) -> dict[int, str]:
+    """(id → stamp) of the projects whose ``updated_on`` is later than ``moment``."""
+    return dict(Project.objects.filter(updated_on__gt=moment).values_list("id", STAMP))
+
+
+def stamped_answer(
+    key: tuple,
+    ids: Callable[[int | None], Sequence[int]],
+    build: Callable[[list[tuple[int, str]]], str],
+) -> RawJSON:
+    """A list answer built from projects: ``ids(generation)`` says which (read through the
+    membership cache), ``build(stamps)`` renders them. The rendered answer is reused while the
+    catalogue generation holds and the projects' stamps are unchanged, so a check of any of
+    them shows in the next answer."""
+    current = catalogue.generation()
+    project_ids = ids(current)
+    answer = answers.get(key, current)
+    checked = timezone.now()
+    if answer is None or len(project_ids) <= EXACT_LIMIT:
+        stamps = stamps_of(project_ids)
+        if answer is not None and answer.stamps == dict(stamps):
+            return answer
+    else:
+        changes = changed_since(answer.checked - COMMIT_MARGIN)
+        if all(
+            answer.stamps.get(project_id, stamp) == stamp for project_id, stamp in changes.items()
+        ):
+            answer.checked = checked
+            return answer
+        stamps = [
+            (project_id, changes.get(project_id, stamp))
+            for project_id, stamp in answer.stamps.items()
+        ]
+    answer = raw_answer(build(stamps))
+    answer.stamps, answer.checked = dict(stamps), checked
+    answers.put(key, current, answer)
     return answer
 
 
 def clear_caches() -> None:
     """Forget every cached answer, fragment and parsed version (tests; after editing by hand)."""
     answers.clear()
+    catalogue.memberships.clear()
     _fragments.clear()
     _parsed.clear()

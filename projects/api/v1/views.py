@@ -6,6 +6,7 @@ counts against. ``POST /api/version/get`` checks a project now (``test`` non-emp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -21,9 +22,10 @@ from rest_framework.response import Response
 
 from accounts.authentication import TokenAuthentication
 from backends.base import BackendError
-from projects import check, selectors, services
+from projects import catalogue, check, selectors, services
 from projects.api import inputs, representations, schema
 from projects.api.rendering import FORM_ONLY, BrowsableAPIRenderer, PlainTextRenderer
+from projects.api.representations import RawJSON
 from projects.api.views import ApiView
 from projects.models import Distro, Package, Project
 
@@ -85,9 +87,19 @@ def by_name(projects: QuerySet[Project]) -> QuerySet[Project]:
     return projects.order_by(Lower("name"), "pk")
 
 
-def projects_body(projects: QuerySet[Project]) -> str:
-    items = representations.fragments(representations.stamped(by_name(projects)))
-    return '{"projects":[' + ",".join(items) + '],"total":' + str(len(items)) + "}"
+def projects_answer(key: tuple, projects: Callable[[], QuerySet[Project]]) -> RawJSON:
+    """The v1 answer listing ``projects()`` by name (not paginated)."""
+
+    def ids(current: int | None) -> Sequence[int]:
+        return catalogue.ordered_ids(
+            key, lambda: by_name(projects()).values_list("id", flat=True), current
+        )
+
+    def build(stamps: list[tuple[int, str]]) -> str:
+        items = representations.fragments(stamps)
+        return '{"projects":[' + ",".join(items) + '],"total":' + str(len(items)) + "}"
+
+    return representations.stamped_answer(key, ids, build)
 
 
 # -- endpoints --------------------------------------------------------------------------------
@@ -127,16 +139,17 @@ class ProjectsApi(V1View):
         if pattern and homepage:
             return notok([EXCLUSIVE], 400)
         given = [value for value in (pattern, homepage, distro) if value is not None]
-        if any(inputs.usable_text(value) is None for value in given):
-            projects = Project.objects.none()  # a NUL character matches no row
-        elif homepage is not None:
-            projects = Project.objects.filter(homepage=homepage)
-        elif pattern or distro:
-            projects = search(_glob(pattern) if pattern else None, distro)
-        else:
-            projects = Project.objects.all()
-        key = ("projects", pattern, homepage, distro)
-        return Response(representations.cached_answer(key, lambda: projects_body(projects)))
+
+        def projects() -> QuerySet[Project]:
+            if any(inputs.usable_text(value) is None for value in given):
+                return Project.objects.none()  # a NUL character matches no row
+            if homepage is not None:
+                return Project.objects.filter(homepage=homepage)
+            if pattern or distro:
+                return search(_glob(pattern) if pattern else None, distro)
+            return Project.objects.all()
+
+        return Response(projects_answer(("v1-projects", pattern, homepage, distro), projects))
 
 
 class PackagesWikiApi(V1View):
@@ -158,7 +171,7 @@ class PackagesWikiApi(V1View):
             )
             return "\n".join(f"* {name} {regex} {url}" for name, regex, url in rows)
 
-        return Response(representations.cached_answer(("wiki",), build))
+        return Response(representations.catalogue_answer(("wiki",), build))
 
 
 class ProjectNamesApi(V1View):
@@ -182,7 +195,7 @@ class ProjectNamesApi(V1View):
                 names = list(by_name(projects).values_list("name", flat=True))
             return representations.dumps({"total": len(names), "projects": names})
 
-        return Response(representations.cached_answer(("names", pattern), build))
+        return Response(representations.catalogue_answer(("names", pattern), build))
 
 
 class DistroNamesApi(V1View):

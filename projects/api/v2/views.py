@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,13 +26,14 @@ from rest_framework.response import Response
 
 from backends import registry
 from backends.base import BackendError, RateLimited
-from projects import check, selectors, services
+from projects import catalogue, check, selectors, services
 from projects.api import inputs, representations, schema
 from projects.api.inputs import InputError
+from projects.api.representations import RawJSON
 from projects.api.v2.filters import PackageFilter, ProjectFilter
 from projects.api.v2.serializers import PackageCreateInput, ProjectCreateInput, VersionCheckInput
 from projects.api.views import AUTHENTICATION_REQUIRED, ApiView, WritesNeedUser
-from projects.models import Distro, Project
+from projects.models import Package, Project
 
 logger = logging.getLogger(__name__)
 
@@ -97,50 +99,86 @@ def filtered(filterset: FilterSet) -> QuerySet:
     return filterset.qs if filterset.is_valid() else filterset.queryset.none()
 
 
-def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> str:
-    """A page of projects (by name, then ecosystem), as JSON text."""
-    projects = filtered(ProjectFilter(filters))
-    total = projects.count()
+def _page_slice(every: Sequence[int], page: int, per_page: int) -> Sequence[int]:
     offset = (page - 1) * per_page
-    stamps = []
-    if offset < total:
-        ordered = projects.order_by("name", "ecosystem_name")
-        stamps = representations.stamped(ordered[offset : offset + per_page])
-    items = representations.fragments(stamps, extended=True)
-    return page_body(items, page, per_page, total)
+    return every[offset : offset + per_page]
 
 
-def packages_page(filters: dict[str, str | None], page: int, per_page: int) -> str:
-    """A page of mappings (by package name), as JSON text."""
-    packages = filtered(PackageFilter(filters))
-    total = packages.count()
-    offset = (page - 1) * per_page
-    rows = []
-    if offset < total:
-        # (distro, package_name) is unique: this order is total, and read from an index.
-        rows = list(
-            packages.order_by("package_name", "distro_id").values_list(
-                "distro_id", "package_name", "project_id"
-            )[offset : offset + per_page]
+def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:
+    """A page of projects (by name, then ecosystem), as JSON."""
+    every: Sequence[int] = ()
+
+    def ids(current: int | None) -> Sequence[int]:
+        nonlocal every
+        every = catalogue.ordered_ids(
+            ("v2-projects", *filters.values()),
+            lambda: (
+                filtered(ProjectFilter(filters))
+                .order_by("name", "ecosystem_name")
+                .values_list("id", flat=True)
+            ),
+            current,
         )
-    distros = dict(Distro.objects.filter(pk__in={row[0] for row in rows}).values_list("pk", "name"))
-    ids = list({project_id for _, _, project_id in rows})
-    projects = representations.load_rows(ids)
-    stored = representations.load_versions(ids, times=False)
-    items = []
-    for distro_id, package_name, project_id in rows:
-        project = projects[project_id]
-        shown = representations.shown_versions(project, stored.get(project_id, []))
-        item = {
-            "distribution": distros[distro_id],
-            "ecosystem": project["ecosystem_name"],
-            "name": package_name,
-            "project": project["name"],
-            "stable_version": next((v.parsed for v in shown if not v.prerelease), None),
-            "version": project["latest_version"],
+        return _page_slice(every, page, per_page)
+
+    def build(stamps: list[tuple[int, str]]) -> str:
+        items = representations.fragments(stamps, extended=True)
+        return page_body(items, page, per_page, len(every))
+
+    key = ("v2-projects", page, per_page, *filters.values())
+    return representations.stamped_answer(key, ids, build)
+
+
+def packages_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:
+    """A page of mappings (by package name), as JSON."""
+    every: Sequence[int] = ()
+    rows: list[tuple[str, str, int]] = []
+
+    def ids(current: int | None) -> list[int]:
+        nonlocal every, rows
+        # (distro, package_name) is unique: this order is total, and read from an index.
+        every = catalogue.ordered_ids(
+            ("v2-packages", *filters.values()),
+            lambda: (
+                filtered(PackageFilter(filters))
+                .order_by("package_name", "distro_id")
+                .values_list("pk", flat=True)
+            ),
+            current,
+        )
+        wanted = _page_slice(every, page, per_page)
+        found = {
+            pk: (distro, package_name, project_id)
+            for pk, distro, package_name, project_id in Package.objects.filter(
+                pk__in=list(wanted)
+            ).values_list("pk", "distro__name", "package_name", "project_id")
         }
-        items.append(representations.dumps(item))
-    return page_body(items, page, per_page, total)
+        rows = [found[pk] for pk in wanted if pk in found]
+        return list(dict.fromkeys(project_id for _, _, project_id in rows))
+
+    def build(stamps: list[tuple[int, str]]) -> str:
+        project_ids = [project_id for project_id, _ in stamps]
+        projects = representations.load_rows(project_ids)
+        stored = representations.load_versions(project_ids, times=False)
+        items = []
+        for distro, package_name, project_id in rows:
+            project = projects.get(project_id)
+            if project is None:  # deleted since the page was read
+                continue
+            shown = representations.shown_versions(project, stored.get(project_id, []))
+            item = {
+                "distribution": distro,
+                "ecosystem": project["ecosystem_name"],
+                "name": package_name,
+                "project": project["name"],
+                "stable_version": next((v.parsed for v in shown if not v.prerelease), None),
+                "version": project["latest_version"],
+            }
+            items.append(representations.dumps(item))
+        return page_body(items, page, per_page, len(every))
+
+    key = ("v2-packages", page, per_page, *filters.values())
+    return representations.stamped_answer(key, ids, build)
 
 
 class PackagesApi(V2View):
@@ -166,10 +204,7 @@ class PackagesApi(V2View):
         except InputError as error:
             return Response(error.body, status=400)
         filters = _filters(request, "distribution", "name")
-        key = ("v2-packages", page, per_page, *filters.values())
-        return Response(
-            representations.cached_answer(key, lambda: packages_page(filters, page, per_page))
-        )
+        return Response(packages_page(filters, page, per_page))
 
     @extend_schema(
         operation_id="v2_packages_create",
@@ -241,10 +276,7 @@ class ProjectsApi(V2View):
         except InputError as error:
             return Response(error.body, status=400)
         filters = _filters(request, "name", "ecosystem")
-        key = ("v2-projects", page, per_page, *filters.values())
-        return Response(
-            representations.cached_answer(key, lambda: projects_page(filters, page, per_page))
-        )
+        return Response(projects_page(filters, page, per_page))
 
     @extend_schema(
         operation_id="v2_projects_create",

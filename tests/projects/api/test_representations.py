@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from messaging import outbox, topics
 from projects.api import representations
 from projects.api.representations import RawJSON
 from projects.models import Project
@@ -90,33 +89,32 @@ def test_a_deleted_project_is_left_out():
     assert representations.fragments(stamps) == []
 
 
-def test_whole_answers_follow_every_announced_change():
+def test_whole_answers_hold_for_one_catalogue_generation():
     answers = representations.Answers(ttl=60)
-    ProjectFactory()
-    current = representations.generation()
-    answers.put(("k",), current, RawJSON("old"))
-    assert answers.get(("k",), representations.generation()).content == b"old"
-    outbox.emit(topics.distro_add(DistroFactory(name="New"), "admin"))
-    assert representations.generation() != current
-    assert answers.get(("k",), representations.generation()) is None
+    answers.put(("k",), 7, RawJSON("old"))
+    assert answers.get(("k",), 7).content == b"old"
+    assert answers.get(("k",), 8) is None
+    answers.put(("k",), None, RawJSON("in a transaction"))  # never kept
+    assert answers.get(("k",), None) is None
 
 
 def test_whole_answers_expire_and_are_bounded():
     answers = representations.Answers(ttl=0, max_bytes=10)
-    answers.put(("k",), (1,), RawJSON("text"))
-    assert answers.get(("k",), (1,)) is None
+    answers.put(("k",), 1, RawJSON("text"))
+    assert answers.get(("k",), 1) is None
     answers = representations.Answers(ttl=60, max_bytes=10)
-    answers.put(("a",), (1,), RawJSON("123456"))
-    answers.put(("b",), (1,), RawJSON("123456"))  # pushes "a" out
-    assert answers.get(("a",), (1,)) is None
-    assert answers.get(("b",), (1,)).content == b"123456"
-    answers.put(("c",), (1,), RawJSON("x" * 11))  # too big to keep
-    assert answers.get(("c",), (1,)) is None
+    answers.put(("a",), 1, RawJSON("123456"))
+    answers.put(("b",), 1, RawJSON("123456"))  # pushes "a" out
+    assert answers.get(("a",), 1) is None
+    assert answers.get(("b",), 1).content == b"123456"
+    answers.put(("c",), 1, RawJSON("x" * 11))  # too big to keep
+    assert answers.get(("c",), 1) is None
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_cached_answer_keeps_its_etag():
     ProjectFactory()
-    first = representations.cached_answer(("k",), lambda: "[1]")
-    again = representations.cached_answer(("k",), lambda: "[2]")
+    first = representations.catalogue_answer(("k",), lambda: "[1]")
+    again = representations.catalogue_answer(("k",), lambda: "[2]")
     assert again is first
     assert first.etag == representations.etag_of(b"[1]")

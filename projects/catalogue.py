@@ -1,0 +1,99 @@
+"""What the project lists hold, remembered per process while the catalogue has not changed.
+
+A list page costs two things: which projects are on it, in order, with the total (a
+``COUNT(*)`` and an ``OFFSET`` that grow with the table), and how each project looks (cheap:
+the ids' ``updated_on`` by primary key, then cached fragments). The first changes only when a
+project is added, deleted, renamed and the like, or a mapping changes: exactly when the
+catalogue generation moves (``models.Catalogue``, moved by database triggers at commit). So
+:data:`memberships` keeps it per process under that generation, and a check, which only
+moves ``updated_on``, never invalidates it.
+
+Inside a transaction (:func:`generation` is None) nothing is remembered or reused: the
+transaction may hold changes of its own that the generation does not count yet.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from django.db import IntegrityError, connection, transaction
+
+from projects.models import Catalogue
+
+#: Databases whose migration installs the triggers that move the generation.
+COUNTED_VENDORS = {"postgresql", "sqlite"}
+
+
+def generation() -> int | None:
+    """The committed catalogue generation; None where it cannot be trusted (in a transaction,
+    or on a database without the triggers)."""
+    if connection.in_atomic_block or connection.vendor not in COUNTED_VENDORS:
+        return None
+    current = Catalogue.objects.filter(pk=1).values_list("generation", flat=True).first()
+    if current is None:
+        # The row went (a test database flush): start again from a value never used before.
+        try:
+            with transaction.atomic():
+                return Catalogue.objects.create(pk=1, generation=time.time_ns()).generation
+        except IntegrityError:  # another process put it back first
+            return None
+    return current
+
+
+class Memo:
+    """Id lists per key, valid while the generation they were read under is current and for at
+    most ``ttl`` seconds; beyond ``max_ids`` ids in all, the least recently used go first."""
+
+    def __init__(self, *, ttl: float = 3600.0, max_ids: int = 2_000_000) -> None:
+        self.ttl = ttl
+        self.max_ids = max_ids
+        self._entries: OrderedDict[tuple, tuple[int, float, array]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()  # threaded servers (runserver, gthread workers)
+
+    def get(self, key: tuple, current: int | None) -> array | None:
+        if current is None:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != current or entry[1] <= time.monotonic():
+                return None
+            self._entries.move_to_end(key)
+            return entry[2]
+
+    def put(self, key: tuple, current: int | None, ids: array) -> None:
+        if current is None or len(ids) > self.max_ids:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[2])
+            while self._entries and self._size + len(ids) > self.max_ids:
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+            self._entries[key] = (current, time.monotonic() + self.ttl, ids)
+            self._size += len(ids)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+#: The ordered ids of every list (API and site) that has been asked for.
+memberships = Memo()
+
+
+def ordered_ids(key: tuple, read: Callable[[], Iterable[int]], current: int | None) -> array:
+    """All the ids of a list, in its order, from :data:`memberships` while the catalogue
+    generation is ``current``; ``read()`` reads them otherwise. A page is a slice of it, so a
+    deep page costs what the first does, and the total is its length."""
+    ids = memberships.get(key, current)
+    if ids is None:
+        ids = array("q", read())
+        memberships.put(key, current, ids)
+    return ids
