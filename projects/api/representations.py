@@ -327,6 +327,7 @@ class RawJSON:
         self.content = content.encode() if isinstance(content, str) else content
         self.etag = etag
         self.stamps: dict[int, str] = {}
+        self.items: list[str] | None = None
         self.checked = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def __repr__(self) -> str:
@@ -429,26 +430,71 @@ def stamped_answer(
     membership cache), ``build(stamps)`` renders them. The rendered answer is reused while the
     catalogue generation holds and the projects' stamps are unchanged, so a check of any of
     them shows in the next answer."""
+    return _stamped(key, ids, lambda stamps, previous, changed: raw_answer(build(stamps)))
+
+
+def fragments_answer(
+    key: tuple,
+    ids: Callable[[int | None], Sequence[int]],
+    wrap: Callable[[list[str]], str],
+    *,
+    extended: bool = False,
+) -> RawJSON:
+    """:func:`stamped_answer` for a list of the projects' JSON (``wrap`` puts it in its
+    envelope). When a few projects of a long list changed, only their fragments are replaced:
+    a check of one of v1's 22,000 ``py*`` projects costs a join, not a rebuild."""
+
+    def render(
+        stamps: list[tuple[int, str]], previous: RawJSON | None, changed: set[int]
+    ) -> RawJSON:
+        items: list[str] | None = None
+        if previous is not None and previous.items is not None:
+            wanted = [(index, pair) for index, pair in enumerate(stamps) if pair[0] in changed]
+            texts = fragments([pair for _, pair in wanted], extended=extended)
+            if len(texts) == len(wanted):  # else one was deleted meanwhile: rebuild
+                items = list(previous.items)
+                for (index, _), text in zip(wanted, texts, strict=True):
+                    items[index] = text
+        if items is None:
+            items = fragments(stamps, extended=extended)
+        answer = raw_answer(wrap(items))
+        # Kept only while one item stands for each stamp, in the same order.
+        answer.items = items if len(items) == len(stamps) else None
+        return answer
+
+    return _stamped(key, ids, render)
+
+
+def _stamped(
+    key: tuple,
+    ids: Callable[[int | None], Sequence[int]],
+    render: Callable[[list[tuple[int, str]], RawJSON | None, set[int]], RawJSON],
+) -> RawJSON:
     current = catalogue.generation()
     project_ids = ids(current)
     answer = answers.get(key, current)
     checked = timezone.now()
+    previous, changed = None, set()
     if answer is None or len(project_ids) <= EXACT_LIMIT:
         stamps = stamps_of(project_ids)
         if answer is not None and answer.stamps == dict(stamps):
             return answer
     else:
         changes = changed_since(answer.checked - COMMIT_MARGIN)
-        if all(
-            answer.stamps.get(project_id, stamp) == stamp for project_id, stamp in changes.items()
-        ):
+        changed = {
+            project_id
+            for project_id, stamp in changes.items()
+            if answer.stamps.get(project_id, stamp) != stamp
+        }
+        if not changed:
             answer.checked = checked
             return answer
         stamps = [
-            (project_id, changes.get(project_id, stamp))
+            (project_id, changes[project_id] if project_id in changed else stamp)
             for project_id, stamp in answer.stamps.items()
         ]
-    answer = raw_answer(build(stamps))
+        previous = answer
+    answer = render(stamps, previous, changed)
     answer.stamps, answer.checked = dict(stamps), checked
     answers.put(key, current, answer)
     return answer

@@ -165,6 +165,12 @@ def test_a_long_list_shows_a_check_at_once(client, project, monkeypatch):
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/api/projects/").json()["projects"] == projects
     assert len(captured) == 2  # generation, changes
+    Project.objects.filter(name="other").update(latest_version="0.1", updated_on=timezone.now())
+    projects = client.get("/api/projects/").json()["projects"]
+    assert [(item["name"], item["version"]) for item in projects] == [
+        ("geany", "2.0"),
+        ("other", "0.1"),
+    ]
 
 
 def test_a_change_the_json_shows_moves_updated_on_whoever_writes_it(project):

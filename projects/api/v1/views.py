@@ -95,11 +95,10 @@ def projects_answer(key: tuple, projects: Callable[[], QuerySet[Project]]) -> Ra
             key, lambda: by_name(projects()).values_list("id", flat=True), current
         )
 
-    def build(stamps: list[tuple[int, str]]) -> str:
-        items = representations.fragments(stamps)
+    def wrap(items: list[str]) -> str:
         return '{"projects":[' + ",".join(items) + '],"total":' + str(len(items)) + "}"
 
-    return representations.stamped_answer(key, ids, build)
+    return representations.fragments_answer(key, ids, wrap)
 
 
 # -- endpoints --------------------------------------------------------------------------------

@@ -121,12 +121,11 @@ def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> R
         )
         return _page_slice(every, page, per_page)
 
-    def build(stamps: list[tuple[int, str]]) -> str:
-        items = representations.fragments(stamps, extended=True)
+    def wrap(items: list[str]) -> str:
         return page_body(items, page, per_page, len(every))
 
     key = ("v2-projects", page, per_page, *filters.values())
-    return representations.stamped_answer(key, ids, build)
+    return representations.fragments_answer(key, ids, wrap, extended=True)
 
 
 def packages_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:
