@@ -19,6 +19,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
@@ -44,18 +45,20 @@ def generation() -> int | None:
     return current
 
 
-class Memo:
-    """Id lists per key, valid while the generation they were read under is current and for at
-    most ``ttl`` seconds; beyond ``max_ids`` ids in all, the least recently used go first."""
+class GenerationCache:
+    """Values per key, valid while the generation they were built under is current and for at
+    most ``ttl`` seconds; beyond ``max_size`` in all (each value weighs ``size(value)``), the
+    least recently used go first. Nothing is kept or found under generation None."""
 
-    def __init__(self, *, ttl: float = 3600.0, max_ids: int = 2_000_000) -> None:
+    def __init__(self, *, ttl: float, max_size: int, size: Callable[[Any], int] = len) -> None:
         self.ttl = ttl
-        self.max_ids = max_ids
-        self._entries: OrderedDict[tuple, tuple[int, float, array]] = OrderedDict()
-        self._size = 0
+        self.max_size = max_size
+        self.size = size
+        self._entries: OrderedDict[tuple, tuple[int, float, Any]] = OrderedDict()
+        self._total = 0
         self._lock = threading.Lock()  # threaded servers (runserver, gthread workers)
 
-    def get(self, key: tuple, current: int | None) -> array | None:
+    def get(self, key: tuple, current: int | None) -> Any | None:
         if current is None:
             return None
         with self._lock:
@@ -65,27 +68,28 @@ class Memo:
             self._entries.move_to_end(key)
             return entry[2]
 
-    def put(self, key: tuple, current: int | None, ids: array) -> None:
-        if current is None or len(ids) > self.max_ids:
+    def put(self, key: tuple, current: int | None, value: Any) -> None:
+        weight = self.size(value)
+        if current is None or weight > self.max_size:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old[2])
-            while self._entries and self._size + len(ids) > self.max_ids:
+                self._total -= self.size(old[2])
+            while self._entries and self._total + weight > self.max_size:
                 _, (_, _, dropped) = self._entries.popitem(last=False)
-                self._size -= len(dropped)
-            self._entries[key] = (current, time.monotonic() + self.ttl, ids)
-            self._size += len(ids)
+                self._total -= self.size(dropped)
+            self._entries[key] = (current, time.monotonic() + self.ttl, value)
+            self._total += weight
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._size = 0
+            self._total = 0
 
 
 #: The ordered ids of every list (API and site) that has been asked for.
-memberships = Memo()
+memberships = GenerationCache(ttl=3600.0, max_size=2_000_000)  # ids
 
 
 def ordered_ids(key: tuple, read: Callable[[], Iterable[int]], current: int | None) -> array:

@@ -28,9 +28,8 @@ import datetime as dt
 import hashlib
 import json
 import random
-import threading
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -343,47 +342,14 @@ def raw_answer(content: str) -> RawJSON:
     return RawJSON(encoded, etag_of(encoded))
 
 
-class Answers:
+class Answers(catalogue.GenerationCache):
     """Whole answers (rendered JSON) of the lists, per process, valid while the catalogue
     generation holds (``projects/catalogue.py``) and for at most ``ttl`` seconds (a version
     edited in the admin moves no stamp); at most ``max_bytes`` in all, the least recently used
     going first."""
 
     def __init__(self, *, ttl: float = 300.0, max_bytes: int = 64_000_000) -> None:
-        self.ttl = ttl
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, tuple[int, float, RawJSON]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()  # threaded servers (runserver, gthread workers)
-
-    def get(self, key: tuple, current: int | None) -> RawJSON | None:
-        if current is None:
-            return None
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != current or entry[1] <= time.monotonic():
-                return None
-            self._entries.move_to_end(key)
-            return entry[2]
-
-    def put(self, key: tuple, current: int | None, answer: RawJSON) -> None:
-        size = len(answer.content)
-        if current is None or size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old[2].content)
-            while self._entries and self._bytes + size > self.max_bytes:
-                _, (_, _, dropped) = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.content)
-            self._entries[key] = (current, time.monotonic() + self.ttl, answer)
-            self._bytes += size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
+        super().__init__(ttl=ttl, max_size=max_bytes, size=lambda answer: len(answer.content))
 
 
 answers = Answers()
