@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
@@ -264,14 +264,8 @@ def detailed_json(project_id: int) -> dict[str, Any] | None:
 _fragments: dict[tuple[bool, int], tuple[str, float, str]] = {}
 
 
-def stamped(projects: QuerySet[Project]) -> list[tuple[int, str]]:
-    """(id, change stamp) of each project, in the queryset's order: what :func:`fragments`
-    needs to answer from the cache."""
-    return list(projects.values_list("id", STAMP))
-
-
 def fragments(stamps: Sequence[tuple[int, str]], *, extended: bool = False) -> list[str]:
-    """The rendered Project JSON of each (id, stamp) of :func:`stamped`, in order, from the
+    """The rendered Project JSON of each (id, stamp) of :func:`stamps_of`, in order, from the
     cache when the project has not changed since; the others are built with two queries per
     chunk."""
     now = time.monotonic()

@@ -1,8 +1,8 @@
 """The catalogue generation (``projects.models.Catalogue``) and the triggers that move it.
 
 What moves it: inserting or deleting projects, mappings or distros; changing a mapping or a
-distro; changing a project's name, ecosystem, homepage, backend, archived flag, regex or version URL. Nothing a
-check writes (``updated_on``, ``latest_version``, the check bookkeeping) moves it.
+distro; changing a project's name, ecosystem, homepage, backend, archived flag, regex or
+version URL. Nothing a check writes (``updated_on``, ``latest_version``, the check bookkeeping) moves it.
 
 PostgreSQL: row changes fire a constraint trigger deferred to commit, so the counter's row
 lock is the last lock a transaction takes (no deadlock with the project locks services hold)

@@ -46,7 +46,7 @@ def test_project_json_is_as_json(fields, raws):
     project = Project.objects.get(pk=project.pk)
 
     assert representations.detailed_json(project.pk) == project.as_json(detailed=True)
-    stamps = representations.stamped(Project.objects.filter(pk=project.pk))
+    stamps = representations.stamps_of([project.pk])
     (fragment,) = representations.fragments(stamps)
     assert fragment == representations.dumps(project.as_json())
     extended = representations.instance_json(project, extended=True)
@@ -58,7 +58,7 @@ def test_a_recorded_change_rebuilds_the_fragment():
     project = ProjectFactory(name="tool")
 
     def shown() -> list[list[str]]:
-        stamps = representations.stamped(Project.objects.filter(pk=project.pk))
+        stamps = representations.stamps_of([project.pk])
         return [json.loads(text)["versions"] for text in representations.fragments(stamps)]
 
     assert shown() == [[]]
@@ -72,7 +72,7 @@ def test_a_recorded_change_rebuilds_the_fragment():
 
 def test_fragments_expire(monkeypatch):
     project = ProjectFactory(name="tool")
-    stamps = representations.stamped(Project.objects.filter(pk=project.pk))
+    stamps = representations.stamps_of([project.pk])
     representations.fragments(stamps)
     ProjectVersionFactory(project=project, version="1.0")
     monkeypatch.setattr(representations, "FRAGMENT_TTL", -1.0)
@@ -84,7 +84,7 @@ def test_fragments_expire(monkeypatch):
 
 def test_a_deleted_project_is_left_out():
     project = ProjectFactory()
-    stamps = representations.stamped(Project.objects.filter(pk=project.pk))
+    stamps = representations.stamps_of([project.pk])
     project.delete()
     assert representations.fragments(stamps) == []
 
