@@ -130,6 +130,28 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": _database(CONFIG["DB_URL"])}
+
+# One cache for every process (releasemon/cache.py): rate limits and other counters must agree
+# across gunicorn workers and q2 clusters. Redis when REDIS_URL is set, else the database (its
+# table is made by a migration, so SQLite and PostgreSQL need nothing else running).
+if CONFIG["REDIS_URL"]:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG["REDIS_URL"],
+            "KEY_PREFIX": "releasemon",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "releasemon.cache.DatabaseCache",
+            "LOCATION": "releasemon_cache",
+            "KEY_PREFIX": "releasemon",
+            # Counters of many clients must not be culled early; expired rows go first.
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -4,11 +4,12 @@ The rates are ``API_THROTTLE_USER`` and ``API_THROTTLE_ANON`` (releasemon/config
 ``3600/hour``; ``none`` or empty switches a limit off), read at each request so that a
 settings change applies at once. Every answer tells the client where it stands, as GitHub's
 API does: ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (the UTC
-epoch second at which the oldest request counted leaves the window, so one more is allowed);
-a refused request gets 429 with ``Retry-After``.
+epoch second at which the current window ends and the allowance is whole again); a refused
+request gets 429 with ``Retry-After``.
 
-The request log lives in Django's cache: per process with the default local-memory cache, so
-each worker process counts on its own unless a shared cache is configured.
+Requests are counted in fixed windows (GitHub's way) with one atomic counter per client and
+window in the shared cache (releasemon/cache.py), so every worker process and machine counts
+against the same allowance.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
+from releasemon.cache import count_hit
 
 OFF = {"", "none", "off", "0"}
 
 
 class ApiRateThrottle(SimpleRateThrottle):
-    """One sliding window per API token, signed-in user or anonymous address."""
+    """One fixed window per API token, signed-in user or anonymous address."""
 
     cache = default_cache
 
@@ -35,8 +37,8 @@ class ApiRateThrottle(SimpleRateThrottle):
         self.rate = None
         self.num_requests: int | None = None
         self.duration: int | None = None
-        self.history: list[float] = []
-        self.now = 0.0
+        self.count = 0
+        self.window_end = 0.0
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         if isinstance(request.auth, ApiToken):
@@ -59,24 +61,22 @@ class ApiRateThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        self.key = self.get_cache_key(request, view)
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return self.throttle_success()
+        window = int(self.timer() // self.duration)
+        self.window_end = (window + 1) * self.duration
+        key = f"{self.get_cache_key(request, view)}:{self.duration}:{window}"
+        self.count = count_hit(self.cache, key, self.duration)
+        # A refused request counts too, which keeps a client that hammers refused.
+        return self.count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(1.0, self.window_end - self.timer())
 
     def headers(self) -> dict[str, str]:
         """The X-RateLimit-* headers after this request (none when no limit applies)."""
-        if self.rate is None or self.num_requests is None or self.duration is None:
+        if self.rate is None or self.num_requests is None:
             return {}
-        remaining = max(0, self.num_requests - len(self.history))
-        # The oldest request counted leaves the window then, and one more is allowed.
-        reset = (self.history[-1] if self.history else self.now) + self.duration
         return {
             "X-RateLimit-Limit": str(self.num_requests),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(math.ceil(reset)),
+            "X-RateLimit-Remaining": str(max(0, self.num_requests - self.count)),
+            "X-RateLimit-Reset": str(math.ceil(self.window_end)),
         }
