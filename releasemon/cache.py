@@ -32,22 +32,23 @@ class DatabaseCache(DjangoDatabaseCache):
         with transaction.atomic(using=db), connection.cursor() as cursor:
             # SQLite has no row locks; its IMMEDIATE transactions (settings) take the write
             # lock at BEGIN, which serialises this read-modify-write just the same.
-            cursor.execute(
-                f"SELECT {quote_name('value')}, {quote_name('expires')} FROM {table} "
-                f"WHERE {quote_name('cache_key')} = %s{lock}",  # noqa: S608 - quoted names
-                [key],
+            # Only quoted names are formatted in.
+            select = (
+                f"SELECT {quote_name('value')}, {quote_name('expires')} FROM {table} "  # noqa: S608
+                f"WHERE {quote_name('cache_key')} = %s{lock}"
             )
+            cursor.execute(select, [key])
             row = cursor.fetchone()
             if row is None or _expired(connection, row[1]):
                 raise ValueError(f"Key '{key}' not found")
             # The row holds what this cache wrote, as in Django's own get().
             value = pickle.loads(base64.b64decode(row[0].encode())) + delta  # noqa: S301
             encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
-            cursor.execute(
-                f"UPDATE {table} SET {quote_name('value')} = %s "
-                f"WHERE {quote_name('cache_key')} = %s",  # noqa: S608 - quoted names
-                [encoded, key],
+            update = (
+                f"UPDATE {table} SET {quote_name('value')} = %s "  # noqa: S608
+                f"WHERE {quote_name('cache_key')} = %s"
             )
+            cursor.execute(update, [encoded, key])
         return value
 
 
