@@ -23,6 +23,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
@@ -40,6 +41,7 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from backends.base import BackendError, NotModified, RateLimited
+from backends.budget import Budget, Limits
 from backends.versions import RpmVersion
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -213,6 +215,8 @@ class HttpConfig:
     max_response_bytes: int = 32 * 1024 * 1024
     max_redirects: int = 5
     allowed_networks: tuple[IPNetwork, ...] = ()
+    #: What one check may cost in all (time, bytes, requests, versions).
+    limits: Limits = field(default_factory=Limits)
     #: Proxies and CA bundle; default: the process environment, read once.
     environment: NetworkEnvironment = field(default_factory=lambda: network_environment())
 
@@ -237,7 +241,23 @@ class HttpConfig:
             max_response_bytes=int(getattr(settings, "HTTP_MAX_RESPONSE_BYTES", 32 * 1024 * 1024)),
             max_redirects=int(getattr(settings, "HTTP_MAX_REDIRECTS", 5)),
             allowed_networks=parse_networks(getattr(settings, "FETCH_ALLOWED_NETWORKS", ())),
+            limits=limits_from_settings(settings),
         )
+
+
+def limits_from_settings(settings: Any) -> Limits:
+    """The CHECK_* budget keys, each falling back to :class:`Limits`' default."""
+    default = Limits()
+    return Limits(
+        deadline=float(getattr(settings, "CHECK_DEADLINE", default.deadline)),
+        interactive_deadline=float(
+            getattr(settings, "PREVIEW_DEADLINE", default.interactive_deadline)
+        ),
+        max_total_bytes=int(getattr(settings, "CHECK_MAX_BYTES", default.max_total_bytes)),
+        max_requests=int(getattr(settings, "CHECK_MAX_PAGES", default.max_requests)),
+        max_versions=int(getattr(settings, "CHECK_MAX_VERSIONS", default.max_versions)),
+        max_new_versions=int(getattr(settings, "CHECK_MAX_NEW_VERSIONS", default.max_new_versions)),
+    )
 
 
 def parse_networks(cidrs: Iterable[str]) -> tuple[IPNetwork, ...]:
@@ -519,7 +539,9 @@ class HttpClient:
     ``etag`` / ``last_modified`` start as the project's stored validators and, after a
     conditional request answered 200, hold the new ones for the check to store. A ``session``
     passed in gets this client's guarded adapter mounted: do not share it between clients
-    used at the same time.
+    used at the same time. Every request, byte and page of versions is charged to one
+    :class:`~backends.budget.Budget` (the shorter deadline when ``interactive``): a client
+    is one check.
     """
 
     def __init__(
@@ -531,11 +553,13 @@ class HttpClient:
         config: HttpConfig | None = None,
         session: requests.Session | None = None,
         resolver: Resolver | None = None,
+        interactive: bool = False,
     ) -> None:
         self.insecure = insecure
         self.etag = etag
         self.last_modified = last_modified
         self.config = config or HttpConfig.from_settings()
+        self.budget = Budget(self.config.limits, interactive=interactive)
         self._resolver = resolver
         # host -> the checked address the connection is pinned to.
         self._pins: dict[str, str] = {}
@@ -740,10 +764,14 @@ class HttpClient:
 
         origin_host = urlsplit(prepared.url).hostname
         origin_scheme = urlsplit(prepared.url).scheme
-        timeout = (self.config.connect_timeout, self.config.read_timeout)
+        self.budget.charge_request(prepared.url or url)
         for _hop in range(self.config.max_redirects + 1):
             current = prepared.url or url
             self.check_url(current)
+            timeout = (
+                self.budget.timeout(self.config.connect_timeout),
+                self.budget.timeout(self.config.read_timeout),
+            )
             response = self._send(prepared, current, timeout)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECT_STATUSES or not location:
@@ -787,8 +815,10 @@ class HttpClient:
                 cert=self.session.cert,
             )
         except requests.exceptions.ConnectTimeout:
+            self._deadline_reached()
             raise FetchError(url, f"timed out connecting ({timeout[0]:g} s)") from None
         except requests.exceptions.ReadTimeout:
+            self._deadline_reached()
             raise FetchError(url, f"timed out waiting for an answer ({timeout[1]:g} s)") from None
         except requests.exceptions.SSLError as error:
             raise FetchError(url, f"TLS error: {_short(error)}") from None
@@ -831,6 +861,11 @@ class HttpClient:
             content=content,
         )
 
+    def _deadline_reached(self) -> None:
+        """Raise the budget's error when a timeout was the check's deadline, not the read's."""
+        if self.budget.ends_at <= time.monotonic() + 0.01:
+            raise self.budget.out_of_time() from None
+
     def _read_body(self, response: Any, url: str) -> bytes:
         """Read at most max_response_bytes, within the body deadline, then close."""
         limit = self.config.max_response_bytes
@@ -840,8 +875,8 @@ class HttpClient:
             raise ResponseTooLarge(url, limit)
         # The read timeout bounds each socket read, not the whole body: a hostile upstream
         # could trickle a byte per timeout for days. A watchdog shuts the socket down at the
-        # deadline, which wakes the blocked read.
-        deadline = self.config.read_timeout * _BODY_DEADLINE_FACTOR
+        # deadline (the body's, or the whole check's if sooner), which wakes the blocked read.
+        deadline = self.budget.timeout(self.config.read_timeout * _BODY_DEADLINE_FACTOR)
         timed_out = threading.Event()
 
         def abort() -> None:
@@ -859,6 +894,7 @@ class HttpClient:
                 size += len(chunk)
                 if size > limit:
                     raise ResponseTooLarge(url, limit)
+                self.budget.charge_bytes(len(chunk), url)
                 chunks.append(chunk)
         except (
             requests.RequestException,
@@ -867,12 +903,14 @@ class HttpClient:
             ValueError,
         ) as error:
             if timed_out.is_set():
+                self._deadline_reached()
                 raise FetchError(url, f"the answer took more than {deadline:g} s") from None
             raise FetchError(url, f"the answer was cut off ({_short(error)})") from None
         finally:
             watchdog.cancel()
             response.close()
         if timed_out.is_set():  # a shut-down socket can also look like a normal end
+            self._deadline_reached()
             raise FetchError(url, f"the answer took more than {deadline:g} s")
         return b"".join(chunks)
 
@@ -885,6 +923,7 @@ class HttpClient:
         path = unquote(parts.path) or "/"
         if any(c in path for c in "\r\n"):
             raise UnsafeURL(f'"{url}" is not a valid FTP path')
+        self.budget.charge_request(url)
         limit = self.config.max_response_bytes
         received: list[bytes] = []
         size = 0
@@ -894,10 +933,27 @@ class HttpClient:
             size += len(block)
             if size > limit:
                 raise _TooLarge()
+            self.budget.charge_bytes(len(block), url)
+            self.budget.remaining()  # the data channel can trickle too
             received.append(block)
 
-        ftp = self._ftp_connect(url, parts, address)
+        ftp = self._ftp_client(parts)
+        # ftplib's timeout bounds each socket operation; the watchdog bounds the whole
+        # conversation, greeting and login included, by the check's deadline (a server may
+        # trickle a byte per timeout).
+        timed_out = threading.Event()
+
+        def abort() -> None:
+            timed_out.set()
+            if ftp.sock is not None:
+                with contextlib.suppress(OSError):
+                    ftp.sock.shutdown(socket.SHUT_RDWR)
+
+        watchdog = threading.Timer(self.budget.remaining(), abort)
+        watchdog.daemon = True
+        watchdog.start()
         try:
+            self._ftp_login(ftp, url, parts, address)
             if listing or path.endswith("/"):
                 self._ftp_list(ftp, path, collect)
             else:
@@ -911,41 +967,51 @@ class HttpClient:
         except _TooLarge:
             raise ResponseTooLarge(url, limit) from None
         except (*ftplib.all_errors, EOFError, UnicodeError) as error:
+            if timed_out.is_set():
+                raise self.budget.out_of_time() from None
             raise FetchError(url, _short(error)) from None
+        except FetchError:
+            if timed_out.is_set():
+                raise self.budget.out_of_time() from None
+            raise
         finally:
+            watchdog.cancel()
             with contextlib.suppress(OSError):
                 ftp.close()
+        if timed_out.is_set():
+            raise self.budget.out_of_time()
         return HttpResponse(url=url, status=200, reason="OK", content=b"".join(received))
 
-    def _ftp_connect(self, url: str, parts: Any, address: str) -> ftplib.FTP:
-        host = parts.hostname or ""
-        ftp: ftplib.FTP
+    def _ftp_client(self, parts: Any) -> ftplib.FTP:
+        """An unconnected FTP (or FTPS) client for the URL's scheme."""
+        connect_timeout = self.budget.timeout(self.config.connect_timeout)
         if parts.scheme.lower() == "ftps":
             context = ssl.create_default_context()
             if self.insecure:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
-            ftp = ftplib.FTP_TLS(context=context, timeout=self.config.connect_timeout)  # noqa: S321
-        else:
-            # Upstreams still publish on FTP; only public data is read, anonymously.
-            ftp = ftplib.FTP(timeout=self.config.connect_timeout)  # noqa: S321
+            return ftplib.FTP_TLS(context=context, timeout=connect_timeout)  # noqa: S321
+        # Upstreams still publish on FTP; only public data is read, anonymously.
+        return ftplib.FTP(timeout=connect_timeout)  # noqa: S321
+
+    def _ftp_login(self, ftp: ftplib.FTP, url: str, parts: Any, address: str) -> None:
+        host = parts.hostname or ""
         try:
             # Connect to the checked address; PASV answers are ignored in favour of it too
             # (ftplib's default), so a hostile server cannot bounce us to another host.
-            ftp.connect(address, parts.port or 21, timeout=self.config.connect_timeout)
+            ftp.connect(
+                address, parts.port or 21, timeout=self.budget.timeout(self.config.connect_timeout)
+            )
             ftp.host = host  # TLS verifies and sends SNI for the name, not the address
-            ftp.timeout = self.config.read_timeout
-            ftp.sock.settimeout(self.config.read_timeout)
+            ftp.timeout = self.budget.timeout(self.config.read_timeout)
+            ftp.sock.settimeout(ftp.timeout)
             user = unquote(parts.username) if parts.username else ""
             password = unquote(parts.password) if parts.password else ""
             ftp.login(user, password)
             if isinstance(ftp, ftplib.FTP_TLS):
                 ftp.prot_p()
         except (*ftplib.all_errors, EOFError, UnicodeError) as error:
-            with contextlib.suppress(OSError):
-                ftp.close()
             raise FetchError(url, _short(error)) from None
-        return ftp
 
     @staticmethod
     def _ftp_list(ftp: ftplib.FTP, path: str, collect: Callable[[bytes], None]) -> None:

@@ -51,11 +51,16 @@ class Preview:
         return [found.parsed for found in reversed(self.new_versions)]
 
 
-def preview(spec: ProjectSpec, *, http: HttpClient | None = None) -> Preview:
+def preview(
+    spec: ProjectSpec, *, http: HttpClient | None = None, interactive: bool = False
+) -> Preview:
     """Ask the project's upstream for its versions and work out what is new.
 
-    Raises :class:`BackendError` (or :class:`~backends.base.RateLimited`) when the upstream
-    cannot be read or the project cannot be checked as configured.
+    ``interactive`` previews (a person waits for them: the site's Test check, the API's dry
+    run, a new project's validation) get the shorter deadline. Raises :class:`BackendError`
+    (or :class:`~backends.base.RateLimited`) when the upstream cannot be read, the check
+    goes over its budget (:class:`~backends.budget.OverBudget`), or the project cannot be
+    checked as configured.
     """
     try:
         backend = registry.get_backend(spec.backend)
@@ -66,10 +71,14 @@ def preview(spec: ProjectSpec, *, http: HttpClient | None = None) -> Preview:
         raise BackendError(str(error)) from None
 
     client = http or HttpClient(
-        insecure=spec.insecure, etag=spec.etag, last_modified=spec.last_modified
+        insecure=spec.insecure,
+        etag=spec.etag,
+        last_modified=spec.last_modified,
+        interactive=interactive,
     )
     try:
         releases = backend.fetch(spec, client)
+        client.budget.check_versions(len(releases))
         not_modified = False
     except NotModified:
         releases, not_modified = [], True
@@ -80,6 +89,7 @@ def preview(spec: ProjectSpec, *, http: HttpClient | None = None) -> Preview:
     found, skipped = _usable_versions(spec, scheme, releases)
     stored = {_parse(spec, scheme, raw).parsed for raw in spec.stored_versions}
     new = tuple(version for version in found if version.parsed not in stored)
+    client.budget.check_new_versions(len(new))
     return Preview(
         scheme=scheme,
         versions=found,

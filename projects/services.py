@@ -223,13 +223,15 @@ def preview_project(project: Project) -> Preview:
     return pipeline.preview(project.to_spec())
 
 
-@transaction.atomic
 def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Project:
     """Create a project and announce it (``project.add``).
 
     With ``validate`` the configuration must find versions upstream first (Anitya 2.3's
     pre-creation check); nothing is stored when it does not. Raises :class:`InvalidInput`,
     :class:`ProjectExists` or :class:`ProjectCheckFailed`.
+
+    The upstream is asked before the transaction opens: a slow upstream must not hold a
+    database lock (SQLite's IMMEDIATE transactions take the write lock at BEGIN).
     """
     project = build_project(**fields)
     existing = clashing_project(project)
@@ -245,9 +247,9 @@ def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Proje
     try:
         with transaction.atomic():
             project.save()
+            emit(topics.project_add(project, agent))
     except IntegrityError:
         raise ProjectExists(project, clashing_project(project)) from None
-    emit(topics.project_add(project, agent))
     return project
 
 

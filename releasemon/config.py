@@ -54,6 +54,13 @@ DEFAULTS: dict[str, Any] = {
     "HTTP_MAX_REDIRECTS": 5,
     "FETCH_ALLOWED_NETWORKS": [],
     "REGEX_TIMEOUT": 2.0,
+    # What one check may cost in all (backends/budget.py).
+    "CHECK_DEADLINE": 60.0,
+    "PREVIEW_DEADLINE": 20.0,
+    "CHECK_MAX_BYTES": 64 * 1024 * 1024,
+    "CHECK_MAX_PAGES": 50,
+    "CHECK_MAX_VERSIONS": 10_000,
+    "CHECK_MAX_NEW_VERSIONS": 5_000,
     "PYPI_SIMPLE_CREDENTIALS": {},
     "AMQP_URL": None,
     "AMQP_EXCHANGE": "amq.topic",

@@ -79,6 +79,7 @@ class BitBucket(Backend):
         seen_pages: set[str] = set()
         next_url: str | None = None
         for number in range(MAX_PAGES if spec.first_check else 1):
+            http.budget.check_versions(len(releases))  # before reading one more page
             if next_url is None:
                 payload = http.get_json(
                     url,

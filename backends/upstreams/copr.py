@@ -130,6 +130,7 @@ class Copr(Backend):
         by_version: dict[str, Release] = {}
         offset = 0
         for number in range(MAX_PAGES if spec.first_check else 1):
+            http.budget.check_versions(len(by_version))  # before reading one more page
             response = http.get(
                 API_URL,
                 params={

@@ -49,6 +49,7 @@ class CratesIo(Backend):
         releases: list[Release] = []
         page_url, conditional = url, True
         for _page in range(MAX_PAGES):
+            http.budget.check_versions(len(releases))  # before reading one more page
             with not_found_means(f'No crate "{spec.name}" on crates.io: {url}'):
                 data = http.get_json(page_url, conditional=conditional)
             if not isinstance(data, dict):

@@ -79,6 +79,7 @@ class Gitea(Backend):
         releases: list[Release] = []
         seen: set[str] = set()
         for page in range(1, (MAX_PAGES if spec.first_check else 1) + 1):
+            http.budget.check_versions(len(releases))  # before reading one more page
             items = http.get_json(
                 url, params={"limit": PAGE_SIZE, "page": page}, conditional=page == 1
             )

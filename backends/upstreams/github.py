@@ -150,6 +150,7 @@ class GitHub(Backend):
         cursor: str | None = None
         seen_cursors: set[str] = set()
         for _page in range(MAX_PAGES if spec.first_check else 1):
+            http.budget.check_versions(len(releases))  # before reading one more page
             variables = {"owner": owner, "name": name, "first": PAGE_SIZE, "cursor": cursor}
             data = self._query(spec, http, str(token), query, variables)
             repository_data = data.get("repository")

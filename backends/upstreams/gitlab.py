@@ -85,6 +85,7 @@ class GitLab(Backend):
         page = 1
         page_url: str | None = None  # a Link rel="next" URL, when GitLab gives no page number
         for number in range(MAX_PAGES if spec.first_check else 1):
+            http.budget.check_versions(len(releases))  # before reading one more page
             if page_url is not None:
                 response = http.get(page_url)
             else:
