@@ -246,6 +246,8 @@ class Checked:
     outcome: Outcome | None
     new_versions: int = 0
     deferred: bool = False
+    #: What the check recorded (None: skipped, deferred, or abandoned past CHECK_TIMEOUT).
+    result: CheckResult | None = None
 
 
 def check_one(
@@ -275,7 +277,7 @@ def check_one(
     except BackendError as error:  # archived while it was being checked
         logger.info("Project %s (id %s) not checked: %s", project.name, project.pk, error)
         return Checked(None)
-    return Checked(result.outcome, len(result.new_versions))
+    return Checked(result.outcome, len(result.new_versions), result=result)
 
 
 class _Batch:
@@ -668,16 +670,20 @@ def check_now(
     now: dt.datetime | None = None,
     limit: int | None = None,
     progress: Progress | None = None,
+    on_checked: Callable[[int, Checked], None] | None = None,
 ) -> CheckRun:
     """Check the non-archived ``projects`` now, due or not, with the pool and the time limit,
     in batches of ``CHECK_BATCH_SIZE`` (at most ``limit`` of them); record a CheckRun.
 
-    Used by ``check_projects --backend`` alone. Like ``--project`` (and Anitya's "check
-    now"), it does not wait for a claim: a scheduled check of the same project at the same
-    moment only costs a second request, since each result is recorded under the project's
-    row lock, so a version is never stored or announced twice. The projects' rate-limit
-    blocks are honoured as in a cycle. Returns an unsaved run (``pk`` None) when there is
-    nothing to check.
+    Used by ``check_projects --backend`` and ``--project``. Like Anitya's "check now", it
+    does not wait for a claim, but it takes one: each batch's projects are leased as a
+    cycle leases them, so no cycle starts a second check of them meanwhile, and one that
+    runs past ``CHECK_TIMEOUT`` is abandoned and stays away from other workers until its
+    lease ends. A cycle's check already running only costs a second request: each result
+    is recorded under the project's row lock, so a version is never stored or announced
+    twice. The projects' rate-limit blocks are honoured as in a cycle. ``on_checked`` is
+    called with each project's :class:`Checked`. Returns an unsaved run (``pk`` None) when
+    there is nothing to check.
     """
     started = time.monotonic()
     cycle_time = now or timezone.now()
@@ -692,6 +698,8 @@ def check_now(
 
     def on_done(project_id: int, checked: Checked) -> None:
         nonlocal done
+        if on_checked is not None:
+            on_checked(project_id, checked)
         if checked.outcome is not None:
             done += 1
             if progress is not None:
@@ -702,9 +710,10 @@ def check_now(
     batch_size = max(1, settings.CHECK_BATCH_SIZE)
     with CheckPool(min(max(1, settings.CRON_POOL), len(ids))) as pool:
         for start in range(0, len(ids), batch_size):
-            batch = check_batch(
-                ids[start : start + batch_size], now=now, on_done=on_done, pool=pool
-            )
+            batch_ids = ids[start : start + batch_size]
+            lease_until = max(cycle_time, timezone.now()) + lease_duration()
+            Project.objects.filter(pk__in=batch_ids).update(next_check=lease_until)
+            batch = check_batch(batch_ids, now=now, on_done=on_done, pool=pool)
             add_to_run(run.pk, batch)
     elapsed = dt.timedelta(seconds=time.monotonic() - started)
     CheckRun.objects.filter(pk=run.pk).update(

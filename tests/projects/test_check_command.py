@@ -163,3 +163,29 @@ def test_a_dry_run_with_failures_exits_non_zero_and_still_writes_nothing(upstrea
     assert "rate-limited until" in out
     assert str(error) == "0 check(s) failed and 1 were rate-limited (see above)"
     assert snapshot() == before
+
+
+def test_named_projects_are_leased_and_abandoned_after_check_timeout(upstream, pool):
+    """``--project`` keeps to CHECK_TIMEOUT like a cycle, and leases the project meanwhile."""
+    pool.CHECK_TIMEOUT = 1
+    pool.CHECK_DEADLINE = 4  # the abandoned check's own fetch gives up soon after
+    slow = watched(upstream, "slow", "1.0")
+    quick = watched(upstream, "quick", "2.0")
+    upstream.delay(f"/{slow.name}/", 30)
+    started = timezone.now()
+
+    out, _, error = command("--project", slow.name, "--project", quick.name)
+
+    assert (timezone.now() - started).total_seconds() < 4
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"slow (id {slow.pk}): failed: the check took more than CHECK_TIMEOUT (1 s) and was "
+        "abandoned"
+    )
+    assert lines[1] == f"quick (id {quick.pk}): ok, new version(s): 2.0"
+    assert "1 ok, 1 failed" in lines[2]
+    assert "1 check(s) failed" in str(error)
+    # The abandoned project stays leased, away from the cycles, until its lease ends.
+    slow.refresh_from_db()
+    assert slow.next_check > started + dt.timedelta(seconds=60)
+    assert not ProjectVersion.objects.filter(project=slow).exists()

@@ -175,27 +175,49 @@ class Command(BaseCommand):
         self._fail_if(run.error_count, run.ratelimit_count)
 
     def _check_projects(self, names: list[str]) -> None:
+        """Check the named projects as a cycle would: leased, with the pool's time limit."""
         projects = [self._find(name) for name in names]
-        errors = limited = new = ok = 0
+        archived = [project for project in projects if project.archived]
+        for project in archived:
+            self.stdout.write(f"{self._label(project)}: not checked: {ARCHIVED_ERROR}")
+        labels = {project.pk: self._label(project) for project in projects}
+        results: dict[int, scheduler.Checked] = {}
         started = time.monotonic()
+        scheduler.check_now(
+            Project.objects.filter(pk__in=labels),
+            on_checked=lambda project_id, checked: results.__setitem__(project_id, checked),
+        )
+        errors, limited, new, ok = len(archived), 0, 0, 0
         for project in projects:
-            label = f"{project.name} (id {project.pk})"
-            try:
-                result = scheduler.check_and_record(project)
-            except BackendError as error:  # archived
-                self.stdout.write(f"{label}: not checked: {error}")
-                errors += 1
+            if project.archived or project.pk not in results:
                 continue
-            self.stdout.write(f"{label}: {self._describe(result)}")
-            new += len(result.new_versions)
-            ok += result.outcome is Outcome.SUCCESS
-            limited += result.outcome is Outcome.RATE_LIMITED
-            errors += result.outcome in (Outcome.ERROR, Outcome.DELETED)
+            checked = results[project.pk]
+            self.stdout.write(f"{labels[project.pk]}: {self._describe_checked(checked)}")
+            new += checked.new_versions
+            ok += checked.outcome is Outcome.SUCCESS
+            limited += checked.outcome is Outcome.RATE_LIMITED
+            errors += checked.outcome in (Outcome.ERROR, Outcome.DELETED)
         self.stdout.write(
             f"Checked {len(projects)} project(s) in {time.monotonic() - started:.1f} s: "
             f"{ok} ok, {errors} failed, {limited} rate-limited; {new} new version(s)."
         )
         self._fail_if(errors, limited)
+
+    @staticmethod
+    def _label(project: Project) -> str:
+        return f"{project.name} (id {project.pk})"
+
+    def _describe_checked(self, checked: scheduler.Checked) -> str:
+        if checked.result is not None:
+            return self._describe(checked.result)
+        if checked.deferred:
+            return "not checked: its upstream is rate-limited; deferred"
+        if checked.outcome is Outcome.ERROR:
+            return (
+                f"failed: the check took more than CHECK_TIMEOUT ({settings.CHECK_TIMEOUT} s) "
+                "and was abandoned"
+            )
+        return "not checked: archived or deleted meanwhile"
 
     @staticmethod
     def _fail_if(errors: int, limited: int) -> None:
