@@ -381,6 +381,8 @@ class _PinnedConnectionMixin:
     """Connects to ``pinned_address`` while keeping the hostname for Host, SNI and the cert."""
 
     pinned_address: str
+    #: The client's list of the sockets it opened, which its deadline watchdog shuts down.
+    opened: list[socket.socket]
 
     def _new_conn(self) -> socket.socket:
         # urllib3 connects to ``_dns_host`` and uses ``host`` (derived from it) for TLS; swap
@@ -388,9 +390,11 @@ class _PinnedConnectionMixin:
         hostname = self._dns_host  # type: ignore[has-type]
         self._dns_host = self.pinned_address
         try:
-            return super()._new_conn()  # type: ignore[misc]
+            sock = super()._new_conn()  # type: ignore[misc]
         finally:
             self._dns_host = hostname
+        self.opened.append(sock)
+        return sock
 
 
 class _GuardedAdapter(HTTPAdapter):
@@ -400,8 +404,9 @@ class _GuardedAdapter(HTTPAdapter):
     against real sockets (see the local-server tests).
     """
 
-    def __init__(self, pins: dict[str, str]) -> None:
+    def __init__(self, pins: dict[str, str], opened: list[socket.socket]) -> None:
         self._pins = pins
+        self._opened = opened
         super().__init__(pool_connections=4, pool_maxsize=4, max_retries=0)
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
@@ -415,12 +420,15 @@ class _GuardedAdapter(HTTPAdapter):
         if address is None:
             raise UnsafeURL(f'"{request.url}": refusing to connect to an unchecked host')
         base = pool.ConnectionCls
-        if getattr(base, "pinned_address", None) != address:
+        if (
+            getattr(base, "pinned_address", None) != address
+            or getattr(base, "opened", None) is not self._opened
+        ):
             original = getattr(base, "_unpinned", base)
             pool.ConnectionCls = type(
                 f"Pinned{original.__name__}",
                 (_PinnedConnectionMixin, original),
-                {"pinned_address": address, "_unpinned": original},
+                {"pinned_address": address, "_unpinned": original, "opened": self._opened},
             )
         return pool
 
@@ -563,11 +571,13 @@ class HttpClient:
         self._resolver = resolver
         # host -> the checked address the connection is pinned to.
         self._pins: dict[str, str] = {}
+        # Every socket this client opened: the deadline watchdog shuts them down.
+        self._opened: list[socket.socket] = []
         self.session = session or requests.Session()
         # Proxies and the CA bundle come from self.config.environment, read once per
         # process, instead of os.environ (and ~/.netrc) on every request.
         self.session.trust_env = False
-        adapter = _GuardedAdapter(self._pins)
+        adapter = _GuardedAdapter(self._pins, self._opened)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -802,8 +812,20 @@ class HttpClient:
             prepared.prepare_cookies(self.session.cookies)
         raise FetchError(url, f"more than {self.config.max_redirects} redirects")
 
+    def _shut_sockets(self) -> None:
+        """Wake every read blocked on this client's sockets (the deadline has come)."""
+        for sock in list(self._opened):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def _send(self, prepared: requests.PreparedRequest, url: str, timeout: tuple) -> Any:
         environment = self.config.environment
+        # Socket timeouts bound each read; an upstream trickling its status line and headers
+        # a byte at a time would pass them. At the check's deadline the watchdog shuts the
+        # sockets down, which ends any read that is waiting.
+        watchdog = threading.Timer(self.budget.remaining(), self._shut_sockets)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             return self.session.send(
                 prepared,
@@ -821,11 +843,15 @@ class HttpClient:
             self._deadline_reached()
             raise FetchError(url, f"timed out waiting for an answer ({timeout[1]:g} s)") from None
         except requests.exceptions.SSLError as error:
+            self._deadline_reached()
             raise FetchError(url, f"TLS error: {_short(error)}") from None
         except requests.exceptions.TooManyRedirects as error:  # pragma: no cover - manual
             raise FetchError(url, str(error)) from None
         except (requests.RequestException, OSError, ValueError) as error:
+            self._deadline_reached()
             raise FetchError(url, _short(error)) from None
+        finally:
+            watchdog.cancel()
 
     def _finish(
         self,
