@@ -10,25 +10,19 @@ the process's peak resident size is reset before each attack and read after it.
 
 from __future__ import annotations
 
-import json
 import socket
-import socketserver
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
 from backends import pipeline
 from backends.base import BackendError, ProjectSpec
 from backends.budget import OverBudget
+from bench.hostile.servers import Hostile, TricklingFTP
 
-TAGS_PER_PAGE = 20_000
-LINKS = 20_000
 # Generous bounds: what an attack may add to the process's peak resident memory.
 MEMORY_BOUND_MB = 250
 
@@ -52,112 +46,6 @@ def peak_growth_mb(attack: Callable[[], Any]) -> tuple[Any, float]:
 
 
 # -- the servers ------------------------------------------------------------------------------
-
-
-def _tags_page(page: int) -> bytes:
-    tags = [
-        {"name": f"v{page}.{n // 1000}.{n % 1000}", "commit": {"sha": f"{n:040x}"}}
-        for n in range(TAGS_PER_PAGE)
-    ]
-    return json.dumps(tags).encode()
-
-
-def _links_page() -> bytes:
-    rows = "".join(f'<a href="tool-1.{n}.tar.gz">tool-1.{n}.tar.gz</a>\n' for n in range(LINKS))
-    return f"<html><body>{rows}</body></html>".encode()
-
-
-class Hostile:
-    """One HTTP server on 127.0.0.1 with a route per attack; counts the requests it got."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self.stop = threading.Event()
-        self.tags = _tags_page(1)
-        self.links = _links_page()
-        hostile = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                hostile.requests += 1
-                path, _, query = self.path.partition("?")
-                if path.endswith("/tags"):
-                    # Every page is full and new, whatever `limit` says: a client never stops.
-                    page = parse_qs(query).get("page", ["1"])[0]
-                    body = hostile.tags if page == "1" else _tags_page(int(page))
-                    self._send(body, "application/json")
-                elif path == "/downloads/":
-                    self._send(hostile.links, "text/html")
-                elif path == "/trickle-body/":
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html")
-                    self.end_headers()
-                    self._trickle(b"tool-1.0.tar.gz " * 1000)
-                elif path == "/trickle-headers/":
-                    self._trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000)
-                else:
-                    self.send_error(404)
-
-            def _send(self, body: bytes, content_type: str) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _trickle(self, data: bytes) -> None:
-                for byte in data:
-                    if hostile.stop.wait(0.2):
-                        return
-                    try:
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                    except OSError:
-                        return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class TricklingFTP(socketserver.ThreadingTCPServer):
-    """An FTP server whose greeting comes one byte at a time, for ever."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        stop = self.stop
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                greeting = b"220 " + b"x" * 100_000
-                for byte in greeting:
-                    if stop.wait(0.2):
-                        return
-                    try:
-                        self.request.sendall(bytes([byte]))
-                    except OSError:
-                        return
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.url = f"ftp://127.0.0.1:{self.server_address[1]}/pub/"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.shutdown()
-        self.server_close()
 
 
 @pytest.fixture
