@@ -4,27 +4,48 @@ Anitya's rules (contract §8.4) on top of allauth's flow: a person is matched to
 user by verified email, created on their first sign-in, and their username follows the
 provider's on every sign-in. Banned users and the operator's ``BLACKLISTED_USERS`` are turned
 away with a clear page before any session is opened. Local sign-up can be switched off.
+
+Email addresses (issue #13): a provider sign-in joins an existing account only through an
+address the provider says is verified *and* the account has verified (its allauth
+``EmailAddress`` row); anything else would let whoever signed up first with someone's address
+receive that person's account. When the address is taken but not verified on both sides, the
+person is told to sign in to that account and connect the provider there (provider-verified
+address), or allauth's enumeration-safe "verification sent" answer is given (unverified).
 """
 
 from __future__ import annotations
 
+import logging
+import smtplib
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.signup import prevent_enumeration
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.conf import settings
+from django.contrib import messages
 from django.forms import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import render
 
 from accounts.models import User
 from accounts.services import is_blacklisted, user_is_blacklisted
 
+logger = logging.getLogger(__name__)
+
+MAIL_FAILED_MESSAGE = (
+    "We could not send you the mail just now: the mail server did not answer. Sign in again "
+    "in a few minutes and a new one will be sent."
+)
 BANNED_MESSAGE = "This account has been banned: it cannot sign in."
 BLACKLISTED_MESSAGE = "This account is not allowed to sign in to this site."
+#: ``SocialLogin.state["process"]`` of a sign-in (as opposed to connecting a provider).
+SIGN_IN_PROCESSES = {None, "", "login"}
 
 
 def refuse_sign_in(request: HttpRequest, reason: str) -> ImmediateHttpResponse:
@@ -33,9 +54,34 @@ def refuse_sign_in(request: HttpRequest, reason: str) -> ImmediateHttpResponse:
     return ImmediateHttpResponse(response)
 
 
+def on_site(url: str) -> str:
+    """``url`` (absolute or a path) on this site's public address, ``SITE_URL``: links in
+    mails never depend on the Host header or the proxy of the request that sent them."""
+    site, parts = urlsplit(settings.SITE_URL), urlsplit(url)
+    return urlunsplit((site.scheme, site.netloc, parts.path, parts.query, parts.fragment))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.LOCAL_ACCOUNTS
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every allauth mail: its links (``activate_url``, ``password_reset_url``, ...) point
+        at ``SITE_URL``, and it names this site rather than the ``django.contrib.sites`` row."""
+        context = {
+            key: on_site(value) if key.endswith("_url") and isinstance(value, str) else value
+            for key, value in context.items()
+        }
+        host = urlsplit(settings.SITE_URL).netloc
+        context.setdefault("current_site", SimpleNamespace(name="releasemon", domain=host))
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError) as error:
+            # The mail server is down or refuses us: the account or request is kept, the
+            # person is told, and the next sign-in (or a new request) sends the mail again.
+            logger.warning("Could not send the %s mail: %s", template_prefix, error)
+            if getattr(self, "request", None) is not None:
+                messages.error(self.request, MAIL_FAILED_MESSAGE)
 
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
@@ -55,6 +101,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if user_is_blacklisted(user):
             raise refuse_sign_in(request, BLACKLISTED_MESSAGE)
         return super().pre_login(request, user, **kwargs)
+
+
+def _owner(email: str) -> User | None:
+    """The user who has ``email``, as their address or as one of their address rows."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        row = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        user = row.user if row is not None else None
+    return user
 
 
 def _app_settings(sociallogin: SocialLogin) -> dict[str, Any]:
@@ -99,16 +154,23 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
     def authenticate_by_email(self, sociallogin: SocialLogin) -> tuple[User, str] | None:
-        """Match an existing user by a *verified* address, ignoring case (Anitya stored
-        addresses in whatever case the provider sent them)."""
+        """Match an existing user by an address verified on *both* sides: the provider says
+        so, and the user's own ``EmailAddress`` row for it is verified (ignoring case).
+
+        An unverified row proves nothing: anybody can sign up with someone else's address.
+        """
         for address in sociallogin.email_addresses:
             if not address.verified or not self.can_authenticate_by_email(
                 sociallogin, address.email
             ):
                 continue
-            user = User.objects.filter(email__iexact=address.email).first()
-            if user is not None:
-                return user, address.email
+            row = (
+                EmailAddress.objects.filter(email__iexact=address.email, verified=True)
+                .select_related("user")
+                .first()
+            )
+            if row is not None:
+                return row.user, address.email
         return None
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
@@ -121,6 +183,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise refuse_sign_in(request, BLACKLISTED_MESSAGE)
         user = sociallogin.user
         if not sociallogin.is_existing or user is None:
+            if sociallogin.state.get("process") in SIGN_IN_PROCESSES:
+                self._refuse_taken_address(request, sociallogin, email)
             return
         if user_is_blacklisted(user):
             raise refuse_sign_in(request, BLACKLISTED_MESSAGE)
@@ -130,6 +194,60 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             # Usernames follow the provider (people rename their accounts).
             user.username = username
             User.objects.filter(pk=user.pk).update(username=username)
+        self._record_verified_addresses(user, sociallogin)
+
+    def _refuse_taken_address(
+        self, request: HttpRequest, sociallogin: SocialLogin, email: str
+    ) -> None:
+        """A new person whose address an account here already has, unjoined (the address is
+        not verified on both sides): never that account, never a second account with the
+        same address. allauth alone would offer a sign-up form to pick another address, and
+        compares case-sensitively, which would let the duplicate through."""
+        primary = email or next((a.email for a in sociallogin.email_addresses), "")
+        if primary and _owner(primary) is not None:
+            verified = {a.email.lower() for a in sociallogin.email_addresses if a.verified}
+            if primary.lower() in verified:
+                # They proved the address is theirs: say what to do (nothing is disclosed).
+                raise ImmediateHttpResponse(
+                    render(
+                        request,
+                        "accounts/sign_in_account_exists.html",
+                        {"email": primary, "provider": sociallogin.provider.name},
+                        status=409,
+                    )
+                )
+            # Not proven theirs: allauth's enumeration-safe answer, which mails the owner of
+            # the address and shows this person the page a free address would get.
+            raise ImmediateHttpResponse(prevent_enumeration(request, email=primary))
+        # The provider's other addresses go with the new account only when nobody has them.
+        sociallogin.email_addresses = [
+            address
+            for address in sociallogin.email_addresses
+            if address.email.lower() == primary.lower() or _owner(address.email) is None
+        ]
+
+    def _record_verified_addresses(self, user: User, sociallogin: SocialLogin) -> None:
+        """A known user's addresses that their provider now vouches for become verified, so
+        accounts made before verification existed (or joined without an address row) need
+        no mail to go on signing in, and can later be joined by another provider."""
+        verified = {a.email.lower() for a in sociallogin.email_addresses if a.verified}
+        rows = {row.email.lower(): row for row in EmailAddress.objects.filter(user=user)}
+        for address in verified & ({user.email.lower()} | set(rows)):
+            row = rows.get(address)
+            if row is not None and row.verified:
+                continue
+            if EmailAddress.objects.filter(email__iexact=address, verified=True).exists():
+                continue  # verified by somebody else: leave it to them
+            if row is None:
+                EmailAddress.objects.create(
+                    user=user,
+                    email=address,
+                    verified=True,
+                    primary=not any(r.primary for r in rows.values()),
+                )
+            else:
+                row.verified = True
+                row.save(update_fields=["verified"])
 
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> User:
         """Keep the provider's username even when another user has it: usernames are not

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 
@@ -56,6 +57,11 @@ def ensure_administrator(email: str = "admin@localhost") -> tuple[User, str] | N
     user.admin = True
     user.is_active = True
     user.save()
+    # The operator chose this address: it counts as verified, so the account can sign in on
+    # the site too (sign-in waits for a verified address).
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
     return user, password
 
 

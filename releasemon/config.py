@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_SECRET_KEY = "changeme please"
 
@@ -68,6 +69,16 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_RETENTION_DAYS": 30,
     "Q2_BROKER": "orm",
     "REDIS_URL": None,
+    # Outgoing mail (address verification): EMAIL_URL, or EMAIL_HOST and friends; see
+    # email_settings(). Nothing set: mails are printed on the console.
+    "EMAIL_URL": None,
+    "EMAIL_HOST": "",
+    "EMAIL_PORT": 0,
+    "EMAIL_HOST_USER": "",
+    "EMAIL_HOST_PASSWORD": "",
+    "EMAIL_USE_TLS": False,
+    "EMAIL_USE_SSL": False,
+    "DEFAULT_FROM_EMAIL": "",
     "OIDC_PROVIDERS": [],
     # Anitya's Fedora Accounts and Google sign-in keys (accounts/providers.py).
     "FEDORA_CLIENT_ID": "",
@@ -173,3 +184,130 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         if key in DEFAULTS:
             config[key] = _coerce(name, value, DEFAULTS[key])
     return config
+
+
+# -- outgoing mail --------------------------------------------------------------------------------
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKENDS = {
+    "smtp": SMTP_BACKEND,
+    "smtps": SMTP_BACKEND,
+    "console": CONSOLE_BACKEND,
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+# Seconds an SMTP conversation may take (Django's default waits forever, and so would sign-up).
+EMAIL_TIMEOUT = 10
+_SMTP_KEYS = (
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+)
+
+
+def _url_flag(options: dict[str, list[str]], name: str, default: bool) -> bool:
+    if name not in options:
+        return default
+    value = options[name][-1].strip().lower()
+    if value in {"1", "true", "yes", "on", ""}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"email_url: {name}={value!r} must be 1 or 0")
+
+
+def parse_email_url(url: str) -> dict[str, Any]:
+    """Django's ``EMAIL_*`` settings for an ``EMAIL_URL``.
+
+    ``smtp://user:password@host:587?tls=1`` (STARTTLS), ``smtps://user:password@host``
+    (TLS from the first byte), ``smtp://host`` (plain, port 25), ``console://`` (print the
+    mails) or ``dummy://`` (drop them). User and password are percent-decoded; the options are
+    ``tls``, ``ssl`` and ``timeout`` (seconds). ``EMAIL_PORT`` is None when the URL names no
+    port. Raises ConfigError, without repeating the password, when the URL is malformed.
+    """
+    parts = urlsplit(str(url).strip())
+    scheme = parts.scheme.lower()
+    if scheme not in EMAIL_BACKENDS:
+        raise ConfigError(
+            f"email_url: unknown scheme {parts.scheme or '(none)'!r}: "
+            "use smtp://, smtps://, console:// or dummy://"
+        )
+    values: dict[str, Any] = {"EMAIL_BACKEND": EMAIL_BACKENDS[scheme]}
+    if values["EMAIL_BACKEND"] != SMTP_BACKEND:
+        return values
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("email_url: the port must be a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ConfigError(f"email_url: {scheme}:// needs the mail server's host name")
+    if parts.path not in {"", "/"} or parts.fragment:
+        raise ConfigError(f"email_url: {scheme}://host names no path; options go after '?'")
+    options = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(options) - {"tls", "ssl", "timeout"})
+    if unknown:
+        raise ConfigError(f"email_url: unknown option {unknown[0]!r} (known: tls, ssl, timeout)")
+    timeout: float = EMAIL_TIMEOUT
+    if "timeout" in options:
+        try:
+            timeout = float(options["timeout"][-1])
+        except ValueError:
+            raise ConfigError("email_url: timeout must be a number of seconds") from None
+    values.update(
+        EMAIL_HOST=parts.hostname,
+        EMAIL_PORT=port,
+        EMAIL_HOST_USER=unquote(parts.username or ""),
+        EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+        EMAIL_USE_TLS=_url_flag(options, "tls", False),
+        EMAIL_USE_SSL=_url_flag(options, "ssl", scheme == "smtps"),
+        EMAIL_TIMEOUT=timeout,
+    )
+    return values
+
+
+def email_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Django's mail settings from the configuration.
+
+    ``EMAIL_URL`` when set, else an SMTP server named by ``EMAIL_HOST`` (with ``EMAIL_PORT``,
+    ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``, ``EMAIL_USE_SSL``), else the
+    console backend. Those keys set next to an SMTP ``EMAIL_URL`` override its parts (e.g. a
+    password kept out of the URL). The sender is ``DEFAULT_FROM_EMAIL``, else ``ADMIN_EMAIL``.
+    """
+    host = str(config.get("EMAIL_HOST") or "")
+    if config.get("EMAIL_URL"):
+        values = parse_email_url(str(config["EMAIL_URL"]))
+    elif host:
+        values = {"EMAIL_BACKEND": SMTP_BACKEND, "EMAIL_HOST": host, "EMAIL_TIMEOUT": EMAIL_TIMEOUT}
+    else:
+        stray = [key for key in _SMTP_KEYS if config.get(key)]
+        if stray:
+            raise ConfigError(
+                f"{stray[0].lower()} is set, but neither email_url nor email_host names the "
+                "mail server"
+            )
+        values = {"EMAIL_BACKEND": CONSOLE_BACKEND}
+    if values["EMAIL_BACKEND"] == SMTP_BACKEND:
+        if host:
+            values["EMAIL_HOST"] = host
+        for key in ("EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+            if config.get(key):
+                values[key] = config[key]
+        for key in ("EMAIL_USE_TLS", "EMAIL_USE_SSL"):
+            values[key] = bool(values.get(key) or config.get(key))
+        if values["EMAIL_USE_TLS"] and values["EMAIL_USE_SSL"]:
+            raise ConfigError(
+                "email: STARTTLS (tls, email_use_tls) and TLS from the start (smtps://, ssl, "
+                "email_use_ssl) exclude each other; choose one"
+            )
+        port = values.get("EMAIL_PORT")
+        if not port:
+            port = 465 if values["EMAIL_USE_SSL"] else 587 if values["EMAIL_USE_TLS"] else 25
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            raise ConfigError("email_port must be a number from 1 to 65535")
+        values["EMAIL_PORT"] = port
+    values["DEFAULT_FROM_EMAIL"] = str(
+        config.get("DEFAULT_FROM_EMAIL") or config.get("ADMIN_EMAIL") or "webmaster@localhost"
+    )
+    return values

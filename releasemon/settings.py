@@ -176,7 +176,14 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# Nobody signs in with an address they have not proven: local sign-up mails a link (to
+# SITE_URL, accounts/adapters.py) and sign-in waits until it is followed. Provider sign-ins
+# count the provider's "verified" flag; an existing account is joined only through an address
+# verified on both sides (accounts/adapters.py), so signing up with someone else's address
+# never hands over their account.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[releasemon] "
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
@@ -191,6 +198,19 @@ SOCIALACCOUNT_STORE_TOKENS = False
 # GitHub: read /user/emails, whose "verified" flags decide who is matched by email.
 SOCIALACCOUNT_QUERY_EMAIL = True
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+
+# Outgoing mail (releasemon/config.py: email_settings): EMAIL_URL or EMAIL_HOST, else printed
+# on the console. The test runner swaps in the in-memory backend by itself.
+_EMAIL = _config.email_settings(CONFIG)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _EMAIL.get("EMAIL_TIMEOUT")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = _EMAIL["DEFAULT_FROM_EMAIL"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,4 +1,5 @@
-"""Local accounts: sign in by email or username, banned users refused, switchable off."""
+"""Local accounts: sign in by email or username, banned users refused, switchable off.
+Sign-up and its address verification: tests/accounts/test_email_verification.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.mark.parametrize("login", ["ada@example.org", "ada"])
 def test_sign_in_with_email_or_username(client, login):
-    UserFactory(email="ada@example.org", username="ada")
+    UserFactory(email="ada@example.org", username="ada", verified_email=True)
     response = client.post(reverse("account_login"), {"login": login, "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("projects:home")).context["user"].email == "ada@example.org"
@@ -46,7 +47,7 @@ def test_banned_user_loses_an_open_session_at_once(client):
     assert not client.get(reverse("projects:home")).context["user"].is_authenticated
 
 
-def test_sign_up_creates_a_local_account(client):
+def test_sign_up_creates_a_local_account_waiting_for_its_address(client, mailoutbox):
     response = client.post(
         reverse("account_signup"),
         {
@@ -57,7 +58,10 @@ def test_sign_up_creates_a_local_account(client):
         },
     )
     assert response.status_code == 302
-    assert client.get(reverse("projects:home")).context["user"].username == "newcomer"
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert User.objects.get(email="new@example.org").username == "newcomer"
+    assert not client.get(reverse("projects:home")).context["user"].is_authenticated
+    assert [message.to for message in mailoutbox] == [["new@example.org"]]
 
 
 def test_local_accounts_can_be_switched_off(client, settings):

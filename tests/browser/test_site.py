@@ -102,8 +102,8 @@ def session(browser, live_server):
 
 
 def test_a_project_from_creation_to_archive(session, upstream):
-    UserFactory(email="ada@example.org", username="ada")
-    AdminFactory(email="root@example.org", username="root")
+    UserFactory(email="ada@example.org", username="ada", verified_email=True)
+    AdminFactory(email="root@example.org", username="root", verified_email=True)
     ProjectFactory(name="geany-plugins", homepage="https://plugins.geany.org/")
     page_url = upstream.publish("geany", "1.38", "2.0", "2.1rc1")
 
@@ -196,6 +196,39 @@ def test_a_project_from_creation_to_archive(session, upstream):
     assert {"geany 2.1rc1", "geany 2.0", "geany 1.38"} <= set(titles)
 
 
+def test_local_sign_up_confirms_the_address_through_the_mailed_link(
+    session, live_server, mailoutbox, settings
+):
+    settings.SITE_URL = live_server.url  # the mailed link leads to this server
+    newcomer = session()
+    newcomer.go("/login/")
+    newcomer.page.get_by_role("link", name="Create one").click()
+    newcomer.page.fill("input[name=email]", "new@example.org")
+    newcomer.page.fill("input[name=username]", "newcomer")
+    newcomer.page.fill("input[name=password1]", PASSWORD)
+    newcomer.page.fill("input[name=password2]", PASSWORD)
+    newcomer.page.locator("main form button[type=submit]").click()
+    newcomer.page.get_by_text("Verify Your Email Address").first.wait_for()
+    newcomer.screenshot("sign-up-verification-sent")
+
+    # The password alone does not sign in before the link is followed.
+    newcomer.go("/login/")
+    newcomer.page.fill("input[name=login]", "newcomer")
+    newcomer.page.fill("input[name=password]", PASSWORD)
+    newcomer.page.locator("main form button[type=submit]", has_text="Sign in").click()
+    newcomer.page.get_by_text("Verify Your Email Address").first.wait_for()
+    assert not newcomer.page.locator("header").get_by_role("button", name="Sign out").count()
+
+    (message,) = mailoutbox
+    assert message.to == ["new@example.org"]
+    link = next(word for word in message.body.split() if word.startswith(live_server.url))
+    newcomer.page.goto(link)
+    newcomer.screenshot("sign-up-confirm")
+    newcomer.page.locator("main form button[type=submit]").click()
+    newcomer.page.wait_for_load_state()
+    newcomer.sign_in("newcomer")
+
+
 def test_main_pages_render_in_light_dark_and_narrow_screens(session, live_server):
     from django.utils import timezone
 
@@ -216,7 +249,7 @@ def test_main_pages_render_in_light_dark_and_narrow_screens(session, live_server
         if index % 2:
             PackageFactory(project=project, distro=fedora)
     CheckRun.objects.create(total_count=12, success_count=8, error_count=4)
-    UserFactory(email="ada@example.org", username="ada")
+    UserFactory(email="ada@example.org", username="ada", verified_email=True)
 
     pages = {
         "home": "/",
