@@ -1,1 +1,26 @@
 """Fixtures shared by every test module."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _commits(item: pytest.Item) -> bool:
+    """Whether the test's writes are committed (and so outlive it) rather than rolled back."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache(request: pytest.FixtureRequest):
+    """The shared cache lives in a database table that the test database's flush leaves
+    alone: empty it after tests that commit, so that no rate-limit count leaks into the next."""
+    yield
+    if _commits(request.node):
+        from django.core.cache import cache
+
+        django_db_blocker = request.getfixturevalue("django_db_blocker")
+        with django_db_blocker.unblock():
+            cache.clear()

@@ -20,6 +20,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
+def _without_throttling(settings):
+    """The counts here are the lists' own; the throttle's (a counter in the shared cache) are
+    pinned in test_throttling.py."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "none", "user": "none"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     representations.clear_caches()
     yield

@@ -13,6 +13,16 @@ from tests.factories import PackageFactory, ProjectFactory, ProjectVersionFactor
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _without_throttling(settings):
+    """The counts here are the lists' own; the throttle's (a counter in the shared cache) are
+    pinned in test_throttling.py."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "none", "user": "none"},
+    }
+
 # (url, most queries) with nothing cached: the database's generation (2, for the list cache),
 # then the count, the page (or ids), the project rows and their versions; package pages also
 # look the distribution up and name the distros.

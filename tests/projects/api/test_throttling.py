@@ -80,3 +80,18 @@ def test_default_limits_come_from_the_configuration(api, settings):
     limit = int(DEFAULTS["API_THROTTLE_ANON"].split("/")[0])
     assert response["X-RateLimit-Limit"] == str(limit)
     assert response["X-RateLimit-Remaining"] == str(limit - 1)
+
+
+def test_counting_a_request_costs_the_shared_cache_two_statements(api, rates):
+    """With the database cache: one locked read and one update (plus the savepoint around
+    them inside this test's transaction); the first request of a window also inserts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rates("100/minute", "100/minute")
+    api.get("/api/version")
+    with CaptureQueriesContext(connection) as captured:
+        api.get("/api/version")
+    cache_statements = [q["sql"] for q in captured if "releasemon_cache" in q["sql"]]
+    assert len(cache_statements) == 2
+    assert cache_statements[0].startswith("SELECT") and cache_statements[1].startswith("UPDATE")
