@@ -8,7 +8,8 @@ strips prefixes or touches the database: :mod:`backends.pipeline` does that once
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
@@ -38,6 +39,12 @@ class ProjectSpec:
     last_modified: str | None = None
     # Raw version strings already stored for the project (empty on a first check).
     stored_versions: tuple[str, ...] = ()
+    # Credentials split off the project's URLs (backends/credentials.py): origin
+    # ("https://host[:port]") -> (username, password). The client sends them to that origin
+    # only; backends never put them in a URL or a message. Left out of repr and comparisons.
+    credentials: Mapping[str, tuple[str, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def first_check(self) -> bool:

@@ -24,7 +24,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parsedate_to_datetime
@@ -38,10 +38,12 @@ import defusedxml.ElementTree
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
 from requests.structures import CaseInsensitiveDict
 
 from backends.base import BackendError, NotModified, RateLimited
 from backends.budget import Budget, Limits
+from backends.credentials import origin as url_origin
 from backends.versions import RpmVersion
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -562,8 +564,11 @@ class HttpClient:
         session: requests.Session | None = None,
         resolver: Resolver | None = None,
         interactive: bool = False,
+        credentials: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.insecure = insecure
+        # The project's stored credentials: origin -> (user, password), for that origin only.
+        self._credentials = dict(credentials or {})
         self.etag = etag
         self.last_modified = last_modified
         self.config = config or HttpConfig.from_settings()
@@ -774,10 +779,14 @@ class HttpClient:
 
         origin_host = urlsplit(prepared.url).hostname
         origin_scheme = urlsplit(prepared.url).scheme
+        # Stored credentials, unless the backend authenticates itself (operator settings win).
+        stored_auth = auth is None and "authorization" not in {h.lower() for h in headers or {}}
         self.budget.charge_request(prepared.url or url)
         for _hop in range(self.config.max_redirects + 1):
             current = prepared.url or url
             self.check_url(current)
+            if stored_auth and self._credentials:
+                self._authorize(prepared, current)
             timeout = (
                 self.budget.timeout(self.config.connect_timeout),
                 self.budget.timeout(self.config.read_timeout),
@@ -811,6 +820,14 @@ class HttpClient:
             prepared.headers.pop("Cookie", None)
             prepared.prepare_cookies(self.session.cookies)
         raise FetchError(url, f"more than {self.config.max_redirects} redirects")
+
+    def _authorize(self, prepared: requests.PreparedRequest, url: str) -> None:
+        """Basic auth for this hop iff the project stored credentials for its exact origin
+        (scheme, host, port): never for a host a redirect leads to, nor after a downgrade."""
+        prepared.headers.pop("Authorization", None)
+        found = self._credentials.get(url_origin(url) or "")
+        if found is not None:  # UTF-8, as RFC 7617 servers expect (requests would use latin-1)
+            HTTPBasicAuth(found[0].encode(), found[1].encode())(prepared)
 
     def _shut_sockets(self) -> None:
         """Wake every read blocked on this client's sockets (the deadline has come)."""
@@ -1031,8 +1048,10 @@ class HttpClient:
             ftp.host = host  # TLS verifies and sends SNI for the name, not the address
             ftp.timeout = self.budget.timeout(self.config.read_timeout)
             ftp.sock.settimeout(ftp.timeout)
-            user = unquote(parts.username) if parts.username else ""
-            password = unquote(parts.password) if parts.password else ""
+            user, password = self._credentials.get(url_origin(url) or "") or (
+                unquote(parts.username) if parts.username else "",
+                unquote(parts.password) if parts.password else "",
+            )
             ftp.login(user, password)
             if isinstance(ftp, ftplib.FTP_TLS):
                 ftp.prot_p()

@@ -75,6 +75,7 @@ def preview(
         etag=spec.etag,
         last_modified=spec.last_modified,
         interactive=interactive,
+        credentials=spec.credentials,
     )
     try:
         releases = backend.fetch(spec, client)

@@ -289,6 +289,12 @@ class ProjectAdminForm(forms.ModelForm):
     )
 
     homepage = forms.URLField(max_length=200, assume_scheme="https")
+    forget_credentials = forms.BooleanField(
+        required=False,
+        label="Forget the stored credentials",
+        help_text="Credentials typed into a URL (https://user:password@host/) are stored apart "
+        "and never shown; a URL typed again without them keeps them, unless this is ticked.",
+    )
 
     class Meta:
         model = Project
@@ -329,6 +335,11 @@ class ProjectAdminForm(forms.ModelForm):
     def clean_version_scheme(self) -> str | None:
         return self.cleaned_data.get("version_scheme") or None
 
+    @property
+    def forget_requested(self) -> bool:
+        """Whether "Forget the stored credentials" was ticked."""
+        return bool(self.cleaned_data.get("forget_credentials"))
+
     def service_fields(self) -> dict[str, Any]:
         """The fields to hand to the services: all of them on creation, else the changed."""
         names = [name for name in services.PROJECT_FIELDS if name in self.fields]
@@ -350,7 +361,9 @@ class ProjectAdminForm(forms.ModelForm):
                     raise forms.ValidationError(
                         "This project is archived: unarchive it (alone) before changing it."
                     )
-                project, _changes = services.edited_copy(stored, fields)
+                project, _changes = services.edited_copy(
+                    stored, fields, forget_credentials=self.forget_requested
+                )
         except services.InvalidInput as error:
             for field, message in error.errors.items():
                 self.add_error(field if field in self.fields else None, message)
@@ -394,6 +407,7 @@ class ProjectAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin
         "last_modified",
         "created_on",
         "updated_on",
+        "stored_credentials",
     ]
     fieldsets = [
         (None, {"fields": ["name", "homepage", "backend", "ecosystem_name", "archived"]}),
@@ -402,6 +416,8 @@ class ProjectAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin
             {
                 "fields": [
                     "version_url",
+                    "stored_credentials",
+                    "forget_credentials",
                     "regex",
                     "version_scheme",
                     "version_pattern",
@@ -442,11 +458,21 @@ class ProjectAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin
     def object_links(self, request: HttpRequest, obj: Project) -> list[dict[str, str]]:
         return [{"label": "Project page", "url": reverse("projects:project", args=[obj.pk])}]
 
+    @admin.display(description="Credentials stored for")
+    def stored_credentials(self, obj: Project) -> str:
+        """Where credentials split off the URLs are sent; never the credentials themselves."""
+        return ", ".join(obj.credential_origins) or "-"
+
     def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
         fields = form.service_fields()
         if change:
-            if fields:
-                services.project_edit(obj, agent=_agent(request), **fields)
+            if fields or form.forget_requested:
+                services.project_edit(
+                    obj,
+                    agent=_agent(request),
+                    forget_credentials=form.forget_requested,
+                    **fields,
+                )
             return
         created = services.project_create(agent=_agent(request), validate=False, **fields)
         for field in Project._meta.concrete_fields:

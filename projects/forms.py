@@ -54,6 +54,11 @@ DEFAULT_HELP: dict[str, tuple[str, str]] = {
         "Check latest release on submit",
         "Run a full check right after saving, storing what it finds.",
     ),
+    "forget_credentials": (
+        "Forget the stored credentials",
+        "Credentials typed into a URL (https://user:password@host/) are stored apart and never "
+        "shown; a URL typed again without them keeps them, unless this is ticked.",
+    ),
 }
 
 
@@ -108,19 +113,29 @@ class ProjectForm(forms.Form):
     )
     package_name = forms.CharField(**TEXT)
     check_release = forms.BooleanField(required=False)
+    forget_credentials = forms.BooleanField(required=False)
 
     #: Passed to the services; the rest is for the mapping and the check after saving.
     project_fields = services.EDITABLE_FIELDS
 
-    def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        creating: bool = True,
+        credential_origins: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.creating = creating
+        self.credential_origins = list(credential_origins or [])
         self.fields["backend"].choices = [(name, name) for name in registry.backend_names()]
         self.fields["version_scheme"].choices = [("", "Default for the backend")] + [
             (name, name) for name in versions.SCHEME_NAMES
         ]
         if not creating:
             del self.fields["distro"], self.fields["package_name"]
+        if creating or not self.credential_origins:
+            del self.fields["forget_credentials"]
         for name, field in self.fields.items():
             label, help_text = DEFAULT_HELP[name]
             field.label, field.help_text = label, help_text
@@ -131,10 +146,15 @@ class ProjectForm(forms.Form):
                 self.fields[name].label = help_["label"]
                 self.fields[name].help_text = help_["help"] or self.fields[name].help_text
 
+    #: Where the edited project stores credentials (origins only, never the credentials).
+    credential_origins: list[str] = []
+
     @classmethod
     def for_project(cls, project: Project, data: Any = None) -> ProjectForm:
         initial = {field: getattr(project, field) for field in cls.project_fields}
-        return cls(data, initial=initial, creating=False)
+        return cls(
+            data, initial=initial, creating=False, credential_origins=project.credential_origins
+        )
 
     def selected_backend(self) -> Backend:
         name = (self.data.get("backend") if self.is_bound else None) or self.initial.get(
@@ -152,6 +172,11 @@ class ProjectForm(forms.Form):
     def project_values(self) -> dict[str, Any]:
         """The cleaned values to hand to the services."""
         return {field: self.cleaned_data[field] for field in self.project_fields}
+
+    @property
+    def forget_requested(self) -> bool:
+        """Whether "Forget the stored credentials" was ticked."""
+        return bool(self.cleaned_data.get("forget_credentials"))
 
     def add_service_errors(self, error: services.InvalidInput) -> None:
         """Show a service's per-field errors next to their fields (unknown ones on top)."""

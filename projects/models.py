@@ -71,6 +71,10 @@ class Project(models.Model):
     # Validators of the last successful check, sent back as a conditional request.
     etag = models.CharField(max_length=512, blank=True, default="")
     last_modified = models.CharField(max_length=64, blank=True, default="")
+    # Credentials typed into a URL field (https://user:password@host/), split off when saved
+    # (projects.services): origin ("https://host[:port]") -> {"username": .., "password": ..}.
+    # Never shown (pages, APIs, feeds, messages, admin); a check sends them to that origin only.
+    url_credentials = models.JSONField(null=True, blank=True, default=None, editable=False)
 
     created_on = models.DateTimeField(default=timezone.now)
     updated_on = models.DateTimeField(default=timezone.now)
@@ -180,7 +184,22 @@ class Project(models.Model):
             stored_versions=(
                 tuple(stored.version for stored in self.versions.all()) if self.pk else ()
             ),
+            credentials=self.spec_credentials,
         )
+
+    @property
+    def spec_credentials(self) -> dict[str, tuple[str, str]]:
+        """The stored credentials as the check uses them: origin -> (username, password)."""
+        return {
+            origin: (str(value.get("username") or ""), str(value.get("password") or ""))
+            for origin, value in (self.url_credentials or {}).items()
+            if isinstance(value, dict)
+        }
+
+    @property
+    def credential_origins(self) -> list[str]:
+        """Where credentials are stored for (never what they are): for the forms."""
+        return sorted(self.url_credentials or {})
 
     def as_json(self, *, detailed: bool = False) -> dict:
         """Anitya's Project JSON (contract §1.3), keys sorted as Flask's jsonify sorts them."""

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from backends import ecosystems, pipeline, regexes, registry, versions
+from backends import credentials, ecosystems, pipeline, regexes, registry, versions
 from backends.base import BackendError
 from backends.pipeline import Preview
 from backends.versions.calendar import InvalidCalendarPattern, validate_pattern
@@ -51,9 +51,23 @@ BOOLEAN_FIELDS = frozenset({"insecure", "releases_only", "archived"})
 #: Changing one of these changes what the upstream is asked, so the conditional-request
 #: validators of the last answer no longer apply and the project is checked again soon.
 FETCH_FIELDS = frozenset(
-    {"name", "homepage", "backend", "version_url", "regex", "insecure", "releases_only"}
+    {
+        "name",
+        "homepage",
+        "backend",
+        "version_url",
+        "regex",
+        "insecure",
+        "releases_only",
+        "url_credentials",
+    }
 )
+#: The project fields that hold URLs: credentials typed into them are split off when saved.
+URL_FIELDS: tuple[str, ...] = ("homepage", "version_url")
+#: Changes saved but never announced (messages are public): only that they changed is returned.
+PRIVATE_FIELDS = frozenset({"url_credentials"})
 TEXT_MAX_LENGTH = 200
+CREDENTIAL_MAX_LENGTH = 1000
 
 VALIDATION_FAILED = (
     "The check failed: could not retrieve versions. Error: {error}. Please verify the project "
@@ -128,14 +142,60 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def split_credentials(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, dict]]:
+    """``fields`` with the userinfo taken out of every URL field, and the credentials it held
+    as ``{origin: {"username": .., "password": ..}}`` (``backends/credentials.py``).
+
+    The one place credentials are split off: the website, the APIs, the admin and the commands
+    all save through :func:`build_project` and :func:`edited_copy`, which call it, so a stored
+    URL (shown on pages, in APIs, feeds, messages and logs) never holds them.
+    """
+    cleaned, typed, errors = dict(fields), {}, {}
+    for field in URL_FIELDS:
+        value = fields.get(field)
+        if not isinstance(value, str):
+            continue
+        url, found = credentials.split_userinfo(value.strip())
+        cleaned[field] = url
+        if found is None or not any(found):
+            continue
+        if max(len(part) for part in found) > CREDENTIAL_MAX_LENGTH:
+            errors[field] = "The credentials in this URL are too long."
+            continue
+        origin = credentials.origin(url)
+        if origin is not None:
+            typed[origin] = {"username": found[0], "password": found[1]}
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned, typed
+
+
+def merged_credentials(
+    stored: Mapping[str, Any] | None,
+    typed: Mapping[str, Any],
+    project: Project,
+    *,
+    forget: bool = False,
+) -> dict[str, Any] | None:
+    """The credentials ``project`` keeps: the stored ones (none with ``forget``) updated by
+    those just typed, for the origins its URLs still use (a URL typed again without them
+    keeps them; a URL moved to another host, scheme or port drops them). None: none."""
+    kept = {} if forget else dict(stored or {})
+    kept.update(typed)
+    used = {credentials.origin(getattr(project, field)) for field in URL_FIELDS}
+    return {origin: value for origin, value in kept.items() if origin in used} or None
+
+
 def clean_project_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and normalise project fields; raise :class:`InvalidInput` naming each bad one.
 
     Strings are stripped (empty means unset), the backend and version scheme take their
     stored spelling (they are looked up case-insensitively, as Anitya does), regexes and
     calendar patterns are compiled, the homepage must be an http(s) URL, and a backend that
-    needs a version URL gets one.
+    needs a version URL gets one. URL fields come back without credentials
+    (:func:`split_credentials`; its callers keep them).
     """
+    fields = split_credentials(fields)[0]
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise InvalidInput({field: "Unknown field." for field in sorted(unknown)})
@@ -198,7 +258,9 @@ def build_project(**fields: Any) -> Project:
     missing = {field: "This field is required." for field in required if field not in fields}
     if missing:
         raise InvalidInput(missing)
+    fields, typed = split_credentials(fields)
     project = Project(**clean_project_fields(fields))
+    project.url_credentials = merged_credentials(None, typed, project)
     _require_version_url(project)
     project.ecosystem_name = ecosystems.derive_ecosystem_name(project.backend, project.homepage)
     return project
@@ -253,12 +315,17 @@ def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Proje
     return project
 
 
-def edited_copy(project: Project, fields: Mapping[str, Any]) -> tuple[Project, dict[str, tuple]]:
+def edited_copy(
+    project: Project, fields: Mapping[str, Any], *, forget_credentials: bool = False
+) -> tuple[Project, dict[str, tuple]]:
     """``project`` with ``fields`` applied, unsaved, and the changes as ``{field: (old, new)}``.
 
     Validates the result as a whole (a backend needing a version URL, ...). The caller's
-    instance is not modified.
+    instance is not modified. Credentials typed into a URL replace the stored ones for its
+    origin; ``forget_credentials`` drops the stored ones first. Their change is reported as
+    ``url_credentials``: (origins before, origins after), never the credentials themselves.
     """
+    fields, typed = split_credentials(fields)
     cleaned = clean_project_fields(fields)
     concrete = Project._meta.concrete_fields
     copy = Project(**{field.attname: getattr(project, field.attname) for field in concrete})
@@ -271,23 +338,32 @@ def edited_copy(project: Project, fields: Mapping[str, Any]) -> tuple[Project, d
         if changed:
             changes[field] = (old, new)
         setattr(copy, field, new)
+    copy.url_credentials = merged_credentials(
+        project.url_credentials, typed, copy, forget=forget_credentials
+    )
+    if (project.url_credentials or None) != copy.url_credentials:
+        changes["url_credentials"] = (project.credential_origins, copy.credential_origins)
     _require_version_url(copy)
     copy.ecosystem_name = ecosystems.derive_ecosystem_name(copy.backend, copy.homepage)
     return copy, changes
 
 
 @transaction.atomic
-def project_edit(project: Project, *, agent: str, **fields: Any) -> dict[str, tuple]:
+def project_edit(
+    project: Project, *, agent: str, forget_credentials: bool = False, **fields: Any
+) -> dict[str, tuple]:
     """Change a project's fields; announce the changes (``project.edit``) if there are any.
 
     Returns ``{field: (old, new)}`` (empty: nothing changed, nothing sent). Archived projects
     refuse every change but unarchiving (:func:`project_set_archived`). Changing how the
     upstream is asked makes the project due now, without the last answer's validators.
+    Credentials (:func:`edited_copy`) are saved but not announced: a change of them alone
+    sends nothing.
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.archived and set(fields) != {"archived"}:
+    if locked.archived and (set(fields) != {"archived"} or forget_credentials):
         raise ProjectArchived(locked)
-    edited, changes = edited_copy(locked, fields)
+    edited, changes = edited_copy(locked, fields, forget_credentials=forget_credentials)
     if not changes:
         return {}
     if set(changes) & {"name", "homepage", "backend"}:

@@ -34,7 +34,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backends import ecosystems, regexes, registry
 from backends.base import BackendError, RateLimited
-from projects import catalogue, check, selectors, services
+from backends.credentials import redact
+from projects import catalogue, check, limits, selectors, services
 from projects.api import representations
 from projects.forms import (
     DistroForm,
@@ -471,7 +472,9 @@ def _form_test_check(request: HttpRequest, form: ProjectForm, project: Project |
             if project is None:
                 candidate = services.build_project(**form.project_values())
             else:
-                candidate = services.edited_copy(project, form.project_values())[0]
+                candidate = services.edited_copy(
+                    project, form.project_values(), forget_credentials=form.forget_requested
+                )[0]
         except services.InvalidInput as invalid:
             form.add_service_errors(invalid)
             errors, status = invalid.errors, 400
@@ -559,7 +562,12 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, form, project, status=400)
     try:
-        changes = services.project_edit(project, agent=_agent(request), **form.project_values())
+        changes = services.project_edit(
+            project,
+            agent=_agent(request),
+            forget_credentials=form.forget_requested,
+            **form.project_values(),
+        )
     except services.InvalidInput as invalid:
         form.add_service_errors(invalid)
         return _form_page(request, form, project, status=400)

@@ -193,7 +193,8 @@ class PyPISimple(Backend):
             if error.status in (401, 403):
                 raise BackendError(
                     f"The index refused access to {url} (HTTP {error.status}); "
-                    "a private index needs credentials in PYPI_SIMPLE_CREDENTIALS"
+                    "a private index needs credentials, in its URL "
+                    "(https://user:password@host/...) or in PYPI_SIMPLE_CREDENTIALS"
                 ) from None
             raise
         files = self._files(response)

@@ -54,6 +54,8 @@ class Upstream:
         self.failing: set[str] = set()
         self.delays: dict[str, float] = {}
         self.retry_after: int | None = None
+        self.redirects: dict[str, str] = {}  # path -> Location (a 302)
+        self.authorization: str | None = None  # the Authorization header required (else 401)
         self.released = threading.Event()  # set at teardown: slow answers stop waiting
         self._clock = time.time() - 3600
         self.server = ThreadingHTTPServer((host, 0), _handler_for(self))
@@ -157,6 +159,12 @@ def _handler_for(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
                 pass
 
         def _answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
+            if upstream.authorization and self.headers.get("Authorization") != (
+                upstream.authorization
+            ):
+                return 401, {"WWW-Authenticate": 'Basic realm="private"'}, b"who are you?"
+            if path in upstream.redirects:
+                return 302, {"Location": upstream.redirects[path]}, b""
             if upstream.retry_after is not None:
                 return 429, {"Retry-After": str(upstream.retry_after)}, b"slow down"
             if path in upstream.failing:

@@ -26,7 +26,8 @@ from rest_framework.response import Response
 
 from backends import registry
 from backends.base import BackendError, RateLimited
-from projects import catalogue, check, selectors, services
+from backends.credentials import redact
+from projects import catalogue, check, limits, selectors, services
 from projects.api import inputs, representations, schema
 from projects.api.inputs import InputError
 from projects.api.representations import RawJSON
@@ -393,8 +394,10 @@ class VersionsApi(V2View):
             candidates = Project.objects.all()
             for field in ("name", "homepage"):
                 if args.get(field):
+                    # Stored homepages never hold credentials (services.split_credentials).
+                    wanted = redact(args[field]) if field == "homepage" else args[field]
                     candidates = candidates.alias(**{f"lower_{field}": Lower(field)}).filter(
-                        **{f"lower_{field}": args[field].lower()}
+                        **{f"lower_{field}": wanted.lower()}
                     )
             found = list(candidates.order_by("pk")[:2])
             if len(found) > 1:

@@ -211,7 +211,9 @@
   var lastQuery = "";
 
   function lookupSimilar() {
-    var params = new URLSearchParams({ name: nameInput.value.trim(), homepage: homepageInput.value.trim() });
+    /* Credentials typed into the URL never leave the form in a query string (access logs). */
+    var homepage = homepageInput.value.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^\/?#]*@/i, "$1");
+    var params = new URLSearchParams({ name: nameInput.value.trim(), homepage: homepage });
     if (form.dataset.projectId) params.set("exclude", form.dataset.projectId);
     var query = params.toString();
     if (query === lastQuery) return;
