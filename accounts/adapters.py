@@ -123,9 +123,21 @@ def _claims(sociallogin: SocialLogin) -> dict[str, Any]:
     return extra.get("userinfo") or extra.get("id_token") or extra
 
 
+class UnconfiguredProvider(SocialApp.DoesNotExist, Http404):
+    """No app for that provider: its sign-in URLs answer 404 (allauth's GitHub and GitLab
+    views let ``SocialApp.DoesNotExist`` through, a 500); allauth's own handlers still
+    catch it as ``DoesNotExist``."""
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: object) -> bool:
         return True
+
+    def get_app(self, request: HttpRequest, provider: str, client_id: str | None = None) -> Any:
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise UnconfiguredProvider(f"No {provider} sign-in is configured.") from None
 
     def identity(self, sociallogin: SocialLogin) -> tuple[str, str]:
         """``(username, email)`` as Anitya derived them for this provider (contract §8.4)."""

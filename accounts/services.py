@@ -154,6 +154,8 @@ def token_create(user: User, description: str = "") -> tuple[ApiToken, str]:
     if not user.is_active:
         raise AccountError("Banned users cannot create API tokens.")
     text = (description or "").strip()
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise AccountError("The description cannot contain NUL characters.")
     if len(text) > TOKEN_DESCRIPTION_MAX_LENGTH:
         raise AccountError(
             f"The description is too long: at most {TOKEN_DESCRIPTION_MAX_LENGTH} characters."

@@ -32,6 +32,7 @@ from releasemon.admin_tools import (
     InputFilter,
     ObjectActionsMixin,
     ServiceErrorsAsMessages,
+    TolerantAutocomplete,
     confirmation_page,
     confirmed,
     report,
@@ -270,7 +271,7 @@ class PackageInlineFormSet(BaseInlineFormSet):
             )
 
 
-class PackageInline(admin.TabularInline):
+class PackageInline(TolerantAutocomplete, admin.TabularInline):
     model = Package
     formset = PackageInlineFormSet
     extra = 0
@@ -644,7 +645,7 @@ class PackageAdminForm(forms.ModelForm):
 
 
 @admin.register(Package)
-class PackageAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
+class PackageAdmin(TolerantAutocomplete, ServiceErrorsAsMessages, admin.ModelAdmin):
     form = PackageAdminForm
     service_errors = (services.ServiceError,)
     list_display = ["package_name", "distro", "project"]

@@ -868,7 +868,8 @@ def version_delete(request: HttpRequest, project_id: int) -> HttpResponse:
     Anitya's URL, pitfall 32)."""
     project = _get_project(project_id)
     raw = request.POST.get("version", "")
-    if not project.versions.filter(version=raw).exists():
+    # A NUL character names no version (and PostgreSQL refuses it in a query).
+    if "\x00" in raw or not project.versions.filter(version=raw).exists():
         raise Http404("No such version.")
     if _confirmed(request):
         services.versions_delete(project, [raw], agent=_agent(request))

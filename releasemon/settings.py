@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path, the query or the body: malformed ones get a 4xx.
+    "releasemon.middleware.RefuseBadInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -231,6 +233,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's JSONParser recurses: this one refuses bodies nested too deep (releasemon/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "releasemon.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # API rate limits (projects/api/throttling.py): per API token or signed-in user, and per
     # anonymous client address; "none" switches one off.
@@ -254,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Each route exists with and without its trailing slash; the schema shows one spelling.
     "PREPROCESSING_HOOKS": ["projects.api.schema.keep_one_spelling"],
+    # Malformed requests are refused with 400/413 on every operation (releasemon/middleware.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "projects.api.schema.document_refusals",
+    ],
     # The interactive pages' assets come with drf-spectacular-sidecar: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

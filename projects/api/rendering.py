@@ -15,10 +15,11 @@ from django.http import QueryDict
 from rest_framework import renderers
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 
 from projects.api.representations import RawJSON
+from releasemon.parsers import DepthLimitedJSONParser
 
 
 class AnityaJSONRenderer(renderers.JSONRenderer):
@@ -99,5 +100,5 @@ class AnyBodyParser(BaseParser):
         return QueryDict("", mutable=False)
 
 
-JSON_OR_FORM = [JSONParser, FormParser, MultiPartParser, AnyBodyParser]
+JSON_OR_FORM = [DepthLimitedJSONParser, FormParser, MultiPartParser, AnyBodyParser]
 FORM_ONLY = [FormParser, MultiPartParser, AnyBodyParser]

@@ -228,3 +228,45 @@ def keep_one_spelling(endpoints: list[tuple]) -> list[tuple]:
         elif not path.endswith("/"):
             kept.append(endpoint)
     return kept
+
+
+# -- refusals of malformed requests (releasemon/middleware.py) ------------------------------------
+
+_MALFORMED = (
+    '`{"error": "<reason>"}`: a malformed request (a control character in the path or the '
+    "query, a query that is not UTF-8, JSON nested deeper than 64 levels)."
+)
+_TOO_LARGE = (
+    '`{"error": "The request body is larger than <N> bytes."}`: more than '
+    "`DATA_UPLOAD_MAX_MEMORY_SIZE`."
+)
+
+
+def document_refusals(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """A postprocessing hook: every operation may refuse a malformed request with 400
+    ``{"error": ...}``, and every operation taking a body may refuse one too large with 413."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            _accept_error(responses, "400", _MALFORMED)
+            if "requestBody" in operation:
+                _accept_error(responses, "413", _TOO_LARGE)
+    return result
+
+
+def _accept_error(responses: dict, status: str, description: str) -> None:
+    """``status`` answers ``{"error": ...}`` too (besides what it answered already)."""
+    response = responses.get(status)
+    if response is None:
+        responses[status] = {
+            "content": {"application/json": {"schema": dict(_ERROR)}},
+            "description": description,
+        }
+        return
+    media = response.setdefault("content", {}).setdefault("application/json", {})
+    shape = media.get("schema")
+    if shape is None:
+        media["schema"] = dict(_ERROR)
+    elif shape != _ERROR and _ERROR not in shape.get("oneOf", []):
+        media["schema"] = {"anyOf": [shape, dict(_ERROR)]}
+    response["description"] = f"{response.get('description', '').rstrip()} Or {description}".strip()

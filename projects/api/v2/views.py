@@ -56,6 +56,8 @@ class V2View(ApiView):
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             return AUTHENTICATION_REQUIRED
         if isinstance(exc, exceptions.ParseError):
+            if exc.get_codes() == "json_too_deep":
+                return {"message": {"json": str(exc.detail)}}
             if "json" in (self.request.content_type or ""):
                 return {"message": {"json": "Invalid JSON body."}}
             return {"message": {"form": str(exc.detail)}}

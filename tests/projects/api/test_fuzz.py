@@ -4,11 +4,16 @@ and that every answer is what the schema says (status, content type, body shape)
 
 The number of examples is bounded so the suite stays fast; raise ``FUZZ_EXAMPLES`` to dig.
 Checks never leave the machine: the backends are replaced by a scripted one.
+
+Bad input (issue #13): the generated strings may hold NUL bytes, a second run puts a NUL in
+every generated string (query, path, body), and every operation taking JSON gets bodies nested
+deeper than the parser allows; all must be documented 4xx answers, never a 500.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 import schemathesis
@@ -19,6 +24,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from accounts.models import ApiToken
+from releasemon.parsers import MAX_JSON_DEPTH, TOO_DEEP
 from tests.factories import (
     DistroFactory,
     PackageFactory,
@@ -28,10 +34,40 @@ from tests.factories import (
 )
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+SCHEMA_URL = "/api/v2/schema/?format=json"
 
+# The token fixture's rows, and the database the cache (releasemon/cache.py) lives in.
+pytestmark = pytest.mark.django_db
 
 # The schema needs no database: it is read once, at collection.
-schema = schemathesis.openapi.from_wsgi("/api/v2/schema/?format=json", WSGIHandler())
+schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, WSGIHandler())
+# NUL bytes in generated strings (schemathesis' default, stated: PostgreSQL refuses them).
+schema.config.generation.update(allow_x00=True)
+
+# The same operations, with a NUL byte added to every string the generator makes (the hooks
+# apply to generated cases: the fuzzing phase alone, the others replay fixed examples).
+nul_schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, WSGIHandler())
+nul_schema.config.phases.update(phases=["fuzzing"])
+
+
+def _with_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[: len(value) // 2] + "\x00" + value[len(value) // 2 :]
+    if isinstance(value, dict):
+        return {key: _with_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_nul(item) for item in value]
+    return value
+
+
+for _part in ("query", "path_parameters", "body"):
+    nul_schema.hook(f"map_{_part}")(lambda context, value: _with_nul(value))
+
+CONFORMANCE = [
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 
 
 @pytest.fixture
@@ -67,11 +103,40 @@ def token(db, settings, fake_backend):
 )
 def test_no_server_errors_and_answers_match_the_schema(case, token):
     response = case.call(headers={"Authorization": f"Token {token}"})
-    conformance = [
-        checks.status_code_conformance,
-        checks.content_type_conformance,
-        checks.response_schema_conformance,
-    ]
+    conformance = CONFORMANCE
     if case.path.startswith("/api/v2/events/"):
         conformance = []  # messaging's endpoint: its 400s are not in its description yet
     case.validate_response(response, checks=[checks.not_a_server_error, *conformance])
+
+
+@nul_schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_nul_bytes_anywhere_get_no_server_error(case, token):
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    conformance = [] if case.path.startswith("/api/v2/events/") else CONFORMANCE
+    case.validate_response(response, checks=[checks.not_a_server_error, *conformance])
+    if any(isinstance(value, str) and "\x00" in value for value in (case.query or {}).values()):
+        assert response.status_code == 400  # a NUL in the query: refused before any view
+
+
+JSON_BODIES = [
+    operation
+    for operation in (result.ok() for result in schema.get_all_operations())
+    if operation.body and "application/json" in [body.media_type for body in operation.body]
+]
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 100_000])
+@pytest.mark.parametrize("operation", JSON_BODIES, ids=lambda op: f"{op.method} {op.path}")
+def test_json_nested_too_deep_is_a_documented_400(operation, depth, token):
+    body = b'{"name":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+    case = operation.Case(body=body, media_type="application/json")
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    case.validate_response(response, checks=[checks.not_a_server_error, *CONFORMANCE])
+    assert response.status_code == 400
+    assert response.json() == {"message": {"json": TOO_DEEP}}
