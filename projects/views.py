@@ -50,6 +50,7 @@ from projects.templatetags.projects_tags import distro_url
 
 PAGE_SIZE = 50
 LOGS_PAGE_SIZE = 25
+VERSIONS_PER_PAGE = 100
 #: Session key: the project just edited, whose Full check its editor may run (Anitya's justedit).
 JUST_EDITED = "releasemon_just_edited"
 
@@ -340,9 +341,14 @@ def _project_page(
     ]
     visible = [row for row in rows if not row["filtered"]]
     ecosystem = ecosystems.get_ecosystem(project.ecosystem_name)
+    # A project can hold thousands of versions: the page shows them a page at a time.
+    versions_page = Paginator(rows if is_admin else visible, VERSIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "project": project,
-        "versions": rows if is_admin else visible,
+        "versions": versions_page.object_list,
+        "page": versions_page,
         "latest": visible[0] if visible else None,
         "packages": project.sorted_packages,
         "is_admin": is_admin,

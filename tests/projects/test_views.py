@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from backends.base import BackendError
 from messaging.models import OutboxMessage
-from projects.models import Distro, Flag, Package, Project, RateLimitBlock
+from projects.models import Distro, Flag, Package, Project, ProjectVersion, RateLimitBlock
 from tests.factories import (
     AdminFactory,
     DistroFactory,
@@ -891,3 +891,21 @@ def test_pages_have_landmarks_a_skip_link_and_the_last_check_run(client):
     assert '<main id="content"' in page and "<header" in page and "<footer" in page
     assert "7 checked, 6 ok," in page
     assert 'rel="icon"' in page
+
+
+def test_a_project_with_thousands_of_versions_shows_them_a_page_at_a_time(client):
+    from projects.views import VERSIONS_PER_PAGE
+
+    project = ProjectFactory(name="many")
+    ProjectVersion.objects.bulk_create(
+        ProjectVersion(project=project, version=f"1.{n}") for n in range(2_500)
+    )
+    first = client.get(f"/project/{project.pk}/")
+    assert first.status_code == 200
+    assert len(first.context["versions"]) == VERSIONS_PER_PAGE
+    assert first.context["versions"][0]["version"].parsed == "1.2499"
+    assert "2500 versions, newest first" in first.content.decode()
+    last = client.get(f"/project/{project.pk}/?page=25")
+    assert last.context["versions"][-1]["version"].parsed == "1.0"
+    # A page number that is not one shows the first page, not an error.
+    assert client.get(f"/project/{project.pk}/?page=x").status_code == 200
