@@ -3,6 +3,11 @@
 ``check_project`` is a full check: ``backends.pipeline.preview`` then one of the ``record_*``
 functions, each in one transaction that also writes the messages to the outbox. The scheduler,
 the API's "check now" endpoints and the admin's "check now" action all call it.
+
+Who asked for a check matters (:class:`Trigger`): only the scheduler's checks move the error
+streak toward ``CHECK_ERROR_THRESHOLD``, so nobody can get a project removed by asking for
+checks of it (issue #13). At the threshold a project with neither versions nor mappings is
+deleted, as Anitya does; one with either is archived instead, so its history is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from backends.base import BackendError, RateLimited
 from backends.pipeline import Preview
 from messaging import topics
 from messaging.outbox import emit, emit_all
+from projects import services
 from projects.models import Project, ProjectVersion
 
 logger = logging.getLogger(__name__)
@@ -38,6 +44,21 @@ class Outcome(Enum):
     ERROR = "error"
     RATE_LIMITED = "ratelimit"
     DELETED = "deleted"
+    ARCHIVED = "archived"
+
+
+class Trigger(Enum):
+    """Who asked for a check.
+
+    ``PERSON`` (the default, the safe value): the site's Full check, the API's "check now",
+    the admin's action. A person waits for it, so it gets the interactive deadline
+    (``PREVIEW_DEADLINE``), and a failure is recorded without moving the error streak.
+    ``SCHEDULER``: the scheduler's cycles, feed-triggered checks and ``check_projects``; the
+    full deadline, and failures count toward ``CHECK_ERROR_THRESHOLD``.
+    """
+
+    PERSON = "person"
+    SCHEDULER = "scheduler"
 
 
 @dataclass(frozen=True)
@@ -121,16 +142,18 @@ def _duration(span: dt.timedelta) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
-def check_project(project: Project, *, now: dt.datetime | None = None) -> CheckResult:
+def check_project(
+    project: Project, *, now: dt.datetime | None = None, trigger: Trigger = Trigger.PERSON
+) -> CheckResult:
     """Fetch the project's versions upstream and record the result (a full check)."""
     if project.archived:
         raise BackendError(ARCHIVED_ERROR)
     try:
-        result = pipeline.preview(project.to_spec())
+        result = pipeline.preview(project.to_spec(), interactive=trigger is Trigger.PERSON)
     except RateLimited as limit:
         return record_rate_limit(project, limit, now=now)
     except BackendError as error:
-        return record_failure(project, error, now=now)
+        return record_failure(project, error, now=now, trigger=trigger)
     return record(project, result, now=now)
 
 
@@ -232,22 +255,32 @@ def _record_nothing_new(project: Project, result: Preview, now: dt.datetime) -> 
 
 
 def record_failure(
-    project: Project, error: BackendError, *, now: dt.datetime | None = None
+    project: Project,
+    error: BackendError,
+    *,
+    now: dt.datetime | None = None,
+    trigger: Trigger = Trigger.PERSON,
 ) -> CheckResult:
-    """A failed check: the error is logged, the streak grows, and past the threshold an
-    unmapped (or version-less) project is removed, as Anitya does (contract §4.3)."""
+    """A failed check: the error is logged and, for the scheduler's checks only, the streak
+    grows. At ``CHECK_ERROR_THRESHOLD`` a project with neither versions nor mappings is
+    removed, as Anitya does (contract §4.3); one with either is archived instead, through the
+    same service as the admin's Archive, so its history stays (issue #13)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(project)
         locked.logs = str(error)
         locked.check_successful = False
-        locked.error_counter += 1
+        if trigger is Trigger.SCHEDULER:
+            locked.error_counter += 1
         locked.last_check = now
         interval = check_interval(locked)
         locked.next_check = now + interval
         locked.next_check_reason = f"Last check failed: checked again {_every(interval)}"
         locked.updated_on = now
-        if _should_delete(locked):
+        at_threshold = (
+            trigger is Trigger.SCHEDULER and locked.error_counter >= settings.CHECK_ERROR_THRESHOLD
+        )
+        if at_threshold and _has_nothing_to_keep(locked):
             logger.info(
                 "Deleting project %s (id %s): %s failed checks in a row, last error: %s",
                 locked.name,
@@ -258,9 +291,34 @@ def record_failure(
             emit(topics.project_remove(locked, CHECKER_AGENT))
             locked.delete()
             return CheckResult(Outcome.DELETED, error=str(error))
+        if at_threshold:
+            _archive(locked, error)
+            _refresh(project, locked)
+            return CheckResult(Outcome.ARCHIVED, error=str(error))
         locked.save()
     _refresh(project, locked)
     return CheckResult(Outcome.ERROR, error=str(error))
+
+
+def _archive(locked: Project, error: BackendError) -> None:
+    """Archive ``locked`` (its row locked by the caller's transaction) after its failed
+    checks, through the service the admin and the site use.
+
+    The service re-reads the row under the lock this transaction already holds (a savepoint,
+    not a second transaction), so it sees the failure just saved, then archives the project
+    and emits the usual ``project.edit``: one transaction, one message.
+    """
+    streak = locked.error_counter
+    locked.logs = f"Archived after {streak} failed checks in a row: {error}"
+    locked.save()
+    services.project_set_archived(locked, True, agent=CHECKER_AGENT)
+    logger.warning(
+        "Archived project %s (id %s): %s failed checks in a row, last error: %s",
+        locked.name,
+        locked.pk,
+        streak,
+        error,
+    )
 
 
 def record_rate_limit(
@@ -283,10 +341,9 @@ def record_rate_limit(
     )
 
 
-def _should_delete(project: Project) -> bool:
-    if project.error_counter < settings.CHECK_ERROR_THRESHOLD:
-        return False
-    return not project.packages.exists() or not project.versions.exists()
+def _has_nothing_to_keep(project: Project) -> bool:
+    """Neither versions nor mappings: deleting the project loses no history."""
+    return not project.versions.exists() and not project.packages.exists()
 
 
 def _refresh(project: Project, saved: Project) -> None:

@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from backends import ecosystems, registry
 from backends.base import BackendError, FeedEntry
-from projects.check import CheckResult, Outcome, check_project, rate_limited_reason
+from projects.check import CheckResult, Outcome, Trigger, check_project, rate_limited_reason
 from projects.models import CheckRun, Project, RateLimitBlock
 
 logger = logging.getLogger(__name__)
@@ -220,9 +220,10 @@ class _Blocks:
 def check_and_record(
     project: Project, *, now: dt.datetime | None = None, blocks: _Blocks | None = None
 ) -> CheckResult:
-    """A full check of ``project``; a rate limit also blocks its scope for every worker."""
+    """A full check of ``project`` (a scheduled one: its failures count toward the error
+    threshold); a rate limit also blocks its scope for every worker."""
     moment = now or timezone.now()
-    result = check_project(project, now=now)
+    result = check_project(project, now=now, trigger=Trigger.SCHEDULER)
     if result.outcome is Outcome.RATE_LIMITED:
         until = max(result.reset_at or moment, moment + MIN_RATE_LIMIT_WAIT)
         scope = result.scope or project_scope(project) or project.backend

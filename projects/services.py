@@ -277,12 +277,14 @@ def clashing_project(project: Project) -> Project | None:
     )
 
 
-def preview_project(project: Project) -> Preview:
+def preview_project(project: Project, *, interactive: bool = True) -> Preview:
     """What a check of ``project`` (saved or not) would find, writing nothing.
 
-    Raises :class:`~backends.base.BackendError` (and ``RateLimited``) as the pipeline does.
+    ``interactive`` (the default: the Test check, dry runs, a new project's validation) means
+    a person waits for it, so it gets the shorter deadline (``PREVIEW_DEADLINE``). Raises
+    :class:`~backends.base.BackendError` (and ``RateLimited``) as the pipeline does.
     """
-    return pipeline.preview(project.to_spec())
+    return pipeline.preview(project.to_spec(), interactive=interactive)
 
 
 def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Project:
@@ -370,8 +372,8 @@ def project_edit(
         clash = clashing_project(edited)
         if clash is not None:
             raise ProjectExists(edited, clash)
-    for field, (_old, new) in changes.items():
-        setattr(locked, field, new)
+    for field in changes:
+        setattr(locked, field, getattr(edited, field))
     if set(changes) & FETCH_FIELDS:
         locked.etag = locked.last_modified = ""
         locked.next_check = timezone.now()
@@ -382,17 +384,31 @@ def project_edit(
             locked.save()
     except IntegrityError:
         raise ProjectExists(edited, clashing_project(edited)) from None
-    emit(topics.project_edit(locked, agent, changes))
+    announced = {field: change for field, change in changes.items() if field not in PRIVATE_FIELDS}
+    if announced:
+        emit(topics.project_edit(locked, agent, announced))
     _copy_fields(locked, project)
     return changes
 
 
+@transaction.atomic
 def project_set_archived(project: Project, archived: bool, *, agent: str) -> bool:
     """Archive (stop checking, freeze) or unarchive a project; True when it changed.
 
     Only ``archived`` changes: unlike Anitya (contract pitfall 14) the filters are kept.
+    The rest of the project is not validated again, so a project whose configuration no
+    longer holds (an unknown backend, a missing version URL) can still be archived, which
+    is what the checker does with a project that keeps failing.
     """
-    return bool(project_edit(project, agent=agent, archived=archived))
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.archived == archived:
+        return False
+    locked.archived = archived
+    locked.updated_on = timezone.now()
+    locked.save(update_fields=["archived", "updated_on"])
+    emit(topics.project_edit(locked, agent, {"archived": (not archived, archived)}))
+    _copy_fields(locked, project)
+    return True
 
 
 @transaction.atomic

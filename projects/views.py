@@ -161,10 +161,16 @@ def _preview_json(result: Any) -> dict[str, Any]:
     }
 
 
-def _preview(project: Project) -> tuple[dict[str, Any] | None, str | None, int]:
-    """Run a Test check: (result, error, status). Nothing is stored."""
+def _preview(
+    request: HttpRequest, project: Project
+) -> tuple[dict[str, Any] | None, str | None, int]:
+    """Run a Test check: (result, error, status). Nothing is stored. A user runs a few at
+    once at most (``projects/limits.py``): more get the reason and 429."""
     try:
-        result = services.preview_project(project)
+        with limits.preview_slot(limits.requester(request)):
+            result = services.preview_project(project)
+    except limits.Limited as limit:
+        return None, str(limit), 429
     except RateLimited as error:
         return None, str(error), 429
     except BackendError as error:
@@ -404,7 +410,7 @@ def project_test_check(request: HttpRequest, project_id: int) -> HttpResponse:
     if project.archived:
         result, error, status = None, check.ARCHIVED_ERROR, 400
     else:
-        result, error, status = _preview(project)
+        result, error, status = _preview(request, project)
     if _wants_json(request):
         return JsonResponse(result if error is None else {"error": error}, status=status)
     return _project_page(request, project, status=status, test_result=result, test_error=error)
@@ -421,7 +427,16 @@ def project_full_check(request: HttpRequest, project_id: int) -> HttpResponse:
         return redirect(_project_url(project))
     if not _may_full_check(request, project, project.versions.exists()):
         return _unauthorized(request)
-    result = check.check_project(project)
+    try:
+        with limits.forced_check(project.pk, limits.requester(request)):
+            result = check.check_project(project)  # its failures never count (issue #13)
+    except limits.Limited as limit:
+        if _wants_json(request):
+            return JsonResponse(
+                {"error": str(limit)}, status=429, headers={"Retry-After": str(limit.retry_after)}
+            )
+        messages.error(request, f"Not checked: {limit}")
+        return redirect(_project_url(project))
     if result.outcome is check.Outcome.SUCCESS:
         found = len(result.new_versions)
         messages.success(
@@ -485,7 +500,7 @@ def _form_test_check(request: HttpRequest, form: ProjectForm, project: Project |
             form.add_service_errors(invalid)
             errors, status = invalid.errors, 400
         else:
-            result, error, status = _preview(candidate)
+            result, error, status = _preview(request, candidate)
     if _wants_json(request):
         if errors:
             return JsonResponse({"errors": errors}, status=status)
@@ -507,7 +522,12 @@ def _after_save(request: HttpRequest, project: Project, form: ProjectForm) -> No
         except services.ServiceError as error:
             messages.error(request, f"The mapping was not added: {error}")
     if form.cleaned_data.get("check_release"):
-        result = check.check_project(project)
+        try:
+            with limits.forced_check(project.pk, limits.requester(request)):
+                result = check.check_project(project)
+        except limits.Limited as limit:
+            messages.error(request, f"Not checked: {limit}")
+            return
         if result.outcome is not check.Outcome.SUCCESS:
             messages.error(request, f"Check failed: {result.error}")
 
@@ -538,9 +558,13 @@ def project_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, form, None, status=400)
     try:
-        project = services.project_create(
-            agent=_agent(request), validate=True, **form.project_values()
-        )
+        with limits.preview_slot(limits.requester(request)):  # the validation asks upstream
+            project = services.project_create(
+                agent=_agent(request), validate=True, **form.project_values()
+            )
+    except limits.Limited as limit:
+        form.add_error(None, str(limit))
+        return _form_page(request, form, None, status=429)
     except services.InvalidInput as invalid:
         form.add_service_errors(invalid)
         return _form_page(request, form, None, status=400)
@@ -598,7 +622,9 @@ def similar_projects(request: HttpRequest) -> JsonResponse:
     except ValueError:
         exclude = None
     found = selectors.similar_projects(
-        request.GET.get("name", "")[:200], request.GET.get("homepage", "")[:200], exclude=exclude
+        request.GET.get("name", "")[:200],
+        redact(request.GET.get("homepage", ""))[:200],
+        exclude=exclude,
     )
     return JsonResponse(
         {

@@ -41,6 +41,12 @@ DEFAULTS: dict[str, Any] = {
     "CRON_POOL": 10,
     "CHECK_TIMEOUT": 600,
     "CHECK_ERROR_THRESHOLD": 100,
+    # Checks people ask for (projects/limits.py): one full check of a project per interval
+    # (seconds; 0: no limit), and how many previews or full checks run at once per user and
+    # per web process (keep the latter below the web server's threads per process).
+    "FORCED_CHECK_INTERVAL": 60,
+    "PREVIEW_CONCURRENCY_PER_USER": 2,
+    "PREVIEW_CONCURRENCY_PER_PROCESS": 2,
     "CHECK_BATCH_SIZE": 200,
     # How many q2 tasks share one check cycle (0: one per q2 worker but one, at least 1).
     "CHECK_TASKS": 0,

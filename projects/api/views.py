@@ -25,8 +25,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
+from projects import limits
 from projects.api.rendering import (
     JSON_OR_FORM,
     AnityaJSONRenderer,
@@ -36,12 +37,22 @@ from projects.api.rendering import (
 )
 from projects.api.representations import RawJSON, etag_of
 from projects.api.throttling import ApiRateThrottle
+from releasemon.middleware import refusal_for
 
 #: Anitya's answer to a write without credentials (with ``WWW-Authenticate: Token``).
 AUTHENTICATION_REQUIRED = {
     "error": "authentication_required",
     "error_description": "Authentication is required to access this API.",
 }
+
+
+class CheckLimited(exceptions.Throttled):
+    """A check refused by :mod:`projects.limits`: 429 with ``Retry-After``, and the reason in
+    the endpoint family's error body (:meth:`ApiView.error_body`, as for the rate limits)."""
+
+    def __init__(self, limit: limits.Limited) -> None:
+        exceptions.APIException.__init__(self, detail=str(limit))
+        self.wait = limit.retry_after
 
 
 def api_root(request: HttpRequest) -> HttpResponse:
@@ -80,6 +91,10 @@ class ApiView(GenericAPIView):
                 exc = exceptions.NotFound()
             elif isinstance(exc, DjangoPermissionDenied):
                 exc = exceptions.PermissionDenied()
+            refusal = refusal_for(exc)  # a body too large, NUL for PostgreSQL...: not a 500
+            if refusal is not None:
+                set_rollback()
+                return Response({"error": refusal.reason}, status=refusal.status)
             response = exception_handler(exc, context)
             if response is not None and isinstance(exc, exceptions.APIException):
                 response.data = self.error_body(exc)

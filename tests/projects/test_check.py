@@ -169,20 +169,50 @@ def test_a_project_deleted_while_it_was_checked_is_not_written_back(upstream):
     assert not Project.objects.exists()
 
 
-def test_failures_grow_the_error_streak_and_success_resets_it(upstream):
+def test_scheduled_failures_grow_the_error_streak_and_success_resets_it(upstream):
     project = ProjectFactory(error_counter=3)
     upstream(BackendError("example: no upstream version found."), ["1.0"])
     before = timezone.now()
-    result = check.check_project(project)
+    result = check.check_project(project, trigger=check.Trigger.SCHEDULER)
     project.refresh_from_db()
     assert result.outcome is check.Outcome.ERROR
     assert project.error_counter == 4
     assert project.check_successful is False
     assert project.logs == "example: no upstream version found."
     assert project.next_check >= before + dt.timedelta(minutes=59)
-    check.check_project(project)
+    check.check_project(project, trigger=check.Trigger.SCHEDULER)
     project.refresh_from_db()
     assert project.error_counter == 0
+
+
+def test_a_failure_people_asked_for_is_recorded_without_counting(upstream, settings):
+    """The default trigger is a person: even at the threshold nothing is deleted or archived."""
+    settings.CHECK_ERROR_THRESHOLD = 3
+    project = ProjectFactory(error_counter=2)
+    upstream(BackendError("HTTP 404"), BackendError("HTTP 404"))
+    before = timezone.now()
+    for _ in range(2):
+        result = check.check_project(project)
+        assert result.outcome is check.Outcome.ERROR
+    project.refresh_from_db()
+    assert project.error_counter == 2
+    assert (project.check_successful, project.logs, project.archived) == (False, "HTTP 404", False)
+    assert project.last_check >= before
+    assert topics_sent() == []
+
+
+def test_a_check_people_wait_for_gets_the_interactive_deadline(monkeypatch):
+    seen = []
+
+    def preview(spec, *, interactive=False, **kwargs):
+        seen.append(interactive)
+        raise BackendError("down")
+
+    monkeypatch.setattr(pipeline, "preview", preview)
+    project = ProjectFactory()
+    check.check_project(project)
+    check.check_project(project, trigger=check.Trigger.SCHEDULER)
+    assert seen == [True, False]
 
 
 def test_rate_limit_defers_without_counting_an_error(upstream):
@@ -198,34 +228,77 @@ def test_rate_limit_defers_without_counting_an_error(upstream):
     assert project.logs.startswith("Rate limit was reached. Will be reset in")
 
 
-def test_unmapped_project_is_removed_at_the_error_threshold(upstream, settings):
+def fail_scheduled(project, upstream):
+    upstream(BackendError("gone"))
+    return check.check_project(project, trigger=check.Trigger.SCHEDULER)
+
+
+def test_a_project_without_versions_or_mappings_is_removed_at_the_threshold(upstream, settings):
     settings.CHECK_ERROR_THRESHOLD = 3
     project = ProjectFactory(error_counter=2)
-    ProjectVersionFactory(project=project)
-    upstream(BackendError("gone"))
-    assert check.check_project(project).outcome is check.Outcome.DELETED
+    assert fail_scheduled(project, upstream).outcome is check.Outcome.DELETED
     assert not Project.objects.filter(pk=project.pk).exists()
     removal = OutboxMessage.objects.get(topic="project.remove")
     assert removal.body["message"] == {"agent": "anitya", "project": project.name}
+    assert topics_sent() == ["project.remove"]
 
 
-def test_mapped_project_without_versions_is_removed_too(upstream, settings):
+@pytest.mark.parametrize("history", ["versions", "mappings", "both"])
+def test_a_project_with_history_is_archived_at_the_threshold(upstream, settings, caplog, history):
     settings.CHECK_ERROR_THRESHOLD = 3
-    project = ProjectFactory(error_counter=2)
-    PackageFactory(project=project)
-    upstream(BackendError("gone"))
-    assert check.check_project(project).outcome is check.Outcome.DELETED
+    project = ProjectFactory(name="keepme", error_counter=2)
+    if history in ("versions", "both"):
+        ProjectVersionFactory(project=project, version="1.0")
+    if history in ("mappings", "both"):
+        PackageFactory(project=project)
 
+    with caplog.at_level("WARNING", logger="projects.check"):
+        result = fail_scheduled(project, upstream)
 
-def test_mapped_project_with_versions_is_kept(upstream, settings):
-    settings.CHECK_ERROR_THRESHOLD = 3
-    project = ProjectFactory(error_counter=2)
-    PackageFactory(project=project)
-    ProjectVersionFactory(project=project)
-    upstream(BackendError("gone"))
-    assert check.check_project(project).outcome is check.Outcome.ERROR
-    project.refresh_from_db()
+    assert result.outcome is check.Outcome.ARCHIVED
+    assert project.archived is True  # the caller's instance is refreshed
+    project = Project.objects.get(pk=project.pk)
+    assert project.archived is True
     assert project.error_counter == 3
+    assert project.check_successful is False
+    assert project.logs == "Archived after 3 failed checks in a row: gone"
+    assert project.versions.count() == (1 if history != "mappings" else 0)
+    assert project.packages.count() == (1 if history != "versions" else 0)
+    # The archiving service's message, once, in the check's transaction; nothing removed.
+    assert topics_sent() == ["project.edit"]
+    edit = OutboxMessage.objects.get(topic="project.edit")
+    assert edit.body["message"]["agent"] == "anitya"
+    assert edit.body["message"]["changes"] == {"archived": {"old": False, "new": True}}
+    [record] = [r for r in caplog.records if r.name == "projects.check"]
+    assert record.levelname == "WARNING"
+    assert f"keepme (id {project.pk}): 3 failed checks in a row, last error: gone" in (
+        record.getMessage()
+    )
+
+
+def test_an_archived_project_is_no_longer_due(upstream, settings):
+    from projects import scheduler
+
+    settings.CHECK_ERROR_THRESHOLD = 1
+    project = ProjectFactory()
+    ProjectVersionFactory(project=project)
+    fail_scheduled(project, upstream)
+    Project.objects.filter(pk=project.pk).update(next_check=timezone.now())
+    assert not scheduler.due_projects().filter(pk=project.pk).exists()
+
+
+def test_a_project_whose_configuration_no_longer_holds_is_archived_too(upstream, settings):
+    """Archiving changes one flag: a project whose backend is gone (or that lacks a version
+    URL its backend needs) is archived like any other, its history kept."""
+    settings.CHECK_ERROR_THRESHOLD = 3
+    project = ProjectFactory(error_counter=2)
+    ProjectVersionFactory(project=project)
+    Project.objects.filter(pk=project.pk).update(backend="A backend that is gone")
+    project.refresh_from_db()
+    assert fail_scheduled(project, upstream).outcome is check.Outcome.ARCHIVED
+    project.refresh_from_db()
+    assert (project.archived, project.error_counter) == (True, 3)
+    assert project.versions.count() == 1
 
 
 def test_archived_projects_are_not_checked(upstream):

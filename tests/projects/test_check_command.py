@@ -189,3 +189,18 @@ def test_named_projects_are_leased_and_abandoned_after_check_timeout(upstream, p
     slow.refresh_from_db()
     assert slow.next_check > started + dt.timedelta(seconds=60)
     assert not ProjectVersion.objects.filter(project=slow).exists()
+
+
+def test_named_projects_count_toward_the_threshold_and_one_with_versions_is_archived(
+    upstream, pool, settings
+):
+    """``--project`` goes through the scheduler: its failures count (issue #13)."""
+    settings.CHECK_ERROR_THRESHOLD = 1
+    kept = ProjectFactory(name="kept", version_url=f"{upstream.base_url}/missing/")
+    ProjectVersionFactory(project=kept, version="1.0")
+    out, _, error = command("--project", kept.name)
+    assert "kept (id " in out and "failed and archived (too many failed checks)" in out
+    assert "1 failed" in out and error is not None
+    kept.refresh_from_db()
+    assert (kept.archived, kept.error_counter) == (True, 1)
+    assert list(kept.versions.values_list("version", flat=True)) == ["1.0"]

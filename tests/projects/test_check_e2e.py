@@ -111,7 +111,7 @@ def test_errors_are_counted_and_a_project_failing_too_often_is_deleted(upstream,
     settings.CHECK_ERROR_THRESHOLD = 2
     doomed = watched(upstream, "doomed", "1.0")
     upstream.fail("/doomed/")
-    kept = watched(upstream, "kept", "1.0")  # mapped and with versions: never auto-deleted
+    kept = watched(upstream, "kept", "1.0")  # mapped and with versions: archived, not deleted
     ProjectVersionFactory(project=kept, version="0.9")
     PackageFactory(project=kept)
     upstream.fail("/kept/")
@@ -132,6 +132,10 @@ def test_errors_are_counted_and_a_project_failing_too_often_is_deleted(upstream,
     assert removal.body["message"] == {"agent": "anitya", "project": "doomed"}
     kept.refresh_from_db()
     assert kept.error_counter == 2
+    assert kept.archived is True
+    assert kept.logs.startswith("Archived after 2 failed checks in a row: ")
+    assert list(kept.versions.values_list("version", flat=True)) == ["0.9"]
+    assert OutboxMessage.objects.filter(topic="project.edit").count() == 1
 
 
 def test_a_rate_limit_defers_only_the_upstream_that_asked(upstreams, pool):

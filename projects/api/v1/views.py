@@ -22,11 +22,11 @@ from rest_framework.response import Response
 
 from accounts.authentication import TokenAuthentication
 from backends.base import BackendError
-from projects import catalogue, check, selectors, services
+from projects import catalogue, check, limits, selectors, services
 from projects.api import inputs, representations, schema
 from projects.api.rendering import FORM_ONLY, BrowsableAPIRenderer, PlainTextRenderer
 from projects.api.representations import RawJSON
-from projects.api.views import ApiView
+from projects.api.views import ApiView, CheckLimited
 from projects.models import Distro, Package, Project
 
 API_VERSION = "1.2"
@@ -221,7 +221,8 @@ class DistroNamesApi(V1View):
 class VersionGetApi(V1View):
     """Check a project for new versions now. With `test` (any non-empty value) nothing is
     stored and the new versions are returned; otherwise the check is recorded (and
-    announced) and `versions` is empty."""
+    announced) and `versions` is empty. One check of a project per FORCED_CHECK_INTERVAL
+    seconds, and a few at once per client; more get 429 with `Retry-After`."""
 
     name = "v1 check a project"
 
@@ -232,7 +233,12 @@ class VersionGetApi(V1View):
         operation_id="v1_version_get",
         tags=["v1"],
         request={"application/x-www-form-urlencoded": schema.VersionGetForm},
-        responses={200: schema.FoundVersions, 400: schema.V1_ERROR, 404: schema.V1_ERROR},
+        responses={
+            200: schema.FoundVersions,
+            400: schema.V1_ERROR,
+            404: schema.V1_ERROR,
+            429: schema.V1_ERROR,
+        },
     )
     def post(self, request: Request) -> Response:
         raw_id = _form_value(request.data, "id")
@@ -247,13 +253,19 @@ class VersionGetApi(V1View):
             return notok("No such project", 404)
         if project.archived:
             return notok([check.ARCHIVED_ERROR], 400)
-        if _form_value(request.data, "test"):  # any non-empty value, even "false"
-            try:
-                preview = services.preview_project(project)
-            except BackendError as error:
-                return notok([str(error)], 400)
-            return Response({"versions": preview.found_versions})
-        result = check.check_project(project)
+        who = limits.requester(request)
+        try:
+            if _form_value(request.data, "test"):  # any non-empty value, even "false"
+                try:
+                    with limits.preview_slot(who):
+                        preview = services.preview_project(project)
+                except BackendError as error:
+                    return notok([str(error)], 400)
+                return Response({"versions": preview.found_versions})
+            with limits.forced_check(project.pk, who):  # its failures never count (issue #13)
+                result = check.check_project(project)
+        except limits.Limited as limit:
+            raise CheckLimited(limit) from None
         if result.outcome is not check.Outcome.SUCCESS:
             return notok([result.error], 400)
         return Response({"versions": []})

@@ -4,7 +4,9 @@ Reads are public; writes need an API token (``Authorization: Token <token>``) or
 session with its CSRF token, and are made by the services with the user's email as the
 messages' agent (as Anitya's v2 does). Where Anitya answered 500 (an unknown backend, a
 temporary project clashing with a stored one, a failing check) these answer 400 with the
-reason, and 429 with ``Retry-After`` when the upstream rate-limits the check.
+reason, and 429 with ``Retry-After`` when the upstream rate-limits the check. Checks people ask
+for are also limited (``projects/limits.py``): 429 with ``Retry-After`` and
+``{"error": "rate_limited", "error_description": ...}``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from projects.api.inputs import InputError
 from projects.api.representations import RawJSON
 from projects.api.v2.filters import PackageFilter, ProjectFilter
 from projects.api.v2.serializers import PackageCreateInput, ProjectCreateInput, VersionCheckInput
-from projects.api.views import AUTHENTICATION_REQUIRED, ApiView, WritesNeedUser
+from projects.api.views import AUTHENTICATION_REQUIRED, ApiView, CheckLimited, WritesNeedUser
 from projects.models import Package, Project
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,19 @@ CHECK_FAILED = "Error when checking for new version: {error}"
 #: The project fields a check request cannot clear (an empty one keeps the stored value, as in
 #: Anitya); it may set every other field of ``services.EDITABLE_FIELDS``.
 REQUIRED = ("name", "homepage", "backend")
+
+#: 429 from projects/limits.py: a project checked on request too recently, or too many checks
+#: of one client running at once.
+_CHECK_LIMITED = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+    "required": ["error", "error_description"],
+}
+CHECK_LIMITED = OpenApiResponse(
+    _CHECK_LIMITED,
+    description='`{"error": "rate_limited", "error_description": "<reason>"}`: too many '
+    "checks of the client running at once; see Retry-After.",
+)
 
 PAGE_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, description="1 or more (default 1)."),
@@ -289,6 +304,7 @@ class ProjectsApi(V2View):
             400: schema.bad_request(error=True, message=True),
             401: schema.AUTHENTICATION_REQUIRED,
             409: schema.RequestedProject,
+            429: CHECK_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -304,8 +320,12 @@ class ProjectsApi(V2View):
                 return Response({"message": {"backend": str(error)}}, status=400)
             if backend.required_version_url:
                 return Response(services.REQUIRES_VERSION_URL, status=400)
+        who = limits.requester(request)
         try:
-            project = services.project_create(agent=request.user.email, validate=True, **args)
+            with limits.preview_slot(who):  # the validation asks the upstream
+                project = services.project_create(agent=request.user.email, validate=True, **args)
+        except limits.Limited as limit:
+            raise CheckLimited(limit) from None
         except services.InvalidInput as error:
             return invalid(error)
         except services.ProjectCheckFailed as error:
@@ -314,9 +334,14 @@ class ProjectsApi(V2View):
             requested = representations.instance_json(error.requested, extended=True)
             return Response({"requested_project": requested}, status=409)
         if check_release:
-            result = check.check_project(project)
-            if result.error:
-                logger.info("check of new project %s failed: %s", project.pk, result.error)
+            try:
+                with limits.forced_check(project.pk, who):
+                    result = check.check_project(project)
+            except limits.Limited as limit:  # the project exists: say so, unchecked
+                logger.info("new project %s not checked: %s", project.pk, limit)
+            else:
+                if result.error:
+                    logger.info("check of new project %s failed: %s", project.pk, result.error)
         project.refresh_from_db()
         return Response(representations.instance_json(project, extended=True), status=201)
 
@@ -373,7 +398,11 @@ class VersionsApi(V2View):
             404: schema.MESSAGE,
             409: schema.MESSAGE,
             429: OpenApiResponse(
-                {"type": "string"}, description="The upstream's rate limit; see Retry-After."
+                {"oneOf": [{"type": "string"}, _CHECK_LIMITED]},
+                description="A JSON string: the upstream's rate limit; or "
+                '`{"error": "rate_limited", "error_description": "<reason>"}`: the project was '
+                "checked on request less than FORCED_CHECK_INTERVAL seconds ago, or too many "
+                "checks of the client are running. See Retry-After.",
             ),
         },
     )
@@ -429,7 +458,10 @@ class VersionsApi(V2View):
     def check_existing(
         self, project: Project, args: dict[str, Any], *, dry_run: bool, agent: str
     ) -> Response:
-        """Apply the fields given (not the others), then preview or really check."""
+        """Apply the fields given (not the others), then preview or really check.
+
+        A check refused by a limit (429) changes nothing: the fields are applied only once
+        the check may run."""
         if project.archived:
             return Response(CHECK_FAILED.format(error=check.ARCHIVED_ERROR), status=400)
         fields = {
@@ -446,15 +478,20 @@ class VersionsApi(V2View):
                 edited.etag = edited.last_modified = ""
             return self.preview(edited)
         try:
-            if fields:
-                services.project_edit(project, agent=agent, **fields)
+            if fields:  # refused fields are a 400 before any check is claimed
+                services.edited_copy(project, fields)
+            with limits.forced_check(project.pk, limits.requester(self.request)):
+                if fields:
+                    services.project_edit(project, agent=agent, **fields)
+                result = check.check_project(project)  # its failures never count (issue #13)
+        except limits.Limited as limit:
+            raise CheckLimited(limit) from None
         except services.InvalidInput as error:
             return invalid(error)
         except services.ProjectExists as error:
             return Response(str(error), status=409)
         except services.ProjectArchived:
             return Response(CHECK_FAILED.format(error=check.ARCHIVED_ERROR), status=400)
-        result = check.check_project(project)
         if result.outcome is check.Outcome.RATE_LIMITED:
             return rate_limited(result.error or "", result.reset_at)
         if result.outcome is not check.Outcome.SUCCESS:
@@ -464,7 +501,10 @@ class VersionsApi(V2View):
     def preview(self, project: Project) -> Response:
         """What a check of ``project`` (stored, edited in memory, or temporary) would find."""
         try:
-            found = services.preview_project(project)
+            with limits.preview_slot(limits.requester(self.request)):
+                found = services.preview_project(project)
+        except limits.Limited as limit:
+            raise CheckLimited(limit) from None
         except RateLimited as limit:
             return rate_limited(str(limit), limit.reset_at)
         except BackendError as error:

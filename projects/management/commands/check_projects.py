@@ -196,7 +196,7 @@ class Command(BaseCommand):
             new += checked.new_versions
             ok += checked.outcome is Outcome.SUCCESS
             limited += checked.outcome is Outcome.RATE_LIMITED
-            errors += checked.outcome in (Outcome.ERROR, Outcome.DELETED)
+            errors += checked.outcome in (Outcome.ERROR, Outcome.DELETED, Outcome.ARCHIVED)
         self.stdout.write(
             f"Checked {len(projects)} project(s) in {time.monotonic() - started:.1f} s: "
             f"{ok} ok, {errors} failed, {limited} rate-limited; {new} new version(s)."
@@ -236,6 +236,8 @@ class Command(BaseCommand):
             return f"rate-limited until {result.reset_at:%Y-%m-%d %H:%M:%S} UTC ({result.scope})"
         if result.outcome is Outcome.DELETED:
             return f"failed and deleted (too many failed checks): {result.error}"
+        if result.outcome is Outcome.ARCHIVED:
+            return f"failed and archived (too many failed checks): {result.error}"
         return f"failed: {result.error}"
 
     # -- dry run ----------------------------------------------------------------------------

@@ -227,7 +227,9 @@ def test_a_failing_check_is_a_400_with_the_reason_and_is_recorded(alice, upstrea
     assert response.json().startswith("Error when checking for new version: ")
     assert "404" in response.json()
     project.refresh_from_db()
-    assert project.error_counter == 1
+    assert project.check_successful is False
+    assert "404" in project.logs
+    assert project.error_counter == 0  # checks people ask for never count (issue #13)
 
 
 def test_an_upstream_rate_limit_is_a_429_with_retry_after(alice, upstream):
