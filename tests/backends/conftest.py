@@ -2,7 +2,8 @@
 
 There is no network here, and external names must not resolve to addresses the SSRF guard
 refuses, so every hostname resolves to one public address unless a test says otherwise.
-Recorded answers live next to the checkout, in ``<repo>/../shared/upstream-recordings``.
+Recorded answers live in ``tests/fixtures/upstream-recordings`` (its README says where they
+come from); a missing one fails the tests that need it.
 The helpers at the end replay a recording the way every upstream's tests do, compare its
 result with the case's ``expected`` as the pipeline would see it, and check failure answers.
 """
@@ -31,7 +32,7 @@ from backends.versions import is_filtered, make_version, resolve_scheme_name, so
 PUBLIC_ADDRESS = "93.184.215.14"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RECORDINGS = REPO_ROOT.parent / "shared" / "upstream-recordings"
+RECORDINGS = REPO_ROOT / "tests" / "fixtures" / "upstream-recordings"
 
 # Hop-by-hop or body-framing headers: the recorded body is already decoded and reframed.
 _DROPPED_HEADERS = {"content-length", "content-encoding", "transfer-encoding"}
@@ -58,6 +59,7 @@ def mock_http() -> Iterator[responses.RequestsMock]:
 
 @cache
 def _load(filename: str) -> dict[str, Any]:
+    """One recording file; a missing one is an error (at collection), never a skip."""
     return json.loads((RECORDINGS / filename).read_text(encoding="utf-8"))
 
 
@@ -67,9 +69,6 @@ def recording_cases(filename: str) -> list[Any]:
     Use with ``@pytest.mark.parametrize("case", recording_cases("pypi.json"))``. Each case
     carries its ``backend`` even where only the file names it.
     """
-    if not (RECORDINGS / filename).exists():
-        reason = f"upstream recordings not found: {RECORDINGS / filename}"
-        return [pytest.param(None, id="no-recordings", marks=pytest.mark.skip(reason=reason))]
     data = _load(filename)
     params = []
     for case in data["cases"]:
@@ -151,8 +150,6 @@ def apply_config(settings: Any, case: dict[str, Any]) -> None:
 
 def recorded_case(filename: str, case_id: str) -> dict[str, Any]:
     """The case ``case_id`` of one recording file (with its ``backend``), for a single test."""
-    if not (RECORDINGS / filename).exists():
-        pytest.skip(f"upstream recordings not found: {RECORDINGS / filename}")
     return next(param.values[0] for param in recording_cases(filename) if param.id == case_id)
 
 
