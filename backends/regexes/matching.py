@@ -1,9 +1,6 @@
-"""User regexes: validated when they are entered, run with a time limit when a check uses them.
+"""Validating user regexes, running them with time and memory limits, and the default regex.
 
-Projects of the custom backend (and several upstream modules) find versions by running a
-regex over a downloaded page. The regex comes from a user and the page from an upstream, so a
-pattern like ``(a+)+$`` on a few megabytes could otherwise hold a worker for hours. The
-``regex`` package matches with ``re`` semantics (VERSION0) and supports a timeout.
+See the package docstring (:mod:`backends.regexes`) for the limits.
 """
 
 from __future__ import annotations
@@ -12,12 +9,13 @@ import re
 import time
 import warnings
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import regex
 
 from backends.base import BackendError, ProjectSpec, Release
+from backends.regexes.cache import compile_within_budget
+from backends.regexes.cost import Estimate, RegexTooLarge
 from backends.upstreams._common import setting
 
 if TYPE_CHECKING:
@@ -42,6 +40,9 @@ MAX_REGEX_LENGTH = 512
 DEFAULT_TIMEOUT = 2.0
 
 
+_TOO_MUCH_MEMORY = "The regular expression needs too much memory to compile; simplify it."
+
+
 class InvalidRegex(ValueError):
     """A user regex cannot be used; the message says why, for the form field."""
 
@@ -51,9 +52,9 @@ def default_regex() -> str:
     return str(setting("DEFAULT_REGEX") or DEFAULT_REGEX)
 
 
-@lru_cache(maxsize=256)
 def _compile(pattern: str) -> regex.Pattern:
-    return regex.compile(pattern, regex.VERSION0)
+    """``pattern`` compiled, within the budget (raises :class:`RegexTooLarge` over it)."""
+    return compile_within_budget(pattern)[0]
 
 
 def validate_user_regex(pattern: str) -> None:
@@ -72,11 +73,17 @@ def validate_user_regex(pattern: str) -> None:
         )
     concrete = pattern.replace(NAME_PLACEHOLDER, "name")
     try:
-        _compile(concrete)
+        _compile(concrete)  # the size estimate first: a pattern over the budget is not compiled
+    except RegexTooLarge as error:
+        raise InvalidRegex(str(error)) from None
     except regex.error as error:
         where = f" at position {error.pos}" if error.pos is not None else ""
         raise InvalidRegex(f"Invalid regular expression: {error.msg}{where}.") from None
-    except (ValueError, OverflowError, RecursionError) as error:
+    except MemoryError:
+        raise InvalidRegex(_TOO_MUCH_MEMORY) from None
+    except RecursionError:
+        raise InvalidRegex("The regular expression is nested too deeply.") from None
+    except (ValueError, OverflowError) as error:
         raise InvalidRegex(f"Invalid regular expression: {error}.") from None
     try:
         with warnings.catch_warnings():
@@ -206,17 +213,41 @@ def _scan(
         position = max(match.end(), start + 1)
 
 
+def _runnable(pattern: str, text: str) -> regex.Pattern:
+    """``pattern`` compiled within the budget, once its search over ``text`` is known to fit in
+    the match-memory budget; raises :class:`RegexTooLarge` otherwise.
+
+    Matching memory grows with the text: the regex module keeps a backtracking entry and the
+    captures for every iteration of a repeated group (``(a)*`` over a million "a" holds ~160
+    MB, and 32 MiB pages are allowed). The simplest bound that changes no result is to refuse
+    the rare search whose estimate (:meth:`Estimate.match_memory`: per iteration of each
+    repeated group, at most one per character of the text) exceeds the budget: repeats of
+    single characters or classes, such as every repeat of the default regex, cost nothing per
+    iteration and run over any page; ``\\d+(?:\\.\\d+)*`` runs over 1.6 million characters.
+    Splitting the text instead would change what patterns spanning the cuts find.
+    """
+    compiled, cost = compile_within_budget(pattern)
+    _check_memory(cost, len(text))
+    return compiled
+
+
+def _check_memory(cost: Estimate, length: int) -> None:
+    problem = cost.memory_problem(length)
+    if problem is not None:
+        raise RegexTooLarge(problem)
+
+
 def _matches(pattern: str, text: str, timeout: float) -> Iterator[tuple[str, tuple]]:
     """(whole match, groups) of each match of ``pattern`` in ``text``, as finditer finds them."""
     named = _named_default(pattern)
     if named is not None:
         flags, name, tail = named
-        found = _name_matches(flags, name, _compile(flags + tail), text, timeout)
+        found = _name_matches(flags, name, _runnable(flags + tail, text), text, timeout)
         if found is not None:
             for start, match in found:
                 yield text[start : match.end()], match.groups()
             return
-    for match in _compile(pattern).finditer(text, timeout=timeout):
+    for match in _runnable(pattern, text).finditer(text, timeout=timeout):
         yield match.group(0), match.groups()
 
 
@@ -238,6 +269,10 @@ def find_versions(pattern: str, text: str, *, timeout: float | None = None) -> l
     (settings.REGEX_TIMEOUT by default), raising :class:`BackendError`. The regex package
     measures that limit in CPU time of the process (C ``clock()``): it bounds the work a
     hostile pattern can cost, while the wall time on a busy machine may be longer.
+
+    A pattern over the size budget is never compiled, and a search over the match-memory
+    budget never starts (:class:`BackendError` with the reason); running out of memory or
+    recursion inside the regex module is a :class:`BackendError` too.
     """
     if timeout is None:
         timeout = float(setting("REGEX_TIMEOUT", DEFAULT_TIMEOUT))
@@ -247,6 +282,13 @@ def find_versions(pattern: str, text: str, *, timeout: float | None = None) -> l
             version = _version_of(whole, groups)
             if version:
                 found.setdefault(version, None)
+    except RegexTooLarge as error:
+        raise BackendError(str(error)) from None
+    except MemoryError:
+        size = len(text.encode("utf-8", errors="replace"))
+        raise BackendError(
+            f"The regular expression needed too much memory on {size} bytes; simplify the regex"
+        ) from None
     except (regex.error, ValueError, OverflowError, RecursionError) as error:
         raise BackendError(f"Invalid regular expression {pattern!r}: {error}") from None
     except TimeoutError:
