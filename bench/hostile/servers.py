@@ -1,6 +1,7 @@
 """Misbehaving upstreams on 127.0.0.1, for tests/backends/test_hostile_upstreams.py and
 bench/hostile/run.py: a Gitea-style API answering 20,000 new tags on every page, a download
-page with 20,000 links, and HTTP and FTP servers that send their answer a byte at a time.
+page with 20,000 links, 8 MB of "1.1.1...", and HTTP and FTP servers that send their answer a
+byte at a time.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ class Hostile:
                     self._send(body, "application/json")
                 elif path == "/downloads/":
                     self._send(hostile.links, "text/html")
+                elif path == "/dots/":
+                    # 8 MB of "1.1.1...": a regex with a repeated group would hold a record
+                    # per repetition while it matches.
+                    self._send(b"1." * 4_000_000, "text/plain")
                 elif path == "/trickle-body/":
                     self.send_response(200)
                     self.send_header("Content-Type", "text/html")

@@ -2,7 +2,8 @@
 
 The servers here misbehave on purpose: a Gitea-style API that answers 20,000 tags on every
 one of 50 pages, a download page with 20,000 links, HTTP and FTP servers that send one byte
-a second (in the status line, the headers, the body, the FTP greeting). A check's budget
+a second (in the status line, the headers, the body, the FTP greeting); and regex bombs, in a
+project's regex or in what a fair regex meets on a hostile page. A check's budget
 (backends/budget.py) must stop each of them: the overall deadline, the bytes, the requests
 and the versions, for every request of the check together. Memory is measured from /proc:
 the process's peak resident size is reset before each attack and read after it.
@@ -192,3 +193,30 @@ def test_the_loopback_servers_are_really_hostile(hostile):
         while chunk := sock.recv(1 << 20):
             received += chunk
     assert len(received) > len(hostile.tags) > 1_000_000
+
+
+@pytest.mark.parametrize(
+    "bomb", ["((a{1000}){1000}){1000}", "(?:a{65535}){65535}", "(a{1000}){1000}"]
+)
+def test_a_stored_regex_bomb_fails_the_check_unrun(hostile, bomb):
+    """A regex stored before the rules (or written to the database by hand) is refused when
+    the check would compile it, not only when it is entered."""
+    project = spec(backend="custom", version_url=f"{hostile.url}/downloads/", regex=bomb)
+    started = time.monotonic()
+
+    error, growth = peak_growth_mb(lambda: pipeline.preview(project))
+
+    assert isinstance(error, BackendError)
+    assert "too large to run" in str(error)
+    assert time.monotonic() - started < 2
+    assert growth < 50, f"{growth:.0f} MB"
+
+
+def test_a_repeated_group_over_a_hostile_page_is_refused_unrun(hostile):
+    project = spec(backend="custom", version_url=f"{hostile.url}/dots/", regex=r"(\d+(?:\.\d+)*)")
+
+    error, growth = peak_growth_mb(lambda: pipeline.preview(project))
+
+    assert isinstance(error, BackendError)
+    assert "could need about 610 MB of memory (at most 128 MB are allowed)" in str(error)
+    assert growth < 100, f"{growth:.0f} MB"

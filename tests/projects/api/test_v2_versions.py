@@ -377,3 +377,24 @@ def test_invalid_body(alice):
             "x": "Unknown field.",
         }
     }
+
+
+@pytest.mark.parametrize(
+    "bomb", ["((a{1000}){1000}){1000}", "(?:a{65535}){65535}", "(a{1000}){1000}"]
+)
+def test_a_regex_bomb_is_a_400_in_bounded_memory(alice, bomb):
+    """The issue's regex bombs, sent to the dry run: refused before anything compiles them."""
+    import resource
+    import time
+
+    body = {"name": "tool", "homepage": "https://x.example/", "backend": "custom", "regex": bomb}
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+
+    response = alice.client.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert "too large to run" in response.json()["message"]["regex"]
+    assert time.monotonic() - started < 2
+    # ru_maxrss is in KiB: the peak of the whole test process grew by less than 50 MB.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 50 * 1024
