@@ -23,6 +23,7 @@ def _without_throttling(settings):
         "DEFAULT_THROTTLE_RATES": {"anon": "none", "user": "none"},
     }
 
+
 # (url, most queries) with nothing cached: the database's generation (2, for the list cache),
 # then the count, the page (or ids), the project rows and their versions; package pages also
 # look the distribution up and name the distros.
