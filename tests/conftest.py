@@ -24,3 +24,17 @@ def _fresh_shared_cache(request: pytest.FixtureRequest):
         django_db_blocker = request.getfixturevalue("django_db_blocker")
         with django_db_blocker.unblock():
             cache.clear()
+
+
+@pytest.fixture
+def fresh_caches():
+    """Empty the per-process list caches and the shared cache before and after the test."""
+    from django.core.cache import cache
+
+    from projects.api import representations
+
+    representations.clear_caches()
+    cache.clear()
+    yield
+    representations.clear_caches()
+    cache.clear()

@@ -76,3 +76,15 @@ class FlagFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     author = factory.SubFactory(UserFactory)
     reason = "The homepage moved."
+
+
+def watched(upstream, name: str, *versions: str, **fields) -> Project:
+    """A project (``custom`` unless ``backend`` says otherwise) whose download page on the
+    local ``upstream`` (tests/projects/conftest.py) lists ``versions``."""
+    fields.setdefault("backend", "custom")
+    return ProjectFactory(
+        name=name,
+        homepage=f"https://{name}.example.org/",
+        version_url=upstream.publish(name, *versions),
+        **fields,
+    )

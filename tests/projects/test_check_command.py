@@ -17,20 +17,9 @@ from django.utils import timezone
 
 from messaging.models import OutboxMessage
 from projects.models import CheckRun, Project, ProjectVersion, RateLimitBlock
-from tests.factories import ProjectFactory, ProjectVersionFactory
+from tests.factories import ProjectFactory, ProjectVersionFactory, watched
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def watched(upstream, name: str, *versions: str, **fields) -> Project:
-    """A project (``custom`` unless ``backend`` says otherwise) whose page lists ``versions``."""
-    fields.setdefault("backend", "custom")
-    return ProjectFactory(
-        name=name,
-        homepage=f"https://{name}.example.org/",
-        version_url=upstream.publish(name, *versions),
-        **fields,
-    )
 
 
 def later() -> dt.datetime:

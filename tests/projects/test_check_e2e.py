@@ -33,7 +33,7 @@ from projects import scheduler, tasks
 from projects.check import Outcome
 from projects.management.commands.check_projects import _ProgressBar
 from projects.models import CheckRun, Project, RateLimitBlock
-from tests.factories import PackageFactory, ProjectFactory, ProjectVersionFactory
+from tests.factories import PackageFactory, ProjectVersionFactory, watched
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,17 +42,6 @@ postgres_only = pytest.mark.skipif(
     reason="needs PostgreSQL (DATABASE_URL): the SQLite test database is in memory, one "
     "process only, and its shared cache cannot take concurrent writers",
 )
-
-
-def watched(upstream, name: str, *versions: str, **fields) -> Project:
-    """A ``custom`` project whose download page on ``upstream`` lists ``versions``."""
-    return ProjectFactory(
-        name=name,
-        homepage=f"https://{name}.example.org/",
-        backend="custom",
-        version_url=upstream.publish(name, *versions),
-        **fields,
-    )
 
 
 def make_all_due() -> None:

@@ -14,7 +14,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
@@ -22,7 +21,6 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from messaging.models import OutboxMessage
 from projects import check, services
-from projects.api import representations
 from projects.models import Project
 from tests.factories import AdminFactory, PackageFactory, ProjectFactory, UserFactory
 
@@ -34,13 +32,8 @@ HOMEPAGE = f"https://alice:{SECRET}@tool.example.org/"
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings):
+def _fresh(settings, fresh_caches):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    representations.clear_caches()
-    cache.clear()
-    yield
-    representations.clear_caches()
-    cache.clear()
 
 
 @pytest.fixture

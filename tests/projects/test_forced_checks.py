@@ -25,7 +25,13 @@ from backends.base import BackendError
 from messaging.models import OutboxMessage
 from projects import limits, scheduler
 from projects.models import Project
-from tests.factories import AdminFactory, ProjectFactory, ProjectVersionFactory, UserFactory
+from tests.factories import (
+    AdminFactory,
+    ProjectFactory,
+    ProjectVersionFactory,
+    UserFactory,
+    watched,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -74,16 +80,6 @@ def ada():
     client = Client()
     client.force_login(user)
     return user, client
-
-
-def watched(upstream, name: str, *versions: str, **fields) -> Project:
-    return ProjectFactory(
-        name=name,
-        homepage=f"https://{name}.example.org/",
-        backend="custom",
-        version_url=upstream.publish(name, *versions),
-        **fields,
-    )
 
 
 def missing(upstream, name: str = "gone", **fields) -> Project:

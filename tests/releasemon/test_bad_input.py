@@ -25,7 +25,6 @@ from urllib.parse import quote, unquote
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.handlers.asgi import ASGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -34,7 +33,6 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.urls.converters import IntConverter
 
 from accounts.models import ApiToken
-from projects.api import representations
 from projects.api.v2.serializers import PackageCreateInput, ProjectCreateInput, VersionCheckInput
 from releasemon.parsers import MAX_JSON_DEPTH
 from tests.factories import (
@@ -162,7 +160,7 @@ class Rows:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, monkeypatch):
+def _isolated(settings, monkeypatch, fresh_caches):
     """No rate limits, fast passwords, empty caches, and no check ever leaves the process."""
     from backends import registry
     from backends.base import Backend, Release
@@ -179,11 +177,6 @@ def _isolated(settings, monkeypatch):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(registry, "get_backend", lambda name: Scripted())
-    representations.clear_caches()
-    cache.clear()
-    yield
-    representations.clear_caches()
-    cache.clear()
 
 
 @pytest.fixture

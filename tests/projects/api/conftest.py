@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from projects.api import representations
 from tests.factories import UserFactory
 
 
@@ -24,12 +22,8 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
-    representations.clear_caches()
-    cache.clear()
-    yield
-    representations.clear_caches()
-    cache.clear()
+def _fresh_caches(fresh_caches):
+    """Every API test starts and ends with empty caches (tests/conftest.py)."""
 
 
 @pytest.fixture

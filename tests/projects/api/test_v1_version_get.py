@@ -7,21 +7,11 @@ import pytest
 
 from messaging.models import OutboxMessage
 from projects.models import Project
-from tests.factories import ProjectFactory, ProjectVersionFactory
+from tests.factories import ProjectFactory, ProjectVersionFactory, watched
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/version/get"
-
-
-def watched(upstream, name: str, *versions: str, **fields) -> Project:
-    return ProjectFactory(
-        name=name,
-        homepage=f"https://{name}.example.org/",
-        backend="custom",
-        version_url=upstream.publish(name, *versions),
-        **fields,
-    )
 
 
 def stored(project: Project) -> list[str]:
