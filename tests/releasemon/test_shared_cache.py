@@ -111,13 +111,20 @@ def _serve_two_workers(tmp_path: Path, extra_env: dict[str, str]) -> tuple[subpr
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # The server must answer before the counted calls start (not an API route: it counts
+    # nothing); a loaded machine can take a while to start it.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{url}/healthz-not-a-route", timeout=1)
+            requests.get(f"{url}/favicon.ico", timeout=5)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:
+            if server.poll() is not None:
+                pytest.fail(f"gunicorn exited with {server.returncode}")
             time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("gunicorn did not answer within 180 s")
     return server, url
 
 
