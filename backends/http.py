@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fnmatch
 import ftplib
 import ipaddress
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
+from http import HTTPStatus
+from http.client import RemoteDisconnected
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from xml.etree.ElementTree import Element, ParseError
@@ -43,6 +46,7 @@ from requests.structures import CaseInsensitiveDict
 
 from backends.base import BackendError, NotModified, RateLimited
 from backends.budget import Budget, Limits
+from backends.credentials import DEFAULT_PORTS, redact
 from backends.credentials import origin as url_origin
 from backends.versions import RpmVersion
 
@@ -103,16 +107,21 @@ class HTTPStatusError(BackendError):
         self.url = url
         self.status = status
         self.reason = reason
-        super().__init__(f'"{url}" answered HTTP {status} {reason}'.rstrip())
+        super().__init__(status_message(url, status, reason))
 
 
 class FetchError(BackendError):
-    """The upstream could not be reached or its answer could not be read."""
+    """The upstream could not be reached or its answer could not be read.
 
-    def __init__(self, url: str, reason: str) -> None:
+    ``reason`` is the short cause ("the connection was refused"); the message is the whole
+    sentence a user reads: the host or URL, what happened, and what to try.
+    """
+
+    def __init__(self, url: str, reason: str, message: str | None = None) -> None:
         self.url = url
         self.reason = reason
-        super().__init__(f'Could not call "{url}": {reason}')
+        ending = "" if reason.endswith((".", "…")) else "."
+        super().__init__(message or f"Could not read {display_url(url)}: {reason}{ending}")
 
 
 class ResponseTooLarge(BackendError):
@@ -121,7 +130,10 @@ class ResponseTooLarge(BackendError):
     def __init__(self, url: str, limit: int) -> None:
         self.url = url
         self.limit = limit
-        super().__init__(f'"{url}" answered more than {limit} bytes')
+        super().__init__(
+            f"{display_url(url)} answered more than {limit} bytes, the most a check reads. "
+            "Point the project at a smaller page (a list of releases, not a download)."
+        )
 
 
 class UnsafeURL(BackendError):
@@ -420,7 +432,10 @@ class _GuardedAdapter(HTTPAdapter):
         host = (urlsplit(request.url).hostname or "").lower()
         address = self._pins.get(host)
         if address is None:
-            raise UnsafeURL(f'"{request.url}": refusing to connect to an unchecked host')
+            raise UnsafeURL(
+                f"{display_url(request.url or '')}: refusing to connect to a host the check "
+                "did not vet first"
+            )
         base = pool.ConnectionCls
         if (
             getattr(base, "pinned_address", None) != address
@@ -609,7 +624,11 @@ class HttpClient:
         accept_statuses: Iterable[int] = (200,),
     ) -> HttpResponse:
         """GET ``url`` (globs expanded, ftp:// supported); see the module docstring."""
-        if "*" in urlsplit(url).path:
+        try:
+            parts = urlsplit(url)
+        except ValueError as error:
+            raise invalid_url(url, error) from None
+        if "*" in parts.path:
             url = self.expand_globs(url)
         if urlsplit(url).scheme.lower() in FTP_SCHEMES:
             return self._ftp_get(url)
@@ -694,16 +713,21 @@ class HttpClient:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as error:
-            raise UnsafeURL(f'"{url}" is not a valid URL: {error}') from None
+            raise invalid_url(url, error) from None
         scheme = parts.scheme.lower()
+        allowed = " or ".join(f"{name}://" for name in schemes)
+        if not scheme:
+            raise UnsafeURL(
+                f"{display_url(url)} cannot be checked: it must start with {allowed}. {_CHECK_URL}"
+            )
         if scheme not in schemes:
             raise UnsafeURL(
-                f'"{url}": the {scheme or "missing"} scheme is not allowed '
-                f"(only {', '.join(schemes)})"
+                f"{display_url(url)} cannot be checked: the {scheme} scheme is not allowed "
+                f"(only {allowed}). {_CHECK_URL}"
             )
         host = (parts.hostname or "").lower()
         if not host:
-            raise UnsafeURL(f'"{url}" has no host name')
+            raise UnsafeURL(f"{display_url(url)} has no host name. {_CHECK_URL}")
         if host in self._pins:
             return self._pins[host]
         default_port = {"http": 80, "https": 443, "ftp": 21, "ftps": 21}[scheme]
@@ -715,20 +739,30 @@ class HttpClient:
             try:
                 resolved = resolver(host.rstrip("."), port or default_port)
             except (OSError, UnicodeError) as error:
-                raise FetchError(url, f'cannot resolve the host "{host}" ({error})') from None
+                raise dns_failure(url, host, error) from None
             addresses = []
             for text in resolved:
                 address = ip_literal(str(text))
                 if address is None:
-                    raise UnsafeURL(f'"{url}": "{host}" resolved to a malformed address')
+                    raise UnsafeURL(
+                        f"The DNS answer for {_clip(host, 100)} is not an address. "
+                        f"{_TEMPORARY} ({display_url(url)})"
+                    )
                 addresses.append(address)
             if not addresses:
-                raise FetchError(url, f'the host "{host}" has no address')
+                raise FetchError(
+                    url,
+                    "the host has no address",
+                    f"The host {_clip(host, 100)} has no address (DNS). Check the spelling of "
+                    f"the URL. ({display_url(url)})",
+                )
         for address in addresses:
             if is_refused_address(address, self.config.allowed_networks):
+                owner = "" if literal is not None else f" (the address of {_clip(host, 100)})"
                 raise UnsafeURL(
-                    f'"{url}": refusing to connect to {address} '
-                    "(a private, loopback, link-local or reserved address)"
+                    f"{display_url(url)}: refusing to connect to {address}{owner}, a private, "
+                    "loopback, link-local or reserved address that checks may not reach. "
+                    "Use the site's public URL."
                 )
         pinned = str(addresses[0])
         self._pins[host] = pinned
@@ -775,7 +809,7 @@ class HttpClient:
                 )
             )
         except (requests.RequestException, ValueError, UnicodeError) as error:
-            raise UnsafeURL(f'"{url}" is not a valid URL: {error}') from None
+            raise invalid_url(url, error) from None
 
         origin_host = urlsplit(prepared.url).hostname
         origin_scheme = urlsplit(prepared.url).scheme
@@ -799,7 +833,10 @@ class HttpClient:
             target = urljoin(current, location.strip())
             scheme = urlsplit(target).scheme.lower()
             if scheme not in HTTP_SCHEMES:
-                raise UnsafeURL(f'"{current}" redirected to "{target}": only http(s) is followed')
+                raise UnsafeURL(
+                    f"{display_url(current)} redirected to {display_url(target)}: only http "
+                    "and https redirects are followed. Use the address of the page itself."
+                )
             prepared = prepared.copy()
             if response.status_code == 303 or (
                 response.status_code in (301, 302) and prepared.method == "POST"
@@ -810,8 +847,11 @@ class HttpClient:
                     prepared.headers.pop(name, None)
             try:
                 prepared.prepare_url(target, None)
-            except (requests.RequestException, ValueError, UnicodeError) as error:
-                raise UnsafeURL(f'"{current}" redirected to an invalid URL: {error}') from None
+            except (requests.RequestException, ValueError, UnicodeError):
+                raise UnsafeURL(
+                    f"{display_url(current)} redirected to an address that is not a valid URL "
+                    f"({display_url(target)}). {_CHECK_URL}"
+                ) from None
             new = urlsplit(prepared.url)
             if new.hostname != origin_host or (scheme == "http" and origin_scheme == "https"):
                 # Never hand credentials meant for one host to another, nor send them in clear.
@@ -819,7 +859,13 @@ class HttpClient:
             # Cookies the upstream set on the way (the session's jar), for the next hop only.
             prepared.headers.pop("Cookie", None)
             prepared.prepare_cookies(self.session.cookies)
-        raise FetchError(url, f"more than {self.config.max_redirects} redirects")
+        limit = self.config.max_redirects
+        raise FetchError(
+            url,
+            f"more than {limit} redirects",
+            f"{display_url(url)} redirected more than {limit} times (a redirect loop?). Open it "
+            "in a browser and use the address it ends at as the version URL.",
+        )
 
     def _authorize(self, prepared: requests.PreparedRequest, url: str) -> None:
         """Basic auth for this hop iff the project stored credentials for its exact origin
@@ -855,18 +901,24 @@ class HttpClient:
             )
         except requests.exceptions.ConnectTimeout:
             self._deadline_reached()
-            raise FetchError(url, f"timed out connecting ({timeout[0]:g} s)") from None
+            raise FetchError(
+                url,
+                "the connection timed out",
+                f"Could not connect to {_endpoint(url)}: the connection timed out after "
+                f"{timeout[0]:g} s. Is the server up? A firewall may also be dropping the "
+                f"connection. ({display_url(url)})",
+            ) from None
         except requests.exceptions.ReadTimeout:
             self._deadline_reached()
-            raise FetchError(url, f"timed out waiting for an answer ({timeout[1]:g} s)") from None
-        except requests.exceptions.SSLError as error:
-            self._deadline_reached()
-            raise FetchError(url, f"TLS error: {_short(error)}") from None
-        except requests.exceptions.TooManyRedirects as error:  # pragma: no cover - manual
-            raise FetchError(url, str(error)) from None
+            raise FetchError(
+                url,
+                "no answer in time",
+                f"{_host_of(url)} accepted the connection but sent no answer within "
+                f"{timeout[1]:g} s. {_OVERLOADED} ({display_url(url)})",
+            ) from None
         except (requests.RequestException, OSError, ValueError) as error:
             self._deadline_reached()
-            raise FetchError(url, _short(error)) from None
+            raise connection_failure(url, error) from None
         finally:
             watchdog.cancel()
 
@@ -947,15 +999,48 @@ class HttpClient:
         ) as error:
             if timed_out.is_set():
                 self._deadline_reached()
-                raise FetchError(url, f"the answer took more than {deadline:g} s") from None
-            raise FetchError(url, f"the answer was cut off ({_short(error)})") from None
+                raise self._too_slow(url, deadline) from None
+            raise self._cut_off(url, error) from None
         finally:
             watchdog.cancel()
             response.close()
         if timed_out.is_set():  # a shut-down socket can also look like a normal end
             self._deadline_reached()
-            raise FetchError(url, f"the answer took more than {deadline:g} s")
+            raise self._too_slow(url, deadline)
         return b"".join(chunks)
+
+    @staticmethod
+    def _too_slow(url: str, deadline: float) -> FetchError:
+        return FetchError(
+            url,
+            f"the answer took more than {deadline:g} s",
+            f"{_host_of(url)} took more than {deadline:g} s to send the page. {_OVERLOADED} "
+            f"({display_url(url)})",
+        )
+
+    def _cut_off(self, url: str, error: BaseException) -> FetchError:
+        chain = _causes(error)
+        shown = display_url(url)
+        if _find(chain, urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
+            return FetchError(
+                url,
+                "the answer could not be decompressed",
+                f"The answer from {_host_of(url)} could not be decompressed (its "
+                f"Content-Encoding is broken). {_TEMPORARY} ({shown})",
+            )
+        if _find(chain, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            return FetchError(
+                url,
+                "the answer stopped",
+                f"{_host_of(url)} stopped sending the page: nothing arrived for "
+                f"{self.config.read_timeout:g} s. {_OVERLOADED} ({shown})",
+            )
+        return FetchError(
+            url,
+            "the answer was cut off",
+            f"The answer from {_host_of(url)} was cut off: the connection broke before the "
+            f"whole page arrived. {_TEMPORARY} ({shown})",
+        )
 
     # -- FTP ------------------------------------------------------------------------------
 
@@ -965,7 +1050,7 @@ class HttpClient:
         parts = urlsplit(url)
         path = unquote(parts.path) or "/"
         if any(c in path for c in "\r\n"):
-            raise UnsafeURL(f'"{url}" is not a valid FTP path')
+            raise UnsafeURL(f"{display_url(url)} is not a valid FTP path. {_CHECK_URL}")
         self.budget.charge_request(url)
         limit = self.config.max_response_bytes
         received: list[bytes] = []
@@ -1012,7 +1097,7 @@ class HttpClient:
         except (*ftplib.all_errors, EOFError, UnicodeError) as error:
             if timed_out.is_set():
                 raise self.budget.out_of_time() from None
-            raise FetchError(url, _short(error)) from None
+            raise ftp_failure(url, error) from None
         except FetchError:
             if timed_out.is_set():
                 raise self.budget.out_of_time() from None
@@ -1056,7 +1141,7 @@ class HttpClient:
             if isinstance(ftp, ftplib.FTP_TLS):
                 ftp.prot_p()
         except (*ftplib.all_errors, EOFError, UnicodeError) as error:
-            raise FetchError(url, _short(error)) from None
+            raise ftp_failure(url, error) from None
 
     @staticmethod
     def _ftp_list(ftp: ftplib.FTP, path: str, collect: Callable[[bytes], None]) -> None:
@@ -1065,17 +1150,274 @@ class HttpClient:
         ftp.retrbinary("LIST", collect, blocksize=_CHUNK_SIZE)
 
 
-def _short(error: BaseException) -> str:
-    """A one-line reason for an exception: the innermost cause, without urllib3's reprs."""
-    reason = error
-    for _ in range(10):
-        inner = getattr(reason, "reason", None)
-        if not isinstance(inner, BaseException) and reason.args:
-            inner = reason.args[0]
-        if not isinstance(inner, BaseException) or inner is reason:
-            break
-        reason = inner
-    text = str(reason) or type(reason).__name__
-    text = re.sub(r"<[^<>]* object at 0x[0-9a-f]+>:? ?", "", text)
-    text = " ".join(text.split())
-    return text[:300]
+# -- the messages a user reads ----------------------------------------------------------------
+#
+# Every failure ends up as one line on the project page, in the API's error bodies and in the
+# logs: it names the host or URL, says what happened in plain words, and what to try. Never a
+# Python repr, an object address, an errno or a traceback; never the credentials of a URL.
+
+_MAX_URL_IN_MESSAGE = 150
+_CHECK_URL = "Check the version URL."
+_TEMPORARY = "This is usually temporary; the next check tries again."
+_OVERLOADED = "The server may be overloaded; the next check tries again."
+
+#: status -> (what happened, what to try), for the statuses upstreams answer most.
+_STATUS_HELP: dict[int, tuple[str, str]] = {
+    400: ("the server refused the request as malformed", _CHECK_URL),
+    401: (
+        "the page needs a login",
+        "For a private page, put the credentials in the URL (https://user:password@host/...).",
+    ),
+    403: (
+        "access is forbidden",
+        "The page may be private, or the server may block automated requests.",
+    ),
+    404: ("the page does not exist (any more)", _CHECK_URL),
+    410: ("the page was removed", _CHECK_URL),
+    451: ("the page is unavailable for legal reasons", _CHECK_URL),
+    500: ("the server failed with an internal error", _TEMPORARY),
+    502: ("a gateway in front of the server got no valid answer from it", _TEMPORARY),
+    503: ("the service is unavailable for now (maintenance or overload)", _TEMPORARY),
+    504: ("a gateway in front of the server got no answer from it in time", _TEMPORARY),
+}
+
+#: errno of a failed connection -> (what happened, what to try).
+_ERRNO_HELP: dict[int, tuple[str, str]] = {
+    errno.ENETUNREACH: (
+        "the network is unreachable",
+        "Is this machine offline, or behind a firewall that blocks it?",
+    ),
+    errno.EHOSTUNREACH: (
+        "there is no route to the host",
+        "Is the server up? A firewall may also be in the way.",
+    ),
+    errno.EHOSTDOWN: ("the host is down", "Is the server up, and is the URL right?"),
+    errno.ETIMEDOUT: (
+        "the connection timed out",
+        "Is the server up? A firewall may also be dropping the connection.",
+    ),
+    errno.EADDRNOTAVAIL: ("this machine has no network address to connect from", "Is it offline?"),
+    errno.EACCES: ("a firewall of this machine refused the connection", "Check its rules."),
+    errno.EPERM: ("a firewall of this machine refused the connection", "Check its rules."),
+}
+#: getaddrinfo errors that mean "ask again later", not "no such host".
+_DNS_TEMPORARY = {
+    code for code in (getattr(socket, "EAI_AGAIN", None), getattr(socket, "EAI_FAIL", None)) if code
+}
+
+
+def display_url(url: str) -> str:
+    """``url`` as a message shows it: without credentials, printable, at most 150 characters."""
+    text = "".join(char for char in redact(str(url)) if char.isprintable())
+    return _clip(text, _MAX_URL_IN_MESSAGE)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _host_of(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return _clip(host, 100) if host else display_url(url)
+
+
+def _endpoint(url: str) -> str:
+    """``host port N``: where the connection to ``url`` went."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        port = None
+    host = _host_of(url)
+    return f"{host} port {port}" if port else host
+
+
+def status_message(url: str, status: int, reason: str = "") -> str:
+    """``<url> answered HTTP 404 Not Found: <what that means>. <what to try>``."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = _clip(" ".join("".join(c for c in reason if c.isprintable()).split()), 40)
+    if status in _STATUS_HELP:
+        what, advice = _STATUS_HELP[status]
+    elif 500 <= status < 600:
+        what, advice = "the server failed", _TEMPORARY
+    elif 400 <= status < 500:
+        what, advice = "the server refused the request", _CHECK_URL
+    elif 300 <= status < 400:
+        what, advice = "a redirect the check cannot follow (it names no target)", _CHECK_URL
+    else:
+        what, advice = "not the answer the check expected", _CHECK_URL
+    answered = f"HTTP {status} {phrase}".rstrip()
+    return f"{display_url(url)} answered {answered}: {what}. {advice}"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """``error`` and everything it wraps (urllib3's ``reason``, exceptions in its arguments,
+    its cause and context), outermost first."""
+    chain: list[BaseException] = []
+    pending = [error]
+    while pending and len(chain) < 16:
+        current = pending.pop(0)
+        if any(current is seen for seen in chain):
+            continue
+        chain.append(current)
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return chain
+
+
+def _find(chain: list[BaseException], *types: type) -> Any:
+    return next((error for error in chain if isinstance(error, types)), None)
+
+
+def _plain(error: BaseException) -> str:
+    """An exception's own text as a plain clause: no errno, no reprs, no pool names."""
+    if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
+        text = str(error.verify_message)
+    elif isinstance(error, OSError) and error.strerror:
+        text = str(error.strerror)
+    else:
+        text = str(error) or type(error).__name__
+    text = re.sub(r"<[^<>]* object at 0x[0-9a-fA-F]+>:? ?", "", text)
+    text = re.sub(r"\[Errno -?\d+\] ?", "", text)
+    text = re.sub(r"\[SSL(?:: [A-Z0-9_]+)?\] ?", "", text)
+    text = re.sub(r" ?\(_ssl\.c:\d+\)", "", text)
+    text = re.sub(r"\w+\(host='[^']*', port=\d+\):? ?", "", text)
+    text = " ".join(text.split()).strip(" .:")
+    return _clip(text, 160) or type(error).__name__
+
+
+def invalid_url(url: str, error: BaseException) -> UnsafeURL:
+    """The readable :class:`UnsafeURL` for a URL that cannot even be parsed."""
+    reason = re.sub(r"^(?:Invalid URL '[^']*'|Failed to parse): ", "", _plain(error))
+    shown = display_url(url)
+    detail = f" ({reason})" if reason and reason not in (url, shown) else ""
+    return UnsafeURL(f"{shown} is not a valid URL{detail}. {_CHECK_URL}")
+
+
+def connection_failure(url: str, error: BaseException) -> FetchError:
+    """The readable :class:`FetchError` for a request or socket error while talking to ``url``."""
+    chain = _causes(error)
+    host, endpoint, shown = _host_of(url), _endpoint(url), display_url(url)
+    if (cert := _find(chain, ssl.SSLCertVerificationError)) is not None:
+        return FetchError(
+            url,
+            "the TLS certificate could not be verified",
+            f"The TLS certificate of {host} could not be verified: {_plain(cert)}. Check that "
+            "the URL names the site's own host; for a site with a self-signed certificate, "
+            f"tick the project's Insecure option. ({shown})",
+        )
+    tls = _find(chain, ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError)
+    if tls is not None:
+        inner = _find(chain, ssl.SSLError) or tls
+        return FetchError(
+            url,
+            "the TLS connection failed",
+            f"The TLS connection to {endpoint} failed: {_plain(inner)}. "
+            f"Does the server speak https on this port? ({shown})",
+        )
+    if _find(chain, requests.exceptions.ProxyError, urllib3.exceptions.ProxyError) is not None:
+        inner = _find(chain, OSError) or chain[-1]
+        return FetchError(
+            url,
+            "the proxy could not be reached",
+            f"Could not reach {host} through the proxy: {_plain(inner)}. "
+            f"Check the proxy settings (http_proxy, https_proxy, no_proxy). ({shown})",
+        )
+    if _find(chain, socket.gaierror, urllib3.exceptions.NameResolutionError) is not None:
+        return dns_failure(url, host, _find(chain, socket.gaierror) or error)
+    if _find(chain, ConnectionRefusedError) is not None:
+        return FetchError(
+            url,
+            "the connection was refused",
+            f"Could not connect to {endpoint}: the connection was refused. "
+            f"Is the server up, and is the URL right? ({shown})",
+        )
+    if _find(chain, ConnectionResetError, ConnectionAbortedError, BrokenPipeError) is not None:
+        return FetchError(
+            url,
+            "the connection was reset",
+            f"The connection to {host} was reset before the answer arrived. The server may be "
+            f"overloaded or blocking automated requests; the next check tries again. ({shown})",
+        )
+    if _find(chain, RemoteDisconnected, urllib3.exceptions.ProtocolError) is not None:
+        return FetchError(
+            url,
+            "the server closed the connection",
+            f"{host} closed the connection without answering. The server may be overloaded "
+            f"or blocking automated requests; the next check tries again. ({shown})",
+        )
+    failed = next((e for e in chain if isinstance(e, OSError) and e.errno in _ERRNO_HELP), None)
+    if failed is not None:
+        what, advice = _ERRNO_HELP[failed.errno]
+        return FetchError(url, what, f"Could not connect to {endpoint}: {what}. {advice} ({shown})")
+    if _find(chain, TimeoutError, socket.timeout) is not None:
+        return FetchError(
+            url,
+            "no answer in time",
+            f"{host} did not answer in time. {_OVERLOADED} ({shown})",
+        )
+    inner = _find(chain, OSError) or chain[-1]
+    return FetchError(url, _plain(inner))
+
+
+def dns_failure(url: str, host: str, error: BaseException) -> FetchError:
+    """The readable :class:`FetchError` for a host name that could not be resolved."""
+    shown = display_url(url)
+    host = _clip(host, 100)
+    if isinstance(error, UnicodeError):
+        return FetchError(
+            url,
+            "invalid host name",
+            f"The host name {host} is not valid. Check the spelling of the URL. ({shown})",
+        )
+    if getattr(error, "errno", None) in _DNS_TEMPORARY:
+        return FetchError(
+            url,
+            "the DNS server did not answer",
+            f"The host {host} could not be looked up: the DNS server did not answer. "
+            f"Is this machine offline? The next check tries again. ({shown})",
+        )
+    return FetchError(
+        url,
+        "the host could not be found",
+        f"The host {host} could not be found (DNS). Check the spelling of the URL. ({shown})",
+    )
+
+
+def ftp_failure(url: str, error: BaseException) -> FetchError:
+    """The readable :class:`FetchError` for an FTP conversation that failed."""
+    host, shown = _host_of(url), display_url(url)
+    if isinstance(error, ftplib.Error):
+        reply = _plain(error)
+        if isinstance(error, ftplib.error_perm) and reply.startswith("530"):
+            what, advice = "refused the login", "Check the user name and password in the URL."
+        elif isinstance(error, ftplib.error_perm):
+            what, advice = "refused the request", _CHECK_URL
+        elif isinstance(error, ftplib.error_temp):
+            what, advice = "cannot serve the request now", _TEMPORARY
+        else:
+            what, advice = "gave an unexpected answer", _TEMPORARY
+        return FetchError(
+            url, f"{what} ({reply})", f"The FTP server {host} {what}: {reply}. {advice} ({shown})"
+        )
+    if isinstance(error, EOFError):
+        return FetchError(
+            url,
+            "the server closed the connection",
+            f"The FTP server {host} closed the connection. {_TEMPORARY} ({shown})",
+        )
+    if isinstance(error, UnicodeError):
+        return FetchError(
+            url,
+            "unreadable answer",
+            f"The FTP server {host} answered text that could not be read. ({shown})",
+        )
+    return connection_failure(url, error)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,21 @@ class BrokerError(Exception):
     """RabbitMQ could not be reached, refused the message, or dropped the connection."""
 
 
+#: What a socket error on the way to the broker means, and what to try.
+_SOCKET_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        ConnectionRefusedError,
+        "the connection was refused. Is RabbitMQ running, and is AMQP_URL right?",
+    ),
+    (socket.gaierror, "the host could not be found (DNS). Check the host name in AMQP_URL."),
+    (TimeoutError, "no answer in time. Is RabbitMQ running? A firewall may also be in the way."),
+    (
+        ConnectionResetError,
+        "the connection was reset. Is it RabbitMQ's AMQP port? The next attempt tries again.",
+    ),
+)
+
+
 def describe(error: BaseException) -> str:
     """One readable line for a pika or socket error (pika's own texts are nested reprs)."""
     for _ in range(3):  # AMQPConnectionError(AMQPConnectorSocketConnectError(OSError))
@@ -74,6 +90,18 @@ def describe(error: BaseException) -> str:
         return f"connection closed by the broker: {error.reply_code} {error.reply_text}"
     if isinstance(error, pika.exceptions.NackError):
         return "the broker refused the message (nack)"
+    if isinstance(
+        error,
+        pika.exceptions.ProbableAuthenticationError
+        | pika.exceptions.ProbableAccessDeniedError
+        | pika.exceptions.AuthenticationError,
+    ):
+        return "the broker refused the login. Check the user, password and vhost in AMQP_URL."
+    for kind, text in _SOCKET_ERRORS:
+        if isinstance(error, kind):
+            return text
+    if isinstance(error, OSError) and error.strerror:  # no "[Errno 113]"
+        return f"{error.strerror[:1].lower()}{error.strerror[1:]}."
     text = str(error).strip() or repr(error)
     return " ".join(f"{type(error).__name__}: {text}".split())
 
@@ -151,7 +179,7 @@ class Publisher:
             parameters = connection_parameters(self.url)
         except ValueError as error:
             raise BrokerError(f"invalid AMQP_URL: {error}") from error
-        where = f"{parameters.host}:{parameters.port}"
+        where = f"{parameters.host} port {parameters.port}"
         try:
             self._connection = pika.BlockingConnection(parameters)
             self._channel = self._connection.channel()
@@ -161,7 +189,9 @@ class Publisher:
                 self._channel.exchange_declare(self.exchange, passive=True)
         except (pika.exceptions.AMQPError, OSError) as error:
             self.close()
-            raise BrokerError(f"{where}: {describe(error)}") from error
+            raise BrokerError(
+                f"Could not connect to the message broker at {where}: {describe(error)}"
+            ) from error
 
     def publish(self, row: OutboxMessage) -> None:
         """Publish ``row`` and wait for the broker's confirm. Raises :class:`BrokerError`."""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from backends import registry
+from backends.base import BackendError
 from backends.http import HttpClient
 from projects import scheduler
 from projects.models import CheckRun
@@ -77,7 +78,10 @@ def check_due(run_id: int, cycle_time: str) -> dict[str, int]:
 def check_feeds() -> dict[str, int]:
     """Read every upstream's release feed; make the projects with a new version due now.
 
-    A feed that cannot be read is logged and the others are still read.
+    A feed that cannot be read is logged and the others are still read: in one line when the
+    failure is expected (an unreachable host, a bad answer, a rate limit: a
+    :class:`~backends.base.BackendError`, whose message is written to be read), with the
+    traceback only for a bug.
     """
     scheduled: dict[str, int] = {}
     for backend in registry.all_backends():
@@ -87,6 +91,9 @@ def check_feeds() -> dict[str, int]:
             with HttpClient() as http:
                 entries = backend.check_feed(http)
             scheduled[backend.name] = len(scheduler.schedule_feed_entries(backend.name, entries))
+        except BackendError as error:
+            reason = " ".join(str(error).split())  # one line, whatever the upstream sent
+            logger.warning("Reading the release feed of %s failed: %s", backend.name, reason)
         except Exception:
-            logger.exception("Reading the release feed of %s failed", backend.name)
+            logger.exception("Reading the release feed of %s failed unexpectedly", backend.name)
     return scheduled

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from backends.base import BackendError, ProjectSpec, Release
+from backends.http import display_url
 from backends.regexes.cache import compile_within_budget
 from backends.regexes.cost import Estimate, RegexTooLarge
 from backends.upstreams._common import setting
@@ -316,12 +317,30 @@ def releases_from(versions: list[str], spec: ProjectSpec, url: str, pattern: str
 
     A match containing whitespace means the regex caught text, not a version; none at all
     means the page does not (or no longer does) list releases the way the project expects.
+    Each message starts as Anitya's did (``<name>: no upstream version found.``,
+    ``<name>: invalid upstream version:>v<``), then says in plain words what to try.
     """
+    shown_url, shown_regex = display_url(url), _clip(pattern, _MAX_REGEX_IN_MESSAGE)
     for version in versions:
         if any(char.isspace() for char in version):
+            caught = _clip(" ".join(version.split()), 60)
             raise BackendError(
-                f"{spec.name}: invalid upstream version:>{version}< - {url} - {pattern}"
+                f"{spec.name}: invalid upstream version:>{_clip(version, 60)}<. The regular "
+                f'expression {shown_regex} caught "{caught}" on {shown_url}, which has spaces, '
+                "so it is text rather than a version. Make the regex catch the version only."
             )
     if not versions:
-        raise BackendError(f"{spec.name}: no upstream version found. - {url} - {pattern}")
+        raise BackendError(
+            f"{spec.name}: no upstream version found. The page {shown_url} was read, but the "
+            f"regular expression {shown_regex} found no version on it. Check the regex against "
+            "the page (Test check shows what it finds)."
+        )
     return [Release(version) for version in versions]
+
+
+#: A user regex may be 512 characters long; messages show its start.
+_MAX_REGEX_IN_MESSAGE = 100
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

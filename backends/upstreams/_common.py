@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from bs4 import ParserRejectedMarkup
 
 from backends.base import BackendError, ProjectSpec, Release
-from backends.http import HTTPStatusError
+from backends.http import HTTPStatusError, display_url
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -177,7 +177,10 @@ def releases_from_page(
     except ParserRejectedMarkup as error:
         raise BackendError(f"{url}: the page could not be parsed ({error})") from None
     if not releases:
-        raise BackendError(f"{spec.name}: no upstream version found. - {url}")
+        raise BackendError(
+            f"{spec.name}: no upstream version found. The page {display_url(url)} was read, but "
+            "it lists no tag or release. Check the version URL."
+        )
     return releases
 
 

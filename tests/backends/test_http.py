@@ -106,8 +106,12 @@ def test_unresolvable_host_is_a_fetch_error(monkeypatch):
         raise OSError("Name or service not known")
 
     monkeypatch.setattr(http, "resolve_host", fail)
-    with pytest.raises(FetchError, match=r'cannot resolve the host "nowhere\.example"'):
+    with pytest.raises(FetchError) as raised:
         HttpClient().get("https://nowhere.example/")
+    assert str(raised.value) == (
+        "The host nowhere.example could not be found (DNS). Check the spelling of the URL. "
+        "(https://nowhere.example/)"
+    )
 
 
 def test_guard_checks_every_redirect_hop(mock_http):
@@ -171,7 +175,7 @@ def test_redirects_are_followed_up_to_the_limit(mock_http):
     client = HttpClient(config=HttpConfig(max_redirects=4))
     response = client.get("https://example.org/0")
     assert (response.text, response.url) == ("arrived", "https://example.org/4")
-    with pytest.raises(FetchError, match="more than 3 redirects"):
+    with pytest.raises(FetchError, match="redirected more than 3 times"):
         HttpClient(config=HttpConfig(max_redirects=3)).get("https://example.org/0")
 
 
@@ -340,7 +344,7 @@ def test_oversized_body_is_refused_without_reading_it_all(mock_http):
     body = _EndlessBody(total=500 * 1024 * 1024)
     mock_http.get("https://example.org/huge", body=io.BufferedReader(body))
     client = HttpClient(config=HttpConfig(max_response_bytes=1024 * 1024))
-    with pytest.raises(ResponseTooLarge, match=r'"https://example.org/huge" answered more than'):
+    with pytest.raises(ResponseTooLarge, match=r"^https://example\.org/huge answered more than"):
         client.get("https://example.org/huge")
     assert body.produced < 2 * 1024 * 1024
 
@@ -371,7 +375,7 @@ def test_streaming_cap_on_a_real_socket(local_server):
 def test_read_timeout_is_a_fetch_error(local_server):
     port = local_server.server_address[1]
     started = time.monotonic()
-    with pytest.raises(FetchError, match="timed out waiting for an answer"):
+    with pytest.raises(FetchError, match=r"sent no answer within 0\.5 s"):
         HttpClient(config=LOCAL).get(f"http://127.0.0.1:{port}/slow")
     assert time.monotonic() - started < 4
 
@@ -391,22 +395,27 @@ def test_a_refused_connection_gives_a_readable_reason(local_server):
     local_server.server_close()
     with pytest.raises(FetchError) as raised:
         HttpClient(config=LOCAL).get(f"http://127.0.0.1:{port}/")
-    message = str(raised.value)
-    assert message.startswith(f'Could not call "http://127.0.0.1:{port}/": ')
-    assert "Connection refused" in message
-    assert "object at 0x" not in message
+    assert str(raised.value) == (
+        f"Could not connect to 127.0.0.1 port {port}: the connection was refused. Is the server "
+        f"up, and is the URL right? (http://127.0.0.1:{port}/)"
+    )
 
 
 def test_connect_timeout_is_a_fetch_error(mock_http):
     mock_http.get("https://example.org/", body=requests.exceptions.ConnectTimeout("slow"))
-    with pytest.raises(FetchError, match=r'Could not call "https://example.org/": timed out'):
-        HttpClient().get("https://example.org/")
+    with pytest.raises(FetchError) as raised:
+        HttpClient(config=HttpConfig(connect_timeout=4)).get("https://example.org/")
+    assert str(raised.value) == (
+        "Could not connect to example.org port 443: the connection timed out after 4 s. Is the "
+        "server up? A firewall may also be dropping the connection. (https://example.org/)"
+    )
 
 
 def test_connection_failure_is_a_fetch_error(mock_http):
     mock_http.get("https://example.org/", body=requests.exceptions.ConnectionError("refused"))
-    with pytest.raises(FetchError, match=r'Could not call "https://example\.org/"'):
+    with pytest.raises(FetchError) as raised:
         HttpClient().get("https://example.org/")
+    assert str(raised.value) == "Could not read https://example.org/: refused."
 
 
 # -- statuses --------------------------------------------------------------------------------
@@ -418,7 +427,7 @@ def test_error_statuses_raise_a_readable_error(mock_http, status, text):
     with pytest.raises(HTTPStatusError) as raised:
         HttpClient().get("https://example.org/x")
     assert raised.value.status == status
-    assert str(raised.value) == f'"https://example.org/x" answered HTTP {status} {text}'
+    assert str(raised.value).startswith(f"https://example.org/x answered HTTP {status} {text}: ")
 
 
 def test_accepted_statuses_are_returned(mock_http):
@@ -718,8 +727,10 @@ def test_ftp_globs_expand(fake_ftp):
 
 
 def test_ftp_errors_are_fetch_errors(fake_ftp):
-    with pytest.raises(FetchError, match=r'Could not call "ftp://ftp\.example\.org/missing/": 550'):
+    with pytest.raises(FetchError) as raised:
         HttpClient().get("ftp://ftp.example.org/missing/")
+    assert str(raised.value).startswith("The FTP server ftp.example.org refused the request: 550")
+    assert str(raised.value).endswith("Check the version URL. (ftp://ftp.example.org/missing/)")
 
 
 def test_ftp_answers_are_capped(fake_ftp):

@@ -265,20 +265,40 @@ def test_versions_by_regex_is_conditional(mock_http):
 
 
 def test_no_match_is_anitya_s_error(mock_http):
+    """The message starts as Anitya's (``<name>: no upstream version found.``), then says in
+    plain words what was read, what found nothing, and what to try."""
     mock_http.get("https://example.org/downloads/", body="nothing here")
     spec = make_spec(name="foo", homepage="https://example.org/", backend="custom")
     with pytest.raises(BackendError) as raised:
         versions_by_regex(HttpClient(), "https://example.org/downloads/", r"foo-(\d+)", spec)
     assert str(raised.value) == (
-        r"foo: no upstream version found. - https://example.org/downloads/ - foo-(\d+)"
+        "foo: no upstream version found. The page https://example.org/downloads/ was read, but "
+        r"the regular expression foo-(\d+) found no version on it. Check the regex against the "
+        "page (Test check shows what it finds)."
     )
+
+
+def test_a_long_regex_is_clipped_in_the_message(mock_http):
+    mock_http.get("https://example.org/downloads/", body="nothing here")
+    spec = make_spec(name="foo", homepage="https://example.org/", backend="custom")
+    pattern = "foo-(" + "x?" * 200 + r"\d+)"
+    with pytest.raises(BackendError) as raised:
+        versions_by_regex(HttpClient(), "https://example.org/downloads/", pattern, spec)
+    message = str(raised.value)
+    assert pattern[:99] + "…" in message and pattern not in message
+    assert len(message) < 320
 
 
 def test_a_version_with_a_space_is_refused(mock_http):
     mock_http.get("https://example.org/downloads/", body="Version: 1.0 beta<br>")
     spec = make_spec(name="foo", homepage="https://example.org/", backend="custom")
-    with pytest.raises(BackendError, match=r"foo: invalid upstream version:>1\.0 beta<"):
+    with pytest.raises(BackendError, match=r"foo: invalid upstream version:>1\.0 beta<") as raised:
         versions_by_regex(HttpClient(), "https://example.org/downloads/", r"Version: ([^<]+)", spec)
+    assert str(raised.value) == (
+        "foo: invalid upstream version:>1.0 beta<. The regular expression Version: ([^<]+) "
+        'caught "1.0 beta" on https://example.org/downloads/, which has spaces, so it is text '
+        "rather than a version. Make the regex catch the version only."
+    )
 
 
 def test_fetch_errors_name_the_url(mock_http):

@@ -82,7 +82,7 @@ def test_messages_wait_while_the_broker_is_unreachable_then_all_arrive_in_order(
     settings.AMQP_URL = f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F"
     down = relay.publish_pending()
     assert down.sent == 0
-    assert "ConnectionRefusedError" in down.error
+    assert "the connection was refused" in down.error
     assert OutboxMessage.objects.pending().count() == 5
     head = OutboxMessage.objects.get(pk=rows[0].pk)
     assert head.state == "failed" and head.attempts == 1 and head.next_attempt_at

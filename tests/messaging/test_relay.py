@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
 import pytest
 from django.db import connection
@@ -137,8 +138,32 @@ def test_describe_turns_pika_errors_into_one_line():
     error = pika.exceptions.ChannelClosedByBroker(404, "NOT_FOUND - no exchange 'x'")
     assert relay.describe(error) == "channel closed by the broker: 404 NOT_FOUND - no exchange 'x'"
     assert relay.describe(ConnectionRefusedError(111, "Connection refused")) == (
-        "ConnectionRefusedError: [Errno 111] Connection refused"
+        "the connection was refused. Is RabbitMQ running, and is AMQP_URL right?"
     )
+    assert relay.describe(OSError(113, "No route to host")) == "no route to host."
+
+
+def test_a_broker_that_is_down_is_one_readable_line_per_attempt(caplog):
+    """Real sockets: a closed port. The row and the log say what happened and what to try,
+    in one line, with no errno, repr or traceback."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (row,) = emit_distros("a")
+    with caplog.at_level(logging.DEBUG, logger="messaging"):
+        result = relay.publish_pending(url=f"amqp://guest:s3cret@127.0.0.1:{port}/%2F")
+    assert result.error == (
+        f"Could not connect to the message broker at 127.0.0.1 port {port}: the connection "
+        "was refused. Is RabbitMQ running, and is AMQP_URL right?"
+    )
+    row.refresh_from_db()
+    assert row.last_error == result.error
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(records) == 1 and records[0].exc_info is None
+    assert records[0].getMessage().endswith(result.error)
+    assert "s3cret" not in records[0].getMessage()
 
 
 @pytest.mark.postgres

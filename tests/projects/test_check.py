@@ -416,3 +416,35 @@ def test_versions_that_compare_equal_order_the_same_whatever_was_stored_first(
     project = Project.objects.get(pk=project.pk)
     assert project.latest_version == "1.0-rc1-1"
     assert project.version_strings == ["1.0-rc1-1", "1.0-rc1"]
+
+
+# -- what a person reads after a failed check (issue #14) ---------------------------------------
+
+
+def test_a_dead_upstream_is_recorded_in_words_a_person_can_act_on(upstreams):
+    import socket
+
+    upstreams("127.0.0.1")  # lets checks reach 127.0.0.1
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/downloads/"
+    project = ProjectFactory(name="qux", homepage=url, version_url=url)
+    result = check.check_project(project)
+    expected = (
+        f"Could not connect to 127.0.0.1 port {port}: the connection was refused. Is the server "
+        f"up, and is the URL right? ({url})"
+    )
+    assert (result.outcome, result.error, project.logs) == (check.Outcome.ERROR, expected, expected)
+
+
+def test_a_regex_that_finds_nothing_is_recorded_with_anitya_s_prefix(upstreams):
+    live = upstreams("127.0.0.1")
+    page = live.publish("qux", "1.0")
+    project = ProjectFactory(name="qux", homepage=page, version_url=page, regex=r"nomatch-(\d+)")
+    check.check_project(project)
+    assert project.logs == (
+        f"qux: no upstream version found. The page {page} was read, but the regular expression "
+        r"nomatch-(\d+) found no version on it. Check the regex against the page (Test check "
+        "shows what it finds)."
+    )

@@ -250,14 +250,45 @@ def test_a_failing_feed_is_logged_and_the_others_are_still_read(feeds, caplog):
         Feed("PECL", RuntimeError("a bug in a feed parser")),
         Feed("crates.io", [FeedEntry("ripgrep", "15.0.0")]),
     )
-    with caplog.at_level(logging.ERROR, logger="projects.tasks"):
+    with caplog.at_level(logging.WARNING, logger="projects.tasks"):
         assert tasks.check_feeds() == {"crates.io": 1}
-    failed = [record.getMessage() for record in caplog.records]
-    assert failed == [
-        "Reading the release feed of npmjs failed",
-        "Reading the release feed of PECL failed",
+    logged = [(r.levelname, r.getMessage(), r.exc_info is None) for r in caplog.records]
+    assert logged == [
+        # An expected failure: one line, with the readable reason, no traceback ...
+        (
+            "WARNING",
+            "Reading the release feed of npmjs failed: https://replicate.npmjs.com: timed out",
+            True,
+        ),
+        # ... a bug: the traceback.
+        ("ERROR", "Reading the release feed of PECL failed unexpectedly", False),
     ]
     assert scheduler.due_projects().get() == project
+
+
+def test_unreachable_feeds_log_one_warning_line_each_and_no_traceback(caplog, monkeypatch):
+    """Offline or behind a firewall, every feed fails every five minutes: one readable line
+    per feed, not a traceback per feed."""
+    import socket
+
+    from backends import http
+
+    def offline(host, port):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(http, "resolve_host", offline)
+    with_feeds = [backend.name for backend in registry.all_backends() if backend.has_feed]
+    assert len(with_feeds) >= 5
+    with caplog.at_level(logging.DEBUG, logger="projects.tasks"):
+        assert tasks.check_feeds() == {}
+    records = [r for r in caplog.records if r.name == "projects.tasks"]
+    assert [r.levelname for r in records] == ["WARNING"] * len(with_feeds)
+    assert all(r.exc_info is None and r.exc_text is None for r in records)
+    for name, record in zip(with_feeds, records, strict=True):
+        message = record.getMessage()
+        assert message.startswith(f"Reading the release feed of {name} failed: The host ")
+        assert "could not be looked up: the DNS server did not answer" in message
+        assert "\n" not in message and "Errno" not in message and "gaierror" not in message
 
 
 def test_a_feed_entry_hidden_by_the_version_filter_changes_nothing(feeds):

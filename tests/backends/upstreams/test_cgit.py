@@ -123,7 +123,7 @@ def test_the_page_is_conditional(mock_http):
             {"body": "<table><tr><td><a href='x'>"}, BackendError, "no upstream", id="malformed"
         ),
         pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
-        timeout_param("timed out connecting"),
+        timeout_param("the connection timed out"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )

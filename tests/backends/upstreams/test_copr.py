@@ -190,7 +190,7 @@ def test_the_first_page_is_conditional(mock_http):
             "copr-frontend: no succeeded build of @copr/copr-dev/copr-frontend",
             id="none-succeeded",
         ),
-        timeout_param("timed out connecting"),
+        timeout_param("the connection timed out"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )

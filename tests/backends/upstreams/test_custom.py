@@ -84,7 +84,11 @@ def test_a_regex_without_a_match_names_the_url_and_the_regex(mock_http):
 
     with pytest.raises(BackendError) as raised:
         fetch(spec(regex=r"release-(\d+)"))
-    assert str(raised.value) == rf"foo: no upstream version found. - {URL} - release-(\d+)"
+    assert str(raised.value) == (
+        rf"foo: no upstream version found. The page {URL} was read, but the regular expression "
+        r"release-(\d+) found no version on it. Check the regex against the page (Test check "
+        "shows what it finds)."
+    )
 
 
 def test_a_match_with_a_space_is_refused(mock_http):
@@ -149,7 +153,7 @@ def test_an_unchanged_page_is_not_modified(mock_http):
         pytest.param({"status": 500}, BackendError, "HTTP 500", id="5xx"),
         pytest.param({"body": "<html><<<>"}, BackendError, "no upstream version", id="malformed"),
         pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not call"),
+        timeout_param("Could not connect to"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
         ),

@@ -82,7 +82,7 @@ def test_the_form_only_needs_the_package_name():
         pytest.param({"status": 502}, BackendError, "HTTP 502", id="5xx"),
         pytest.param({"body": "<html><body"}, BackendError, "no upstream version", id="malformed"),
         pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not call"),
+        timeout_param("Could not connect to"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
         ),

@@ -120,7 +120,10 @@ def test_a_history_without_releases_of_this_core_is_an_error(mock_http):
 
     with pytest.raises(BackendError) as raised:
         fetch(spec())
-    assert str(raised.value).startswith(f"admin_menu: no upstream version found. - {URL7} - ")
+    assert str(raised.value).startswith(
+        f"admin_menu: no upstream version found. The page {URL7} was read, but the regular "
+        "expression "
+    )
 
 
 def test_an_unchanged_history_is_not_modified(mock_http):
@@ -146,7 +149,7 @@ def test_the_form_explains_the_name_prefix():
             {"body": "<html><p>oops"}, BackendError, "no upstream version", id="malformed"
         ),
         pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not call"),
+        timeout_param("Could not connect to"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
         ),

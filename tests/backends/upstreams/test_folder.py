@@ -139,7 +139,7 @@ def test_an_unchanged_folder_is_not_modified(mock_http):
             {"body": "<html><a href=</html>"}, BackendError, "no upstream version", id="malformed"
         ),
         pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not call"),
+        timeout_param("Could not connect to"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
         ),

@@ -74,7 +74,7 @@ def test_the_page_is_named_after_the_project():
             {"body": "<a href=/projects"}, BackendError, "no upstream version", id="malformed"
         ),
         pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not call"),
+        timeout_param("Could not connect to"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
         ),

@@ -164,7 +164,7 @@ def test_the_first_page_is_conditional(mock_http):
             "No upstream version found",
             id="junk-items",
         ),
-        timeout_param("timed out connecting"),
+        timeout_param("the connection timed out"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )

@@ -376,7 +376,7 @@ def test_other_graphql_errors_list_every_error(mock_http):
             id="wrong-types",
         ),
         pytest.param(
-            {"body": requests.exceptions.ConnectTimeout()}, "timed out connecting", id="timeout"
+            {"body": requests.exceptions.ConnectTimeout()}, "the connection timed out", id="timeout"
         ),
     ],
 )

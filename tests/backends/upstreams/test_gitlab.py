@@ -197,7 +197,7 @@ def test_later_pages_are_not_conditional(mock_http):
             "No upstream version found",
             id="junk-items",
         ),
-        timeout_param("timed out connecting"),
+        timeout_param("the connection timed out"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "30"}},
             RateLimited,

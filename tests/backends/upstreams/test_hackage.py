@@ -65,7 +65,7 @@ def test_the_request_is_conditional(mock_http):
 @pytest.mark.parametrize(
     ("status", "body", "error", "message"),
     [
-        (404, "Not Found", BackendError, f'"{URL}" answered HTTP 404'),
+        (404, "Not Found", BackendError, f"{URL} answered HTTP 404"),
         (503, "", BackendError, "answered HTTP 503"),
         (200, "<html><a href='foo-bar-", BackendError, "foo-bar: no upstream version found."),
         (200, "", BackendError, "no upstream version found"),

@@ -75,7 +75,7 @@ def test_an_unchanged_page_is_not_modified(mock_http):
         pytest.param({"status": 503}, BackendError, "HTTP 503", id="5xx"),
         pytest.param({"body": "<html><div"}, BackendError, "no upstream version", id="malformed"),
         pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not call"),
+        timeout_param("Could not connect to"),
         pytest.param(
             {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
         ),

@@ -115,7 +115,7 @@ def test_the_request_is_conditional(mock_http):
 @pytest.mark.parametrize(
     ("status", "body", "error", "message"),
     [
-        (404, "Not Found", BackendError, f'"{URL}" answered HTTP 404'),
+        (404, "Not Found", BackendError, f"{URL} answered HTTP 404"),
         (503, "", BackendError, "answered HTTP 503"),
         (200, "<html><a href='1.0", BackendError, f"No version directory found at {URL}"),
         (200, "", BackendError, "No version directory found"),

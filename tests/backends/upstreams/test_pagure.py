@@ -90,7 +90,7 @@ def test_the_request_is_conditional(mock_http):
         pytest.param(
             {"json": {"error": "Something broke"}}, BackendError, "Something broke", id="error"
         ),
-        timeout_param("timed out connecting"),
+        timeout_param("the connection timed out"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )

@@ -102,7 +102,7 @@ def test_the_page_is_conditional(mock_http):
         ),
         pytest.param({"body": "<a href='/p/proj/code/ci/"}, BackendError, "no upstream", id="bad"),
         pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
-        timeout_param("timed out connecting"),
+        timeout_param("the connection timed out"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )

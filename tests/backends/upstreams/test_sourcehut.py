@@ -101,7 +101,7 @@ def test_an_xml_bomb_is_refused(mock_http):
             "no upstream version",
             id="blank-title",
         ),
-        timeout_param("timed out connecting"),
+        timeout_param("the connection timed out"),
         pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )

@@ -78,7 +78,7 @@ LATEST = '<a href="https://hackage.haskell.org/package/foo"><span class="version
 @pytest.mark.parametrize(
     ("status", "body", "error", "message"),
     [
-        (404, "Not Found", BackendError, f'"{URL}" answered HTTP 404'),
+        (404, "Not Found", BackendError, f"{URL} answered HTTP 404"),
         (500, "", BackendError, "answered HTTP 500"),
         (200, LATEST[:80], BackendError, "foo: no upstream version found."),
         (200, "", BackendError, "no upstream version found"),
