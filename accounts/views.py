@@ -48,7 +48,7 @@ def sign_in_providers(request: HttpRequest, next_url: str) -> list[dict[str, str
     return buttons
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """The sign-in page: one button per configured provider, and the local form if enabled."""
     next_url = safe_next(request)
@@ -80,7 +80,7 @@ def login(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
     """GET asks for confirmation (a link must not sign anybody out); POST signs out."""
     if request.method == "POST":

@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from backends import ecosystems, regexes, registry
 from backends.base import BackendError, RateLimited
@@ -181,7 +181,7 @@ def _preview(
 # -- home and lists ---------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -193,12 +193,12 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/about.html")
 
 
-@require_GET
+@require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
     """Every project, 50 a page. Which ids a page holds is remembered while the catalogue
     holds (``projects/catalogue.py``) and its rendered rows while their projects' stamps do,
@@ -237,7 +237,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def project_status_list(request: HttpRequest, status: str = "updated") -> HttpResponse:
     name = request.GET.get("name", "").strip()
     log = request.GET.get("log", "").strip()
@@ -272,7 +272,7 @@ def _exact(request: HttpRequest) -> bool:
     return request.GET.get("exact", "").strip().lower() in {"1", "true"}
 
 
-@require_GET
+@require_safe
 def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResponse:
     pattern = _search_pattern(request, pattern)
     sort = selectors.project_sort_key(request.GET.get("sort"))
@@ -297,7 +297,7 @@ def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResp
     )
 
 
-@require_GET
+@require_safe
 def distro_search(request: HttpRequest, name: str, pattern: str | None = None) -> HttpResponse:
     distro = selectors.distro_by_name(name)
     if distro is None:
@@ -318,7 +318,7 @@ def distro_search(request: HttpRequest, name: str, pattern: str | None = None) -
 
 
 @login_required
-@require_GET
+@require_safe
 def logs(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -375,7 +375,7 @@ def _project_page(
     return render(request, "projects/project_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = selectors.project_detail(project_id)
     if project is None:
@@ -383,7 +383,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     return _project_page(request, project)
 
 
-@require_GET
+@require_safe
 def project_by_name(request: HttpRequest, name: str) -> HttpResponse:
     """Anitya's ``/project/<name>/``: the project when exactly one has this name (or package
     name), else the search results."""
@@ -394,7 +394,7 @@ def project_by_name(request: HttpRequest, name: str) -> HttpResponse:
     return redirect(f"{reverse('projects:search')}?{query}")
 
 
-@require_GET
+@require_safe
 def project_redirect(request: HttpRequest, project_id: int) -> HttpResponse:
     """``/projects/<id>/``: the URL message consumers were given (contract pitfall 33)."""
     return redirect("projects:project", project_id, permanent=True)
@@ -545,13 +545,13 @@ def _exists_message(error: services.ProjectExists) -> str:
 
 @login_required
 def project_new(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         fields = ("name", "homepage", "backend", "version_scheme", "distro", "package_name")
         initial = {"backend": "custom"}
         initial.update({field: request.GET[field] for field in fields if request.GET.get(field)})
         return _form_page(request, ProjectForm(initial=initial), None)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["GET", "POST"])
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     form = ProjectForm(request.POST)
     if request.POST.get("action") == "test":
         return _form_test_check(request, form, None)
@@ -582,10 +582,10 @@ def project_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _editable_project(project_id)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _form_page(request, ProjectForm.for_project(project), project)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["GET", "POST"])
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     form = ProjectForm.for_project(project, request.POST)
     if request.POST.get("action") == "test":
         return _form_test_check(request, form, project)
@@ -614,7 +614,7 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     return redirect(_project_url(project))
 
 
-@require_GET
+@require_safe
 def similar_projects(request: HttpRequest) -> JsonResponse:
     """Projects with the name or homepage being typed into the form, to prevent duplicates."""
     try:
@@ -708,7 +708,7 @@ def project_map(
                 messages.success(request, "Mapping edited" if package else "Mapping added")
                 return redirect(_project_url(project))
         status = 400
-    elif request.method == "GET":
+    elif request.method in ("GET", "HEAD"):
         if package is not None:
             initial = {"distro": package.distro.name, "package_name": package.package_name}
         else:
@@ -718,7 +718,7 @@ def project_map(
             }
         form, status = MappingForm(initial=initial), 200
     else:
-        return HttpResponseNotAllowed(["GET", "POST"])
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     return render(
         request,
         "projects/mapping_form.html",
@@ -735,7 +735,7 @@ def project_map(
 # -- distros ----------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def distro_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -744,7 +744,7 @@ def distro_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def distro_detail(request: HttpRequest, name: str) -> HttpResponse:
     distro = selectors.distro_by_name(name)
     if distro is None:
@@ -760,7 +760,7 @@ def distro_detail(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def distro_redirect(request: HttpRequest, name: str) -> HttpResponse:
     """``/distros/<name>/``: the URL message consumers were given (contract pitfall 33)."""
     return redirect("projects:distro", name, permanent=True)
@@ -844,8 +844,8 @@ def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
         services.project_delete(project, agent=_agent(request))
         messages.success(request, f"Project {name} has been removed")
         return redirect("projects:list")
-    if request.method not in {"GET", "POST"}:
-        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method not in {"GET", "HEAD", "POST"}:
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     return render(
         request,
         "projects/confirm.html",
@@ -874,8 +874,8 @@ def versions_delete(request: HttpRequest, project_id: int) -> HttpResponse:
         deleted = services.versions_delete(project, None, agent=_agent(request))
         messages.success(request, f"{len(deleted)} version(s) of {project.name} deleted")
         return redirect(_project_url(project))
-    if request.method not in {"GET", "POST"}:
-        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method not in {"GET", "HEAD", "POST"}:
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     return render(
         request,
         "projects/confirm.html",
@@ -919,8 +919,8 @@ def mapping_delete(request: HttpRequest, project_id: int, package_id: int) -> Ht
         services.package_unmap(package, agent=_agent(request))
         messages.success(request, f"Mapping {package.package_name} on {package.distro} deleted")
         return redirect(_project_url(project))
-    if request.method not in {"GET", "POST"}:
-        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method not in {"GET", "HEAD", "POST"}:
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     return render(
         request,
         "projects/confirm.html",
@@ -940,13 +940,32 @@ def mapping_delete(request: HttpRequest, project_id: int, package_id: int) -> Ht
 
 
 @admin_required
-@require_GET
+@require_POST
+def flag_set_state(request: HttpRequest, flag_id: int, state: str) -> HttpResponse:
+    """Anitya's ``/flags/<id>/set/<state>``: close (or reopen) a flag from its project's page,
+    then back to that page."""
+    flag = get_object_or_404(Flag.objects.select_related("project"), pk=flag_id)
+    try:
+        changed = services.flag_set_state(flag, state.lower(), agent=_agent(request))
+    except services.InvalidInput as invalid:
+        return HttpResponse(invalid.errors["state"], status=422, content_type="text/plain")
+    if changed:
+        messages.success(
+            request, f"Flag #{flag.pk} {'closed' if flag.state == 'closed' else 'reopened'}"
+        )
+    else:
+        messages.info(request, f"Flag #{flag.pk} unchanged")
+    return redirect(_project_url(flag.project))
+
+
+@admin_required
+@require_safe
 def flags(request: HttpRequest) -> HttpResponse:
     """Flags are triaged in the admin (open ones first)."""
     return redirect(reverse("admin:projects_flag_changelist") + "?state__exact=open")
 
 
 @admin_required
-@require_GET
+@require_safe
 def users(request: HttpRequest) -> HttpResponse:
     return redirect("admin:accounts_user_changelist")

@@ -192,6 +192,15 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return config
 
 
+def is_set(key: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``key`` is configured (by the environment or the TOML file), not defaulted."""
+    environ = os.environ if environ is None else environ
+    if any(ENV_ALIASES.get(name, name) == key for name in environ):
+        return True
+    path = environ.get("RELEASEMON_CONFIG")
+    return bool(path) and key in load_file(path)
+
+
 # -- outgoing mail --------------------------------------------------------------------------------
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -232,7 +232,8 @@ REST_FRAMEWORK = {
         "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, saying which operations are public (projects/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "projects.api.schema.AutoSchema",
     # DRF's JSONParser recurses: this one refuses bodies nested too deep (releasemon/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
         "releasemon.parsers.DepthLimitedJSONParser",

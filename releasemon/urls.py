@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from projects.api.views import api_root
+from releasemon.views import favicon
 
 admin.site.site_header = "releasemon administration"
 admin.site.site_title = "releasemon admin"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/", include("projects.api.urls")),
     # Anitya's /api (no slash) redirects to the API docs too, in one hop.
     path("api", api_root),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
 ]

@@ -8,9 +8,12 @@ schemathesis test (tests/projects/api/test_fuzz.py) holds the views to it.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -211,6 +214,46 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <your API token>`, from your settings page.",
         }
+
+
+# -- who may call an operation -----------------------------------------------------------------
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's, telling which operations are public (``DEFAULT_SCHEMA_CLASS``).
+
+    drf-spectacular marks credentials optional (the empty requirement ``{}`` next to the
+    schemes) only for DRF's own ``AllowAny`` and ``IsAuthenticatedOrReadOnly``. Here any
+    operation whose permissions let an anonymous caller through says so: the v2 reads
+    (``WritesNeedUser``) are public, a token only naming whose rate limit they count against;
+    the writes still need one. An operation without any authentication (the event log) says
+    ``"security": []``: public, nothing to send. Swagger UI then shows no lock on those.
+    """
+
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        auths = super().get_auth()
+        if not any(auths):  # no scheme at all, at most drf-spectacular's {}
+            return []
+        if {} not in auths and self._allows_anonymous():
+            auths.append({})
+        return auths
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and "security" not in operation:
+            operation["security"] = []  # drf-spectacular leaves an empty list out
+        return operation
+
+    def _allows_anonymous(self) -> bool:
+        """Whether every permission of the view lets an anonymous ``self.method`` through."""
+        request = SimpleNamespace(method=self.method, user=AnonymousUser(), auth=None)
+        try:
+            return all(
+                permission.has_permission(request, self.view)
+                for permission in self.view.get_permissions()
+            )
+        except Exception:  # a permission reading more of the request: assume it is not public
+            return False
 
 
 # -- the schema's paths -----------------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
@@ -35,7 +37,7 @@ from projects.api.rendering import (
     LenientContentNegotiation,
     PlainTextRenderer,
 )
-from projects.api.representations import RawJSON, etag_of
+from projects.api.representations import RawJSON, dumps, etag_of
 from projects.api.throttling import ApiRateThrottle
 from releasemon.middleware import refusal_for
 
@@ -55,9 +57,40 @@ class CheckLimited(exceptions.Throttled):
         self.wait = limit.retry_after
 
 
+@csrf_exempt  # another method gets the JSON 405 below, not the site's "CSRF failed" page
 def api_root(request: HttpRequest) -> HttpResponse:
     """``/api``: Anitya redirected to its HTML API docs; ours are the interactive pages."""
+    if request.method not in ("GET", "HEAD"):
+        error = {"output": "notok", "error": f'Method "{request.method}" not allowed.'}
+        response = HttpResponse(dumps(error), status=405, content_type="application/json")
+        response["Allow"] = "GET, HEAD"
+        return response
     return HttpResponseRedirect(reverse("api:swagger-ui"))
+
+
+class JsonErrors:
+    """For the API's docs views (drf-spectacular's): their errors, a wrong method above all,
+    are JSON in v2's shape, whatever format their pages have (YAML, HTML)."""
+
+    def handle_exception(self, exc: Exception) -> HttpResponse:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        if isinstance(exc, exceptions.APIException) and isinstance(response, Response):
+            response.data = {"error": exc.default_code, "error_description": str(exc.detail)}
+            self.request.accepted_renderer = AnityaJSONRenderer()  # type: ignore[attr-defined]
+            self.request.accepted_media_type = "application/json"  # type: ignore[attr-defined]
+        return response
+
+
+class SchemaView(JsonErrors, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(JsonErrors, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(JsonErrors, SpectacularRedocView):
+    pass
 
 
 class WritesNeedUser(BasePermission):

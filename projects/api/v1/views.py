@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -332,9 +333,11 @@ class ProjectByEcosystemApi(V1View):
         return Response(data)
 
 
+@csrf_exempt  # whatever the method: a JSON 404, never the site's HTML "CSRF failed" page
 def not_found(request: HttpRequest) -> HttpResponse:
     """Any other path under /api/: a JSON 404 rather than an HTML page (or, as Django's
-    APPEND_SLASH would, a redirect to the same path with a slash when that exists)."""
+    APPEND_SLASH would, a redirect to the same path with a slash when that exists), in the
+    error shape of the path's family: v2's under ``/api/v2/``, v1's elsewhere."""
     path = request.path_info
     if request.method in ("GET", "HEAD") and not path.endswith("/"):
         try:
@@ -343,5 +346,8 @@ def not_found(request: HttpRequest) -> HttpResponse:
             match = None
         if match is not None and match.url_name != "not-found":
             return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
-    body = representations.dumps({"output": "notok", "error": "Not found"})
-    return HttpResponse(body, status=404, content_type="application/json")
+    if path == "/api/v2" or path.startswith("/api/v2/"):
+        error = {"error": "not_found", "error_description": "Not found."}
+    else:
+        error = {"output": "notok", "error": "Not found"}
+    return HttpResponse(representations.dumps(error), status=404, content_type="application/json")

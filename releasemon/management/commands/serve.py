@@ -1,36 +1,141 @@
 """Run the whole service on one machine: migrate, then the web server and the q2 cluster.
 
 Ctrl-C (or SIGTERM) stops both; if either stops on its own, the other is stopped too.
+
+The site listens on ``--bind host:port`` (default ``127.0.0.1:8000``; ``--port N`` changes only
+the port). Unless they are configured, ``SITE_URL`` (the links in mails, feeds and messages)
+follows the address listened on, and ``ALLOWED_HOSTS`` accepts its host: :func:`site_environment`
+passes both to the web server and the cluster.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from argparse import ArgumentParser
+from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import ensure_administrator
+from releasemon import config
 from releasemon.schedules import sync_schedules
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+#: Binds that listen on every interface: links then name the machine instead.
+WILDCARD_HOSTS = {"", "0.0.0.0", "[::]", "::"}  # noqa: S104 (recognised, not bound)
+
+
+def bind_address(bind: str | None, port: int | None) -> str:
+    """The ``host:port`` to listen on, from ``--bind`` and ``--port`` (one of them at most)."""
+    if bind is not None and port is not None:
+        raise CommandError("--port only changes the port of 127.0.0.1; with --bind give host:port")
+    if port is not None:
+        if not 0 < port < 65536:
+            raise CommandError(f"--port {port}: a port is a number from 1 to 65535")
+        return f"{DEFAULT_HOST}:{port}"
+    return bind if bind is not None else f"{DEFAULT_HOST}:{DEFAULT_PORT}"
+
+
+def _split(bind: str) -> tuple[str, int] | None:
+    """``host`` and ``port`` of a TCP bind (``host``, ``host:port``, ``[v6]:port``); None for
+    what is not one (``unix:/path``, ``fd://3``)."""
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    host, sep, port = bind.rpartition(":")
+    if not sep or host.endswith(":") or not port.isdigit():  # "host", or a bare IPv6 address
+        return bind, DEFAULT_PORT
+    return host, int(port)
+
+
+def _url_host(host: str) -> str:
+    """``host`` as a URL spells it: IPv6 addresses in brackets."""
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            return f"[{host}]"
+    except ValueError:
+        pass
+    return host
+
+
+def _machine_name() -> str:
+    name = socket.gethostname()
+    return name if name and name != "localhost" else DEFAULT_HOST
+
+
+def site_environment(bind: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``SITE_URL`` and ``ALLOWED_HOSTS`` for the processes serving ``bind``, each only when
+    it is not configured (environment or ``RELEASEMON_CONFIG`` file).
+
+    ``SITE_URL`` is ``http://<host>:<port>`` of the bind; a bind on every interface
+    (``0.0.0.0``, ``[::]``) names the machine (its host name, else 127.0.0.1). ``ALLOWED_HOSTS``
+    keeps its defaults and adds the bound host and ``SITE_URL``'s host (every name of the
+    machine for a wildcard bind).
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    split = _split(bind)
+    if config.is_set("SITE_URL", environ):
+        site_url = str(config.load(environ)["SITE_URL"])
+    elif split is not None:
+        host, port = split
+        wildcard = host in WILDCARD_HOSTS
+        site_url = f"http://{_machine_name() if wildcard else _url_host(host.strip('[]'))}:{port}"
+        values["SITE_URL"] = site_url
+    else:
+        site_url = str(config.DEFAULTS["SITE_URL"])
+    if not config.is_set("ALLOWED_HOSTS", environ):
+        hosts = list(config.DEFAULTS["ALLOWED_HOSTS"])
+        extra = [urlsplit(site_url).hostname or ""]
+        if split is not None:
+            host = split[0]
+            if host in WILDCARD_HOSTS:
+                extra += [socket.gethostname(), socket.getfqdn()]
+            else:
+                extra.append(host.strip("[]"))
+        for name in extra:
+            name = _url_host(name) if name else name
+            if name and name not in hosts:
+                hosts.append(name)
+        values["ALLOWED_HOSTS"] = json.dumps(hosts)
+    return values
 
 
 class Command(BaseCommand):
     help = "Migrate and run the web server together with the django-q2 cluster."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port to listen on")
+        parser.add_argument(
+            "--bind", help=f"host:port to listen on (default {DEFAULT_HOST}:{DEFAULT_PORT})"
+        )
+        parser.add_argument(
+            "--port", type=int, help=f"listen on {DEFAULT_HOST} at this port instead of 8000"
+        )
         parser.add_argument("--workers", type=int, default=2, help="web worker processes")
         parser.add_argument(
             "--no-cluster", action="store_true", help="run the web server only (no checks)"
         )
 
-    def handle(self, *args: object, bind: str, workers: int, no_cluster: bool, **options: object):
+    def handle(
+        self,
+        *args: object,
+        bind: str | None,
+        workers: int,
+        no_cluster: bool,
+        port: int | None = None,
+        **options: object,
+    ):
+        bind = bind_address(bind, port)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -45,12 +150,15 @@ class Command(BaseCommand):
             )
         sync_schedules()
         processes = self._start(bind, workers, no_cluster)
-        self.stdout.write(f"Serving on http://{bind}/ (admin: http://{bind}/admin/). Ctrl-C stops.")
+        site_url = self.environment(bind).get("SITE_URL", settings.SITE_URL).rstrip("/")
+        self.stdout.write(
+            f"Serving on {bind}: {site_url}/ (admin: {site_url}/admin/). Ctrl-C stops."
+        )
         self._supervise(processes)
 
     def _start(self, bind: str, workers: int, no_cluster: bool) -> list[subprocess.Popen]:
         python = sys.executable
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+        env = self.environment(bind)
         web = [
             python, "-m", "gunicorn", "releasemon.wsgi",
             "--bind", bind, "--workers", str(workers), "--threads", "4",
@@ -61,6 +169,12 @@ class Command(BaseCommand):
             cluster = [python, "manage.py", "qcluster"]
             processes.append(subprocess.Popen(cluster, cwd=settings.BASE_DIR, env=env))  # noqa: S603
         return processes
+
+    def environment(self, bind: str) -> dict[str, str]:
+        """The web server's and the cluster's environment: ours, plus :func:`site_environment`."""
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+        env.update(site_environment(bind, env))
+        return env
 
     def _supervise(self, processes: list[subprocess.Popen]) -> None:
         stopping = False
