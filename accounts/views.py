@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from accounts.forms import TokenForm
 from accounts.models import ApiToken
 
 #: Where the secret of a just-created token waits, in the session, for the one page showing it.
@@ -93,29 +94,35 @@ def logout(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/logout.html", {"next": safe_next(request)})
 
 
-@login_required(login_url="accounts:login")
-def settings_page(request: HttpRequest) -> HttpResponse:
-    """The user's id and API tokens; a token created just before is shown this once."""
+def _settings(request: HttpRequest, form: TokenForm, *, status: int = 200) -> HttpResponse:
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created", "-pk")
     return render(
         request,
         "accounts/settings.html",
-        {
-            "tokens": tokens,
-            "new_token": new_token,
-            "description_max_length": services.TOKEN_DESCRIPTION_MAX_LENGTH,
-        },
+        {"tokens": tokens, "new_token": new_token, "form": form},
+        status=status,
     )
+
+
+@login_required(login_url="accounts:login")
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The user's id and API tokens; a token created just before is shown this once."""
+    return _settings(request, TokenForm())
 
 
 @require_POST
 @login_required(login_url="accounts:login")
 def token_create(request: HttpRequest) -> HttpResponse:
+    """Create a token; a refused description shows the settings page again with the error."""
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return _settings(request, form, status=400)
     try:
-        token, secret = services.token_create(request.user, request.POST.get("description", ""))
+        token, secret = services.token_create(request.user, form.cleaned_data["description"])
     except services.AccountError as error:
-        messages.error(request, str(error))
+        form.add_error(None, str(error))
+        return _settings(request, form, status=400)
     else:
         request.session[NEW_TOKEN_SESSION_KEY] = {
             "id": token.pk,

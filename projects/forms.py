@@ -94,7 +94,8 @@ def all_backend_help() -> dict[str, dict[str, Any]]:
 
 
 class ProjectForm(forms.Form):
-    """Anitya's ProjectForm (contract §2.5). ``distro``/``package_name`` only on creation."""
+    """Anitya's ProjectForm (contract §2.5). ``distro``/``package_name`` only on creation,
+    ``check_release`` only on edits (creating always stores the validating check)."""
 
     name = forms.CharField(max_length=services.TEXT_MAX_LENGTH)
     homepage = forms.CharField(max_length=services.TEXT_MAX_LENGTH)
@@ -134,6 +135,8 @@ class ProjectForm(forms.Form):
         ]
         if not creating:
             del self.fields["distro"], self.fields["package_name"]
+        else:  # a new project's validating check is always stored (services.project_create)
+            del self.fields["check_release"]
         if creating or not self.credential_origins:
             del self.fields["forget_credentials"]
         for name, field in self.fields.items():

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from backends import registry
 from backends.base import ProjectSpec
-from projects.models import Distro, Package, Project, ProjectVersion, RateLimitBlock
+from projects.models import Distro, Flag, Package, Project, ProjectVersion, RateLimitBlock
 
 
 @CharField.register_lookup
@@ -195,6 +195,14 @@ def project_detail(pk: int) -> Project | None:
         )
         .first()
     )
+
+
+def open_flags(project: Project | None = None) -> QuerySet[Flag]:
+    """The open flags (of one project), newest first, with their authors."""
+    flags = Flag.objects.filter(state=Flag.State.OPEN).select_related("author")
+    if project is not None:
+        flags = flags.filter(project=project)
+    return flags.order_by("-created_on", "-pk")
 
 
 def rate_limited_until(project: Project, *, now: datetime | None = None) -> datetime | None:

@@ -296,14 +296,20 @@ def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Proje
 
     The upstream is asked before the transaction opens: a slow upstream must not hold a
     database lock (SQLite's IMMEDIATE transactions take the write lock at BEGIN).
+
+    What that validating check found is then recorded as the project's first check, as
+    Anitya's "check latest release on submit" does, without asking the upstream again: the
+    versions and the latest version are stored, ``last_check`` is now and ``next_check`` one
+    interval later, and ``project.version.update`` follows ``project.add``.
     """
     project = build_project(**fields)
     existing = clashing_project(project)
     if existing is not None:
         raise ProjectExists(project, existing)
+    preview = None
     if validate:
         try:
-            preview_project(project)
+            preview = preview_project(project)
         except BackendError as error:
             raise ProjectCheckFailed(VALIDATION_FAILED.format(error=error)) from None
     now = timezone.now()
@@ -314,6 +320,12 @@ def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Proje
             emit(topics.project_add(project, agent))
     except IntegrityError:
         raise ProjectExists(project, clashing_project(project)) from None
+    if preview is not None:
+        # projects.check imports this module (it archives through project_set_archived):
+        # imported here, when both modules are loaded, to keep the import graph acyclic.
+        from projects import check
+
+        check.record(project, preview)
     return project
 
 

@@ -69,5 +69,6 @@ urlpatterns = [
     # Signed-in users and administrators.
     path("logs", views.logs, name="logs"),
     path("flags", views.flags, name="flags"),
+    path("flags/<int:flag_id>/set/<str:state>", views.flag_set_state, name="flag_set_state"),
     path("users", views.users, name="users"),
 ]

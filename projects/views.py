@@ -45,7 +45,7 @@ from projects.forms import (
     all_backend_help,
     backend_help,
 )
-from projects.models import Package, Project
+from projects.models import Flag, Package, Project
 from projects.templatetags.projects_tags import distro_url
 
 PAGE_SIZE = 50
@@ -358,6 +358,8 @@ def _project_page(
         "latest": visible[0] if visible else None,
         "packages": project.sorted_packages,
         "is_admin": is_admin,
+        # Administrators triage flags: the project's open ones are on its page for them.
+        "open_flags": list(selectors.open_flags(project)) if is_admin else [],
         "may_full_check": _may_full_check(request, project, bool(rows)),
         "may_test_check": request.user.is_authenticated and not project.archived,
         "rate_limited_until": selectors.rate_limited_until(project),

@@ -80,8 +80,9 @@ INSTALLED_APPS = [
     # Before allauth, so that the site's templates override allauth's layout.
     "releasemon",
     "allauth",
-    "allauth.account",
-    "allauth.socialaccount",
+    # allauth's account and socialaccount apps, named apart from our "accounts" in the admin.
+    "accounts.allauth_apps.EmailAddressesConfig",
+    "accounts.allauth_apps.SignInProvidersConfig",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.gitlab",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 
+from projects import selectors
 from projects.models import Package, ProjectVersion
 
 register = template.Library()
@@ -18,6 +22,24 @@ register = template.Library()
 def parsed_version(stored: ProjectVersion) -> str:
     """A stored (raw) version as its project shows it: prefix and leading ``v`` removed."""
     return stored.project.make_version(stored.version).parsed
+
+
+@register.filter
+def relative(moment: datetime | None, due: str = "") -> str:
+    """A time in words next to its date: ``just now``, ``5 minutes ago``, ``in 59 minutes``.
+    With an argument (``"due now"``), a moment already past reads as that argument: a next
+    check that is overdue is due now, not "3 minutes ago"."""
+    if moment is None:
+        return ""
+    now = timezone.now()
+    seconds = (moment - now).total_seconds()
+    if seconds <= 0 and due:
+        return due
+    if abs(seconds) < 60:
+        return "just now"
+    if seconds > 0:
+        return f"in {timeuntil(moment, now, depth=1)}"
+    return f"{timesince(moment, now, depth=1)} ago"
 
 
 @register.filter
@@ -37,6 +59,12 @@ def distro_url(name: str, page: str = "distro") -> str:
         return reverse(f"projects:{page}", args=[name])
     except NoReverseMatch:
         return ""
+
+
+@register.simple_tag
+def open_flag_count() -> int:
+    """How many flags wait for an administrator (the admin index shows it)."""
+    return selectors.open_flags().count()
 
 
 @register.inclusion_tag("projects/_sort_header.html", takes_context=True)

@@ -191,3 +191,22 @@ def test_tokens_are_listed_without_secrets_and_deleted_through_the_service(admin
         {"action": "delete_selected", "_selected_action": [str(token.pk)], "post": "yes"},
     )
     assert not ApiToken.objects.exists()
+
+
+def test_the_admin_index_has_one_accounts_section_and_counts_the_open_flags(admin_client):
+    FlagFactory.create_batch(2)
+    FlagFactory(state=Flag.State.CLOSED)
+
+    response = admin_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    sections = [app["name"] for app in response.context["app_list"]]
+    assert sections.count("Accounts") == 1
+    accounts = next(app for app in response.context["app_list"] if app["name"] == "Accounts")
+    assert {model["object_name"] for model in accounts["models"]} == {"User", "ApiToken"}
+    assert "Email addresses" in sections and "Sign-in providers" in sections
+    page = response.content.decode()
+    link = reverse("admin:projects_flag_changelist") + "?state__exact=open"
+    assert f'<a href="{link}">2 open flags</a>' in page
+    # The link lists exactly those.
+    assert admin_client.get(link).context["cl"].result_count == 2

@@ -32,6 +32,24 @@ def test_wrong_password_is_refused_with_a_form_error(client):
     assert not response.context["user"].is_authenticated
 
 
+def test_sign_in_and_sign_up_errors_are_summed_up_above_their_forms(client):
+    UserFactory(email="ada@example.org", username="ada")
+    sign_in = client.post(reverse("accounts:login"), {"login": "ada", "password": "nope"})
+    sign_up = client.post(
+        reverse("account_signup"),
+        {"email": "not an address", "username": "ada", "password1": "x", "password2": "y"},
+    )
+
+    summary = sign_in.content.decode()
+    assert 'class="error-summary"' in summary and "There is a problem" in summary
+    assert "not correct" in summary.split('class="error-summary"')[1].split("</div>")[0]
+    page = sign_up.content.decode()
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    assert 'href="#id_email"' in summary and 'href="#id_username"' in summary
+    # allauth's fields are drawn as the site's own: labelled, their error next to them.
+    assert 'id="row-email"' in page and 'id="id_email_error"' in page
+
+
 def test_banned_user_cannot_sign_in(client):
     UserFactory(email="troll@example.org", is_active=False)
     client.post(reverse("account_login"), {"login": "troll@example.org", "password": PASSWORD})

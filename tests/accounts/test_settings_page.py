@@ -74,6 +74,20 @@ def test_a_too_long_description_is_refused_with_a_message(client, user):
     assert not ApiToken.objects.exists()
 
 
+def test_a_refused_description_is_summed_up_above_the_form_and_kept(client, user):
+    response = client.post(reverse("accounts:token_create"), {"description": "x" * 201})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="error-summary"' in page and "There is a problem" in page
+    assert (
+        '<a href="#id_description" data-field-id="id_description">Description: The description '
+        "is too long: at most 200 characters.</a>" in page
+    )
+    assert 'value="' + "x" * 201 + '"' in page  # what was typed is kept, to shorten it
+    assert not ApiToken.objects.exists()
+
+
 def test_delete_a_token(client, user):
     token, _ = ApiToken.issue(user, description="old")
     response = client.post(reverse("accounts:token_delete", args=[token.pk]), follow=True)

@@ -144,14 +144,21 @@ def test_a_project_from_creation_to_archive(session, upstream):
     project = Project.objects.get(name="geany")
     assert page.url.endswith(f"/project/{project.pk}/")
 
-    # Full check: the user may, as the project has no versions yet.
-    page.get_by_role("button", name="Full check").click()
-    page.get_by_text("Check finished: 3 new versions").wait_for()
+    # The page right after saving shows what the validating check found: it was the first
+    # check (Anitya's "check latest release on submit"), and the next one is ahead.
     versions = page.locator("table.versions tbody tr")
     assert versions.count() == 3
     assert versions.first.inner_text().startswith("2.1rc1")
     assert "pre-release" in versions.first.inner_text()
     assert "2.1rc1" in page.locator("#details-title + dl").inner_text()
+    health = page.locator("#health-title + dl")
+    assert "OK" in health.inner_text() and "Not checked yet" not in health.inner_text()
+    assert "(just now)" in page.locator("#last-check").inner_text()
+    assert "(in " in page.locator("#next-check").inner_text()
+    ada.screenshot("project-page-after-saving")
+    page.set_viewport_size({"width": 360, "height": 740})
+    ada.screenshot("project-page-after-saving-360")
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     # Test check on the project page, in place: nothing new upstream.
     page.get_by_role("button", name="Test check").click()

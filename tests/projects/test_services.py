@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from backends import registry
 from backends.base import Backend, BackendError, Release
@@ -65,15 +66,55 @@ NEW = {
 
 
 def test_create_validates_upstream_then_stores_and_announces(upstream):
-    upstream(["1.0"])
+    upstream([])  # an upstream listing nothing yet is a valid configuration
     project = services.project_create(agent="alice", **NEW)
 
     assert Project.objects.get() == project
     assert project.ecosystem_name == "https://www.geany.org/"
-    assert project.versions.count() == 0  # validation only previews
+    assert project.versions.count() == 0
     [(topic, body)] = sent()
     assert topic == "project.add"
     assert body["message"] == {"agent": "alice", "project": "geany"}
+
+
+def test_create_records_the_validating_check_as_the_first_check(monkeypatch):
+    """Anitya's "check latest release on submit": what the validation found is stored, with
+    one request upstream, and announced after the project itself."""
+    backend = FixedBackend(["1.0", "2.0", "1.5"])
+    calls = []
+    fetch = backend.fetch
+    monkeypatch.setattr(backend, "fetch", lambda spec, http: calls.append(1) or fetch(spec, http))
+    monkeypatch.setattr(registry, "get_backend", lambda name: backend)
+    before = timezone.now()
+
+    project = services.project_create(agent="alice", **NEW)
+
+    after = timezone.now()
+    project = Project.objects.get(pk=project.pk)
+    assert len(calls) == 1  # the validation's answer is recorded, not fetched again
+    assert sorted(project.versions.values_list("version", flat=True)) == ["1.0", "1.5", "2.0"]
+    assert project.latest_version == "2.0"
+    assert project.check_successful is True
+    assert project.logs == "Version retrieved correctly"
+    assert before <= project.last_check <= after
+    assert project.next_check > after  # an honest next check: one interval later
+    assert project.next_check_reason == "Checked every hour"
+    assert topics() == ["project.add", "project.version.update", "project.version.update.v2"]
+    (_, v1), (_, v2) = sent()[1:]
+    assert v1["message"]["upstream_version"] == "2.0"
+    assert v1["message"]["old_version"] == ""  # Anitya sends "" when there was none
+    assert v1["message"]["agent"] == "anitya"
+    assert v2["message"]["upstream_versions"] == ["1.0", "1.5", "2.0"]
+
+
+def test_create_without_validation_is_not_checked(monkeypatch):
+    backend = FixedBackend(["1.0"])
+    monkeypatch.setattr(registry, "get_backend", lambda name: backend)
+
+    project = services.project_create(agent="alice", validate=False, **NEW)
+
+    assert project.last_check is None and project.latest_version is None
+    assert topics() == ["project.add"]
 
 
 def test_create_refuses_a_configuration_that_finds_nothing(upstream):

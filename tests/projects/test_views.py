@@ -503,7 +503,15 @@ def test_creating_a_project_validates_stores_maps_and_announces(user_client, fak
         ("Fedora", "geany-ide")
     ]
     assert project.latest_version == "2.0"
-    assert topics()[:3] == ["project.add", "distro.add", "project.map.new"]
+    # The validating check is the first check: its versions are announced before the mapping.
+    assert topics() == [
+        "project.add",
+        "project.version.update",
+        "project.version.update.v2",
+        "distro.add",
+        "project.map.new",
+    ]
+    assert fake_backend.calls["geany"] == 1  # no second fetch after saving
     page = text(user_client.get(response["Location"]))
     assert "Project created" in page
 
@@ -909,3 +917,141 @@ def test_a_project_with_thousands_of_versions_shows_them_a_page_at_a_time(client
     assert last.context["versions"][-1]["version"].parsed == "1.0"
     # A page number that is not one shows the first page, not an error.
     assert client.get(f"/project/{project.pk}/?page=x").status_code == 200
+
+
+# -- form errors, the page after saving, open flags (issue #14) --------------------------------
+
+
+def error_summary(response) -> str:
+    """The form's error summary (projects/_form_errors.html), or "" when there is none."""
+    found = re.search(r'<div class="error-summary".*?</div>', text(response), re.S)
+    return found.group(0) if found else ""
+
+
+def test_a_field_error_below_the_fold_is_summed_up_at_the_top_and_focused(user_client):
+    response = user_client.post("/project/new", project_form(regex="(unclosed"))
+
+    assert response.status_code == 400
+    summary = error_summary(response)
+    assert 'role="alert"' in summary and "autofocus" in summary and 'tabindex="-1"' in summary
+    assert "There is a problem" in summary
+    assert '<a href="#id_regex" data-field-id="id_regex">Regex: ' in summary
+    # The summary opens the form; the error is still next to its field, which is labelled.
+    page = text(response)
+    assert page.index('id="error-summary"') < page.index('id="row-name"')
+    assert 'id="id_regex_error"' in page
+
+
+def test_the_summary_links_every_invalid_field_and_shows_non_field_errors(user_client):
+    ProjectFactory(name="geany", homepage="https://www.geany.org/")
+
+    required = user_client.post("/project/new", {"backend": "custom"})
+    duplicate = user_client.post("/project/new", project_form())
+
+    summary = error_summary(required)
+    assert 'href="#id_name"' in summary and 'href="#id_homepage"' in summary
+    assert "Project name: This field is required." in summary
+    # A non-field error (a link to the existing project) is in the summary, link kept.
+    assert "Unable to create project since it already exists." in error_summary(duplicate)
+    assert 'href="/project/' in error_summary(duplicate)
+
+
+def test_a_field_hidden_for_the_backend_is_shown_when_it_has_an_error(user_client):
+    # GitHub reads no regex: the row is hidden, unless its value is wrong.
+    hidden = user_client.get("/project/new", {"backend": "GitHub"})
+    wrong = user_client.post(
+        "/project/new", project_form(backend="GitHub", version_url="a/b", regex="(")
+    )
+    assert re.search(r'id="row-regex"[^>]*hidden', text(hidden))
+    assert wrong.status_code == 400 and "regex" in wrong.context["form"].errors
+    assert not re.search(r'id="row-regex"[^>]*hidden', text(wrong))
+    assert 'href="#id_regex"' in error_summary(wrong)
+
+
+def test_every_site_form_has_the_error_summary(user_client):
+    project = ProjectFactory(name="geany")
+    DistroFactory(name="Fedora")
+    pages = {
+        f"/project/{project.pk}/edit": project_form(homepage="nope"),
+        f"/project/{project.pk}/map": {"distro": "", "package_name": ""},
+        f"/project/{project.pk}/flag": {"reason": ""},
+        "/distro/add": {"name": "fedora"},
+    }
+    for url, data in pages.items():
+        response = user_client.post(url, data)
+        assert response.status_code in {400, 409}, url
+        summary = error_summary(response)
+        assert "There is a problem" in summary, url
+        assert '<a href="#id_' in summary, url
+    # Without errors there is no summary.
+    assert error_summary(user_client.get(f"/project/{project.pk}/flag")) == ""
+
+
+def test_the_project_page_right_after_saving_shows_the_validating_check(user_client, fake_backend):
+    fake_backend.script["geany"] = ["1.0", "2.0", "2.1rc1"]
+
+    response = user_client.post("/project/new", project_form(pre_release_filter="rc"), follow=True)
+
+    project = Project.objects.get(name="geany")
+    page = text(response)
+    assert "Project created" in page
+    assert fake_backend.calls["geany"] == 1
+    assert [row["version"].parsed for row in response.context["versions"]] == [
+        "2.1rc1",
+        "2.0",
+        "1.0",
+    ]
+    assert project.latest_version == "2.1rc1"
+    assert '<strong class="version">2.1rc1</strong>' in page
+    assert '<span class="status ok">OK</span>' in page
+    assert "Not checked yet" not in page and "none yet" not in page
+    assert re.search(r'id="last-check">.*\(just now\)', page)
+    assert re.search(r'id="next-check">.*\(in (59|60)\xa0minutes\)', page)
+    assert project.next_check > timezone.now()
+
+
+def test_the_new_project_form_has_no_check_release_box_the_edit_form_does(user_client):
+    project = ProjectFactory(name="geany")
+    assert 'name="check_release"' not in text(user_client.get("/project/new"))
+    assert 'name="check_release"' in text(user_client.get(f"/project/{project.pk}/edit"))
+
+
+def test_admins_see_the_open_flags_on_the_project_page(client, user_client, admin_client):
+    from tests.factories import FlagFactory
+
+    project = ProjectFactory(name="geany")
+    flag = FlagFactory(project=project, reason="The homepage moved.\nSee the new one.")
+    FlagFactory(project=project, reason="Closed already", state=Flag.State.CLOSED)
+    FlagFactory(reason="Another project's flag")
+    url = f"/project/{project.pk}/"
+
+    admin_page = text(admin_client.get(url))
+    assert 'id="open-flags"' in admin_page
+    assert "Open flag (1)" in admin_page
+    assert "The homepage moved.<br>See the new one." in admin_page
+    assert f"Flag #{flag.pk} by {flag.author.username}," in admin_page
+    assert reverse("admin:projects_flag_change", args=[flag.pk]) in admin_page
+    assert f'action="/flags/{flag.pk}/set/closed"' in admin_page
+    assert "Closed already" not in admin_page and "Another project" not in admin_page
+    for visitor in (client, user_client):
+        page = text(visitor.get(url))
+        assert 'id="open-flags"' not in page and "The homepage moved." not in page
+
+
+def test_an_admin_closes_a_flag_from_the_project_page(user_client, admin_client):
+    from tests.factories import FlagFactory
+
+    flag = FlagFactory(project=ProjectFactory(name="geany"))
+    url = f"/flags/{flag.pk}/set/closed"
+
+    assert user_client.post(url).status_code == 401
+    assert admin_client.get(url).status_code == 405
+    assert admin_client.post(f"/flags/{flag.pk}/set/maybe").status_code == 422
+    response = admin_client.post(url, follow=True)
+
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.CLOSED
+    assert response.redirect_chain[-1][0] == f"/project/{flag.project_id}/"
+    assert f"Flag #{flag.pk} closed" in text(response)
+    assert 'id="open-flags"' not in text(response)
+    assert topics() == ["project.flag.set"]

@@ -40,7 +40,11 @@ class ProjectCreateInput(AnityaInput):
     regex = Text(allow_null=True, default=None, help_text="For `custom`: finds the versions.")
     insecure = Boolean(default=False, help_text="Do not verify the upstream's TLS certificate.")
     releases_only = Boolean(default=False, help_text="GitHub, Gitea: releases, not tags.")
-    check_release = Boolean(default=False, help_text="Check the project right after creating it.")
+    check_release = Boolean(
+        default=False,
+        help_text="Accepted for compatibility: a new project's validating check is "
+        "always stored as its first check.",
+    )
 
 
 class VersionCheckInput(AnityaInput):

@@ -11,7 +11,6 @@ for are also limited (``projects/limits.py``): 429 with ``Retry-After`` and
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -37,8 +36,6 @@ from projects.api.v2.filters import PackageFilter, ProjectFilter
 from projects.api.v2.serializers import PackageCreateInput, ProjectCreateInput, VersionCheckInput
 from projects.api.views import AUTHENTICATION_REQUIRED, ApiView, CheckLimited, WritesNeedUser
 from projects.models import Package, Project
-
-logger = logging.getLogger(__name__)
 
 CHECK_FAILED = "Error when checking for new version: {error}"
 #: The project fields a check request cannot clear (an empty one keeps the stored value, as in
@@ -312,7 +309,9 @@ class ProjectsApi(V2View):
             args = inputs.validated(ProjectCreateInput, request.data)
         except InputError as error:
             return Response(error.body, status=400)
-        check_release = args.pop("check_release")
+        # Anitya's "check latest release on submit": project_create records its validating
+        # check as the first check, so the flag asks for nothing more (no second fetch).
+        args.pop("check_release")
         if not args["version_url"]:
             try:
                 backend = registry.get_backend(args["backend"])
@@ -333,15 +332,6 @@ class ProjectsApi(V2View):
         except services.ProjectExists as error:
             requested = representations.instance_json(error.requested, extended=True)
             return Response({"requested_project": requested}, status=409)
-        if check_release:
-            try:
-                with limits.forced_check(project.pk, who):
-                    result = check.check_project(project)
-            except limits.Limited as limit:  # the project exists: say so, unchecked
-                logger.info("new project %s not checked: %s", project.pk, limit)
-            else:
-                if result.error:
-                    logger.info("check of new project %s failed: %s", project.pk, result.error)
         project.refresh_from_db()
         return Response(representations.instance_json(project, extended=True), status=201)
 

@@ -85,6 +85,24 @@
     });
   }
 
+  /* A form's error summary (projects/_form_errors.html) takes the focus on load, so that a
+     field error below the fold is announced and seen; its links focus their field with the
+     field's label in view (the plain #id jump would hide the label under the top edge). */
+  var errorSummary = document.querySelector("[data-error-summary]");
+  if (errorSummary) {
+    if (document.activeElement !== errorSummary) errorSummary.focus();
+    errorSummary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-field-id]");
+      var input = link && document.getElementById(link.getAttribute("data-field-id"));
+      if (!input) return;
+      event.preventDefault();
+      var row = input.closest(".field") || input;
+      row.hidden = false;
+      row.scrollIntoView({ block: "start" });
+      input.focus({ preventScroll: true });
+    });
+  }
+
   /* Forms that ask before doing something destructive. */
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -140,7 +158,7 @@
   function setHelp(field, text) {
     var r = row(field);
     if (!r) return;
-    var p = r.querySelector("p.help");
+    var p = r.querySelector(".help");
     if (!p && text) {
       p = el("p", null, "help");
       var input = r.querySelector("input, select, textarea");
@@ -157,7 +175,7 @@
     var r = row(field);
     if (!r) return;
     var label = r.querySelector("label");
-    var p = r.querySelector("p.help");
+    var p = r.querySelector(".help");
     defaults[field] = { label: label ? label.firstChild.textContent.trim() : field, help: p ? p.textContent : "" };
   });
 
@@ -167,7 +185,7 @@
       var r = row(field);
       if (!r) return;
       var spec = info.fields[field];
-      r.hidden = !spec;
+      r.hidden = !spec && !r.classList.contains("has-error");  /* an error stays in view */
       if (spec) {
         setLabel(field, spec.label, spec.required);
         setHelp(field, spec.help);

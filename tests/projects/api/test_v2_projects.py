@@ -197,11 +197,31 @@ def test_create(alice, fake_backend):
     project = Project.objects.get()
     assert body["id"] == project.pk
     assert body["ecosystem"] == "pypi"
-    assert body["versions"] == []  # validated upstream, but not checked
+    assert body["versions"] == ["1.0"]  # the validating check is recorded as the first check
+    assert body["version"] == "1.0"
     assert project.version_scheme == "RPM"
-    (message,) = OutboxMessage.objects.all()
+    message, *updates = OutboxMessage.objects.order_by("pk")
     assert message.topic == "project.add"
     assert message.body["message"] == {"agent": "alice@example.org", "project": "requests"}
+    assert [update.topic for update in updates] == [
+        "project.version.update",
+        "project.version.update.v2",
+    ]
+    assert fake_backend.calls["requests"] == 1
+
+
+def test_a_created_project_shows_its_first_check(alice, api, fake_backend):
+    fake_backend.script["requests"] = ["2.31.0", "2.32.0"]
+
+    created = alice.client.post(URL, {**NEW, "check_release": True}, format="json")
+
+    assert created.status_code == 201
+    assert fake_backend.calls["requests"] == 1  # check_release asks for no second fetch
+    (item,) = api.get(URL, {"name": "requests"}).json()["items"]
+    assert item["versions"] == ["2.32.0", "2.31.0"]
+    assert item["version"] == "2.32.0"
+    project = Project.objects.get()
+    assert project.last_check is not None and project.next_check > project.last_check
 
 
 def test_create_from_form_fields_with_every_field(alice, fake_backend):
