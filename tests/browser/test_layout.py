@@ -111,9 +111,7 @@ def populate():
             published_at=now - dt.timedelta(days=index),
             commit_url=f"https://git.example.org/{LONG}/commit/{index:040d}",
         )
-    ProjectVersionFactory(
-        project=long, version="3.0.0-rc1+build.20240101.a-very-long-build-metadata-string"
-    )
+    ProjectVersionFactory(project=long, version="3.0.0-rc1+build.20240101.a-long-build-metadata")
     for distro in (fedora, DistroFactory(name="Debian")):
         PackageFactory(
             project=long,
