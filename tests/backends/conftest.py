@@ -25,6 +25,7 @@ import responses
 
 from backends import http
 from backends.base import BackendError, ProjectSpec, Release
+from backends.http import guard
 from backends.registry import get_backend
 from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
 
@@ -44,10 +45,10 @@ def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Resolve every hostname to a public address, so mocked upstream calls pass the guard.
 
     IP literals in URLs are never resolved, so the guard still refuses ``http://127.0.0.1/``.
-    Tests of the guard itself monkeypatch ``backends.http.resolve_host`` again or pass a
+    Tests of the guard itself monkeypatch ``backends.http.guard.resolve_host`` again or pass a
     ``resolver`` to the client.
     """
-    monkeypatch.setattr(http, "resolve_host", lambda host, port: [PUBLIC_ADDRESS])
+    monkeypatch.setattr(guard, "resolve_host", lambda host, port: [PUBLIC_ADDRESS])
 
 
 @pytest.fixture

@@ -202,7 +202,7 @@ def ftp(monkeypatch) -> type[RecordingFTP]:
     FakeFTP.instances = []  # where FakeFTP.__init__ records them
     RecordingFTP.listings = {"/gnu/foo/": "-rw-r--r--    1 ftp ftp  15 Jan 01  2021 README\r\n"}
     RecordingFTP.files = {"/gnu/foo/README": b"foo 1.10 is out"}
-    monkeypatch.setattr(http.ftplib, "FTP", RecordingFTP)
+    monkeypatch.setattr(http.ftp.ftplib, "FTP", RecordingFTP)
     return RecordingFTP
 
 

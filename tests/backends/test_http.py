@@ -95,7 +95,7 @@ def test_guard_refuses_when_any_resolved_address_is_private(mock_http):
 
 
 def test_the_global_resolver_is_used_by_default(mock_http, monkeypatch):
-    monkeypatch.setattr(http, "resolve_host", lambda host, port: ["127.0.0.53"])
+    monkeypatch.setattr(http.guard, "resolve_host", lambda host, port: ["127.0.0.53"])
     mock_http.get("https://example.org/", body="x")
     with pytest.raises(UnsafeURL):
         HttpClient().get("https://example.org/")
@@ -105,7 +105,7 @@ def test_unresolvable_host_is_a_fetch_error(monkeypatch):
     def fail(host, port):
         raise OSError("Name or service not known")
 
-    monkeypatch.setattr(http, "resolve_host", fail)
+    monkeypatch.setattr(http.guard, "resolve_host", fail)
     with pytest.raises(FetchError) as raised:
         HttpClient().get("https://nowhere.example/")
     assert str(raised.value) == (
@@ -252,7 +252,7 @@ def test_the_environment_proxy_is_used_and_no_proxy_hosts_are_reached_directly(
 
 
 def test_the_environment_is_read_once_not_on_every_request(monkeypatch):
-    monkeypatch.setattr(http, "_environment", None)
+    monkeypatch.setattr(http.config, "_environment", None)
     monkeypatch.setenv("https_proxy", "http://proxy.example.org:3128")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
     first = HttpClient().config.environment
@@ -702,7 +702,7 @@ def fake_ftp(monkeypatch) -> type[FakeFTP]:
         "/gnu/foo/1.10/": "-rw-r--r--    1 ftp ftp  100 Jan 01  2021 foo-1.10.tar.gz\r\n",
     }
     FakeFTP.files = {"/gnu/foo/README": b"foo 1.10 is out"}
-    monkeypatch.setattr(http.ftplib, "FTP", FakeFTP)
+    monkeypatch.setattr(http.ftp.ftplib, "FTP", FakeFTP)
     return FakeFTP
 
 

@@ -271,12 +271,12 @@ def test_unreachable_feeds_log_one_warning_line_each_and_no_traceback(caplog, mo
     per feed, not a traceback per feed."""
     import socket
 
-    from backends import http
+    from backends.http import guard
 
     def offline(host, port):
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    monkeypatch.setattr(http, "resolve_host", offline)
+    monkeypatch.setattr(guard, "resolve_host", offline)
     with_feeds = [backend.name for backend in registry.all_backends() if backend.has_feed]
     assert len(with_feeds) >= 5
     with caplog.at_level(logging.DEBUG, logger="projects.tasks"):

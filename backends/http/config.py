@@ -1,0 +1,151 @@
+"""The network settings of a client: the operator's limits, and the process's proxies.
+
+:class:`HttpConfig` holds what the operator sets (timeouts, caps, the networks a check may
+reach anyway, the :class:`~backends.budget.Limits` of one check); :class:`NetworkEnvironment`
+the proxies and CA bundle of the process environment, read once (:func:`network_environment`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from backends.budget import Limits
+from backends.http.guard import IPNetwork, ip_literal, parse_networks
+
+
+@dataclass(frozen=True)
+class NetworkEnvironment:
+    """The proxies and CA bundle of the process environment, read once.
+
+    requests reads them from ``os.environ`` on every request of a session that trusts the
+    environment (twice walking the whole environment for the proxies, once for the CA
+    bundle, plus ~/.netrc): a measurable share of a check's CPU. The clients do not trust the
+    environment; they take these settings, read at start-up, with requests' meaning:
+    ``http_proxy``/``https_proxy``/``all_proxy`` (lower case wins, as in urllib),
+    ``no_proxy`` (``*``; host names matching themselves and their subdomains, a leading dot
+    allowed, optionally with ``:port``; IP addresses and CIDR networks for literal
+    addresses), and ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``.
+    """
+
+    proxies: tuple[tuple[str, str], ...] = ()
+    no_proxy: tuple[str, ...] = ()
+    ca_bundle: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> NetworkEnvironment:
+        """Read the current environment (urllib's rules for the proxy variables)."""
+        import os
+        import urllib.request
+
+        found = urllib.request.getproxies()
+        no_proxy = found.pop("no", "")
+        return cls(
+            proxies=tuple(sorted((scheme, url) for scheme, url in found.items() if url)),
+            no_proxy=tuple(entry.strip().lower() for entry in no_proxy.split(",") if entry.strip()),
+            ca_bundle=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"),
+        )
+
+    def proxies_for(self, url: str) -> dict[str, str]:
+        """The proxies a request to ``url`` goes through ({} when no_proxy exempts it)."""
+        if not self.proxies:
+            return {}
+        parts = urlsplit(url)
+        if self.bypasses(parts.hostname or "", parts.port):
+            return {}
+        return dict(self.proxies)
+
+    def bypasses(self, host: str, port: int | None = None) -> bool:
+        """Whether no_proxy exempts ``host`` (and ``port``) from the proxies."""
+        host = host.lower().strip("[]").rstrip(".")
+        address = ip_literal(host) if host else None
+        for entry in self.no_proxy:
+            if entry == "*":
+                return True
+            if address is not None:
+                try:
+                    if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                        return True
+                except ValueError:
+                    pass
+            name, _, entry_port = entry.lstrip(".").rpartition(":")
+            if not name or not entry_port.isdigit() or "]" in entry_port:
+                name, entry_port = entry.lstrip("."), ""
+            if entry_port and (port is None or int(entry_port) != port):
+                continue
+            name = name.strip("[]").rstrip(".")
+            if name and (host == name or host.endswith("." + name)):
+                return True
+        return False
+
+
+_environment_lock = threading.Lock()
+_environment: NetworkEnvironment | None = None
+
+
+def network_environment() -> NetworkEnvironment:
+    """The process's :class:`NetworkEnvironment`, read from the environment on first use."""
+    global _environment
+    with _environment_lock:
+        if _environment is None:
+            _environment = NetworkEnvironment.from_environment()
+        return _environment
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """The operator's limits for outgoing requests (see :meth:`from_settings`)."""
+
+    user_agent: str = "releasemon/0 (+http://127.0.0.1:8000)"
+    from_email: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_response_bytes: int = 32 * 1024 * 1024
+    max_redirects: int = 5
+    allowed_networks: tuple[IPNetwork, ...] = ()
+    #: What one check may cost in all (time, bytes, requests, versions).
+    limits: Limits = field(default_factory=Limits)
+    #: Proxies and CA bundle; default: the process environment, read once.
+    environment: NetworkEnvironment = field(default_factory=lambda: network_environment())
+
+    @classmethod
+    def from_settings(cls) -> HttpConfig:
+        """Read Django settings when they are configured, else use the defaults."""
+        try:
+            from django.conf import settings
+
+            configured = settings.configured
+        except ImportError:  # pragma: no cover - Django is always installed here
+            configured = False
+        if not configured:
+            return cls()
+        version = getattr(settings, "RELEASEMON_VERSION", "0")
+        site_url = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+        return cls(
+            user_agent=f"releasemon/{version} (+{site_url})",
+            from_email=getattr(settings, "ADMIN_EMAIL", None) or None,
+            connect_timeout=float(getattr(settings, "HTTP_CONNECT_TIMEOUT", 10.0)),
+            read_timeout=float(getattr(settings, "HTTP_READ_TIMEOUT", 30.0)),
+            max_response_bytes=int(getattr(settings, "HTTP_MAX_RESPONSE_BYTES", 32 * 1024 * 1024)),
+            max_redirects=int(getattr(settings, "HTTP_MAX_REDIRECTS", 5)),
+            allowed_networks=parse_networks(getattr(settings, "FETCH_ALLOWED_NETWORKS", ())),
+            limits=limits_from_settings(settings),
+        )
+
+
+def limits_from_settings(settings: Any) -> Limits:
+    """The CHECK_* budget keys, each falling back to :class:`Limits`' default."""
+    default = Limits()
+    return Limits(
+        deadline=float(getattr(settings, "CHECK_DEADLINE", default.deadline)),
+        interactive_deadline=float(
+            getattr(settings, "PREVIEW_DEADLINE", default.interactive_deadline)
+        ),
+        max_total_bytes=int(getattr(settings, "CHECK_MAX_BYTES", default.max_total_bytes)),
+        max_requests=int(getattr(settings, "CHECK_MAX_PAGES", default.max_requests)),
+        max_versions=int(getattr(settings, "CHECK_MAX_VERSIONS", default.max_versions)),
+        max_new_versions=int(getattr(settings, "CHECK_MAX_NEW_VERSIONS", default.max_new_versions)),
+    )

@@ -1,0 +1,259 @@
+"""The address guard: where a check may connect, and the pinning that holds it to that.
+
+:func:`vet_url` refuses a scheme a check may not use and a host any of whose addresses is
+loopback, private, link-local, metadata, ... (:func:`is_refused_address`; the operator's
+allowed networks win), and returns the address the connection is then pinned to:
+:class:`_GuardedAdapter` connects only to hosts vetted first, at their vetted address, so a DNS
+answer that changes in between (DNS rebinding) cannot send a check elsewhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from backends.http.errors import (
+    _CHECK_URL,
+    _TEMPORARY,
+    FetchError,
+    UnsafeURL,
+    _clip,
+    display_url,
+    dns_failure,
+    invalid_url,
+)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], list[str]]
+
+HTTP_SCHEMES = ("http", "https")
+FTP_SCHEMES = ("ftp", "ftps")
+
+# Refused on top of everything that is not globally routable (see is_refused_address).
+_REFUSED_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # CGNAT; Alibaba's metadata service is 100.100.100.200
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local; AWS/GCP/Azure metadata is 169.254.169.254
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/128",
+        "::1/128",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001:db8::/32",
+        "fc00::/7",  # unique-local; AWS's IPv6 metadata is fd00:ec2::254
+        "fe80::/10",
+        "ff00::/8",
+    )
+)
+
+
+def parse_networks(cidrs: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """CIDR strings (``"127.0.0.1/32"``) to networks; a typo must fail loudly at startup."""
+    return tuple(ipaddress.ip_network(str(cidr).strip(), strict=False) for cidr in cidrs or ())
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (the global resolver; tests monkeypatch it here)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+_IPV4_LEGACY = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", re.I)
+
+
+def ip_literal(host: str) -> IPAddress | None:
+    """The address a host spells literally, in any form the C resolver accepts.
+
+    ``2130706433``, ``0x7f.1`` and ``0177.0.0.1`` all mean 127.0.0.1 to getaddrinfo, so they
+    must mean it to the guard too.
+    """
+    host = host.strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if _IPV4_LEGACY.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def is_refused_address(address: IPAddress, allowed: Iterable[IPNetwork] = ()) -> bool:
+    """Whether a check must not connect to ``address`` (allowed networks win)."""
+    allowed = tuple(allowed)
+    candidates = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        # Addresses that carry an IPv4 address are judged by it too.
+        for embedded in (address.ipv4_mapped, address.sixtofour):
+            if embedded is not None:
+                candidates.append(embedded)
+        if address.teredo is not None:
+            candidates.extend(address.teredo)
+        if address in ipaddress.ip_network("64:ff9b::/96"):
+            candidates.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    for candidate in candidates:
+        if any(candidate.version == net.version and candidate in net for net in allowed):
+            return False
+    for candidate in candidates:
+        if (
+            not candidate.is_global
+            or candidate.is_multicast
+            or candidate.is_reserved
+            or candidate.is_unspecified
+            or any(candidate.version == n.version and candidate in n for n in _REFUSED_NETWORKS)
+        ):
+            return True
+    return False
+
+
+def vet_url(
+    url: str,
+    schemes: tuple[str, ...] = HTTP_SCHEMES,
+    *,
+    pins: dict[str, str],
+    resolver: Resolver | None = None,
+    allowed_networks: tuple[IPNetwork, ...] = (),
+) -> str:
+    """Refuse a URL whose scheme or addresses a check must not reach; return the address.
+
+    The returned (checked) address is what the connection is pinned to; ``pins`` (host ->
+    address) remembers it, so each host is resolved once per client.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise invalid_url(url, error) from None
+    scheme = parts.scheme.lower()
+    allowed = " or ".join(f"{name}://" for name in schemes)
+    if not scheme:
+        raise UnsafeURL(
+            f"{display_url(url)} cannot be checked: it must start with {allowed}. {_CHECK_URL}"
+        )
+    if scheme not in schemes:
+        raise UnsafeURL(
+            f"{display_url(url)} cannot be checked: the {scheme} scheme is not allowed "
+            f"(only {allowed}). {_CHECK_URL}"
+        )
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise UnsafeURL(f"{display_url(url)} has no host name. {_CHECK_URL}")
+    if host in pins:
+        return pins[host]
+    default_port = {"http": 80, "https": 443, "ftp": 21, "ftps": 21}[scheme]
+    literal = ip_literal(host)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        resolver = resolver or resolve_host
+        try:
+            resolved = resolver(host.rstrip("."), port or default_port)
+        except (OSError, UnicodeError) as error:
+            raise dns_failure(url, host, error) from None
+        addresses = []
+        for text in resolved:
+            address = ip_literal(str(text))
+            if address is None:
+                raise UnsafeURL(
+                    f"The DNS answer for {_clip(host, 100)} is not an address. "
+                    f"{_TEMPORARY} ({display_url(url)})"
+                )
+            addresses.append(address)
+        if not addresses:
+            raise FetchError(
+                url,
+                "the host has no address",
+                f"The host {_clip(host, 100)} has no address (DNS). Check the spelling of "
+                f"the URL. ({display_url(url)})",
+            )
+    for address in addresses:
+        if is_refused_address(address, allowed_networks):
+            owner = "" if literal is not None else f" (the address of {_clip(host, 100)})"
+            raise UnsafeURL(
+                f"{display_url(url)}: refusing to connect to {address}{owner}, a private, "
+                "loopback, link-local or reserved address that checks may not reach. "
+                "Use the site's public URL."
+            )
+    pinned = str(addresses[0])
+    pins[host] = pinned
+    return pinned
+
+
+class _PinnedConnectionMixin:
+    """Connects to ``pinned_address`` while keeping the hostname for Host, SNI and the cert."""
+
+    pinned_address: str
+    #: The client's list of the sockets it opened, which its deadline watchdog shuts down.
+    opened: list[socket.socket]
+
+    def _new_conn(self) -> socket.socket:
+        # urllib3 connects to ``_dns_host`` and uses ``host`` (derived from it) for TLS; swap
+        # it only for the duration of the TCP connect.
+        hostname = self._dns_host  # type: ignore[has-type]
+        self._dns_host = self.pinned_address
+        try:
+            sock = super()._new_conn()  # type: ignore[misc]
+        finally:
+            self._dns_host = hostname
+        self.opened.append(sock)
+        return sock
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """A transport adapter that only connects to addresses the client checked.
+
+    ``responses`` replaces ``HTTPAdapter.send`` in tests, so the pinning below only runs
+    against real sockets (see the local-server tests).
+    """
+
+    def __init__(self, pins: dict[str, str], opened: list[socket.socket]) -> None:
+        self._pins = pins
+        self._opened = opened
+        super().__init__(pool_connections=4, pool_maxsize=4, max_retries=0)
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        if requests.utils.select_proxy(request.url, proxies):
+            # Through a proxy the proxy resolves the name; our check of the name still ran,
+            # but the connection cannot be pinned.
+            return pool
+        host = (urlsplit(request.url).hostname or "").lower()
+        address = self._pins.get(host)
+        if address is None:
+            raise UnsafeURL(
+                f"{display_url(request.url or '')}: refusing to connect to a host the check "
+                "did not vet first"
+            )
+        base = pool.ConnectionCls
+        if (
+            getattr(base, "pinned_address", None) != address
+            or getattr(base, "opened", None) is not self._opened
+        ):
+            original = getattr(base, "_unpinned", base)
+            pool.ConnectionCls = type(
+                f"Pinned{original.__name__}",
+                (_PinnedConnectionMixin, original),
+                {"pinned_address": address, "_unpinned": original, "opened": self._opened},
+            )
+        return pool
