@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -29,20 +27,15 @@ from django.core.handlers.asgi import ASGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
-from django.urls import URLResolver, get_resolver, resolve
-from django.urls.converters import IntConverter
+from django.urls import resolve
 
 from accounts.models import ApiToken
 from projects.api.v2.serializers import PackageCreateInput, ProjectCreateInput, VersionCheckInput
 from releasemon.parsers import MAX_JSON_DEPTH
 from tests.factories import (
-    AdminFactory,
-    DistroFactory,
-    FlagFactory,
-    PackageFactory,
     ProjectFactory,
-    ProjectVersionFactory,
 )
+from tests.releasemon.routes import ROUTES, Route, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -74,62 +67,6 @@ ODD_QUERY = ODD_TEXT + "&=+#?/\t\r\n"
 HUGE = "9" * 30
 
 
-# -- the routes, from the resolver ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    prefix: str  # a namespace's literal prefix ("admin/", "api/", ...)
-    template: str  # Django's reverse template, e.g. "project/%(project_id)s/feed/"
-    pattern: str  # the regex the template's result must match (relative to the prefix)
-    params: tuple[str, ...]
-    converters: dict
-
-    @property
-    def label(self) -> str:
-        return "/" + self.prefix + self.template.replace("%(", "<").replace(")s", ">")
-
-    @property
-    def is_api(self) -> bool:
-        return (self.prefix + self.template).startswith("api")
-
-    def render(self, values: dict[str, str]) -> str | None:
-        """The URL with these parameter values, or None when the route refuses one."""
-        subs = {}
-        for name in self.params:
-            converter = self.converters.get(name)
-            value = values[name]
-            if isinstance(converter, IntConverter) and not value.isdigit():
-                return None
-            subs[name] = converter.to_url(value) if converter else value
-        path = self.template % subs
-        if not re.search("^" + self.pattern, path):
-            return None
-        return "/" + quote(self.prefix + path, safe="!$&'()*+,;=/~:@")
-
-
-def _routes() -> list[Route]:
-    found: dict[str, Route] = {}
-
-    def visit(resolver: URLResolver, prefix: str) -> None:
-        for key in resolver.reverse_dict:
-            for possibilities, pattern, _defaults, converters in resolver.reverse_dict.getlist(key):
-                for template, params in possibilities:
-                    found.setdefault(
-                        prefix + template,
-                        Route(prefix, template, pattern, tuple(params), dict(converters)),
-                    )
-        for ns_prefix, sub in resolver.namespace_dict.values():
-            assert re.fullmatch(r"[\w/-]*", ns_prefix), ns_prefix  # literal prefixes only
-            visit(sub, prefix + ns_prefix)
-
-    visit(get_resolver(), "")
-    return sorted(found.values(), key=lambda route: route.prefix + route.template)
-
-
-ROUTES = _routes()
-
-
 def test_the_routes_include_every_family():
     labels = {route.label for route in ROUTES}
     assert {
@@ -146,17 +83,6 @@ def test_the_routes_include_every_family():
 
 
 # -- fixtures -------------------------------------------------------------------------------
-
-
-@dataclass
-class Rows:
-    admin: Any
-    project: Any
-    secret: str
-
-    def valid(self) -> list[str]:
-        """Values for a parameter (the first that fits wins): an id, a word, an app label."""
-        return [str(self.project.pk), "x", "projects", "1"]
 
 
 @pytest.fixture(autouse=True)
@@ -180,18 +106,6 @@ def _isolated(settings, monkeypatch, fresh_caches):
 
 
 @pytest.fixture
-def rows() -> Rows:
-    admin = AdminFactory(username="root", email="root@example.org")
-    fedora = DistroFactory(name="Fedora")
-    project = ProjectFactory(name="tool")
-    ProjectVersionFactory(project=project, version="1.0")
-    PackageFactory(project=project, distro=fedora, package_name="tool")
-    FlagFactory(project=project)
-    _, secret = ApiToken.issue(admin, "scripts")
-    return Rows(admin=admin, project=project, secret=secret)
-
-
-@pytest.fixture
 def admin_client(rows) -> Client:
     client = Client(raise_request_exception=False)
     client.force_login(rows.admin)
@@ -206,25 +120,6 @@ def anonymous() -> Client:
 @pytest.fixture
 def token_client(rows) -> Client:
     return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {rows.secret}")
-
-
-def _url(route: Route, rows: Rows, wanted: str | None = None) -> str:
-    """``route`` with ``wanted`` in every parameter that takes it, fitting values elsewhere."""
-    values: dict[str, str] = {}
-    for name in route.params:
-        candidates = ([wanted] if wanted is not None else []) + rows.valid()
-        for candidate in candidates:
-            trial = {**dict.fromkeys(route.params, rows.valid()[0]), **values}
-            trial[name] = candidate
-            if route.render(trial) is not None:
-                values[name] = candidate
-                break
-        else:
-            values[name] = candidates[-1]
-    url = route.render(values)
-    if url is None:  # no combination fits: the bare template (still exercises the stack)
-        url = "/" + quote(route.prefix + route.template % dict.fromkeys(route.params, "1"))
-    return url
 
 
 def _describe(response: Any) -> str:
@@ -246,12 +141,12 @@ def _assert_refused(response: Any, api: bool, status: int = 400) -> None:
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.label)
 def test_control_characters_in_paths_and_queries_are_refused(route, rows, admin_client):
     for char in PATH_CONTROLS:
-        url = _url(route, rows, wanted=f"a{char}b")
+        url = url_for(route, rows, wanted=f"a{char}b")
         if char not in unquote(url):  # no parameter takes it: add it to the path itself
             url = url.rstrip("/") + quote(f"/a{char}b")
         response = admin_client.get(url)
         _assert_refused(response, route.is_api)
-    url = _url(route, rows)
+    url = url_for(route, rows)
     for char in QUERY_CONTROLS:
         response = admin_client.get(url, dict.fromkeys(QUERY_NAMES, f"a{char}b"))
         _assert_refused(response, route.is_api)
@@ -270,7 +165,7 @@ def test_odd_values_reach_the_views_and_get_no_server_error(route, rows, admin_c
         (None, ""),
     ]
     for in_path, in_query in variants:
-        url = _url(route, rows, wanted=in_path)
+        url = url_for(route, rows, wanted=in_path)
         admin_client.force_login(rows.admin)  # a route may have signed the client out
         response = admin_client.get(url, dict.fromkeys(QUERY_NAMES, in_query))
         assert response.status_code < 500, f"GET {url}: {_describe(response)}"
@@ -278,7 +173,7 @@ def test_odd_values_reach_the_views_and_get_no_server_error(route, rows, admin_c
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.label)
 def test_nul_in_form_fields_gets_no_server_error(route, rows, admin_client):
-    url = _url(route, rows)
+    url = url_for(route, rows)
     response = admin_client.post(url, dict.fromkeys(FORM_NAMES, "a\x00b"))
     assert response.status_code < 500, f"POST {url}: {_describe(response)}"
 

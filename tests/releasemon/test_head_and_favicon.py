@@ -1,6 +1,6 @@
 """``HEAD`` works wherever ``GET`` does, and ``/favicon.ico`` is the site's icon (issue #14).
 
-The routes come from the URL resolver (tests/releasemon/test_bad_input.py's walk), so a new
+The routes come from the URL resolver (tests/releasemon/routes.py), so a new
 route is covered without editing this file: each is asked with GET and with HEAD, by an
 anonymous visitor and by a signed-in administrator, and must answer HEAD with GET's status and
 content type, and no body.
@@ -13,16 +13,7 @@ import struct
 import pytest
 from django.test import Client
 
-from accounts.models import ApiToken
-from tests.factories import (
-    AdminFactory,
-    DistroFactory,
-    FlagFactory,
-    PackageFactory,
-    ProjectFactory,
-    ProjectVersionFactory,
-)
-from tests.releasemon.test_bad_input import ROUTES, Rows, _url
+from tests.releasemon.routes import ROUTES, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +25,6 @@ def _isolated(settings, fresh_caches):
         "DEFAULT_THROTTLE_RATES": {"anon": "none", "user": "none"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def rows() -> Rows:
-    admin = AdminFactory(username="root", email="root@example.org")
-    fedora = DistroFactory(name="Fedora")
-    project = ProjectFactory(name="tool")
-    ProjectVersionFactory(project=project, version="1.0")
-    PackageFactory(project=project, distro=fedora, package_name="tool")
-    FlagFactory(project=project)
-    _, secret = ApiToken.issue(admin, "scripts")
-    return Rows(admin=admin, project=project, secret=secret)
 
 
 #: Django's own admin sends a signed-in administrator from its login page to the index on GET
@@ -76,7 +55,7 @@ def test_head_answers_like_get_on_every_route(rows, signed_in):
     client = Client(raise_request_exception=False)
     if signed_in:
         client.force_login(rows.admin)
-    differences = [_compare(client, _url(route, rows)) for route in ROUTES]
+    differences = [_compare(client, url_for(route, rows)) for route in ROUTES]
     found = [difference for difference in differences if difference]
     if signed_in:
         found = [difference for difference in found if difference not in DJANGO_ADMIN_QUIRKS]
