@@ -16,8 +16,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from accounts import services
+from accounts.admin_tools import ObjectActionsMixin, ServiceErrorsAsMessages, report
 from accounts.models import ApiToken, User
-from releasemon.admin_tools import ObjectActionsMixin, ServiceErrorsAsMessages, report
 
 
 def _plural(count: int, word: str) -> str:

@@ -2,7 +2,7 @@
 
 Every change made here goes through :mod:`projects.services` (or :func:`check_project`), so
 the messages Anitya's consumers expect are sent, and is recorded in the admin log. Actions are
-offered on the lists and, as buttons, on each object's page (``releasemon.admin_tools``).
+offered on the lists and, as buttons, on each object's page (``accounts.admin_tools``).
 
 Lists stay fast on 100,000 projects: no full result counts, foreign keys through autocomplete
 or raw-id widgets, related rows joined in the list query.
@@ -23,12 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backends import regexes, registry, versions
-from backends.base import BackendError
-from projects import services
-from projects.check import Outcome, check_project
-from projects.models import CheckRun, Distro, Flag, Package, Project, ProjectVersion
-from releasemon.admin_tools import (
+from accounts.admin_tools import (
     InputFilter,
     ObjectActionsMixin,
     ServiceErrorsAsMessages,
@@ -37,6 +32,11 @@ from releasemon.admin_tools import (
     confirmed,
     report,
 )
+from backends import regexes, registry, versions
+from backends.base import BackendError
+from projects import services
+from projects.check import Outcome, check_project
+from projects.models import CheckRun, Distro, Flag, Package, Project, ProjectVersion
 
 INLINE_VERSION_LIMIT = 50
 #: A full check runs in the request: more than this many at once would time the page out.
