@@ -11,7 +11,7 @@ from django import forms
 from backends import registry, versions
 from backends.base import Backend
 from projects import services
-from projects.models import Distro, Project
+from projects.models import Project
 
 TEXT = {"max_length": services.TEXT_MAX_LENGTH, "required": False}
 
@@ -214,8 +214,3 @@ class MappingForm(forms.Form):
 
 class DistroForm(forms.Form):
     name = forms.CharField(max_length=services.TEXT_MAX_LENGTH, label="Distribution name")
-
-
-def distro_names() -> list[str]:
-    """Existing distro names, for the form's suggestions (distros are few)."""
-    return list(Distro.objects.values_list("name", flat=True))
