@@ -99,7 +99,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the path, the query or the body: malformed ones get a 4xx.
-    "releasemon.middleware.RefuseBadInput",
+    "projects.bad_input.RefuseBadInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,7 +134,7 @@ TEMPLATES = [
 
 DATABASES = {"default": _database(CONFIG["DB_URL"])}
 
-# One cache for every process (releasemon/cache.py): rate limits and other counters must agree
+# One cache for every process (projects/shared_cache.py): rate limits and other counters must agree
 # across gunicorn workers and q2 clusters. Redis when REDIS_URL is set, else the database (its
 # table is made by a migration, so SQLite and PostgreSQL need nothing else running).
 if CONFIG["REDIS_URL"]:
@@ -148,7 +148,7 @@ if CONFIG["REDIS_URL"]:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "releasemon.cache.DatabaseCache",
+            "BACKEND": "projects.shared_cache.DatabaseCache",
             "LOCATION": "releasemon_cache",
             "KEY_PREFIX": "releasemon",
             # Counters of many clients must not be culled early; expired rows go first.
@@ -235,9 +235,9 @@ REST_FRAMEWORK = {
     ],
     # drf-spectacular's, saying which operations are public (projects/api/schema.py).
     "DEFAULT_SCHEMA_CLASS": "projects.api.schema.AutoSchema",
-    # DRF's JSONParser recurses: this one refuses bodies nested too deep (releasemon/parsers.py).
+    # DRF's JSONParser recurses: this one refuses bodies nested too deep (projects/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
-        "releasemon.parsers.DepthLimitedJSONParser",
+        "projects.api.parsers.DepthLimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -264,7 +264,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Each route exists with and without its trailing slash; the schema shows one spelling.
     "PREPROCESSING_HOOKS": ["projects.api.schema.keep_one_spelling"],
-    # Malformed requests are refused with 400/413 on every operation (releasemon/middleware.py).
+    # Malformed requests are refused with 400/413 on every operation (projects/bad_input.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "projects.api.schema.document_refusals",

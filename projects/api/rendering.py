@@ -18,8 +18,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 
+from projects.api.parsers import DepthLimitedJSONParser
 from projects.api.representations import RawJSON
-from releasemon.parsers import DepthLimitedJSONParser
 
 
 class AnityaJSONRenderer(renderers.JSONRenderer):

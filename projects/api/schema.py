@@ -273,7 +273,7 @@ def keep_one_spelling(endpoints: list[tuple]) -> list[tuple]:
     return kept
 
 
-# -- refusals of malformed requests (releasemon/middleware.py) ------------------------------------
+# -- refusals of malformed requests (projects/bad_input.py) ------------------------------------
 
 _MALFORMED = (
     '`{"error": "<reason>"}`: a malformed request (a control character in the path or the '

@@ -8,7 +8,7 @@ epoch second at which the current window ends and the allowance is whole again);
 request gets 429 with ``Retry-After``.
 
 Requests are counted in fixed windows (GitHub's way) with one atomic counter per client and
-window in the shared cache (releasemon/cache.py), so every worker process and machine counts
+window in the shared cache (projects/shared_cache.py), so every worker process and machine counts
 against the same allowance.
 """
 
@@ -23,7 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
-from releasemon.cache import count_hit
+from projects.shared_cache import count_hit
 
 OFF = {"", "none", "off", "0"}
 

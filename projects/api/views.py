@@ -39,7 +39,7 @@ from projects.api.rendering import (
 )
 from projects.api.representations import RawJSON, dumps, etag_of
 from projects.api.throttling import ApiRateThrottle
-from releasemon.middleware import refusal_for
+from projects.bad_input import refusal_for
 
 #: Anitya's answer to a write without credentials (with ``WWW-Authenticate: Token``).
 AUTHENTICATION_REQUIRED = {

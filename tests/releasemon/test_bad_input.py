@@ -2,7 +2,7 @@
 
 The routes come from the URL resolver, so a new route is covered without editing this file:
 every one is requested with control characters in its path parameters and its query (400 from
-``releasemon.middleware.RefuseBadInput``), with odd but well-formed values that reach the
+``projects.bad_input.RefuseBadInput``), with odd but well-formed values that reach the
 views (long, huge, negative, non-ASCII), and with NUL in the usual form fields. Then the
 bodies: JSON nested 100,000 deep, bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (with a
 Content-Length, chunked, and under ASGI with a lying one), and NUL in each field of the site's
@@ -30,8 +30,8 @@ from django.test import Client
 from django.urls import resolve
 
 from accounts.models import ApiToken
+from projects.api.parsers import MAX_JSON_DEPTH
 from projects.api.v2.serializers import PackageCreateInput, ProjectCreateInput, VersionCheckInput
-from releasemon.parsers import MAX_JSON_DEPTH
 from tests.factories import (
     ProjectFactory,
 )

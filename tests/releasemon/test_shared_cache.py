@@ -21,7 +21,7 @@ import pytest
 import requests
 from django.core.cache import cache
 
-from releasemon.cache import count_hit
+from projects.shared_cache import count_hit
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = ("127.0.0.1", 6379)

@@ -43,7 +43,7 @@ def test_schema_lists_every_endpoint_once(schema):
 
 def test_schema_describes_writes_and_their_errors(schema):
     create = schema["paths"]["/api/v2/projects/"]["post"]
-    # 413: a body too large (releasemon/middleware.py); 429: a check limit (projects/limits.py)
+    # 413: a body too large (projects/bad_input.py); 429: a check limit (projects/limits.py)
     assert set(create["responses"]) == {"201", "400", "401", "409", "413", "429"}
     assert {"tokenAuth": []} in create["security"]
     body = schema["components"]["schemas"]["ProjectCreateInputRequest"]

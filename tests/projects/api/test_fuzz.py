@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from accounts.models import ApiToken
-from releasemon.parsers import MAX_JSON_DEPTH, TOO_DEEP
+from projects.api.parsers import MAX_JSON_DEPTH, TOO_DEEP
 from tests.factories import (
     DistroFactory,
     PackageFactory,
@@ -36,7 +36,7 @@ from tests.factories import (
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 SCHEMA_URL = "/api/v2/schema/?format=json"
 
-# The token fixture's rows, and the database the cache (releasemon/cache.py) lives in.
+# The token fixture's rows, and the database the cache (projects/shared_cache.py) lives in.
 pytestmark = pytest.mark.django_db
 
 # The schema needs no database: it is read once, at collection.

@@ -180,7 +180,7 @@ def test_pattern_and_homepage_are_exclusive(api):
 
 
 def test_nul_characters_are_refused(api):
-    # Before any view (releasemon/middleware.py): PostgreSQL cannot compare text with NUL.
+    # Before any view (projects/bad_input.py): PostgreSQL cannot compare text with NUL.
     ProjectFactory(name="a")
     for url in ("/api/projects", "/api/projects/names", "/api/distro/names"):
         response = api.get(url, {"pattern": "a\x00"})

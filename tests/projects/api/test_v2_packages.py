@@ -84,7 +84,7 @@ def test_filters_ignore_case(api, fedora):
     assert [item["name"] for item in response.json()["items"]] == ["Python-Requests"]
     assert api.get(URL, {"distribution": "Arch"}).json()["total_items"] == 0
     assert api.get(URL, {"distribution": "", "name": ""}).json()["total_items"] == 3
-    # A control character is refused before any view (releasemon/middleware.py).
+    # A control character is refused before any view (projects/bad_input.py).
     assert api.get(URL, {"distribution": "Fe\x00"}).status_code == 400
 
 

@@ -156,7 +156,7 @@ def test_name_and_ecosystem_filters_ignore_case(api):
     assert api.get(URL, {"name": "", "ecosystem": "", "sort": "x"}).json()["total_items"] == 3
     # Equality, not a pattern.
     assert api.get(URL, {"name": "req*"}).json()["total_items"] == 0
-    # A control character is refused before any view (releasemon/middleware.py).
+    # A control character is refused before any view (projects/bad_input.py).
     assert api.get(URL, {"name": "re\x00"}).status_code == 400
 
 
