@@ -1,0 +1,104 @@
+"""Every write users can see on projects, versions, distros, mappings and flags (design.md §2).
+
+The website, the API, the admin and the commands call these functions and nothing else, so
+they can never disagree. Each one validates its input, takes the row locks it needs, writes,
+and emits its message to the outbox last, in the same transaction: a message exists if and only
+if its change was committed. Failures raise a :class:`ServiceError` whose text is meant for the
+user (a form error, an API error body); nothing is written when one is raised.
+
+``agent`` is who made the change, as Anitya names them in messages: the username for the
+website and the admin, the email for API v2, ``"anitya"`` for the checker.
+
+One module per entity; callers import this package (``from projects import services``):
+
+- :mod:`~projects.services.errors`: :class:`ServiceError` and its subclasses;
+- :mod:`~projects.services.fields`: the project fields users set, and their validation;
+- :mod:`~projects.services.credentials`: credentials typed into URL fields;
+- :mod:`~projects.services.projects`: build, preview, create, edit, archive, delete;
+- :mod:`~projects.services.versions`: deleting stored versions;
+- :mod:`~projects.services.distros`, :mod:`~projects.services.packages` (mappings) and
+  :mod:`~projects.services.flags`.
+"""
+
+from projects.services.credentials import (
+    CREDENTIAL_MAX_LENGTH,
+    URL_FIELDS,
+    merged_credentials,
+    split_credentials,
+)
+from projects.services.distros import distro_create, distro_delete, distro_rename, find_distro
+from projects.services.errors import (
+    DistroExists,
+    DistroNotFound,
+    InvalidInput,
+    MappingClash,
+    ProjectArchived,
+    ProjectCheckFailed,
+    ProjectExists,
+    ServiceError,
+)
+from projects.services.fields import (
+    BOOLEAN_FIELDS,
+    EDITABLE_FIELDS,
+    FETCH_FIELDS,
+    PRIVATE_FIELDS,
+    PROJECT_FIELDS,
+    TEXT_MAX_LENGTH,
+    clean_project_fields,
+)
+from projects.services.flags import flag_create, flag_set_state
+from projects.services.packages import package_map, package_unmap
+from projects.services.projects import (
+    REQUIRES_VERSION_URL,
+    VALIDATION_FAILED,
+    build_project,
+    clashing_project,
+    edited_copy,
+    preview_project,
+    project_create,
+    project_delete,
+    project_edit,
+    project_set_archived,
+)
+from projects.services.versions import versions_delete
+
+__all__ = [
+    "BOOLEAN_FIELDS",
+    "CREDENTIAL_MAX_LENGTH",
+    "EDITABLE_FIELDS",
+    "FETCH_FIELDS",
+    "PRIVATE_FIELDS",
+    "PROJECT_FIELDS",
+    "REQUIRES_VERSION_URL",
+    "TEXT_MAX_LENGTH",
+    "URL_FIELDS",
+    "VALIDATION_FAILED",
+    "DistroExists",
+    "DistroNotFound",
+    "InvalidInput",
+    "MappingClash",
+    "ProjectArchived",
+    "ProjectCheckFailed",
+    "ProjectExists",
+    "ServiceError",
+    "build_project",
+    "clashing_project",
+    "clean_project_fields",
+    "distro_create",
+    "distro_delete",
+    "distro_rename",
+    "edited_copy",
+    "find_distro",
+    "flag_create",
+    "flag_set_state",
+    "merged_credentials",
+    "package_map",
+    "package_unmap",
+    "preview_project",
+    "project_create",
+    "project_delete",
+    "project_edit",
+    "project_set_archived",
+    "split_credentials",
+    "versions_delete",
+]

@@ -1,0 +1,92 @@
+"""Mappings: which package, in which distribution, packages a project (``project.map.*``)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from messaging import topics
+from messaging.outbox import emit
+from projects.models import Package, Project
+from projects.services.distros import distro_create, find_distro
+from projects.services.errors import DistroNotFound, InvalidInput, MappingClash, ProjectArchived
+from projects.services.fields import TEXT_MAX_LENGTH, optional_text
+
+
+@transaction.atomic
+def package_map(
+    project: Project,
+    *,
+    distro: str,
+    package_name: str,
+    agent: str,
+    previous: Package | None = None,
+    create_distro: bool = True,
+) -> Package:
+    """Map ``project`` to ``package_name`` in ``distro``, or change the mapping ``previous``.
+
+    The distro is found ignoring case; with ``create_distro`` (the website) a new one is
+    created and announced, else :class:`DistroNotFound` (API v2). A package name maps to one
+    project per distro: :class:`MappingClash` names the owner. Unlike Anitya (pitfall 16)
+    saving an unchanged mapping is not an error; it changes nothing and sends nothing.
+    Sends ``project.map.new`` or ``project.map.update``.
+    """
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.archived:
+        raise ProjectArchived(locked)
+    errors = {}
+    distro_name = optional_text(distro)
+    name = optional_text(package_name)
+    if not distro_name:
+        errors["distro"] = "This field is required."
+    if not name:
+        errors["package_name"] = "This field is required."
+    elif len(name) > TEXT_MAX_LENGTH:
+        errors["package_name"] = f"At most {TEXT_MAX_LENGTH} characters are allowed."
+    if errors:
+        raise InvalidInput(errors)
+    target = find_distro(distro_name)
+    if target is None:
+        if not create_distro:
+            raise DistroNotFound(distro_name)
+        target = distro_create(distro_name, agent=agent)
+    clash = (
+        Package.objects.select_related("project")
+        .filter(distro=target, package_name=name)
+        .exclude(pk=previous.pk if previous else None)
+        .first()
+    )
+    if clash is not None:
+        raise MappingClash(clash.project, target.name, name)
+    if previous is not None:
+        package = Package.objects.select_for_update().select_related("distro").get(pk=previous.pk)
+        edited = []
+        if package.distro_id != target.pk:
+            edited.append("distribution")
+        if package.package_name != name:
+            edited.append("package_name")
+        if not edited:
+            return package
+        prev = package.package_name
+        package.distro, package.package_name = target, name
+        package.save(update_fields=["distro", "package_name"])
+        emit(topics.map_update(package, agent, prev, edited))
+        return package
+    try:
+        with transaction.atomic():
+            package = Package.objects.create(project=locked, distro=target, package_name=name)
+    except IntegrityError:
+        owner = Package.objects.get(distro=target, package_name=name).project
+        raise MappingClash(owner, target.name, name) from None
+    emit(topics.map_new(package, agent))
+    return package
+
+
+@transaction.atomic
+def package_unmap(package: Package, *, agent: str) -> None:
+    """Delete a mapping (``project.map.remove``)."""
+    locked = (
+        Package.objects.select_for_update().select_related("project", "distro").get(pk=package.pk)
+    )
+    message = topics.map_remove(locked, agent)
+    locked.delete()
+    emit(message)

@@ -1,0 +1,241 @@
+"""Projects: built from user input, previewed, created, edited, archived and deleted.
+
+Each write validates its input, takes the row locks it needs, writes, and emits its message
+(``project.add``, ``project.edit``, ``project.remove``) to the outbox last, in the same
+transaction. ``agent`` is who made the change (see :mod:`projects.services`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backends import ecosystems, pipeline, registry
+from backends.base import BackendError
+from backends.pipeline import Preview
+from messaging import topics
+from messaging.outbox import emit
+from projects.models import Project
+from projects.services.credentials import merged_credentials, split_credentials
+from projects.services.errors import (
+    InvalidInput,
+    ProjectArchived,
+    ProjectCheckFailed,
+    ProjectExists,
+)
+from projects.services.fields import (
+    BOOLEAN_FIELDS,
+    FETCH_FIELDS,
+    PRIVATE_FIELDS,
+    clean_project_fields,
+)
+
+VALIDATION_FAILED = (
+    "The check failed: could not retrieve versions. Error: {error}. Please verify the project "
+    "configuration (backend, homepage, version URL, etc.) and try again."
+)
+REQUIRES_VERSION_URL = "Chosen backend requires version_url"
+
+
+def _require_version_url(project: Project) -> None:
+    backend = registry.get_backend(project.backend)
+    if backend.required_version_url and not project.version_url:
+        raise InvalidInput({"version_url": REQUIRES_VERSION_URL})
+
+
+def build_project(**fields: Any) -> Project:
+    """An unsaved project from user input: for previews and temporary projects.
+
+    Raises :class:`InvalidInput`; ``name``, ``homepage`` and ``backend`` are required.
+    """
+    required = ("name", "homepage", "backend")
+    missing = {field: "This field is required." for field in required if field not in fields}
+    if missing:
+        raise InvalidInput(missing)
+    fields, typed = split_credentials(fields)
+    project = Project(**clean_project_fields(fields))
+    project.url_credentials = merged_credentials(None, typed, project)
+    _require_version_url(project)
+    project.ecosystem_name = ecosystems.derive_ecosystem_name(project.backend, project.homepage)
+    return project
+
+
+def clashing_project(project: Project) -> Project | None:
+    """The stored project that ``project`` would duplicate (same name and ecosystem, or same
+    name and homepage), ignoring ``project`` itself."""
+    ecosystem = ecosystems.derive_ecosystem_name(project.backend, project.homepage)
+    candidates = Project.objects.filter(name=project.name).exclude(pk=project.pk)
+    return (
+        candidates.filter(ecosystem_name=ecosystem).first()
+        or candidates.filter(homepage=project.homepage).first()
+    )
+
+
+def preview_project(project: Project, *, interactive: bool = True) -> Preview:
+    """What a check of ``project`` (saved or not) would find, writing nothing.
+
+    ``interactive`` (the default: the Test check, dry runs, a new project's validation) means
+    a person waits for it, so it gets the shorter deadline (``PREVIEW_DEADLINE``). Raises
+    :class:`~backends.base.BackendError` (and ``RateLimited``) as the pipeline does.
+    """
+    return pipeline.preview(project.to_spec(), interactive=interactive)
+
+
+def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Project:
+    """Create a project and announce it (``project.add``).
+
+    With ``validate`` the configuration must find versions upstream first (Anitya 2.3's
+    pre-creation check); nothing is stored when it does not. Raises :class:`InvalidInput`,
+    :class:`ProjectExists` or :class:`ProjectCheckFailed`.
+
+    The upstream is asked before the transaction opens: a slow upstream must not hold a
+    database lock (SQLite's IMMEDIATE transactions take the write lock at BEGIN).
+
+    What that validating check found is then recorded as the project's first check, as
+    Anitya's "check latest release on submit" does, without asking the upstream again: the
+    versions and the latest version are stored, ``last_check`` is now and ``next_check`` one
+    interval later, and ``project.version.update`` follows ``project.add``.
+    """
+    project = build_project(**fields)
+    existing = clashing_project(project)
+    if existing is not None:
+        raise ProjectExists(project, existing)
+    preview = None
+    if validate:
+        try:
+            preview = preview_project(project)
+        except BackendError as error:
+            raise ProjectCheckFailed(VALIDATION_FAILED.format(error=error)) from None
+    now = timezone.now()
+    project.created_on = project.updated_on = project.next_check = now
+    try:
+        with transaction.atomic():
+            project.save()
+            emit(topics.project_add(project, agent))
+    except IntegrityError:
+        raise ProjectExists(project, clashing_project(project)) from None
+    if preview is not None:
+        # projects.check imports this module (it archives through project_set_archived):
+        # imported here, when both modules are loaded, to keep the import graph acyclic.
+        from projects import check
+
+        check.record(project, preview)
+    return project
+
+
+def edited_copy(
+    project: Project, fields: Mapping[str, Any], *, forget_credentials: bool = False
+) -> tuple[Project, dict[str, tuple]]:
+    """``project`` with ``fields`` applied, unsaved, and the changes as ``{field: (old, new)}``.
+
+    Validates the result as a whole (a backend needing a version URL, ...). The caller's
+    instance is not modified. Credentials typed into a URL replace the stored ones for its
+    origin; ``forget_credentials`` drops the stored ones first. Their change is reported as
+    ``url_credentials``: (origins before, origins after), never the credentials themselves.
+    """
+    fields, typed = split_credentials(fields)
+    cleaned = clean_project_fields(fields)
+    concrete = Project._meta.concrete_fields
+    copy = Project(**{field.attname: getattr(project, field.attname) for field in concrete})
+    copy._state.adding, copy._state.db = project._state.adding, project._state.db
+    changes: dict[str, tuple] = {}
+    for field, new in cleaned.items():
+        old = getattr(project, field)
+        # "" and None both mean unset.
+        changed = bool(old) != new if field in BOOLEAN_FIELDS else (old or None) != new
+        if changed:
+            changes[field] = (old, new)
+        setattr(copy, field, new)
+    copy.url_credentials = merged_credentials(
+        project.url_credentials, typed, copy, forget=forget_credentials
+    )
+    if (project.url_credentials or None) != copy.url_credentials:
+        changes["url_credentials"] = (project.credential_origins, copy.credential_origins)
+    _require_version_url(copy)
+    copy.ecosystem_name = ecosystems.derive_ecosystem_name(copy.backend, copy.homepage)
+    return copy, changes
+
+
+@transaction.atomic
+def project_edit(
+    project: Project, *, agent: str, forget_credentials: bool = False, **fields: Any
+) -> dict[str, tuple]:
+    """Change a project's fields; announce the changes (``project.edit``) if there are any.
+
+    Returns ``{field: (old, new)}`` (empty: nothing changed, nothing sent). Archived projects
+    refuse every change but unarchiving (:func:`project_set_archived`). Changing how the
+    upstream is asked makes the project due now, without the last answer's validators.
+    Credentials (:func:`edited_copy`) are saved but not announced: a change of them alone
+    sends nothing.
+    """
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.archived and (set(fields) != {"archived"} or forget_credentials):
+        raise ProjectArchived(locked)
+    edited, changes = edited_copy(locked, fields, forget_credentials=forget_credentials)
+    if not changes:
+        return {}
+    if set(changes) & {"name", "homepage", "backend"}:
+        clash = clashing_project(edited)
+        if clash is not None:
+            raise ProjectExists(edited, clash)
+    for field in changes:
+        setattr(locked, field, getattr(edited, field))
+    if set(changes) & FETCH_FIELDS:
+        locked.etag = locked.last_modified = ""
+        locked.next_check = timezone.now()
+        locked.next_check_reason = "Project edited: checked at the next cycle"
+    locked.updated_on = timezone.now()
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:
+        raise ProjectExists(edited, clashing_project(edited)) from None
+    announced = {field: change for field, change in changes.items() if field not in PRIVATE_FIELDS}
+    if announced:
+        emit(topics.project_edit(locked, agent, announced))
+    copy_fields(locked, project)
+    return changes
+
+
+@transaction.atomic
+def project_set_archived(project: Project, archived: bool, *, agent: str) -> bool:
+    """Archive (stop checking, freeze) or unarchive a project; True when it changed.
+
+    Only ``archived`` changes: unlike Anitya (contract pitfall 14) the filters are kept.
+    The rest of the project is not validated again, so a project whose configuration no
+    longer holds (an unknown backend, a missing version URL) can still be archived, which
+    is what the checker does with a project that keeps failing.
+    """
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.archived == archived:
+        return False
+    locked.archived = archived
+    locked.updated_on = timezone.now()
+    locked.save(update_fields=["archived", "updated_on"])
+    emit(topics.project_edit(locked, agent, {"archived": (not archived, archived)}))
+    copy_fields(locked, project)
+    return True
+
+
+@transaction.atomic
+def project_delete(project: Project, *, agent: str) -> None:
+    """Delete a project with its versions, mappings and flags (``project.remove``)."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    message = topics.project_remove(locked, agent)
+    locked.delete()
+    emit(message)
+
+
+def copy_fields(source: Project, target: Project) -> None:
+    """Give the caller's ``target`` instance the row a service just wrote (``source``), so it
+    shows the change without reading it again."""
+    if source is target:
+        return
+    for field in Project._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    target.__dict__.pop("sorted_versions", None)
+    if hasattr(target, "_prefetched_objects_cache"):
+        target._prefetched_objects_cache.clear()

@@ -1,0 +1,44 @@
+"""Stored versions an administrator deletes (``project.version.remove.v2``).
+
+New versions are stored by a check (:mod:`projects.check`), never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from messaging import topics
+from messaging.outbox import emit
+from projects.models import Project, ProjectVersion
+from projects.services.projects import copy_fields
+
+
+@transaction.atomic
+def versions_delete(
+    project: Project, raw_versions: Iterable[str] | None, *, agent: str
+) -> list[str]:
+    """Delete some stored versions (raw strings), or all with ``None``; return those deleted.
+
+    The latest version becomes the newest one left (NULL when none is), and one
+    ``project.version.remove.v2`` lists the deleted version strings (Anitya's "delete all"
+    sent object reprs, pitfall 15).
+    """
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    rows = ProjectVersion.objects.filter(project=locked)
+    if raw_versions is not None:
+        rows = rows.filter(version__in=list(raw_versions))
+    deleted = list(rows.order_by("created_on", "pk").values_list("version", flat=True))
+    if not deleted:
+        return []
+    rows.delete()
+    locked.__dict__.pop("sorted_versions", None)
+    visible = locked.visible_versions
+    locked.latest_version = visible[0][1].parsed if visible else None
+    locked.updated_on = timezone.now()
+    locked.save(update_fields=["latest_version", "updated_on"])
+    emit(topics.version_remove_v2(locked, deleted, agent))
+    copy_fields(locked, project)
+    return deleted
