@@ -19,16 +19,14 @@ from enum import Enum
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from backends import pipeline, registry, versions
+from backends import pipeline, versions
 from backends.base import BackendError, RateLimited
 from backends.pipeline import Preview
 from messaging import topics
 from messaging.outbox import emit, emit_all
-from projects import services
+from projects import next_check, services
 from projects.models import Project, ProjectVersion
 
 logger = logging.getLogger(__name__)
@@ -68,78 +66,6 @@ class CheckResult:
     error: str | None = None
     reset_at: dt.datetime | None = None
     scope: str | None = None
-
-
-def check_interval(project: Project) -> dt.timedelta:
-    try:
-        return registry.get_backend(project.backend).check_interval
-    except registry.UnknownBackend:
-        return dt.timedelta(hours=1)
-
-
-#: Adaptive scheduling: a project with a version newer than this is checked at the base interval
-ADAPTIVE_ACTIVE = dt.timedelta(days=7)
-#: ... and one silent for this long (or longer) at ADAPTIVE_MAX_INTERVAL_HOURS.
-ADAPTIVE_SILENT = dt.timedelta(days=180)
-
-
-def next_check_after(project: Project, now: dt.datetime) -> tuple[dt.datetime, str]:
-    """When a successfully checked ``project`` is checked next, and why (for its page).
-
-    The base interval is the backend's ``check_interval`` (1 hour). With
-    ``ADAPTIVE_SCHEDULING`` on, the interval grows with the project's silence, the time since
-    its newest stored version was published (``published_at``) or, when the upstream gives no
-    date, retrieved (``created_on``); a project without versions counts from its creation:
-    the base interval up to 7 days of silence, then linearly more, to
-    ``ADAPTIVE_MAX_INTERVAL_HOURS`` (24) at 180 days and beyond, rounded to whole hours. The
-    rule is monotone: a longer silence never means more frequent checks. A feed announcing a
-    new release still makes a project due at once (scheduler.schedule_feed_entries).
-    """
-    base = check_interval(project)
-    if not settings.ADAPTIVE_SCHEDULING:
-        return now + base, f"Checked {_every(base)}"
-    longest = max(base, dt.timedelta(hours=settings.ADAPTIVE_MAX_INTERVAL_HOURS))
-    released = (
-        ProjectVersion.objects.filter(project=project).aggregate(
-            last=Max(Coalesce("published_at", "created_on"))
-        )["last"]
-        or project.created_on
-    )
-    silence = max(now - released, dt.timedelta(0))
-    if silence <= ADAPTIVE_ACTIVE or longest == base:
-        return now + base, f"Checked {_every(base)}"
-    fraction = min(1.0, (silence - ADAPTIVE_ACTIVE) / (ADAPTIVE_SILENT - ADAPTIVE_ACTIVE))
-    hours = round((base + (longest - base) * fraction) / dt.timedelta(hours=1))
-    interval = min(longest, max(base, dt.timedelta(hours=hours)))
-    return now + interval, f"No release for {_duration(silence)}: checked {_every(interval)}"
-
-
-def rate_limited_reason(until: dt.datetime) -> str:
-    """The ``next_check_reason`` of a project deferred by a rate limit."""
-    return f"Rate limited until {until.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _every(interval: dt.timedelta) -> str:
-    """``every hour``, ``every 24 hours``, ``every 30 minutes``."""
-    minutes = round(interval / dt.timedelta(minutes=1))
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return "every hour" if hours == 1 else f"every {hours} hours"
-    return "every minute" if minutes == 1 else f"every {minutes} minutes"
-
-
-def _duration(span: dt.timedelta) -> str:
-    """A silence in words: ``10 days``, ``3 weeks``, ``9 months``, ``2 years``."""
-    days = span.days
-    if days < 14:
-        count, unit = days, "day"
-    elif days < 60:
-        count, unit = days // 7, "week"
-    elif days < 730:
-        count, unit = days // 30, "month"
-    else:
-        count, unit = days // 365, "year"
-    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def check_project(
@@ -203,7 +129,7 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
         locked.check_successful = True
         locked.error_counter = 0
         locked.last_check = now
-        locked.next_check, locked.next_check_reason = next_check_after(locked, now)
+        next_check.set_after_success(locked, now)
         if not result.not_modified:
             locked.etag = result.etag or ""
             locked.last_modified = result.last_modified or ""
@@ -235,22 +161,22 @@ def _record_nothing_new(project: Project, result: Preview, now: dt.datetime) -> 
     """
     if result.latest_version != project.latest_version:
         return False
-    changes = {
+    changes: dict[str, object] = {
         "logs": LOG_NOTHING_NEW,
         "check_successful": True,
         "error_counter": 0,
         "last_check": now,
         "updated_on": now,
+        **next_check.after_success_fields(project, now),
     }
-    changes["next_check"], changes["next_check_reason"] = next_check_after(project, now)
     if not result.not_modified:  # a 200: keep the validators for the next conditional request
         for field, value in (("etag", result.etag), ("last_modified", result.last_modified)):
             if (value or "") != getattr(project, field):
                 changes[field] = value or ""
     if not Project.objects.filter(pk=project.pk).update(**changes):
         raise Project.DoesNotExist(f"Project {project.pk} no longer exists")
-    for field, value in changes.items():
-        setattr(project, field, value)
+    for field, saved in changes.items():
+        setattr(project, field, saved)
     return True
 
 
@@ -273,9 +199,7 @@ def record_failure(
         if trigger is Trigger.SCHEDULER:
             locked.error_counter += 1
         locked.last_check = now
-        interval = check_interval(locked)
-        locked.next_check = now + interval
-        locked.next_check_reason = f"Last check failed: checked again {_every(interval)}"
+        next_check.set_after_failure(locked, now)
         locked.updated_on = now
         at_threshold = (
             trigger is Trigger.SCHEDULER and locked.error_counter >= settings.CHECK_ERROR_THRESHOLD
@@ -331,8 +255,7 @@ def record_rate_limit(
         locked.logs = str(limit)
         locked.check_successful = False
         locked.last_check = now
-        locked.next_check = max(limit.reset_at, now)
-        locked.next_check_reason = rate_limited_reason(locked.next_check)
+        next_check.set_after_rate_limit(locked, limit.reset_at, now)
         locked.updated_on = now
         locked.save()
     _refresh(project, locked)

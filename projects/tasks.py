@@ -1,5 +1,8 @@
 """django-q2 entry points (scheduled in :mod:`releasemon.schedules`), a few lines each.
 
+Stored q2 schedules and queued tasks name these functions by their dotted paths
+(``projects.tasks.run_checks``, ...), so they stay here; the work is the scheduler's.
+
 A cycle is shared by the cluster workers: ``run_checks`` (every minute) opens a CheckRun and
 queues ``check_due`` tasks; each one claims and checks batches of the projects due at the
 cycle's start, for at most ``CHECK_TASK_SECONDS`` (so that it ends well within the cluster's
@@ -13,15 +16,12 @@ import datetime as dt
 import logging
 import time
 
-from django.conf import settings
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from backends import registry
 from backends.base import BackendError
-from backends.http import HttpClient
 from projects import scheduler
-from projects.models import CheckRun
 
 logger = logging.getLogger(__name__)
 
@@ -30,32 +30,17 @@ logger = logging.getLogger(__name__)
 CHECK_TASK_SECONDS = 50.0
 
 
-def check_task_count() -> int:
-    """How many check_due tasks a cycle queues, so how many processes share it.
-
-    ``CHECK_TASKS`` when set, else all the cluster's workers but one (which stays free for
-    the message relay and the feeds): with the default ``Q2_WORKERS`` of 3, two. A checker
-    process runs Python on one core at a time, so one task per core is what lets a cycle use
-    the machine.
-    """
-    if settings.CHECK_TASKS:
-        return max(1, int(settings.CHECK_TASKS))
-    return max(1, int(settings.Q_CLUSTER.get("workers", 2)) - 1)
-
-
 def run_checks() -> int | None:
     """Start a cycle when projects are due and the previous one is over; return its run id."""
     now = timezone.now()
     scheduler.clean_expired_blocks(now)
     if not scheduler.due_projects(now).exists():
         return None
-    # A run whose tasks cannot be alive any more (killed cluster) does not hold the next back.
-    stale = dt.timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 0) + scheduler.LEASE_MARGIN
-    if CheckRun.objects.filter(pending_tasks__gt=0, started_at__gt=now - stale).exists():
+    if scheduler.cycle_still_running(now):
         logger.info("The previous check cycle is still running; not starting another one.")
         return None
-    tasks = check_task_count()
-    run = CheckRun.objects.create(started_at=now, pending_tasks=tasks)
+    tasks = scheduler.check_task_count()
+    run = scheduler.open_shared_run(now, tasks)
     for _ in range(tasks):
         async_task("projects.tasks.check_due", run.pk, now.isoformat(), task_name="check-due")
     return run.pk
@@ -71,7 +56,7 @@ def check_due(run_id: int, cycle_time: str) -> dict[str, int]:
             run_id=run_id,
         )
     finally:
-        scheduler.add_to_run(run_id, scheduler.Counts(), task_done=True)
+        scheduler.task_done(run_id)
     return {"checked": counts.total, "errors": counts.error, "rate_limited": counts.ratelimit}
 
 
@@ -88,9 +73,7 @@ def check_feeds() -> dict[str, int]:
         if not backend.has_feed:
             continue
         try:
-            with HttpClient() as http:
-                entries = backend.check_feed(http)
-            scheduled[backend.name] = len(scheduler.schedule_feed_entries(backend.name, entries))
+            scheduled[backend.name] = len(scheduler.read_feed(backend))
         except BackendError as error:
             reason = " ".join(str(error).split())  # one line, whatever the upstream sent
             logger.warning("Reading the release feed of %s failed: %s", backend.name, reason)

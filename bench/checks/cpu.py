@@ -67,6 +67,7 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     from django.db import connection
     from django.utils import timezone
 
+    from projects import next_check
     from projects.models import Project
     from projects.scheduler import drain
 
@@ -82,7 +83,9 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
                 if case == "200, nothing new":
                     Project.objects.update(etag="", last_modified="")
                 if case != "first check":
-                    Project.objects.update(next_check=timezone.now() - dt.timedelta(seconds=1))
+                    next_check.make_due(
+                        Project.objects.all(), timezone.now() - dt.timedelta(seconds=1)
+                    )
                 profile = ThreadProfiles() if args.profile and attempt == 0 else None
                 started = time.process_time()
                 if profile is not None:

@@ -12,7 +12,7 @@ postgresql://postgres@127.0.0.1:5432/releasemon_bench; created if missing, then 
    user tables (so this process's peak memory is the checker's, not the loader's);
 3. cycle 1: ``projects.scheduler.run_cycle()`` over every project (all are due), with
    ``--workers`` - 1 more processes draining the same cycle, as the service's q2 workers do
-   (by default as many as the service uses: ``projects.tasks.check_task_count()``);
+   (by default as many as the service uses: ``projects.scheduler.check_task_count()``);
 4. the simulator publishes new versions for a share of the projects (next generation), and
    every project is made due again;
 5. cycle 2: the same; unchanged projects should now be answered 304 (conditional requests);
@@ -639,8 +639,9 @@ def run_size(args: argparse.Namespace) -> dict:
     from django.db import connection
     from django.utils import timezone
 
+    from projects import next_check
     from projects.models import Project
-    from projects.tasks import check_task_count
+    from projects.scheduler import check_task_count
 
     if args.workers <= 0:  # as the service runs a cycle: that many check_due tasks
         args.workers = check_task_count()
@@ -673,7 +674,7 @@ def run_size(args: argparse.Namespace) -> dict:
             sim, monitor, label="cycle 1", quiet=args.quiet, profile=profile, workers=args.workers
         )
         sim.call("POST", "generation")
-        Project.objects.update(next_check=timezone.now() - dt.timedelta(seconds=1))
+        next_check.make_due(Project.objects.all(), timezone.now() - dt.timedelta(seconds=1))
         cycle2 = run_one_cycle(
             sim, monitor, label="cycle 2", quiet=args.quiet, workers=args.workers
         )
@@ -961,8 +962,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="checker processes: run_cycle() here plus N-1 processes draining the same cycle "
         "(as the q2 workers' check_due tasks do; their CPU counts as children). Default: as "
-        "many as the service runs a cycle with, projects.tasks.check_task_count() (CHECK_TASKS, "
-        "else Q2_WORKERS - 1: 2 by default); 1 = one process",
+        "many as the service runs a cycle with, projects.scheduler.check_task_count() "
+        "(CHECK_TASKS, else Q2_WORKERS - 1: 2 by default); 1 = one process",
     )
     parser.add_argument("--drain-helper", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", metavar="FILE", help="cProfile cycle 1 (all threads)")

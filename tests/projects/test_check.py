@@ -14,6 +14,7 @@ from backends.base import Backend, BackendError, NotModified, RateLimited, Relea
 from messaging.models import OutboxMessage
 from projects import check
 from projects.models import Project
+from projects.next_check import next_check_after
 from tests.factories import PackageFactory, ProjectFactory, ProjectVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -350,7 +351,7 @@ def test_adaptive_scheduling_checks_silent_projects_less_often_up_to_the_maximum
     intervals = []
     for days in (0, 7, 30, 90, 179, 270, 3000):
         project = silent_project(days)
-        next_check, _ = check.next_check_after(project, now)
+        next_check, _ = next_check_after(project, now)
         intervals.append(next_check - now)
     hour = dt.timedelta(hours=1)
     assert intervals[:2] == [hour, hour]  # active: the base interval
@@ -366,7 +367,7 @@ def test_adaptive_scheduling_checks_silent_projects_less_often_up_to_the_maximum
     assert project.next_check_reason == "No release for 9 months: checked every 24 hours"
 
     settings.ADAPTIVE_MAX_INTERVAL_HOURS = 12
-    assert check.next_check_after(project, now)[0] == now + 12 * hour
+    assert next_check_after(project, now)[0] == now + 12 * hour
 
 
 def test_adaptive_scheduling_uses_publication_dates_and_new_versions_make_a_project_active(
@@ -378,14 +379,14 @@ def test_adaptive_scheduling_uses_publication_dates_and_new_versions_make_a_proj
     ProjectVersionFactory(
         project=project, version="1.1", created_on=now, published_at=now - dt.timedelta(days=400)
     )
-    assert check.next_check_after(project, now)[0] == now + dt.timedelta(hours=24)
+    assert next_check_after(project, now)[0] == now + dt.timedelta(hours=24)
     upstream(["1.0", "1.1", "2.0"])  # 2.0 is new, without a publication date
     check.check_project(project, now=now)
     project.refresh_from_db()
     assert project.next_check == now + dt.timedelta(hours=1)
     assert project.next_check_reason == "Checked every hour"
     empty = ProjectFactory(created_on=now - dt.timedelta(days=20))  # no version: since creation
-    assert check.next_check_after(empty, now)[1].startswith("No release for 2 weeks: checked every")
+    assert next_check_after(empty, now)[1].startswith("No release for 2 weeks: checked every")
 
 
 def test_failures_and_rate_limits_keep_their_schedule_with_adaptive_scheduling(upstream, settings):

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.db.backends.signals import connection_created
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from backends.upstreams.pypi import PyPI
 from messaging.models import OutboxMessage
 from projects import check, scheduler
 from projects.models import CheckRun, Project, RateLimitBlock
+from projects.next_check import rate_limited_reason
 from tests.factories import PackageFactory, ProjectFactory, ProjectVersionFactory
 from tests.projects.conftest import join_check_threads
 
@@ -117,12 +118,12 @@ def test_a_block_keeps_its_latest_reset_and_expired_blocks_mean_nothing():
 
 @pytest.mark.django_db
 def test_a_batch_sees_its_own_blocks_at_once_and_other_workers_blocks_on_refresh(monkeypatch):
-    blocks = scheduler._Blocks()
+    blocks = scheduler.BatchBlocks()
     assert blocks.until("a.example") is None
     RateLimitBlock.objects.create(scope="a.example", reset_at=ahead(minutes=5))  # elsewhere
-    monkeypatch.setattr(scheduler, "BLOCKS_REFRESH_SECONDS", 0.0)
+    monkeypatch.setattr("projects.scheduler.blocks.BLOCKS_REFRESH_SECONDS", 0.0)
     assert blocks.until("a.example") is not None
-    monkeypatch.setattr(scheduler, "BLOCKS_REFRESH_SECONDS", 3600.0)
+    monkeypatch.setattr("projects.scheduler.blocks.BLOCKS_REFRESH_SECONDS", 3600.0)
     blocks.add("b.example", ahead(minutes=1))  # recorded by one of the batch's threads
     assert blocks.until("b.example") is not None
     assert blocks.until("b.example", now=ahead(minutes=2)) is None  # over by then
@@ -138,12 +139,12 @@ def test_a_project_behind_a_blocked_scope_is_deferred_without_a_request(fake_bac
     other = ProjectFactory(name="other", version_url="https://fine.example/x/")
 
     deferred = scheduler.check_one(behind.pk)
-    assert deferred == scheduler.Checked(scheduler.Outcome.RATE_LIMITED, deferred=True)
-    assert scheduler.check_one(other.pk).outcome is scheduler.Outcome.SUCCESS
+    assert deferred == scheduler.Checked(check.Outcome.RATE_LIMITED, deferred=True)
+    assert scheduler.check_one(other.pk).outcome is check.Outcome.SUCCESS
     assert fake_backend.calls == {"other": 1}
     behind.refresh_from_db()
     assert behind.next_check == reset
-    assert behind.next_check_reason == check.rate_limited_reason(reset)
+    assert behind.next_check_reason == rate_limited_reason(reset)
     assert behind.next_check_reason.startswith("Rate limited until ")
     assert behind.error_counter == 3  # not a failure
     assert behind.check_successful is None  # and not checked at all
@@ -155,13 +156,13 @@ def test_a_rate_limited_check_blocks_its_scope_for_every_worker(fake_backend):
     fake_backend.script["limited"] = RateLimited(reset, scope="api.example")
     project = ProjectFactory(name="limited", error_counter=1)
 
-    assert scheduler.check_one(project.pk).outcome is scheduler.Outcome.RATE_LIMITED
+    assert scheduler.check_one(project.pk).outcome is check.Outcome.RATE_LIMITED
     assert RateLimitBlock.objects.get().scope == "api.example"
     assert scheduler.blocked_until("api.example") == reset
     project.refresh_from_db()
     assert project.error_counter == 1
     assert project.next_check == reset
-    assert project.next_check_reason == check.rate_limited_reason(reset)
+    assert project.next_check_reason == rate_limited_reason(reset)
 
 
 @pytest.mark.django_db
@@ -189,13 +190,13 @@ def test_a_batch_counts_outcomes_and_each_thread_closes_its_connection(
     PackageFactory(project=broken)
     gone = ProjectFactory(name="gone")  # unmapped: deleted at the threshold, an error too
     closed = []
-    close_all = scheduler.connections.close_all
+    close_all = connections.close_all
 
     def recording_close_all():
         closed.append(threading.current_thread().name)
         close_all()
 
-    monkeypatch.setattr(scheduler.connections, "close_all", recording_close_all)
+    monkeypatch.setattr(connections, "close_all", recording_close_all)
 
     counts = scheduler.check_batch([p.pk for p in [*ok, broken, gone]])
 
