@@ -34,7 +34,6 @@ from projects.scheduler.claims import (
     claim_due_projects,
     due_projects,
     lease_duration,
-    lease_end,
     release_projects,
 )
 from projects.scheduler.cycle import check_batch, check_now, drain, load_claimed, run_cycle
@@ -45,10 +44,7 @@ from projects.scheduler.runs import (
     add_to_run,
     check_task_count,
     cycle_still_running,
-    empty_run,
-    finish_run,
     open_shared_run,
-    start_run,
     task_done,
 )
 
@@ -72,10 +68,7 @@ __all__ = [
     "cycle_still_running",
     "drain",
     "due_projects",
-    "empty_run",
-    "finish_run",
     "lease_duration",
-    "lease_end",
     "load_claimed",
     "open_shared_run",
     "project_scope",
@@ -83,6 +76,5 @@ __all__ = [
     "release_projects",
     "run_cycle",
     "schedule_feed_entries",
-    "start_run",
     "task_done",
 ]
