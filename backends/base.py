@@ -3,6 +3,8 @@
 A backend receives a frozen :class:`ProjectSpec` and an :class:`~backends.http.HttpClient`,
 and returns the releases it found upstream, raw and in any order. It never sorts, filters,
 strips prefixes or touches the database: :mod:`backends.pipeline` does that once for all.
+Its errors live in :mod:`backends.errors` (the HTTP client raises them too) and are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -13,8 +15,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
+from backends.errors import BackendError, NotModified, RateLimited
+
 if TYPE_CHECKING:
     from backends.http import HttpClient
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "FeedEntry",
+    "FieldHelp",
+    "NotModified",
+    "ProjectSpec",
+    "RateLimited",
+    "Release",
+]
 
 
 @dataclass(frozen=True)
@@ -68,29 +83,6 @@ class FeedEntry:
     name: str
     version: str
     homepage: str | None = None
-
-
-class BackendError(Exception):
-    """A check failed; the message is shown to users on the project page and in the logs."""
-
-
-class RateLimited(BackendError):
-    """The upstream refuses more requests until ``reset_at``.
-
-    ``scope`` names what is limited (a host, or a host plus a token), so that the scheduler
-    can defer only the projects behind the same limit.
-    """
-
-    def __init__(self, reset_at: dt.datetime, scope: str, message: str | None = None) -> None:
-        self.reset_at = reset_at
-        self.scope = scope
-        super().__init__(
-            message or f'Rate limit was reached. Will be reset in "{reset_at.isoformat()}".'
-        )
-
-
-class NotModified(Exception):
-    """The upstream answered 304 to a conditional request: nothing new since the last check."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A response cap alone does not bound a check: an upstream can answer many pages, 
 cap, or trickle every answer just under the read timeout. A :class:`Budget` is made per check
 (per :class:`~backends.http.HttpClient`) and charged by every request, every byte read and
 every page of versions; the first limit crossed ends the check with :class:`OverBudget`, a
-:class:`~backends.base.BackendError` whose message says which limit and how to fix it.
+:class:`~backends.errors.BackendError` whose message says which limit and how to fix it.
 Nothing partial is kept: the pipeline raises before anything could be stored.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from backends.base import BackendError
+from backends.errors import BackendError
 
 MIB = 1024 * 1024
 

@@ -64,7 +64,7 @@ def preview(
     """
     try:
         backend = registry.get_backend(spec.backend)
-        scheme = versions.resolve_scheme_name(
+        scheme = registry.resolve_scheme_name(
             spec.version_scheme, spec.ecosystem_name, spec.backend
         )
     except (registry.UnknownBackend, versions.UnknownVersionScheme) as error:

@@ -1,11 +1,14 @@
-"""The explicit list of backends, by their stored names (Anitya's exact strings)."""
+"""The explicit list of backends, by their stored names (Anitya's exact strings), and the
+version scheme a project uses, which may depend on its backend."""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
 
+from backends import versions
 from backends.base import Backend
+from backends.ecosystems import get_ecosystem
 
 # Stored name -> "module:Class". Modules are imported on first use so that a check of one
 # project loads one upstream module, not thirty.
@@ -80,3 +83,34 @@ def get_backend(name: str) -> Backend:
 def all_backends() -> list[Backend]:
     """Every backend, in the order of :func:`backend_names`."""
     return [get_backend(name) for name in backend_names()]
+
+
+def _backend_default_scheme(backend: str | None) -> str | None:
+    # Anitya lets a backend declare a default scheme; none of ours does today, so this only
+    # matters if one sets `default_version_scheme`. An unknown backend simply has no default.
+    if not backend:
+        return None
+    try:
+        return get_backend(backend).default_version_scheme
+    except (UnknownBackend, ImportError):
+        return None
+
+
+def resolve_scheme_name(
+    version_scheme: str | None, ecosystem_name: str | None, backend: str | None
+) -> str:
+    """The scheme a project uses: its own, else its ecosystem's, else its backend's, else RPM.
+
+    An unknown explicit ``version_scheme`` raises
+    :class:`~backends.versions.UnknownVersionScheme` (Anitya crashed with a 500 there); an
+    empty one counts as unset.
+    """
+    if version_scheme:
+        return versions.canonical_scheme_name(version_scheme)
+    ecosystem = get_ecosystem(ecosystem_name)
+    if ecosystem is not None:
+        return versions.canonical_scheme_name(ecosystem.default_version_scheme)
+    backend_scheme = _backend_default_scheme(backend)
+    if backend_scheme:
+        return versions.canonical_scheme_name(backend_scheme)
+    return versions.DEFAULT_SCHEME

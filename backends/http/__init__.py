@@ -17,7 +17,8 @@ The package, each module importing only those above it:
 - :mod:`~backends.http.guard`: the refused networks, resolving and vetting a URL, and the
   transport adapter that pins each connection to the vetted address;
 - :mod:`~backends.http.listing`: directory listings (HTML indexes, FTP LIST) and ``*`` globs;
-- :mod:`~backends.http.config`: the operator's limits and the process's proxies and CA bundle;
+- :mod:`~backends.http.config`: the operator's limits and the process's proxies and CA bundle
+  (the process's configuration, :mod:`backends.config`, holds the limits its clients use);
 - :mod:`~backends.http.response`: reading a body under the caps and deadlines, the answer;
 - :mod:`~backends.http.ftp`: the FTP half of the client;
 - :mod:`~backends.http.client`: :class:`HttpClient` itself.
@@ -27,11 +28,10 @@ process's ``_environment``) patches the module that looks it up (``backends.http
 ``backends.http.config``).
 """
 
-from backends.http.client import REDIRECT_STATUSES, HttpClient
+from backends.http.client import REDIRECT_STATUSES, HttpClient, directory_sort_key
 from backends.http.config import (
     HttpConfig,
     NetworkEnvironment,
-    limits_from_settings,
     network_environment,
 )
 from backends.http.errors import (
@@ -61,7 +61,6 @@ from backends.http.listing import (
     expand_globs,
     ftp_subdirectories,
     html_subdirectories,
-    version_sort_key,
 )
 from backends.http.response import HttpResponse, parse_reset_time
 
@@ -81,6 +80,7 @@ __all__ = [
     "ResponseTooLarge",
     "UnsafeURL",
     "connection_failure",
+    "directory_sort_key",
     "display_url",
     "dns_failure",
     "expand_globs",
@@ -90,11 +90,9 @@ __all__ = [
     "invalid_url",
     "ip_literal",
     "is_refused_address",
-    "limits_from_settings",
     "network_environment",
     "parse_networks",
     "parse_reset_time",
     "resolve_host",
     "status_message",
-    "version_sort_key",
 ]

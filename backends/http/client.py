@@ -20,9 +20,12 @@ import requests
 from requests.auth import HTTPBasicAuth
 from requests.structures import CaseInsensitiveDict
 
-from backends.base import NotModified, RateLimited
+# Reached through its module when a client is made, not imported by name: backends.config
+# imports this package (for HttpConfig), so it may still be loading when this module is.
+import backends.config
 from backends.budget import Budget
 from backends.credentials import origin as url_origin
+from backends.errors import NotModified, RateLimited
 from backends.http.config import HttpConfig
 from backends.http.errors import (
     _CHECK_URL,
@@ -45,8 +48,14 @@ from backends.http.response import (
     parse_reset_time,
     read_body,
 )
+from backends.versions.rpm import RpmVersion
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+def directory_sort_key(name: str) -> tuple[Any, ...]:
+    """The order of ``*`` glob matches, Anitya's expand_subdirs order: the RPM scheme."""
+    return RpmVersion(name).sort_key
 
 
 class HttpClient(FtpMixin):
@@ -77,7 +86,7 @@ class HttpClient(FtpMixin):
         self._credentials = dict(credentials or {})
         self.etag = etag
         self.last_modified = last_modified
-        self.config = config or HttpConfig.from_settings()
+        self.config = config or backends.config.current().http
         self.budget = Budget(self.config.limits, interactive=interactive)
         self._resolver = resolver
         # host -> the checked address the connection is pinned to.
@@ -179,7 +188,7 @@ class HttpClient(FtpMixin):
         ``https://h/pub/*/sub/v*/`` lists ``/pub/``, picks the highest match, then lists
         ``/pub/<it>/sub/`` for ``v*``, and so on, level by level (with :meth:`list_directory`).
         """
-        return expand_globs(url, self.list_directory)
+        return expand_globs(url, self.list_directory, directory_sort_key)
 
     # -- the guard ------------------------------------------------------------------------
 

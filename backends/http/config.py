@@ -10,11 +10,10 @@ from __future__ import annotations
 import ipaddress
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from backends.budget import Limits
-from backends.http.guard import IPNetwork, ip_literal, parse_networks
+from backends.http.guard import IPNetwork, ip_literal
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,11 @@ def network_environment() -> NetworkEnvironment:
 
 @dataclass(frozen=True)
 class HttpConfig:
-    """The operator's limits for outgoing requests (see :meth:`from_settings`)."""
+    """The operator's limits for outgoing requests; the defaults work without any settings.
+
+    The process's configuration (:mod:`backends.config`) holds the one its checks use; the
+    web app builds it from Django settings (``projects/backend_settings.py``).
+    """
 
     user_agent: str = "releasemon/0 (+http://127.0.0.1:8000)"
     from_email: str | None = None
@@ -110,42 +113,3 @@ class HttpConfig:
     limits: Limits = field(default_factory=Limits)
     #: Proxies and CA bundle; default: the process environment, read once.
     environment: NetworkEnvironment = field(default_factory=lambda: network_environment())
-
-    @classmethod
-    def from_settings(cls) -> HttpConfig:
-        """Read Django settings when they are configured, else use the defaults."""
-        try:
-            from django.conf import settings
-
-            configured = settings.configured
-        except ImportError:  # pragma: no cover - Django is always installed here
-            configured = False
-        if not configured:
-            return cls()
-        version = getattr(settings, "RELEASEMON_VERSION", "0")
-        site_url = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
-        return cls(
-            user_agent=f"releasemon/{version} (+{site_url})",
-            from_email=getattr(settings, "ADMIN_EMAIL", None) or None,
-            connect_timeout=float(getattr(settings, "HTTP_CONNECT_TIMEOUT", 10.0)),
-            read_timeout=float(getattr(settings, "HTTP_READ_TIMEOUT", 30.0)),
-            max_response_bytes=int(getattr(settings, "HTTP_MAX_RESPONSE_BYTES", 32 * 1024 * 1024)),
-            max_redirects=int(getattr(settings, "HTTP_MAX_REDIRECTS", 5)),
-            allowed_networks=parse_networks(getattr(settings, "FETCH_ALLOWED_NETWORKS", ())),
-            limits=limits_from_settings(settings),
-        )
-
-
-def limits_from_settings(settings: Any) -> Limits:
-    """The CHECK_* budget keys, each falling back to :class:`Limits`' default."""
-    default = Limits()
-    return Limits(
-        deadline=float(getattr(settings, "CHECK_DEADLINE", default.deadline)),
-        interactive_deadline=float(
-            getattr(settings, "PREVIEW_DEADLINE", default.interactive_deadline)
-        ),
-        max_total_bytes=int(getattr(settings, "CHECK_MAX_BYTES", default.max_total_bytes)),
-        max_requests=int(getattr(settings, "CHECK_MAX_PAGES", default.max_requests)),
-        max_versions=int(getattr(settings, "CHECK_MAX_VERSIONS", default.max_versions)),
-        max_new_versions=int(getattr(settings, "CHECK_MAX_NEW_VERSIONS", default.max_new_versions)),
-    )

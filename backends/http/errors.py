@@ -1,7 +1,7 @@
 """What goes wrong on the way out, and the one line a person reads about it.
 
 The exceptions a fetch raises (:class:`HTTPStatusError`, :class:`FetchError`,
-:class:`ResponseTooLarge`, :class:`UnsafeURL`, all :class:`~backends.base.BackendError`) and
+:class:`ResponseTooLarge`, :class:`UnsafeURL`, all :class:`~backends.errors.BackendError`) and
 the functions that word a failed connection, DNS lookup, TLS handshake, HTTP status or FTP
 conversation for people: the host or URL (never its credentials), what happened, what to try.
 """
@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from backends.base import BackendError
 from backends.credentials import DEFAULT_PORTS, redact
+from backends.errors import BackendError
 
 
 class HTTPStatusError(BackendError):

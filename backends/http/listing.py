@@ -1,7 +1,8 @@
 """Directory listings: the subdirectories an HTML index or an FTP LIST names, and their order.
 
 Pure functions: the client fetches a listing, these read it (for ``list_directory``) and pick
-the highest subdirectory for each ``*`` glob of a version URL, listing with the client.
+the highest subdirectory for each ``*`` glob of a version URL, listing with the client, in
+the order the client gives (version schemes are not this package's business).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from backends.base import BackendError
-from backends.versions import RpmVersion
+from backends.errors import BackendError
 
 
 class _LinkParser(HTMLParser):
@@ -74,16 +74,13 @@ def ftp_subdirectories(listing: str) -> list[str]:
     return names
 
 
-def version_sort_key(version: str) -> Any:
-    """Anitya's expand_subdirs order: ``sorted(RpmVersion(s) ...)``, i.e. the RPM scheme."""
-    return RpmVersion(version).sort_key
-
-
-def expand_globs(url: str, list_directory: Callable[[str], list[str]]) -> str:
+def expand_globs(
+    url: str, list_directory: Callable[[str], list[str]], sort_key: Callable[[str], Any]
+) -> str:
     """Replace each path segment containing ``*`` by the highest matching subdirectory.
 
-    ``https://h/pub/*/sub/v*/`` lists ``/pub/``, picks the highest match, then lists
-    ``/pub/<it>/sub/`` for ``v*``, and so on, level by level; ``list_directory`` reads a
+    ``https://h/pub/*/sub/v*/`` lists ``/pub/``, picks the highest match by ``sort_key``, then
+    lists ``/pub/<it>/sub/`` for ``v*``, and so on, level by level; ``list_directory`` reads a
     directory's subdirectory names (the client's, over HTTP or FTP).
     """
     parts = urlsplit(url)
@@ -97,5 +94,5 @@ def expand_globs(url: str, list_directory: Callable[[str], list[str]]) -> str:
         matches = [name for name in names if fnmatch.fnmatchcase(name, segment)]
         if not matches:
             raise BackendError(f'{url}: no directory in "{parent}" matches "{segment}"')
-        segments[index] = max(matches, key=version_sort_key)
+        segments[index] = max(matches, key=sort_key)
     return urlunsplit(parts._replace(path="/".join(segments)))

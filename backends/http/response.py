@@ -25,8 +25,8 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from backends.base import BackendError
 from backends.budget import Budget
+from backends.errors import BackendError
 from backends.http.errors import (
     _OVERLOADED,
     _TEMPORARY,

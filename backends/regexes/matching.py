@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import regex
 
 from backends.base import BackendError, ProjectSpec, Release
+from backends.config import DEFAULT_REGEX, DEFAULT_REGEX_TIMEOUT, current
 from backends.http import display_url
 from backends.regexes.cache import compile_within_budget
 from backends.regexes.cost import Estimate, RegexTooLarge
-from backends.upstreams._common import setting
 
 if TYPE_CHECKING:
     from backends.http import HttpClient
@@ -29,16 +29,12 @@ except ImportError:  # pragma: no cover - Python < 3.11
         warnings.simplefilter("ignore", DeprecationWarning)
         import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-# Anitya's default (contract §6.1): `<name>[-_]<version>` followed by an archive extension.
-DEFAULT_REGEX = (
-    r"(?i)%(name)s(?:[-_]?(?:minsrc|src|source))?[-_]([^-/_\s]+?(?:[-_]"
-    r"(?:rc|devel|dev|alpha|beta)\d+)?)(?:[-_](?:minsrc|src|source|asc|release))?\."
-    r"(?:tar|t[bglx]z|tbz2|zip)"
-)
 DEFAULT_ALIAS = "DEFAULT"
 NAME_PLACEHOLDER = "%(name)s"
 MAX_REGEX_LENGTH = 512
-DEFAULT_TIMEOUT = 2.0
+# Anitya's default regex (DEFAULT_REGEX) and this default time limit are defined with the
+# other settings' defaults in backends.config; kept here under the names regexes exports.
+DEFAULT_TIMEOUT = DEFAULT_REGEX_TIMEOUT
 
 
 _TOO_MUCH_MEMORY = "The regular expression needs too much memory to compile; simplify it."
@@ -50,7 +46,7 @@ class InvalidRegex(ValueError):
 
 def default_regex() -> str:
     """The operator's DEFAULT_REGEX setting, else Anitya's."""
-    return str(setting("DEFAULT_REGEX") or DEFAULT_REGEX)
+    return current().default_regex or DEFAULT_REGEX
 
 
 def _compile(pattern: str) -> regex.Pattern:
@@ -267,7 +263,7 @@ def find_versions(pattern: str, text: str, *, timeout: float | None = None) -> l
     Like ``re.findall`` (one group: that group; several: joined with "."), but empty matches
     are dropped (they are never versions, and an empty-matching regex would otherwise yield
     one per character) and the whole search stops after ``timeout`` seconds
-    (settings.REGEX_TIMEOUT by default), raising :class:`BackendError`. The regex package
+    (the configured REGEX_TIMEOUT by default), raising :class:`BackendError`. The regex package
     measures that limit in CPU time of the process (C ``clock()``): it bounds the work a
     hostile pattern can cost, while the wall time on a busy machine may be longer.
 
@@ -276,7 +272,7 @@ def find_versions(pattern: str, text: str, *, timeout: float | None = None) -> l
     recursion inside the regex module is a :class:`BackendError` too.
     """
     if timeout is None:
-        timeout = float(setting("REGEX_TIMEOUT", DEFAULT_TIMEOUT))
+        timeout = current().regex_timeout
     found: dict[str, None] = {}
     try:
         for whole, groups in _matches(pattern, text, timeout):

@@ -34,18 +34,6 @@ _MAX_DATE_LENGTH = 64
 _WEB_SCHEMES = ("https://", "http://")
 
 
-def setting(name: str, default: Any = None) -> Any:
-    """An operator setting; works without configured Django settings (scripts, benchmarks)."""
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            return getattr(settings, name, default)
-    except ImportError:  # pragma: no cover - Django is always installed here
-        pass
-    return default
-
-
 def as_dict(value: object) -> dict[str, Any]:
     """``value`` if it is a JSON object, else ``{}``: upstream answers are untrusted."""
     return value if isinstance(value, dict) else {}

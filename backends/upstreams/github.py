@@ -15,12 +15,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, RateLimited, Release
+from backends.config import current
 from backends.http import parse_reset_time
 from backends.upstreams._common import (
     as_dict,
     hosted_repository,
     parse_iso_datetime,
-    setting,
     web_url,
 )
 
@@ -135,7 +135,7 @@ class GitHub(Backend):
                 '"owner/project" (or leave it empty with a https://github.com/owner/project '
                 "homepage)."
             )
-        token = setting("GITHUB_ACCESS_TOKEN")
+        token = current().github_access_token
         if not token:
             raise BackendError(
                 f'Could not call : "{API_URL}" of "{spec.name}", with error: '
@@ -152,7 +152,7 @@ class GitHub(Backend):
         for _page in range(MAX_PAGES if spec.first_check else 1):
             http.budget.check_versions(len(releases))  # before reading one more page
             variables = {"owner": owner, "name": name, "first": PAGE_SIZE, "cursor": cursor}
-            data = self._query(spec, http, str(token), query, variables)
+            data = self._query(spec, http, token, query, variables)
             repository_data = data.get("repository")
             if not isinstance(repository_data, dict):
                 raise BackendError(f"{spec.name}: GitHub answered without the repository.")

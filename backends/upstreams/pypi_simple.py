@@ -18,8 +18,9 @@ from packaging.version import InvalidVersion, Version
 from requests.auth import HTTPBasicAuth
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.config import IndexCredentials, current
 from backends.http import HTTPStatusError
-from backends.upstreams._common import parse_iso_datetime, setting
+from backends.upstreams._common import parse_iso_datetime
 
 if TYPE_CHECKING:
     from backends.http import HttpClient, HttpResponse
@@ -129,27 +130,21 @@ def _matches_credentials_key(key: str, url: str) -> bool:
 
 
 def credentials_for(url: str) -> HTTPBasicAuth | None:
-    """Basic auth for the index serving ``url``, from settings.PYPI_SIMPLE_CREDENTIALS.
+    """Basic auth for the index serving ``url``, from the configured PYPI_SIMPLE_CREDENTIALS.
 
     Keys are a host (``"pypi.example.com"``) or an index root URL; the longest matching key
     wins. The client drops the Authorization header when a redirect leaves that host or
     downgrades to plain http, so the password only ever reaches the index it is meant for.
     """
-    configured = setting("PYPI_SIMPLE_CREDENTIALS")
-    if not isinstance(configured, dict):
+    best: IndexCredentials | None = None
+    for entry in current().pypi_simple_credentials:
+        if _matches_credentials_key(entry.key, url) and (
+            best is None or len(entry.key) > len(best.key)
+        ):
+            best = entry
+    if best is None or best.username is None or best.password is None:
         return None
-    best: tuple[int, Any] | None = None
-    for key, value in configured.items():
-        if not isinstance(key, str) or not isinstance(value, dict):
-            continue
-        if _matches_credentials_key(key, url) and (best is None or len(key) > best[0]):
-            best = (len(key), value)
-    if best is None:
-        return None
-    username, password = best[1].get("username"), best[1].get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        return None
-    return HTTPBasicAuth(username, password)
+    return HTTPBasicAuth(best.username, best.password)
 
 
 class PyPISimple(Backend):

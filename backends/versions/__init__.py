@@ -4,9 +4,11 @@ Four schemes, stored by their exact Anitya names: `RPM` (the default), `Semantic
 and `Python (PEP 440)`. Every scheme orders versions through a ``sort_key`` tuple, so each one
 is a consistent total preorder over arbitrary strings (see :mod:`backends.versions.base`).
 
-Typical use by the pipeline::
+Which scheme a project uses (its own, its ecosystem's, its backend's) is decided by
+:func:`backends.registry.resolve_scheme_name`, which knows the backends. Typical use by the
+pipeline::
 
-    scheme = resolve_scheme_name(spec.version_scheme, spec.ecosystem_name, spec.backend)
+    scheme = registry.resolve_scheme_name(spec.version_scheme, spec.ecosystem_name, spec.backend)
     versions = sort_versions(
         make_version(raw, scheme=scheme, version_prefix=..., pre_release_filter=...,
                      version_pattern=...)
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from backends.ecosystems import get_ecosystem
 from backends.versions.base import (
     Version,
     is_filtered,
@@ -46,7 +47,6 @@ __all__ = [
     "is_filtered",
     "make_version",
     "matches_pre_release_filter",
-    "resolve_scheme_name",
     "rpm_sort_key",
     "rpm_vercmp",
     "sort_versions",
@@ -85,39 +85,6 @@ def canonical_scheme_name(name: str) -> str:
 def get_scheme(name: str) -> type[Version]:
     """The version class of a scheme name, case-insensitively; raises UnknownVersionScheme."""
     return _SCHEMES[canonical_scheme_name(name)]
-
-
-def _backend_default_scheme(backend: str | None) -> str | None:
-    # Anitya lets a backend declare a default scheme; none of ours does today, so this only
-    # matters if one sets `default_version_scheme`. Imported late: the registry is not needed
-    # to order versions, and an unknown backend simply has no default.
-    if not backend:
-        return None
-    from backends.registry import UnknownBackend, get_backend
-
-    try:
-        return getattr(get_backend(backend), "default_version_scheme", None)
-    except (UnknownBackend, ImportError):
-        return None
-
-
-def resolve_scheme_name(
-    version_scheme: str | None, ecosystem_name: str | None, backend: str | None
-) -> str:
-    """The scheme a project uses: its own, else its ecosystem's, else its backend's, else RPM.
-
-    An unknown explicit ``version_scheme`` raises :class:`UnknownVersionScheme` (Anitya crashed
-    with a 500 there); an empty one counts as unset.
-    """
-    if version_scheme:
-        return canonical_scheme_name(version_scheme)
-    ecosystem = get_ecosystem(ecosystem_name)
-    if ecosystem is not None:
-        return canonical_scheme_name(ecosystem.default_version_scheme)
-    backend_scheme = _backend_default_scheme(backend)
-    if backend_scheme:
-        return canonical_scheme_name(backend_scheme)
-    return DEFAULT_SCHEME
 
 
 def make_version(

@@ -39,7 +39,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
-from backends import versions
+from backends import registry, versions
 from projects import catalogue
 from projects.models import Package, Project, ProjectVersion, epoch
 
@@ -114,7 +114,7 @@ def shown_versions(
 
     ``stored`` holds (raw version, created_on, published_at) of every stored version.
     """
-    scheme = versions.resolve_scheme_name(
+    scheme = registry.resolve_scheme_name(
         row["version_scheme"], row["ecosystem_name"], row["backend"]
     )
     version_filter, prefix = row["version_filter"], row["version_prefix"]

@@ -26,8 +26,8 @@ import responses
 from backends import http
 from backends.base import BackendError, ProjectSpec, Release
 from backends.http import guard
-from backends.registry import get_backend
-from backends.versions import is_filtered, make_version, resolve_scheme_name, sort_versions
+from backends.registry import get_backend, resolve_scheme_name
+from backends.versions import is_filtered, make_version, sort_versions
 
 # An address outside every range the guard refuses (it is not contacted: `responses` answers).
 PUBLIC_ADDRESS = "93.184.215.14"

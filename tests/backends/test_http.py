@@ -14,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+import backends.config
 from backends import http
 from backends.base import BackendError, NotModified, RateLimited
+from backends.config import BackendsConfig
 from backends.http import (
     FetchError,
     HttpClient,
@@ -153,19 +155,12 @@ def test_allowed_networks_let_an_operator_reach_internal_hosts(mock_http):
         HttpClient(config=config).get("http://127.0.0.2:8080/releases/")
 
 
-def test_limits_come_from_settings(settings):
-    settings.FETCH_ALLOWED_NETWORKS = ["10.0.0.0/8", "::1/128"]
-    settings.HTTP_CONNECT_TIMEOUT = 3
-    settings.HTTP_READ_TIMEOUT = 7
-    settings.HTTP_MAX_RESPONSE_BYTES = 1000
-    settings.HTTP_MAX_REDIRECTS = 2
-    config = HttpConfig.from_settings()
-    assert config.allowed_networks == (
-        ipaddress.ip_network("10.0.0.0/8"),
-        ipaddress.ip_network("::1/128"),
-    )
-    assert (config.connect_timeout, config.read_timeout) == (3.0, 7.0)
-    assert (config.max_response_bytes, config.max_redirects) == (1000, 2)
+def test_a_client_uses_the_process_configuration_unless_given_its_own(monkeypatch):
+    configured = BackendsConfig(http=HttpConfig(max_redirects=2, read_timeout=7))
+    monkeypatch.setattr(backends.config, "_current", configured)
+    assert HttpClient().config is configured.http
+    own = HttpConfig(max_redirects=9)
+    assert HttpClient(config=own).config is own
 
 
 def test_redirects_are_followed_up_to_the_limit(mock_http):
@@ -255,9 +250,10 @@ def test_the_environment_is_read_once_not_on_every_request(monkeypatch):
     monkeypatch.setattr(http.config, "_environment", None)
     monkeypatch.setenv("https_proxy", "http://proxy.example.org:3128")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
-    first = HttpClient().config.environment
+    first = HttpConfig().environment
     monkeypatch.delenv("https_proxy")
-    assert HttpClient().config.environment is first
+    assert HttpConfig().environment is first
+    assert BackendsConfig().http.environment is first  # a rebuilt configuration too
     assert first.proxies_for("https://pypi.org/simple/") == {
         "https": "http://proxy.example.org:3128"
     }

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.http import HttpClient, HttpConfig, HttpResponse
+from backends.config import current
+from backends.http import HttpClient, HttpResponse
 from backends.registry import get_backend
 from tests.backends.conftest import (
     assert_matches_recording,
@@ -166,7 +167,7 @@ def test_upstream_failures_are_readable_errors(mock_http, answer, error, message
 
 def test_an_oversized_page_is_refused(mock_http):
     mock_http.get(URL, body=PAGE * 50)
-    config = dataclasses.replace(HttpConfig.from_settings(), max_response_bytes=1000)
+    config = dataclasses.replace(current().http, max_response_bytes=1000)
 
     with pytest.raises(BackendError, match="more than 1000 bytes"):
         fetch(spec(), HttpClient(config=config))

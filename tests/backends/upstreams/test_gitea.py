@@ -9,9 +9,9 @@ from responses import matchers
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient, HttpConfig
-from backends.registry import get_backend
+from backends.registry import get_backend, resolve_scheme_name
 from backends.upstreams import gitea
-from backends.versions import make_version, resolve_scheme_name
+from backends.versions import make_version
 from tests.backends.conftest import (
     assert_matches_recording,
     fetch_recording,

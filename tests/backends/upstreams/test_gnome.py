@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.http import HttpClient, HttpConfig
+from backends.config import current
+from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
     assert_matches_recording,
@@ -147,7 +148,7 @@ def test_folder_failures_after_a_missing_cache_are_readable(mock_http, answer, m
 
 def test_an_oversized_cache_json_is_refused(mock_http):
     mock_http.get(CACHE, body=CACHE_JSON * 10)
-    config = dataclasses.replace(HttpConfig.from_settings(), max_response_bytes=100)
+    config = dataclasses.replace(current().http, max_response_bytes=100)
 
     with pytest.raises(BackendError, match="more than 100 bytes"):
         fetch(spec(), HttpClient(config=config))

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 
 from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.http import HttpClient, HttpConfig
+from backends.config import current
+from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
     assert_matches_recording,
@@ -144,7 +145,7 @@ def test_upstream_failures_are_readable_errors(mock_http, answer, error, message
 
 def test_an_oversized_feed_is_refused(mock_http):
     mock_http.get(URL, body=FEED * 10)
-    config = dataclasses.replace(HttpConfig.from_settings(), max_response_bytes=1000)
+    config = dataclasses.replace(current().http, max_response_bytes=1000)
 
     with pytest.raises(BackendError, match="more than 1000 bytes"):
         fetch(spec(), HttpClient(config=config))

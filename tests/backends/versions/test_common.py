@@ -2,6 +2,7 @@
 
 import pytest
 
+from backends.registry import resolve_scheme_name
 from backends.versions import (
     DEFAULT_SCHEME,
     SCHEME_NAMES,
@@ -15,7 +16,6 @@ from backends.versions import (
     is_filtered,
     make_version,
     matches_pre_release_filter,
-    resolve_scheme_name,
     sort_versions,
     strip_prefixes,
 )
