@@ -12,7 +12,8 @@ website and the admin, the email for API v2, ``"anitya"`` for the checker.
 One module per entity; callers import this package (``from projects import services``):
 
 - :mod:`~projects.services.errors`: :class:`ServiceError` and its subclasses;
-- :mod:`~projects.services.fields`: the project fields users set, and their validation;
+- :mod:`~projects.services.fields`: the project fields users set (:class:`ProjectFields`);
+- :mod:`~projects.services.validation`: how their values are checked and normalised;
 - :mod:`~projects.services.credentials`: credentials typed into URL fields;
 - :mod:`~projects.services.projects`: build, preview, create, edit, archive, delete;
 - :mod:`~projects.services.versions`: deleting stored versions;
@@ -22,7 +23,7 @@ One module per entity; callers import this package (``from projects import servi
 
 from projects.services.credentials import (
     CREDENTIAL_MAX_LENGTH,
-    URL_FIELDS,
+    Credentials,
     merged_credentials,
     split_credentials,
 )
@@ -44,7 +45,9 @@ from projects.services.fields import (
     PRIVATE_FIELDS,
     PROJECT_FIELDS,
     TEXT_MAX_LENGTH,
-    clean_project_fields,
+    URL_FIELDS,
+    FieldChanges,
+    ProjectFields,
 )
 from projects.services.flags import flag_create, flag_set_state
 from projects.services.packages import package_map, package_unmap
@@ -60,6 +63,7 @@ from projects.services.projects import (
     project_edit,
     project_set_archived,
 )
+from projects.services.validation import clean_project_fields
 from projects.services.versions import versions_delete
 
 __all__ = [
@@ -73,13 +77,16 @@ __all__ = [
     "TEXT_MAX_LENGTH",
     "URL_FIELDS",
     "VALIDATION_FAILED",
+    "Credentials",
     "DistroExists",
     "DistroNotFound",
+    "FieldChanges",
     "InvalidInput",
     "MappingClash",
     "ProjectArchived",
     "ProjectCheckFailed",
     "ProjectExists",
+    "ProjectFields",
     "ServiceError",
     "build_project",
     "clashing_project",

@@ -14,16 +14,20 @@ from typing import Any
 from backends import credentials
 from projects.models import Project
 from projects.services.errors import InvalidInput
+from projects.services.fields import URL_FIELDS, ProjectFields
 
-#: The project fields that hold URLs: credentials typed into them are split off when saved.
-URL_FIELDS: tuple[str, ...] = ("homepage", "version_url")
 CREDENTIAL_MAX_LENGTH = 1000
 
+#: Credentials by origin (``"https://host[:port]"``): ``{"username": .., "password": ..}``.
+Credentials = dict[str, dict[str, str]]
 
-def split_credentials(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, dict]]:
+
+def split_credentials(fields: ProjectFields) -> tuple[ProjectFields, Credentials]:
     """``fields`` with the userinfo taken out of every URL field, and the credentials it held
     as ``{origin: {"username": .., "password": ..}}`` (``backends/credentials.py``)."""
-    cleaned, typed, errors = dict(fields), {}, {}
+    cleaned = fields.copy()
+    typed: Credentials = {}
+    errors: dict[str, str] = {}
     for field in URL_FIELDS:
         value = fields.get(field)
         if not isinstance(value, str):

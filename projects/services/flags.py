@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from messaging import topics
 from messaging.outbox import emit
 from projects.models import Flag, Project
@@ -14,7 +13,7 @@ from projects.services.errors import InvalidInput
 
 
 @transaction.atomic
-def flag_create(project: Project, *, author: Any, reason: str) -> Flag:
+def flag_create(project: Project, *, author: User, reason: str) -> Flag:
     """A user reports a problem with a project (``project.flag``, agent = their username).
 
     Archived projects can be flagged: it is how users ask for one to be unarchived.

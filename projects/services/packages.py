@@ -12,6 +12,22 @@ from projects.services.errors import DistroNotFound, InvalidInput, MappingClash,
 from projects.services.fields import TEXT_MAX_LENGTH, optional_text
 
 
+def _mapping_names(distro: str, package_name: str) -> tuple[str, str]:
+    """The distro and package names, stripped; :class:`InvalidInput` names each bad one."""
+    errors = {}
+    distro_name = optional_text(distro)
+    name = optional_text(package_name)
+    if not distro_name:
+        errors["distro"] = "This field is required."
+    if not name:
+        errors["package_name"] = "This field is required."
+    elif len(name) > TEXT_MAX_LENGTH:
+        errors["package_name"] = f"At most {TEXT_MAX_LENGTH} characters are allowed."
+    if distro_name and name and not errors:
+        return distro_name, name
+    raise InvalidInput(errors)
+
+
 @transaction.atomic
 def package_map(
     project: Project,
@@ -33,28 +49,16 @@ def package_map(
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if locked.archived:
         raise ProjectArchived(locked)
-    errors = {}
-    distro_name = optional_text(distro)
-    name = optional_text(package_name)
-    if not distro_name:
-        errors["distro"] = "This field is required."
-    if not name:
-        errors["package_name"] = "This field is required."
-    elif len(name) > TEXT_MAX_LENGTH:
-        errors["package_name"] = f"At most {TEXT_MAX_LENGTH} characters are allowed."
-    if errors:
-        raise InvalidInput(errors)
+    distro_name, name = _mapping_names(distro, package_name)
     target = find_distro(distro_name)
     if target is None:
         if not create_distro:
             raise DistroNotFound(distro_name)
         target = distro_create(distro_name, agent=agent)
-    clash = (
-        Package.objects.select_related("project")
-        .filter(distro=target, package_name=name)
-        .exclude(pk=previous.pk if previous else None)
-        .first()
-    )
+    clashes = Package.objects.select_related("project").filter(distro=target, package_name=name)
+    if previous is not None:
+        clashes = clashes.exclude(pk=previous.pk)
+    clash = clashes.first()
     if clash is not None:
         raise MappingClash(clash.project, target.name, name)
     if previous is not None:

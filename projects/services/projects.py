@@ -7,8 +7,7 @@ transaction. ``agent`` is who made the change (see :mod:`projects.services`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Unpack
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -30,8 +29,10 @@ from projects.services.fields import (
     BOOLEAN_FIELDS,
     FETCH_FIELDS,
     PRIVATE_FIELDS,
-    clean_project_fields,
+    FieldChanges,
+    ProjectFields,
 )
+from projects.services.validation import clean_project_fields
 
 VALIDATION_FAILED = (
     "The check failed: could not retrieve versions. Error: {error}. Please verify the project "
@@ -46,7 +47,7 @@ def _require_version_url(project: Project) -> None:
         raise InvalidInput({"version_url": REQUIRES_VERSION_URL})
 
 
-def build_project(**fields: Any) -> Project:
+def build_project(**fields: Unpack[ProjectFields]) -> Project:
     """An unsaved project from user input: for previews and temporary projects.
 
     Raises :class:`InvalidInput`; ``name``, ``homepage`` and ``backend`` are required.
@@ -55,8 +56,8 @@ def build_project(**fields: Any) -> Project:
     missing = {field: "This field is required." for field in required if field not in fields}
     if missing:
         raise InvalidInput(missing)
-    fields, typed = split_credentials(fields)
-    project = Project(**clean_project_fields(fields))
+    split, typed = split_credentials(fields)
+    project = Project(**clean_project_fields(split))
     project.url_credentials = merged_credentials(None, typed, project)
     _require_version_url(project)
     project.ecosystem_name = ecosystems.derive_ecosystem_name(project.backend, project.homepage)
@@ -84,7 +85,9 @@ def preview_project(project: Project, *, interactive: bool = True) -> Preview:
     return pipeline.preview(project.to_spec(), interactive=interactive)
 
 
-def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Project:
+def project_create(
+    *, agent: str, validate: bool = True, **fields: Unpack[ProjectFields]
+) -> Project:
     """Create a project and announce it (``project.add``).
 
     With ``validate`` the configuration must find versions upstream first (Anitya 2.3's
@@ -127,8 +130,8 @@ def project_create(*, agent: str, validate: bool = True, **fields: Any) -> Proje
 
 
 def edited_copy(
-    project: Project, fields: Mapping[str, Any], *, forget_credentials: bool = False
-) -> tuple[Project, dict[str, tuple]]:
+    project: Project, fields: ProjectFields, *, forget_credentials: bool = False
+) -> tuple[Project, FieldChanges]:
     """``project`` with ``fields`` applied, unsaved, and the changes as ``{field: (old, new)}``.
 
     Validates the result as a whole (a backend needing a version URL, ...). The caller's
@@ -136,12 +139,12 @@ def edited_copy(
     origin; ``forget_credentials`` drops the stored ones first. Their change is reported as
     ``url_credentials``: (origins before, origins after), never the credentials themselves.
     """
-    fields, typed = split_credentials(fields)
-    cleaned = clean_project_fields(fields)
+    split, typed = split_credentials(fields)
+    cleaned = clean_project_fields(split)
     concrete = Project._meta.concrete_fields
     copy = Project(**{field.attname: getattr(project, field.attname) for field in concrete})
     copy._state.adding, copy._state.db = project._state.adding, project._state.db
-    changes: dict[str, tuple] = {}
+    changes: FieldChanges = {}
     for field, new in cleaned.items():
         old = getattr(project, field)
         # "" and None both mean unset.
@@ -161,8 +164,12 @@ def edited_copy(
 
 @transaction.atomic
 def project_edit(
-    project: Project, *, agent: str, forget_credentials: bool = False, **fields: Any
-) -> dict[str, tuple]:
+    project: Project,
+    *,
+    agent: str,
+    forget_credentials: bool = False,
+    **fields: Unpack[ProjectFields],
+) -> FieldChanges:
     """Change a project's fields; announce the changes (``project.edit``) if there are any.
 
     Returns ``{field: (old, new)}`` (empty: nothing changed, nothing sent). Archived projects
