@@ -114,7 +114,7 @@ class Project(models.Model):
     @property
     def version_scheme_name(self) -> str:
         """The scheme that orders this project's versions (project, ecosystem, backend, RPM)."""
-        return versions.resolve_scheme_name(self.version_scheme, self.ecosystem_name, self.backend)
+        return registry.resolve_scheme_name(self.version_scheme, self.ecosystem_name, self.backend)
 
     def make_version(self, raw: str) -> Version:
         return versions.make_version(
@@ -157,11 +157,6 @@ class Project(models.Model):
         return [
             version.parsed for _, version in self.visible_versions if not version.is_prerelease()
         ]
-
-    @property
-    def latest_stable_version(self) -> str | None:
-        stable = self.stable_version_strings
-        return stable[0] if stable else None
 
     def to_spec(self) -> ProjectSpec:
         """The frozen view of this project that backends and the check pipeline read."""
