@@ -76,7 +76,7 @@ def canonical_name(name: str) -> str:
 def get_backend(name: str) -> Backend:
     """The backend registered under ``name`` (case-insensitive); raises :class:`UnknownBackend`."""
     module_path, class_name = BACKENDS[canonical_name(name)].split(":")
-    backend_class = getattr(import_module(module_path), class_name)
+    backend_class: type[Backend] = getattr(import_module(module_path), class_name)
     return backend_class()
 
 

@@ -319,7 +319,9 @@ class HttpClient(FtpMixin):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    def _send(self, prepared: requests.PreparedRequest, url: str, timeout: tuple) -> Any:
+    def _send(
+        self, prepared: requests.PreparedRequest, url: str, timeout: tuple[float, float]
+    ) -> requests.Response:
         environment = self.config.environment
         # Socket timeouts bound each read; an upstream trickling its status line and headers
         # a byte at a time would pass them. At the check's deadline the watchdog shuts the

@@ -270,7 +270,7 @@ def connection_failure(url: str, error: BaseException) -> FetchError:
             f"or blocking automated requests; the next check tries again. ({shown})",
         )
     failed = next((e for e in chain if isinstance(e, OSError) and e.errno in _ERRNO_HELP), None)
-    if failed is not None:
+    if failed is not None and failed.errno is not None:
         what, advice = _ERRNO_HELP[failed.errno]
         return FetchError(url, what, f"Could not connect to {endpoint}: {what}. {advice} ({shown})")
     if _find(chain, TimeoutError, socket.timeout) is not None:

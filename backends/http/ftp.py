@@ -38,6 +38,11 @@ class _TooLarge(Exception):
     pass
 
 
+# What a failing FTP exchange raises: ftplib's errors, a connection closed mid-answer, and
+# a server speaking something other than its encoding.
+_FTP_ERRORS: tuple[type[Exception], ...] = (*ftplib.all_errors, EOFError, UnicodeError)
+
+
 class FtpMixin:
     """``_ftp_get`` and its steps, for a client that has the attributes annotated here."""
 
@@ -97,7 +102,7 @@ class FtpMixin:
                     self._ftp_list(ftp, path, collect)
         except _TooLarge:
             raise ResponseTooLarge(url, limit) from None
-        except (*ftplib.all_errors, EOFError, UnicodeError) as error:
+        except _FTP_ERRORS as error:
             if timed_out.is_set():
                 raise self.budget.out_of_time() from None
             raise ftp_failure(url, error) from None
@@ -135,7 +140,8 @@ class FtpMixin:
             )
             ftp.host = host  # TLS verifies and sends SNI for the name, not the address
             ftp.timeout = self.budget.timeout(self.config.read_timeout)
-            ftp.sock.settimeout(ftp.timeout)
+            if ftp.sock is not None:  # connect() set it
+                ftp.sock.settimeout(ftp.timeout)
             user, password = self._credentials.get(url_origin(url) or "") or (
                 unquote(parts.username) if parts.username else "",
                 unquote(parts.password) if parts.password else "",
@@ -143,7 +149,7 @@ class FtpMixin:
             ftp.login(user, password)
             if isinstance(ftp, ftplib.FTP_TLS):
                 ftp.prot_p()
-        except (*ftplib.all_errors, EOFError, UnicodeError) as error:
+        except _FTP_ERRORS as error:
             raise ftp_failure(url, error) from None
 
     @staticmethod

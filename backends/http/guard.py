@@ -12,11 +12,14 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.models import PreparedRequest
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool
 
 from backends.http.errors import (
     _CHECK_URL,
@@ -200,7 +203,16 @@ def vet_url(
     return pinned
 
 
-class _PinnedConnectionMixin:
+if TYPE_CHECKING:
+    from urllib3.connection import HTTPConnection
+
+    # The mixin is only ever combined with an urllib3 connection class: type it as one.
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _PinnedConnectionMixin(_Connection):
     """Connects to ``pinned_address`` while keeping the hostname for Host, SNI and the cert."""
 
     pinned_address: str
@@ -210,10 +222,10 @@ class _PinnedConnectionMixin:
     def _new_conn(self) -> socket.socket:
         # urllib3 connects to ``_dns_host`` and uses ``host`` (derived from it) for TLS; swap
         # it only for the duration of the TCP connect.
-        hostname = self._dns_host  # type: ignore[has-type]
+        hostname = self._dns_host
         self._dns_host = self.pinned_address
         try:
-            sock = super()._new_conn()  # type: ignore[misc]
+            sock = super()._new_conn()
         finally:
             self._dns_host = hostname
         self.opened.append(sock)
@@ -232,18 +244,29 @@ class _GuardedAdapter(HTTPAdapter):
         self._opened = opened
         super().__init__(pool_connections=4, pool_maxsize=4, max_retries=0)
 
-    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
-        pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
-        if requests.utils.select_proxy(request.url, proxies):
+    def get_connection_with_tls_context(
+        self,
+        request: PreparedRequest,
+        verify: bool | str | None,
+        proxies: Mapping[str, str] | None = None,
+        cert: tuple[str, str] | str | None = None,
+    ) -> ConnectionPool:
+        # requests' stubs say ConnectionPool; for http(s) URLs its pool manager makes
+        # HTTPConnectionPools, which have the ConnectionCls replaced below.
+        pool = cast(
+            HTTPConnectionPool,
+            super().get_connection_with_tls_context(request, verify, proxies, cert),
+        )
+        url = request.url or ""
+        if requests.utils.select_proxy(url, proxies):
             # Through a proxy the proxy resolves the name; our check of the name still ran,
             # but the connection cannot be pinned.
             return pool
-        host = (urlsplit(request.url).hostname or "").lower()
+        host = (urlsplit(url).hostname or "").lower()
         address = self._pins.get(host)
         if address is None:
             raise UnsafeURL(
-                f"{display_url(request.url or '')}: refusing to connect to a host the check "
-                "did not vet first"
+                f"{display_url(url)}: refusing to connect to a host the check did not vet first"
             )
         base = pool.ConnectionCls
         if (

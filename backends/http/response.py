@@ -59,7 +59,7 @@ class HttpResponse:
     url: str
     status: int
     reason: str
-    headers: CaseInsensitiveDict = field(default_factory=CaseInsensitiveDict)
+    headers: CaseInsensitiveDict[str] = field(default_factory=CaseInsensitiveDict)
     content: bytes = b""
 
     @property

@@ -32,6 +32,7 @@ Running out of memory or recursion inside the regex module is never an unhandled
 
 import regex  # noqa: F401  (tests patch regexes.regex.compile)
 
+from backends.config import DEFAULT_REGEX
 from backends.regexes.cache import CACHE, CACHE_BUDGET, PatternCache, compile_within_budget
 from backends.regexes.cost import (
     MAX_MATCH_MEMORY,
@@ -44,7 +45,6 @@ from backends.regexes.matching import (
     _DOTTED_I,
     _FOLD_TO_ASCII,
     DEFAULT_ALIAS,
-    DEFAULT_REGEX,
     DEFAULT_TIMEOUT,
     MAX_REGEX_LENGTH,
     NAME_PLACEHOLDER,

@@ -30,7 +30,7 @@ class PatternCache:
     def __init__(self, budget: int = CACHE_BUDGET) -> None:
         self.budget = budget
         self.weight = 0
-        self._entries: OrderedDict[str, tuple[regex.Pattern, Estimate, int]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[regex.Pattern[str], Estimate, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -39,7 +39,7 @@ class PatternCache:
     def __contains__(self, pattern: object) -> bool:
         return pattern in self._entries
 
-    def get(self, pattern: str) -> tuple[regex.Pattern, Estimate] | None:
+    def get(self, pattern: str) -> tuple[regex.Pattern[str], Estimate] | None:
         with self._lock:
             entry = self._entries.get(pattern)
             if entry is None:
@@ -47,7 +47,7 @@ class PatternCache:
             self._entries.move_to_end(pattern)
             return entry[0], entry[1]
 
-    def put(self, pattern: str, compiled: regex.Pattern, cost: Estimate) -> None:
+    def put(self, pattern: str, compiled: regex.Pattern[str], cost: Estimate) -> None:
         weight = cost.steps + len(pattern)
         if weight > self.budget:
             return
@@ -70,7 +70,7 @@ class PatternCache:
 CACHE = PatternCache()
 
 
-def compile_within_budget(pattern: str) -> tuple[regex.Pattern, Estimate]:
+def compile_within_budget(pattern: str) -> tuple[regex.Pattern[str], Estimate]:
     """``pattern`` compiled (VERSION0) with its :class:`Estimate`, from the cache if there.
 
     Raises :class:`RegexTooLarge` without compiling when the estimate is over

@@ -22,12 +22,8 @@ from backends.regexes.cost import Estimate, RegexTooLarge
 if TYPE_CHECKING:
     from backends.http import HttpClient
 
-try:  # the stdlib parser computes a pattern's match width; used only to refuse useless ones
-    import re._parser as _sre_parse
-except ImportError:  # pragma: no cover - Python < 3.11
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import sre_parse as _sre_parse  # type: ignore[no-redef]
+# The stdlib parser computes a pattern's match width; used only to refuse useless ones.
+import re._parser as _sre_parse  # type: ignore[import-not-found]  # typeshed: only sre_parse
 
 DEFAULT_ALIAS = "DEFAULT"
 NAME_PLACEHOLDER = "%(name)s"
@@ -49,7 +45,7 @@ def default_regex() -> str:
     return current().default_regex or DEFAULT_REGEX
 
 
-def _compile(pattern: str) -> regex.Pattern:
+def _compile(pattern: str) -> regex.Pattern[str]:
     """``pattern`` compiled, within the budget (raises :class:`RegexTooLarge` over it)."""
     return compile_within_budget(pattern)[0]
 
@@ -74,8 +70,10 @@ def validate_user_regex(pattern: str) -> None:
     except RegexTooLarge as error:
         raise InvalidRegex(str(error)) from None
     except regex.error as error:
-        where = f" at position {error.pos}" if error.pos is not None else ""
-        raise InvalidRegex(f"Invalid regular expression: {error.msg}{where}.") from None
+        position = error.pos  # type: ignore[attr-defined]  # regex sets it; stubs omit it
+        where = f" at position {position}" if position is not None else ""
+        message = error.msg  # type: ignore[attr-defined]  # regex sets it; stubs omit it
+        raise InvalidRegex(f"Invalid regular expression: {message}{where}.") from None
     except MemoryError:
         raise InvalidRegex(_TOO_MUCH_MEMORY) from None
     except RecursionError:
@@ -178,8 +176,8 @@ def _named_default(pattern: str) -> tuple[str, str, str] | None:
 
 
 def _name_matches(
-    flags: str, name: str, tail: regex.Pattern, text: str, timeout: float
-) -> Iterator[tuple[int, regex.Match]] | None:
+    flags: str, name: str, tail: regex.Pattern[str], text: str, timeout: float
+) -> Iterator[tuple[int, regex.Match[str]]] | None:
     """(start, tail match) of each match of ``flags + escape(name) + tail`` in ``text``, in
     the order finditer gives them; None when the text holds a letter that folds differently
     with the name's i (then the whole pattern is compiled)."""
@@ -194,8 +192,8 @@ def _name_matches(
 
 
 def _scan(
-    haystack: str, needle: str, tail: regex.Pattern, text: str, timeout: float
-) -> Iterator[tuple[int, regex.Match]]:
+    haystack: str, needle: str, tail: regex.Pattern[str], text: str, timeout: float
+) -> Iterator[tuple[int, regex.Match[str]]]:
     deadline = time.process_time() + timeout  # the regex module's timeout is CPU time too
     position = 0
     while (start := haystack.find(needle, position)) >= 0:
@@ -210,7 +208,7 @@ def _scan(
         position = max(match.end(), start + 1)
 
 
-def _runnable(pattern: str, text: str) -> regex.Pattern:
+def _runnable(pattern: str, text: str) -> regex.Pattern[str]:
     """``pattern`` compiled within the budget, once its search over ``text`` is known to fit in
     the match-memory budget; raises :class:`RegexTooLarge` otherwise.
 
@@ -234,7 +232,9 @@ def _check_memory(cost: Estimate, length: int) -> None:
         raise RegexTooLarge(problem)
 
 
-def _matches(pattern: str, text: str, timeout: float) -> Iterator[tuple[str, tuple]]:
+def _matches(
+    pattern: str, text: str, timeout: float
+) -> Iterator[tuple[str, tuple[str | None, ...]]]:
     """(whole match, groups) of each match of ``pattern`` in ``text``, as finditer finds them."""
     named = _named_default(pattern)
     if named is not None:
@@ -248,7 +248,7 @@ def _matches(pattern: str, text: str, timeout: float) -> Iterator[tuple[str, tup
         yield match.group(0), match.groups()
 
 
-def _version_of(whole: str, groups: tuple) -> str:
+def _version_of(whole: str, groups: tuple[str | None, ...]) -> str:
     if not groups:
         return whole
     if len(groups) == 1:

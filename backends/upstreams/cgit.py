@@ -109,7 +109,7 @@ def _commit_url(base: str, tag_name: str) -> str | None:
 def _row_date(row: Tag) -> dt.datetime | None:
     """The age column's exact date: ``<span class='age-...' title='2020-03-13 17:50:24 -0600'>``."""
     for span in row.find_all("span", title=True):
-        classes = span.get("class") or []
+        classes: str | list[str] = span.get("class") or []
         if not any(str(cls).startswith("age") for cls in classes):
             continue
         try:

@@ -80,8 +80,8 @@ class CratesIo(Backend):
         data = http.get_json(FEED_URL)
         if not isinstance(data, dict):
             raise BackendError(f"{FEED_URL}: unexpected answer (not a JSON object)")
-        lists = [data.get(key) for key in ("just_updated", "new_crates")]
-        lists = [crates for crates in lists if isinstance(crates, list)]
+        found = [data.get(key) for key in ("just_updated", "new_crates")]
+        lists = [crates for crates in found if isinstance(crates, list)]
         if not lists:
             raise BackendError(f"{FEED_URL}: unexpected answer (no list of crates)")
         entries: list[FeedEntry] = []

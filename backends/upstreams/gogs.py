@@ -81,7 +81,7 @@ def parse_releases_page(html: str, web_base: str) -> list[Release]:
     releases: list[Release] = []
     seen: set[str] = set()
     for icon in soup.find_all("i", class_="tag"):
-        classes = icon.get("class") or []
+        classes: str | list[str] = icon.get("class") or []
         link = icon.find_parent("a")
         if "icon" not in classes or link is None:
             continue

@@ -106,7 +106,7 @@ def _files_from_html(text: str) -> list[tuple[str, bool, dt.datetime | None]]:
 
     ``data-yanked`` marks a yanked file whatever its value, even empty (PEP 592).
     """
-    files = []
+    files: list[tuple[str, bool, dt.datetime | None]] = []
     for anchor in BeautifulSoup(text, "html.parser").find_all("a"):
         filename = anchor.get_text().strip()
         if not filename:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString
+from bs4 import BeautifulSoup, Comment
+from bs4.element import NavigableString
 
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
 from backends.upstreams._common import MAX_VERSION_LENGTH, releases_from_page, web_url

@@ -57,7 +57,7 @@ _NO_MODIFIER = (1, "", 0, 0, "")  # above any modifier (0 < 1)
 # Two adjacent free numbers (`MINORMICRO`) make matching quadratic in the length; real
 # calendar versions are short, and the check skips versions of 50 characters or more anyway.
 MAX_SPLIT_LENGTH = 256
-_MODIFIER_NUMBER = re.compile(r"(.*?)([0-9]*)", re.DOTALL)
+_ASCII_DIGITS = "0123456789"
 
 
 class InvalidCalendarPattern(ValueError):
@@ -158,7 +158,9 @@ class CalendarVersion(Version):
             for name in _NUMERIC_FIELDS
         )
         if "modifier" in fields:
-            text, number = _MODIFIER_NUMBER.fullmatch(fields["modifier"]).groups()
+            # The modifier's text, then the number it ends with (`rc12` -> `rc`, `12`).
+            text = fields["modifier"].rstrip(_ASCII_DIGITS)
+            number = fields["modifier"][len(text) :]
             modifier = (0, text.lower(), 1 if number else 0, *number_key(number))
         else:
             modifier = _NO_MODIFIER
