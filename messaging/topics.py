@@ -2,9 +2,11 @@
 
 Every builder returns a :class:`Message` whose body is exactly what Anitya publishes:
 ``{"project": <Project JSON or None>, "distro": {"name": ...} or None, "message": {...}}``.
-The builders only read the instances they are given; :func:`messaging.outbox.emit` stores the
-result in the caller's transaction. Topics are the short names (``project.add``); the routing
-key adds the configured prefix and ``anitya.`` (see :func:`messaging.outbox.routing_key`).
+The builders take plain data (a project's JSON, its mappings as JSON, names, ids), so this app
+imports no other; :mod:`projects.messages` reads the models into that data.
+:func:`messaging.outbox.emit` stores the result in the caller's transaction. Topics are the
+short names (``project.add``); the routing key adds the configured prefix and ``anitya.`` (see
+:func:`messaging.outbox.routing_key`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from projects.models import Distro, Flag, Package, Project
+from typing import Any
 
 PROJECT_ADD = "project.add"
 PROJECT_EDIT = "project.edit"
@@ -57,6 +56,11 @@ TOPICS: tuple[str, ...] = (
 #: The agent of changes made by the checker, as Anitya names it.
 CHECKER_AGENT = "anitya"
 
+#: Anitya's Project JSON (contract §1.3), as ``Project.as_json()`` builds it.
+ProjectJSON = dict[str, Any]
+#: One mapping as JSON: ``{"distro": <distro name>, "package_name": <package name>}``.
+PackageJSON = dict[str, str]
+
 
 @dataclass(frozen=True)
 class Message:
@@ -93,18 +97,6 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _fresh_project_json(project: Project) -> dict[str, Any]:
-    """Project JSON as stored now (versions read again, in case the caller just added some)."""
-    project.__dict__.pop("sorted_versions", None)
-    return project.as_json()
-
-
-def _packages(project: Project) -> list[dict[str, str]]:
-    packages = project.packages.select_related("distro")
-    ordered = sorted(packages, key=lambda p: (p.distro.name.lower(), p.package_name))
-    return [package.as_json() for package in ordered]
-
-
 def _body(
     message: dict[str, Any],
     *,
@@ -118,21 +110,17 @@ def _body(
     }
 
 
-def _name(distro: Distro | str) -> str:
-    return distro if isinstance(distro, str) else distro.name
-
-
 # -- projects -----------------------------------------------------------------------------
 
 
-def project_add(project: Project, agent: str) -> Message:
+def project_add(project: ProjectJSON, agent: str) -> Message:
     """``project.add``: a project was created."""
-    body = _body({"agent": agent, "project": project.name}, project=_fresh_project_json(project))
+    body = _body({"agent": agent, "project": project["name"]}, project=project)
     return Message(PROJECT_ADD, body)
 
 
 def project_edit(
-    project: Project, agent: str, changes: Mapping[str, tuple[Any, Any] | Mapping[str, Any]]
+    project: ProjectJSON, agent: str, changes: Mapping[str, tuple[Any, Any] | Mapping[str, Any]]
 ) -> Message:
     """``project.edit``: ``changes`` maps each changed field to ``(old, new)`` or ``{old, new}``.
 
@@ -150,86 +138,90 @@ def project_edit(
         normalised[field] = {"old": _jsonable(old), "new": _jsonable(new)}
     message = {
         "agent": agent,
-        "project": project.name,
+        "project": project["name"],
         "fields": list(normalised),
         "changes": normalised,
     }
-    return Message(PROJECT_EDIT, _body(message, project=_fresh_project_json(project)))
+    return Message(PROJECT_EDIT, _body(message, project=project))
 
 
-def project_remove(project: Project, agent: str) -> Message:
+def project_remove(project: ProjectJSON, agent: str) -> Message:
     """``project.remove``: a project was deleted (build it before deleting the row)."""
-    body = _body({"agent": agent, "project": project.name}, project=_fresh_project_json(project))
+    body = _body({"agent": agent, "project": project["name"]}, project=project)
     return Message(PROJECT_REMOVE, body)
 
 
-def project_flag(flag: Flag, agent: str) -> Message:
-    """``project.flag``: a user flagged a project for the administrators."""
-    project = flag.project
+def project_flag(
+    project: ProjectJSON, packages: Sequence[PackageJSON], *, reason: str, agent: str
+) -> Message:
+    """``project.flag``: a user flagged a project for the administrators; ``packages`` are the
+    project's mappings, ordered by distro name (ignoring case) then package name."""
     message = {
         "agent": agent,
-        "project": project.name,
-        "reason": flag.reason,
-        "packages": _packages(project),
+        "project": project["name"],
+        "reason": reason,
+        "packages": list(packages),
     }
-    return Message(PROJECT_FLAG, _body(message, project=_fresh_project_json(project)))
+    return Message(PROJECT_FLAG, _body(message, project=project))
 
 
-def flag_set(flag: Flag, agent: str) -> Message:
+def flag_set(flag_id: int, state: str, agent: str) -> Message:
     """``project.flag.set``: an administrator changed a flag's state."""
-    message = {"agent": agent, "flag": flag.pk, "state": str(flag.state)}
+    message = {"agent": agent, "flag": flag_id, "state": state}
     return Message(PROJECT_FLAG_SET, _body(message))
 
 
 # -- mappings -----------------------------------------------------------------------------
 
 
-def map_new(package: Package, agent: str) -> Message:
-    """``project.map.new``: ``package`` maps its project into its distro."""
-    project, distro = package.project, package.distro.name
+def map_new(project: ProjectJSON, *, distro: str, package_name: str, agent: str) -> Message:
+    """``project.map.new``: ``package_name`` in ``distro`` now maps to ``project``."""
     message = {
         "agent": agent,
-        "project": project.name,
+        "project": project["name"],
         "distro": distro,
-        "new": package.package_name,
+        "new": package_name,
     }
-    return Message(
-        PROJECT_MAP_NEW, _body(message, project=_fresh_project_json(project), distro=distro)
-    )
+    return Message(PROJECT_MAP_NEW, _body(message, project=project, distro=distro))
 
 
-def map_update(package: Package, agent: str, prev: str, edited: Sequence[str]) -> Message:
-    """``project.map.update``: ``package`` (after the edit) was ``prev`` before.
+def map_update(
+    project: ProjectJSON,
+    *,
+    distro: str,
+    package_name: str,
+    agent: str,
+    prev: str,
+    edited: Sequence[str],
+) -> Message:
+    """``project.map.update``: the mapping (after the edit) was package ``prev`` before.
 
     ``edited`` lists what changed, in Anitya's words: ``"distribution"`` and/or
     ``"package_name"``.
     """
-    project, distro = package.project, package.distro.name
     message = {
         "agent": agent,
-        "project": project.name,
+        "project": project["name"],
         "distro": distro,
-        "new": package.package_name,
+        "new": package_name,
         "prev": prev,
         "edited": list(edited),
     }
-    return Message(
-        PROJECT_MAP_UPDATE, _body(message, project=_fresh_project_json(project), distro=distro)
-    )
+    return Message(PROJECT_MAP_UPDATE, _body(message, project=project, distro=distro))
 
 
-def map_remove(package: Package, agent: str) -> Message:
+def map_remove(project: ProjectJSON, *, distro: str, agent: str) -> Message:
     """``project.map.remove``: a mapping was deleted (Anitya sends ``distro: null`` here)."""
-    project = package.project
-    message = {"agent": agent, "project": project.name, "distro": package.distro.name}
-    return Message(PROJECT_MAP_REMOVE, _body(message, project=_fresh_project_json(project)))
+    message = {"agent": agent, "project": project["name"], "distro": distro}
+    return Message(PROJECT_MAP_REMOVE, _body(message, project=project))
 
 
 # -- versions -----------------------------------------------------------------------------
 
 
 def version_update(
-    project: Project,
+    project: ProjectJSON,
+    packages: Sequence[PackageJSON],
     *,
     upstream_version: str | None,
     old_version: str | None,
@@ -240,58 +232,55 @@ def version_update(
 
     ``upstream_version`` is the newest version overall (the new ``latest_version``), not
     necessarily a new one; ``upstream_versions`` are the new versions (parsed, ascending);
-    ``old_version`` is the previous latest version (``""`` when there was none).
+    ``old_version`` is the previous latest version (``""`` when there was none). ``packages``
+    are the project's mappings, ordered as for :func:`project_flag`.
     """
-    project_json = _fresh_project_json(project)
     common = {
-        "project": project_json,
+        "project": project,
         "old_version": old_version or "",
-        "packages": _packages(project),
-        "versions": list(project_json["versions"]),
-        "stable_versions": list(project_json["stable_versions"]),
-        "ecosystem": project.ecosystem_name,
+        "packages": list(packages),
+        "versions": list(project["versions"]),
+        "stable_versions": list(project["stable_versions"]),
+        "ecosystem": project["ecosystem"],
         "agent": agent,
     }
     v1 = {**common, "upstream_version": upstream_version or "", "odd_change": False}
     v2 = {**common, "upstream_versions": list(upstream_versions)}
     return [
-        Message(PROJECT_VERSION_UPDATE, _body(v1, project=project_json)),
-        Message(PROJECT_VERSION_UPDATE_V2, _body(v2, project=project_json)),
+        Message(PROJECT_VERSION_UPDATE, _body(v1, project=project)),
+        Message(PROJECT_VERSION_UPDATE_V2, _body(v2, project=project)),
     ]
 
 
-def version_remove(project: Project, version: str, agent: str) -> Message:
+def version_remove(project: ProjectJSON, version: str, agent: str) -> Message:
     """``project.version.remove`` (deprecated: Anitya no longer sends it; kept for parity)."""
-    message = {"agent": agent, "project": project.name, "version": version}
-    return Message(PROJECT_VERSION_REMOVE, _body(message, project=_fresh_project_json(project)))
+    message = {"agent": agent, "project": project["name"], "version": version}
+    return Message(PROJECT_VERSION_REMOVE, _body(message, project=project))
 
 
-def version_remove_v2(project: Project, versions: Iterable[str], agent: str) -> Message:
+def version_remove_v2(project: ProjectJSON, versions: Iterable[str], agent: str) -> Message:
     """``project.version.remove.v2``: an administrator deleted these version strings."""
-    message = {"agent": agent, "project": project.name, "versions": [str(v) for v in versions]}
-    return Message(PROJECT_VERSION_REMOVE_V2, _body(message, project=_fresh_project_json(project)))
+    message = {"agent": agent, "project": project["name"], "versions": [str(v) for v in versions]}
+    return Message(PROJECT_VERSION_REMOVE_V2, _body(message, project=project))
 
 
 # -- distros ------------------------------------------------------------------------------
 
 
-def distro_add(distro: Distro | str, agent: str) -> Message:
+def distro_add(name: str, agent: str) -> Message:
     """``distro.add``: a distribution was created."""
-    name = _name(distro)
     return Message(DISTRO_ADD, _body({"agent": agent, "distro": name}, distro=name))
 
 
-def distro_edit(old: Distro | str, new: Distro | str, agent: str) -> Message:
+def distro_edit(old: str, new: str, agent: str) -> Message:
     """``distro.edit``: a distribution was renamed from ``old`` to ``new``.
 
     As in Anitya, the body's ``distro`` carries the *old* name.
     """
-    old_name, new_name = _name(old), _name(new)
-    message = {"agent": agent, "old": old_name, "new": new_name}
-    return Message(DISTRO_EDIT, _body(message, distro=old_name))
+    message = {"agent": agent, "old": old, "new": new}
+    return Message(DISTRO_EDIT, _body(message, distro=old))
 
 
-def distro_remove(distro: Distro | str, agent: str) -> Message:
+def distro_remove(name: str, agent: str) -> Message:
     """``distro.remove``: a distribution (and its mappings) was deleted."""
-    name = _name(distro)
     return Message(DISTRO_REMOVE, _body({"agent": agent, "distro": name}, distro=name))

@@ -24,9 +24,8 @@ from django.utils import timezone
 from backends import pipeline, versions
 from backends.base import BackendError, RateLimited
 from backends.pipeline import Preview
-from messaging import topics
 from messaging.outbox import emit, emit_all
-from projects import next_check, services
+from projects import messages, next_check, services
 from projects.models import Project, ProjectVersion
 
 logger = logging.getLogger(__name__)
@@ -137,7 +136,7 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
         locked.save()
         if new:
             emit_all(
-                topics.version_update(
+                messages.version_update(
                     locked,
                     upstream_version=locked.latest_version,
                     old_version=old_version,
@@ -212,7 +211,7 @@ def record_failure(
                 locked.error_counter,
                 error,
             )
-            emit(topics.project_remove(locked, CHECKER_AGENT))
+            emit(messages.project_remove(locked, CHECKER_AGENT))
             locked.delete()
             return CheckResult(Outcome.DELETED, error=str(error))
         if at_threshold:

@@ -53,7 +53,7 @@ def setup_django(database_url: str | None) -> None:
 
 
 def sample_body() -> dict:
-    from messaging import topics
+    from projects import messages
     from projects.models import Distro, Package, Project, ProjectVersion
 
     project, _ = Project.objects.get_or_create(
@@ -66,7 +66,7 @@ def sample_body() -> dict:
         Package.objects.get_or_create(
             project=project, distro=distro, defaults={"package_name": "python-bench-relay"}
         )
-    _, v2 = topics.version_update(
+    _, v2 = messages.version_update(
         project, upstream_version="1.29.0", old_version="1.28.0", upstream_versions=["1.29.0"]
     )
     return v2.body

@@ -7,8 +7,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
-from messaging import topics
 from messaging.outbox import emit
+from projects import messages
 from projects.models import Distro
 from projects.services.errors import DistroExists, InvalidInput
 from projects.services.fields import TEXT_MAX_LENGTH, optional_text
@@ -39,7 +39,7 @@ def distro_create(name: str, *, agent: str) -> Distro:
             distro = Distro.objects.create(name=name)
     except IntegrityError:
         raise DistroExists(name) from None
-    emit(topics.distro_add(distro, agent))
+    emit(messages.distro_add(distro, agent))
     return distro
 
 
@@ -60,7 +60,7 @@ def distro_rename(distro: Distro, new_name: str, *, agent: str) -> bool:
             locked.save(update_fields=["name"])
     except IntegrityError:
         raise DistroExists(new_name) from None
-    emit(topics.distro_edit(old_name, new_name, agent))
+    emit(messages.distro_edit(old_name, new_name, agent))
     distro.name = new_name
     return True
 
@@ -70,7 +70,7 @@ def distro_delete(distro: Distro, *, agent: str) -> int:
     """Delete a distribution and its mappings (``distro.remove``); return how many mappings."""
     locked = Distro.objects.select_for_update().get(pk=distro.pk)
     mappings = locked.packages.count()
-    message = topics.distro_remove(locked, agent)
+    message = messages.distro_remove(locked, agent)
     locked.delete()
     emit(message)
     return mappings

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from messaging import topics
 from messaging.outbox import emit
+from projects import messages
 from projects.models import Flag, Project
 from projects.services.errors import InvalidInput
 
@@ -22,7 +22,7 @@ def flag_create(project: Project, *, author: User, reason: str) -> Flag:
     if not text:
         raise InvalidInput({"reason": "This field is required."})
     flag = Flag.objects.create(project=project, author=author, reason=text)
-    emit(topics.project_flag(flag, author.username))
+    emit(messages.project_flag(flag, author.username))
     return flag
 
 
@@ -37,6 +37,6 @@ def flag_set_state(flag: Flag, state: str, *, agent: str) -> bool:
     locked.state = state
     locked.updated_on = timezone.now()
     locked.save(update_fields=["state", "updated_on"])
-    emit(topics.flag_set(locked, agent))
+    emit(messages.flag_set(locked, agent))
     flag.state, flag.updated_on = locked.state, locked.updated_on
     return True

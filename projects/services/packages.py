@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from messaging import topics
 from messaging.outbox import emit
+from projects import messages
 from projects.models import Package, Project
 from projects.services.distros import distro_create, find_distro
 from projects.services.errors import DistroNotFound, InvalidInput, MappingClash, ProjectArchived
@@ -73,7 +73,7 @@ def package_map(
         prev = package.package_name
         package.distro, package.package_name = target, name
         package.save(update_fields=["distro", "package_name"])
-        emit(topics.map_update(package, agent, prev, edited))
+        emit(messages.map_update(package, agent, prev, edited))
         return package
     try:
         with transaction.atomic():
@@ -81,7 +81,7 @@ def package_map(
     except IntegrityError:
         owner = Package.objects.get(distro=target, package_name=name).project
         raise MappingClash(owner, target.name, name) from None
-    emit(topics.map_new(package, agent))
+    emit(messages.map_new(package, agent))
     return package
 
 
@@ -91,6 +91,6 @@ def package_unmap(package: Package, *, agent: str) -> None:
     locked = (
         Package.objects.select_for_update().select_related("project", "distro").get(pk=package.pk)
     )
-    message = topics.map_remove(locked, agent)
+    message = messages.map_remove(locked, agent)
     locked.delete()
     emit(message)

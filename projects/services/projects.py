@@ -15,8 +15,8 @@ from django.utils import timezone
 from backends import ecosystems, pipeline, registry
 from backends.base import BackendError
 from backends.pipeline import Preview
-from messaging import topics
 from messaging.outbox import emit
+from projects import messages
 from projects.models import Project
 from projects.services.credentials import merged_credentials, split_credentials
 from projects.services.errors import (
@@ -117,7 +117,7 @@ def project_create(
     try:
         with transaction.atomic():
             project.save()
-            emit(topics.project_add(project, agent))
+            emit(messages.project_add(project, agent))
     except IntegrityError:
         raise ProjectExists(project, clashing_project(project)) from None
     if preview is not None:
@@ -202,7 +202,7 @@ def project_edit(
         raise ProjectExists(edited, clashing_project(edited)) from None
     announced = {field: change for field, change in changes.items() if field not in PRIVATE_FIELDS}
     if announced:
-        emit(topics.project_edit(locked, agent, announced))
+        emit(messages.project_edit(locked, agent, announced))
     copy_fields(locked, project)
     return changes
 
@@ -222,7 +222,7 @@ def project_set_archived(project: Project, archived: bool, *, agent: str) -> boo
     locked.archived = archived
     locked.updated_on = timezone.now()
     locked.save(update_fields=["archived", "updated_on"])
-    emit(topics.project_edit(locked, agent, {"archived": (not archived, archived)}))
+    emit(messages.project_edit(locked, agent, {"archived": (not archived, archived)}))
     copy_fields(locked, project)
     return True
 
@@ -231,7 +231,7 @@ def project_set_archived(project: Project, archived: bool, *, agent: str) -> boo
 def project_delete(project: Project, *, agent: str) -> None:
     """Delete a project with its versions, mappings and flags (``project.remove``)."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    message = topics.project_remove(locked, agent)
+    message = messages.project_remove(locked, agent)
     locked.delete()
     emit(message)
 

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from messaging import topics
 from messaging.outbox import emit
+from projects import messages
 from projects.models import Project, ProjectVersion
 from projects.services.projects import copy_fields
 
@@ -39,6 +39,6 @@ def versions_delete(
     locked.latest_version = visible[0][1].parsed if visible else None
     locked.updated_on = timezone.now()
     locked.save(update_fields=["latest_version", "updated_on"])
-    emit(topics.version_remove_v2(locked, deleted, agent))
+    emit(messages.version_remove_v2(locked, deleted, agent))
     copy_fields(locked, project)
     return deleted

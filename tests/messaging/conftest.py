@@ -11,6 +11,7 @@ import pika
 import pytest
 
 from messaging import topics
+from projects import messages
 from tests.factories import (
     DistroFactory,
     FlagFactory,
@@ -121,28 +122,30 @@ def sample(db) -> Sample:
 
 
 def every_topic(sample: Sample) -> list[topics.Message]:
-    """One message per topic (15), built with the public builders."""
+    """One message per topic (15), built from the rows by :mod:`projects.messages`."""
     project, package, flag = sample.project, sample.package, sample.flag
-    messages = [
-        topics.project_add(project, "alice"),
-        topics.project_edit(project, "alice", {"homepage": ("http://old.example", "https://new")}),
-        topics.project_remove(project, "admin"),
-        topics.project_flag(flag, "bob"),
-        topics.flag_set(flag, "admin"),
-        topics.map_new(package, "alice"),
-        topics.map_update(package, "alice", "requests", ["package_name"]),
-        topics.map_remove(package, "admin"),
-        *topics.version_update(
+    built = [
+        messages.project_add(project, "alice"),
+        messages.project_edit(
+            project, "alice", {"homepage": ("http://old.example", "https://new")}
+        ),
+        messages.project_remove(project, "admin"),
+        messages.project_flag(flag, "bob"),
+        messages.flag_set(flag, "admin"),
+        messages.map_new(package, "alice"),
+        messages.map_update(package, "alice", "requests", ["package_name"]),
+        messages.map_remove(package, "admin"),
+        *messages.version_update(
             project,
             upstream_version="2.32.0",
             old_version="2.31.0",
             upstream_versions=["2.32.0rc1", "2.32.0"],
         ),
-        topics.version_remove(project, "2.31.0", "admin"),
-        topics.version_remove_v2(project, ["2.31.0"], "admin"),
-        topics.distro_add(sample.fedora, "alice"),
-        topics.distro_edit("Fedora", "Fedora Linux", "admin"),
-        topics.distro_remove(sample.fedora, "admin"),
+        messages.version_remove(project, "2.31.0", "admin"),
+        messages.version_remove_v2(project, ["2.31.0"], "admin"),
+        messages.distro_add(sample.fedora, "alice"),
+        messages.distro_edit("Fedora", "Fedora Linux", "admin"),
+        messages.distro_remove(sample.fedora, "admin"),
     ]
-    assert sorted(m.topic for m in messages) == sorted(topics.TOPICS)
-    return messages
+    assert sorted(m.topic for m in built) == sorted(topics.TOPICS)
+    return built

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from messaging import outbox, topics
 from messaging.models import OutboxMessage
+from projects import messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.messaging.urls")]
 
@@ -70,9 +71,9 @@ def test_has_more_is_exact_at_the_page_boundary(client):
 
 
 def test_topic_filter(client, sample):
-    add = outbox.emit(topics.project_add(sample.project, "alice"))
+    add = outbox.emit(messages.project_add(sample.project, "alice"))
     emit_distros("x")
-    remove = outbox.emit(topics.project_remove(sample.project, "admin"))
+    remove = outbox.emit(messages.project_remove(sample.project, "admin"))
     data = client.get(URL, {"topic": "project.add"}).json()
     assert [item["id"] for item in data["items"]] == [add.pk]
     data = client.get(URL, {"topic": "project.remove", "after": add.pk}).json()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from messaging import outbox, tasks, topics
 from messaging.models import OutboxMessage
+from projects import messages
 from tests.factories import DistroFactory, PackageFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_emit_stores_topic_body_and_fedora_messaging_headers():
     project = ProjectFactory(name="pika")
-    message = topics.project_add(project, "alice")
+    message = messages.project_add(project, "alice")
     row = outbox.emit(message)
     row.refresh_from_db()
     assert row.topic == "project.add"
@@ -40,16 +41,16 @@ def test_emit_stores_topic_body_and_fedora_messaging_headers():
 
 def test_fedora_packages_get_filter_headers():
     package = PackageFactory(distro=DistroFactory(name="Fedora"), package_name="python-pika")
-    row = outbox.emit(topics.map_new(package, "alice"))
+    row = outbox.emit(messages.map_new(package, "alice"))
     assert row.headers["fedora_messaging_rpm_python-pika"] is True
     other = PackageFactory(distro=DistroFactory(name="Debian"))
-    assert not any("rpm" in key for key in outbox.emit(topics.map_new(other, "a")).headers)
+    assert not any("rpm" in key for key in outbox.emit(messages.map_new(other, "a")).headers)
 
 
 def test_rolled_back_change_leaves_no_message():
     with pytest.raises(RuntimeError), transaction.atomic():
         project = ProjectFactory()
-        outbox.emit(topics.project_add(project, "alice"))
+        outbox.emit(messages.project_add(project, "alice"))
         raise RuntimeError("the change fails after emitting")
     assert not OutboxMessage.objects.exists()
 
@@ -57,7 +58,7 @@ def test_rolled_back_change_leaves_no_message():
 def test_emit_all_keeps_order():
     project = ProjectFactory()
     rows = outbox.emit_all(
-        topics.version_update(
+        messages.version_update(
             project, upstream_version="1.0", old_version="", upstream_versions=["1.0"]
         )
     )

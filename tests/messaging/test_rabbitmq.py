@@ -14,6 +14,7 @@ from fedora_messaging.message import get_message
 
 from messaging import outbox, relay, topics
 from messaging.models import OutboxMessage
+from projects import messages
 from tests.factories import ProjectFactory
 from tests.messaging.conftest import AMQP_URL, closed_port, every_topic
 
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.rabbitmq, pytest.mark.django_db(transaction=True)]
 def test_a_committed_change_reaches_a_queue_bound_to_everything(bus):
     with transaction.atomic():
         project = ProjectFactory(name="pika")
-        message = topics.project_add(project, "alice")
+        message = messages.project_add(project, "alice")
         row = outbox.emit(message)
 
     result = relay.publish_pending()
@@ -49,7 +50,7 @@ def test_a_committed_change_reaches_a_queue_bound_to_everything(bus):
 def test_a_rolled_back_change_sends_nothing(bus):
     with pytest.raises(RuntimeError), transaction.atomic():
         project = ProjectFactory()
-        outbox.emit(topics.project_add(project, "alice"))
+        outbox.emit(messages.project_add(project, "alice"))
         raise RuntimeError("the change fails")
     assert relay.publish_pending().sent == 0
     assert bus.quiet() == []
@@ -57,13 +58,13 @@ def test_a_rolled_back_change_sends_nothing(bus):
 
 def test_every_topic_is_readable_by_a_plain_pika_consumer(bus, sample):
     with transaction.atomic():
-        messages = every_topic(sample)
-        rows = outbox.emit_all(messages)
+        built = every_topic(sample)
+        rows = outbox.emit_all(built)
     assert relay.publish_pending().sent == 15
 
     received = bus.receive(15)
     assert [r.properties.message_id for r in received] == [str(row.message_id) for row in rows]
-    for message, delivery in zip(messages, received, strict=True):
+    for message, delivery in zip(built, received, strict=True):
         body = json.loads(delivery.body.decode(delivery.properties.content_encoding))
         assert body == message.body
         assert delivery.routing_key == f"{bus.prefix}.anitya.{message.topic}"

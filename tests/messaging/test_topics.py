@@ -9,9 +9,8 @@ import pytest
 
 from messaging import topics
 from messaging.outbox import build_headers
+from projects import messages
 from tests.messaging.conftest import every_topic
-
-pytestmark = pytest.mark.django_db
 
 
 def schema_class(topic: str):
@@ -56,7 +55,7 @@ def test_headers_are_the_ones_fedora_messaging_builds(sample):
 
 def test_project_add_body(sample):
     project = sample.project
-    body = topics.project_add(project, "alice").body
+    body = messages.project_add(project, "alice").body
     assert body == {
         "project": project.as_json(),
         "distro": None,
@@ -68,7 +67,7 @@ def test_project_add_body(sample):
 
 def test_project_edit_lists_fields_and_changes(sample):
     changes = {"name": ("old", "requests"), "archived": {"old": False, "new": True}}
-    message = topics.project_edit(sample.project, "alice", changes)
+    message = messages.project_edit(sample.project, "alice", changes)
     assert message.body["message"] == {
         "agent": "alice",
         "project": "requests",
@@ -79,12 +78,12 @@ def test_project_edit_lists_fields_and_changes(sample):
         },
     }
     with pytest.raises(ValueError, match="at least one change"):
-        topics.project_edit(sample.project, "alice", {})
+        messages.project_edit(sample.project, "alice", {})
 
 
 def test_flag_bodies(sample):
     flag = sample.flag
-    body = topics.project_flag(flag, "bob").body
+    body = messages.project_flag(flag, "bob").body
     assert body["message"] == {
         "agent": "bob",
         "project": "requests",
@@ -94,7 +93,7 @@ def test_flag_bodies(sample):
             {"distro": "Fedora", "package_name": "python-requests"},
         ],
     }
-    assert topics.flag_set(flag, "admin").body == {
+    assert messages.flag_set(flag, "admin").body == {
         "project": None,
         "distro": None,
         "message": {"agent": "admin", "flag": flag.pk, "state": "open"},
@@ -103,7 +102,7 @@ def test_flag_bodies(sample):
 
 def test_mapping_bodies(sample):
     package = sample.package
-    new = topics.map_new(package, "alice").body
+    new = messages.map_new(package, "alice").body
     assert new["distro"] == {"name": "Fedora"}
     assert new["message"] == {
         "agent": "alice",
@@ -111,17 +110,17 @@ def test_mapping_bodies(sample):
         "distro": "Fedora",
         "new": "python-requests",
     }
-    update = topics.map_update(package, "alice", "requests", ["package_name"]).body
+    update = messages.map_update(package, "alice", "requests", ["package_name"]).body
     assert update["message"]["prev"] == "requests"
     assert update["message"]["edited"] == ["package_name"]
-    removed = topics.map_remove(package, "admin").body
+    removed = messages.map_remove(package, "admin").body
     assert removed["distro"] is None
     assert removed["message"] == {"agent": "admin", "project": "requests", "distro": "Fedora"}
 
 
 def test_version_update_returns_v1_then_v2(sample):
     project = sample.project
-    v1, v2 = topics.version_update(
+    v1, v2 = messages.version_update(
         project, upstream_version="2.32.0", old_version=None, upstream_versions=["2.32.0"]
     )
     assert (v1.topic, v2.topic) == ("project.version.update", "project.version.update.v2")
@@ -150,34 +149,56 @@ def test_version_update_sees_versions_added_after_the_project_was_read(sample):
     project = sample.project
     assert project.version_strings[0] == "2.32.0"  # caches the sorted versions
     project.versions.create(version="2.33.0")
-    _, v2 = topics.version_update(
+    _, v2 = messages.version_update(
         project, upstream_version="2.33.0", old_version="2.32.0", upstream_versions=["2.33.0"]
     )
     assert v2.body["message"]["versions"][0] == "2.33.0"
 
 
 def test_version_remove_bodies(sample):
-    body = topics.version_remove_v2(sample.project, ["2.31.0", "2.32.0"], "admin").body
+    body = messages.version_remove_v2(sample.project, ["2.31.0", "2.32.0"], "admin").body
     assert body["message"] == {
         "agent": "admin",
         "project": "requests",
         "versions": ["2.31.0", "2.32.0"],
     }
-    body = topics.version_remove(sample.project, "2.31.0", "admin").body
+    body = messages.version_remove(sample.project, "2.31.0", "admin").body
     assert body["message"] == {"agent": "admin", "project": "requests", "version": "2.31.0"}
 
 
 def test_distro_bodies(sample):
-    assert topics.distro_add(sample.fedora, "alice").body == {
+    assert messages.distro_add(sample.fedora, "alice").body == {
         "project": None,
         "distro": {"name": "Fedora"},
         "message": {"agent": "alice", "distro": "Fedora"},
     }
-    edit = topics.distro_edit("Fedora", sample.fedora, "admin").body
+    edit = messages.distro_edit("Fedora", sample.fedora, "admin").body
     assert edit["distro"] == {"name": "Fedora"}
     assert edit["message"] == {"agent": "admin", "old": "Fedora", "new": "Fedora"}
-    assert topics.distro_remove("Fedora", "admin").body["message"] == {
+    assert messages.distro_remove("Fedora", "admin").body["message"] == {
         "agent": "admin",
+        "distro": "Fedora",
+    }
+
+
+def test_bodies_are_built_from_plain_data_without_the_database():
+    """messaging imports no app: the builders need the JSON only, never a model."""
+    project = {
+        "name": "plain",
+        "ecosystem": "https://plain.example",
+        "versions": ["1.1", "1.0"],
+        "stable_versions": ["1.0"],
+    }
+    packages = [{"distro": "Fedora", "package_name": "plain"}]
+    v1, _ = topics.version_update(
+        project, packages, upstream_version="1.1", old_version="1.0", upstream_versions=["1.1"]
+    )
+    assert v1.body["project"] is project
+    assert v1.body["message"]["packages"] == packages
+    assert v1.body["message"]["ecosystem"] == "https://plain.example"
+    assert topics.map_remove(project, distro="Fedora", agent="ada").body["message"] == {
+        "agent": "ada",
+        "project": "plain",
         "distro": "Fedora",
     }
 
