@@ -8,33 +8,72 @@ delete one shows why it cannot be done.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.admin_tools import ObjectActionsMixin, ServiceErrorsAsMessages, report
+from accounts.admin_tools import (
+    ObjectActionsMixin,
+    ServiceErrorsAsMessages,
+    object_label,
+    report,
+)
 from accounts.models import ApiToken, User
+
+if TYPE_CHECKING:  # generic in the stubs only: Django's own classes cannot be subscripted
+    from django_stubs_ext import WithAnnotations
+
+    _UserAdminBase = admin.ModelAdmin[User]
+    _TokenAdminBase = admin.ModelAdmin[ApiToken]
+    _TokenInlineBase = admin.TabularInline[ApiToken, User]
+else:
+    _UserAdminBase = _TokenAdminBase = admin.ModelAdmin
+    _TokenInlineBase = admin.TabularInline
+
+_TOKEN_INLINE_FIELDS = ("prefix", "description", "created", "last_used")
+_USER_FIELDS = (
+    "id",
+    "email",
+    "username",
+    "is_active",
+    "admin",
+    "configured_admin",
+    "date_joined",
+    "last_login",
+)
+_TOKEN_FIELDS = ("prefix", "user", "description", "created", "last_used")
+
+
+class _Counts(TypedDict):
+    flag_total: int
+    token_total: int
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _acting(request: HttpRequest) -> User | None:
+    """The administrator making the change (the admin site lets only signed-in staff in)."""
+    return request.user if isinstance(request.user, User) else None
+
+
 def _apply(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: admin.ModelAdmin[User],
     request: HttpRequest,
     users: Iterable[User],
-    change: Any,
+    change: Callable[[User], bool],
     *,
     verb: str,
     nothing: str,
 ) -> None:
     """Run ``change(user)`` for each user, log what changed, and report to the administrator."""
-    done, errors = [], []
+    done: list[str] = []
+    errors: list[str] = []
     for user in users:
         try:
             changed = change(user)
@@ -54,67 +93,79 @@ def _apply(
 
 
 @admin.action(description="Ban selected users")
-def ban_users(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@object_label("Ban")
+def ban_users(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
     _apply(
         modeladmin,
         request,
         queryset,
-        lambda user: services.user_set_active(user, False, by=request.user),
+        lambda user: services.user_set_active(user, False, by=_acting(request)),
         verb="Banned",
         nothing="The selected users already were banned.",
     )
 
 
 @admin.action(description="Unban selected users")
-def unban_users(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@object_label("Unban")
+def unban_users(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
     _apply(
         modeladmin,
         request,
         queryset,
-        lambda user: services.user_set_active(user, True, by=request.user),
+        lambda user: services.user_set_active(user, True, by=_acting(request)),
         verb="Unbanned",
         nothing="The selected users were not banned.",
     )
 
 
 @admin.action(description="Grant admin rights to selected users")
-def grant_admin(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@object_label("Grant admin rights")
+def grant_admin(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
     _apply(
         modeladmin,
         request,
         queryset,
-        lambda user: services.user_set_admin(user, True, by=request.user),
+        lambda user: services.user_set_admin(user, True, by=_acting(request)),
         verb="Granted admin rights",
         nothing="The selected users already were administrators.",
     )
 
 
 @admin.action(description="Revoke admin rights of selected users")
-def revoke_admin(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@object_label("Revoke admin rights")
+def revoke_admin(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
     _apply(
         modeladmin,
         request,
         queryset,
-        lambda user: services.user_set_admin(user, False, by=request.user),
+        lambda user: services.user_set_admin(user, False, by=_acting(request)),
         verb="Revoked admin rights",
         nothing="The selected users were not administrators.",
     )
 
 
-class ApiTokenInline(admin.TabularInline):
+class ApiTokenInline(_TokenInlineBase):
     model = ApiToken
     extra = 0
-    fields = ["prefix", "description", "created", "last_used"]
-    readonly_fields = fields
+    fields = _TOKEN_INLINE_FIELDS
+    readonly_fields = _TOKEN_INLINE_FIELDS
     can_delete = True
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Secrets are shown once, on the settings page of their owner; never here.
         return False
 
 
 @admin.register(User)
-class UserAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
+class UserAdmin(ServiceErrorsAsMessages[User], ObjectActionsMixin[User], _UserAdminBase):
     service_errors = (services.AccountError,)
     list_display = [
         "username",
@@ -127,17 +178,8 @@ class UserAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
     ]
     list_filter = ["is_active", "admin"]
     search_fields = ["username", "email", "id"]
-    fields = [
-        "id",
-        "email",
-        "username",
-        "is_active",
-        "admin",
-        "configured_admin",
-        "date_joined",
-        "last_login",
-    ]
-    readonly_fields = fields
+    fields = _USER_FIELDS
+    readonly_fields = _USER_FIELDS
     inlines = [ApiTokenInline]
     actions = [ban_users, unban_users, grant_admin, revoke_admin]
     object_actions = ("ban_users", "unban_users", "grant_admin", "revoke_admin")
@@ -146,7 +188,7 @@ class UserAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # people sign up or sign in with a provider
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return (
             super()
             .get_queryset(request)
@@ -157,12 +199,12 @@ class UserAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
         )
 
     @admin.display(description="Flags", ordering="flag_total")
-    def flag_count(self, user: User) -> int:
-        return user.flag_total  # type: ignore[attr-defined]
+    def flag_count(self, user: WithAnnotations[User, _Counts]) -> int:
+        return user.flag_total
 
     @admin.display(description="Tokens", ordering="token_total")
-    def token_count(self, user: User) -> int:
-        return user.token_total  # type: ignore[attr-defined]
+    def token_count(self, user: WithAnnotations[User, _Counts]) -> int:
+        return user.token_total
 
     @admin.display(description="Admin by configuration", boolean=True)
     def configured_admin(self, user: User) -> bool:
@@ -178,13 +220,15 @@ class UserAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
                 formset.deleted_objects.append(token)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        services.user_delete(obj, by=request.user)
+        services.user_delete(obj, by=_acting(request))
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            services.user_delete(user, by=request.user)
+            services.user_delete(user, by=_acting(request))
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+    def get_deleted_objects(
+        self, objs: Sequence[User] | QuerySet[User], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
         users = User.objects.filter(pk__in=[user.pk for user in objs]).annotate(
             token_total=Count("api_tokens", distinct=True),
             flag_total=Count("flags", distinct=True),
@@ -204,28 +248,21 @@ class UserAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "description", "created", "last_used"]
+class ApiTokenAdmin(_TokenAdminBase):
+    list_display = _TOKEN_FIELDS
     list_select_related = ["user"]
     search_fields = ["prefix", "user__email", "description"]
-    readonly_fields = ["prefix", "user", "description", "created", "last_used"]
-    fields = readonly_fields
+    readonly_fields = _TOKEN_FIELDS
+    fields = _TOKEN_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         return False
 
     def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
         services.token_delete(obj.pk)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         services.tokens_delete(queryset)
-
-
-# Labels of the same actions as buttons on one user's page.
-ban_users.object_label = "Ban"  # type: ignore[attr-defined]
-unban_users.object_label = "Unban"  # type: ignore[attr-defined]
-grant_admin.object_label = "Grant admin rights"  # type: ignore[attr-defined]
-revoke_admin.object_label = "Revoke admin rights"  # type: ignore[attr-defined]

@@ -4,7 +4,8 @@ text-input list filters, and service errors shown as admin messages.
 Admin actions on one object's page: the changelist's actions, offered as buttons.
 
 A ModelAdmin lists ``object_actions`` (names of its admin actions). Each appears as a button
-on the object's page, posting to ``<object id>/actions/<name>/``, which runs the very same
+(labelled by :func:`object_label`, else by the action's description) on the object's page,
+posting to ``<object id>/actions/<name>/``, which runs the very same
 action function on a queryset of that one object, so the moderation console has one code path
 per action whether it is used from the list or from the object. An action that answers with a
 page (a confirmation) is shown; once it is done, the browser returns to the object's page.
@@ -13,49 +14,71 @@ Confirmation pages post back to the URL that showed them (``action=""``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+_ModelT = TypeVar("_ModelT", bound=Model)
+_ActionT = TypeVar("_ActionT", bound=Callable[..., HttpResponseBase | None])
+_AdminAction = Callable[..., HttpResponseBase | None]
 
-class ObjectActionsMixin:
+#: The attribute :func:`object_label` sets on an action function.
+_OBJECT_LABEL = "object_label"
+
+if TYPE_CHECKING:
+    # The stubs make Django's admin classes generic in their model, but Django's own classes
+    # cannot be subscripted: the mixins are ModelAdmins to the type checker and plain generic
+    # classes at run time, placed before ``admin.ModelAdmin`` (or an inline) in a class's bases.
+    _ModelAdminMixin = admin.ModelAdmin
+    _BaseModelAdminMixin = BaseModelAdmin
+else:
+    _ModelAdminMixin = _BaseModelAdminMixin = Generic
+
+
+class ObjectActionsMixin(_ModelAdminMixin[_ModelT]):
     """Buttons on the change page for the admin actions named in ``object_actions``."""
 
     object_actions: tuple[str, ...] = ()
     change_form_template = "admin/object_actions_change_form.html"
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name  # type: ignore[attr-defined]
-        view = self.admin_site.admin_view(require_POST(self.object_action_view))  # type: ignore[attr-defined]
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view(require_POST(self.object_action_view))
         return [
             path(
                 "<path:object_id>/actions/<str:action>/",
                 view,
                 name="{}_{}_object_action".format(*info),
             ),
-            *super().get_urls(),  # type: ignore[misc]
+            *super().get_urls(),
         ]
 
-    def object_action_buttons(self, request: HttpRequest, obj: Any) -> list[dict[str, str]]:
+    def object_action_buttons(self, request: HttpRequest, obj: _ModelT) -> list[dict[str, str]]:
         """The buttons shown on ``obj``'s page: name, label and the URL they post to."""
-        actions = self.get_actions(request)  # type: ignore[attr-defined]
-        info = self.opts.app_label, self.opts.model_name  # type: ignore[attr-defined]
+        actions = self.get_actions(request)
+        info = self.opts.app_label, self.opts.model_name
         buttons = []
         for name in self.object_actions:
-            if name not in actions:
+            action = actions.get(name)
+            if action is None:
                 continue
-            _func, _name, description = actions[name]
-            label = getattr(_func, "object_label", None) or str(description) % {
-                "verbose_name_plural": self.opts.verbose_name_plural  # type: ignore[attr-defined]
+            _func, _name, description = action
+            label = getattr(_func, _OBJECT_LABEL, None) or str(description) % {
+                "verbose_name_plural": self.opts.verbose_name_plural
             }
             buttons.append(
                 {
@@ -64,7 +87,7 @@ class ObjectActionsMixin:
                     "url": reverse(
                         "admin:{}_{}_object_action".format(*info),
                         args=[obj.pk, name],
-                        current_app=self.admin_site.name,  # type: ignore[attr-defined]
+                        current_app=self.admin_site.name,
                     ),
                 }
             )
@@ -77,38 +100,41 @@ class ObjectActionsMixin:
         add: bool = False,
         change: bool = False,
         form_url: str = "",
-        obj: Any = None,
+        obj: _ModelT | None = None,
     ) -> HttpResponse:
         if obj is not None and obj.pk is not None:
             context["object_action_buttons"] = self.object_action_buttons(request, obj)
             context["object_links"] = self.object_links(request, obj)
-        return super().render_change_form(  # type: ignore[misc]
+        return super().render_change_form(
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
 
-    def object_links(self, request: HttpRequest, obj: Any) -> list[dict[str, str]]:
+    def object_links(self, request: HttpRequest, obj: _ModelT) -> list[dict[str, str]]:
         """Extra links for the object's page (``label``, ``url``); none by default."""
         return []
 
-    def object_action_view(self, request: HttpRequest, object_id: str, action: str) -> Any:
-        model = self.model  # type: ignore[attr-defined]
+    def object_action_view(
+        self, request: HttpRequest, object_id: str, action: str
+    ) -> HttpResponseBase:
+        model = self.model
         if action not in self.object_actions:
             raise Http404(f"No action {action!r} on a {model._meta.verbose_name}.")
-        actions = self.get_actions(request)  # type: ignore[attr-defined]
-        if action not in actions:
+        allowed = self.get_actions(request).get(action)
+        if allowed is None:
             raise PermissionDenied
-        queryset = self.get_queryset(request).filter(pk=unquote(object_id))  # type: ignore[attr-defined]
+        queryset = self.get_queryset(request).filter(pk=unquote(object_id))
         obj = queryset.first()
         if obj is None:
             raise Http404(f"No {model._meta.verbose_name} with id {object_id}.")
-        func = actions[action][0]
+        # The stubs give an action's result as str; it is a response, or None.
+        func = cast(_AdminAction, allowed[0])
         response = func(self, request, queryset)
         if response is not None:
             return response
         change_url = reverse(
             f"admin:{model._meta.app_label}_{model._meta.model_name}_change",
             args=[obj.pk],
-            current_app=self.admin_site.name,  # type: ignore[attr-defined]
+            current_app=self.admin_site.name,
         )
         if model._default_manager.filter(pk=obj.pk).exists():
             return HttpResponseRedirect(change_url)
@@ -116,15 +142,26 @@ class ObjectActionsMixin:
         return HttpResponseRedirect(
             reverse(
                 f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist",
-                current_app=self.admin_site.name,  # type: ignore[attr-defined]
+                current_app=self.admin_site.name,
             )
         )
 
 
+def object_label(label: str) -> Callable[[_ActionT], _ActionT]:
+    """The label of an admin action's button on one object's page (without it, the button
+    shows the action's description)."""
+
+    def label_action(action: _ActionT) -> _ActionT:
+        setattr(action, _OBJECT_LABEL, label)
+        return action
+
+    return label_action
+
+
 def confirmation_page(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: admin.ModelAdmin[Any],
     request: HttpRequest,
-    queryset: Any,
+    queryset: QuerySet[Any],
     *,
     action: str,
     title: str,
@@ -143,7 +180,7 @@ def confirmation_page(
         "action": action,
         "queryset": queryset,
         "opts": opts,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "media": modeladmin.media,
     }
     request.current_app = modeladmin.admin_site.name
@@ -156,7 +193,7 @@ def confirmed(request: HttpRequest) -> bool:
 
 
 def report(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: admin.ModelAdmin[Any],
     request: HttpRequest,
     done: list[str],
     errors: list[str],
@@ -177,11 +214,15 @@ class InputFilter(admin.SimpleListFilter):
 
     template = "admin/input_filter.html"
     placeholder = ""
+    parameter_name: str  # every input filter names its parameter
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("", "")]  # one dummy choice, so that the filter is shown
 
-    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+    # The stubs type choices() as the stock filter's links; input_filter.html takes other keys.
+    def choices(self, changelist: ChangeList) -> Iterator[Mapping[str, object]]:  # type: ignore[override]
         others = {
             key: value
             for key, value in changelist.params.items()
@@ -195,15 +236,15 @@ class InputFilter(admin.SimpleListFilter):
             "clear_url": changelist.get_query_string(remove=[self.parameter_name]),
         }
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = (self.value() or "").strip()
         return self.filter(queryset, value) if value else queryset
 
-    def filter(self, queryset: QuerySet, value: str) -> QuerySet:
+    def filter(self, queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
         raise NotImplementedError
 
 
-class ServiceErrorsAsMessages:
+class ServiceErrorsAsMessages(_ModelAdminMixin[_ModelT]):
     """Errors raised by services while the admin saves or deletes (a clash created by someone
     else a moment ago, ...) become an error message; the whole change is rolled back."""
 
@@ -211,25 +252,25 @@ class ServiceErrorsAsMessages:
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+            return super().changeform_view(request, *args, **kwargs)
         except self.service_errors as error:
-            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Actions that can fail say so before they change anything (get_deleted_objects'
         # "protected" list, the action's own checks); this only catches a race.
         try:
-            return super().changelist_view(request, *args, **kwargs)  # type: ignore[misc]
+            return super().changelist_view(request, *args, **kwargs)
         except self.service_errors as error:
-            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return super().delete_view(request, *args, **kwargs)  # type: ignore[misc]
+            return super().delete_view(request, *args, **kwargs)
         except self.service_errors as error:
-            self.message_user(request, str(error), messages.ERROR)  # type: ignore[attr-defined]
+            self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
 
@@ -238,7 +279,9 @@ class TolerantAutocompleteSelect(AutocompleteSelect):
     for a numeric id) shows as nothing selected: the stock widget filters the table by it
     to draw the re-displayed form, and the database conversion fails with a 500."""
 
-    def optgroups(self, name: str, value: list[str], attrs: dict | None = None) -> list:
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
         remote = self.field.remote_field
         opts = remote.model._meta
         target = opts.get_field(getattr(remote, "field_name", None) or opts.pk.attname)
@@ -249,18 +292,18 @@ class TolerantAutocompleteSelect(AutocompleteSelect):
             except ValidationError:
                 continue
             usable.append(item)
-        return super().optgroups(name, usable, attrs)
+        return super().optgroups(name, usable, attr)
 
 
-class TolerantAutocomplete:
+class TolerantAutocomplete(_BaseModelAdminMixin[_ModelT]):
     """For a ModelAdmin or an inline: its ``autocomplete_fields`` use
     :class:`TolerantAutocompleteSelect` (bad input in the form is a form error, not a 500)."""
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = TolerantAutocompleteSelect(
-                db_field,
-                self.admin_site,  # type: ignore[attr-defined]
-                using=kwargs.get("using"),
+                db_field, self.admin_site, using=kwargs.get("using")
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

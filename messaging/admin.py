@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,6 +14,24 @@ from django.utils.text import Truncator
 from messaging import outbox
 from messaging.models import OutboxMessage
 from messaging.topics import TOPICS
+
+if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
+    _OutboxAdminBase = admin.ModelAdmin[OutboxMessage]
+else:
+    _OutboxAdminBase = admin.ModelAdmin
+
+_DETAIL_FIELDS = (
+    "topic",
+    "message_id",
+    "created",
+    "state_label",
+    "attempts",
+    "sent_at",
+    "next_attempt_at",
+    "last_error",
+    "pretty_body",
+    "pretty_headers",
+)
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -27,7 +45,9 @@ class StateFilter(admin.SimpleListFilter):
             ("sent", "Sent"),
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboxMessage]
+    ) -> QuerySet[OutboxMessage]:
         if self.value() == "pending":
             return queryset.filter(sent_at__isnull=True)
         if self.value() == "failed":
@@ -44,7 +64,9 @@ class TopicFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [(topic, topic) for topic in TOPICS]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboxMessage]
+    ) -> QuerySet[OutboxMessage]:
         return queryset.filter(topic=self.value()) if self.value() else queryset
 
 
@@ -53,7 +75,7 @@ def _pretty(value: Any) -> str:
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(_OutboxAdminBase):
     list_display = ["id", "topic", "state_label", "attempts", "created", "sent_at", "error"]
     list_filter = [StateFilter, TopicFilter]
     search_fields = ["=message_id"]
@@ -61,19 +83,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     actions = ["retry_now"]
     list_per_page = 100
     show_full_result_count = False
-    fields = [
-        "topic",
-        "message_id",
-        "created",
-        "state_label",
-        "attempts",
-        "sent_at",
-        "next_attempt_at",
-        "last_error",
-        "pretty_body",
-        "pretty_headers",
-    ]
-    readonly_fields = fields
+    fields = _DETAIL_FIELDS
+    readonly_fields = _DETAIL_FIELDS
 
     @admin.display(description="state")
     def state_label(self, obj: OutboxMessage) -> str:
@@ -92,7 +103,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return _pretty(obj.headers)
 
     @admin.action(description="Retry selected pending messages now", permissions=["change"])
-    def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         count = outbox.retry_now(queryset)
         self.message_user(
             request,

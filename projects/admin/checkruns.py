@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from projects.models import CheckRun
 
+if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
+    _CheckRunAdminBase = admin.ModelAdmin[CheckRun]
+else:
+    _CheckRunAdminBase = admin.ModelAdmin
+
+_COLUMNS = (
+    "started_at",
+    "ended_at",
+    "total_count",
+    "success_count",
+    "error_count",
+    "ratelimit_count",
+    "new_version_count",
+    "pending_tasks",
+)
+
 
 @admin.register(CheckRun)
-class CheckRunAdmin(admin.ModelAdmin):
-    list_display = [
-        "started_at",
-        "ended_at",
-        "total_count",
-        "success_count",
-        "error_count",
-        "ratelimit_count",
-        "new_version_count",
-        "pending_tasks",
-    ]
-    readonly_fields = list_display
+class CheckRunAdmin(_CheckRunAdminBase):
+    list_display = _COLUMNS
+    readonly_fields = _COLUMNS
     list_filter = ["started_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

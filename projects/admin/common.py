@@ -15,7 +15,7 @@ LOGGED_VERSIONS_LIMIT = 30
 
 def agent_of(request: HttpRequest) -> str:
     """Who made the change, as the messages name website and admin users."""
-    return request.user.username  # type: ignore[union-attr]
+    return request.user.username
 
 
 def versions_text(deleted: list[str]) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin
@@ -14,8 +15,23 @@ from projects import services
 from projects.admin.common import agent_of, plural
 from projects.models import Distro, Package
 
+if TYPE_CHECKING:  # generic in the stubs only: Django's own classes cannot be subscripted
+    from django_stubs_ext import WithAnnotations
 
-class DistroAdminForm(forms.ModelForm):
+    _DistroFormBase = forms.ModelForm[Distro]
+    _DistroAdminBase = admin.ModelAdmin[Distro]
+    _PackageFormBase = forms.ModelForm[Package]
+    _PackageAdminBase = admin.ModelAdmin[Package]
+else:
+    _DistroFormBase = _PackageFormBase = forms.ModelForm
+    _DistroAdminBase = _PackageAdminBase = admin.ModelAdmin
+
+
+class _MappingCount(TypedDict):
+    mapping_count: int
+
+
+class DistroAdminForm(_DistroFormBase):
     class Meta:
         model = Distro
         fields = ["name"]
@@ -31,20 +47,22 @@ class DistroAdminForm(forms.ModelForm):
 
 
 @admin.register(Distro)
-class DistroAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
+class DistroAdmin(ServiceErrorsAsMessages[Distro], _DistroAdminBase):
     form = DistroAdminForm
     service_errors = (services.ServiceError,)
     list_display = ["name", "mapping_count"]
     search_fields = ["name"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Distro]:
         return super().get_queryset(request).annotate(mapping_count=Count("packages"))
 
     @admin.display(description="Mappings", ordering="mapping_count")
-    def mapping_count(self, distro: Distro) -> int:
-        return distro.mapping_count  # type: ignore[attr-defined]
+    def mapping_count(self, distro: WithAnnotations[Distro, _MappingCount]) -> int:
+        return distro.mapping_count
 
-    def save_model(self, request: HttpRequest, obj: Distro, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Distro, form: DistroAdminForm, change: bool
+    ) -> None:
         name = form.cleaned_data["name"]
         if change:
             stored = Distro.objects.get(pk=obj.pk)
@@ -58,11 +76,13 @@ class DistroAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Distro) -> None:
         services.distro_delete(obj, agent=agent_of(request))
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Distro]) -> None:
         for distro in queryset:
             services.distro_delete(distro, agent=agent_of(request))
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+    def get_deleted_objects(
+        self, objs: Sequence[Distro] | QuerySet[Distro], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
         """The distros and how many mappings go with each (Fedora alone has tens of thousands)."""
         distros = Distro.objects.filter(pk__in=[distro.pk for distro in objs]).annotate(
             mapping_total=Count("packages")
@@ -78,13 +98,14 @@ class DistroAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         return items, counts, set(), []
 
 
-class PackageAdminForm(forms.ModelForm):
+class PackageAdminForm(_PackageFormBase):
     class Meta:
         model = Package
         fields = ["project", "distro", "package_name"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         project = cleaned.get("project")
         if project is not None and project.archived:
             raise forms.ValidationError(
@@ -94,7 +115,9 @@ class PackageAdminForm(forms.ModelForm):
 
 
 @admin.register(Package)
-class PackageAdmin(TolerantAutocomplete, ServiceErrorsAsMessages, admin.ModelAdmin):
+class PackageAdmin(
+    TolerantAutocomplete[Package], ServiceErrorsAsMessages[Package], _PackageAdminBase
+):
     form = PackageAdminForm
     service_errors = (services.ServiceError,)
     list_display = ["package_name", "distro", "project"]
@@ -104,7 +127,9 @@ class PackageAdmin(TolerantAutocomplete, ServiceErrorsAsMessages, admin.ModelAdm
     autocomplete_fields = ["distro", "project"]
     show_full_result_count = False
 
-    def save_model(self, request: HttpRequest, obj: Package, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Package, form: PackageAdminForm, change: bool
+    ) -> None:
         data = form.cleaned_data
         package = services.package_map(
             data["project"],
@@ -120,6 +145,6 @@ class PackageAdmin(TolerantAutocomplete, ServiceErrorsAsMessages, admin.ModelAdm
     def delete_model(self, request: HttpRequest, obj: Package) -> None:
         services.package_unmap(obj, agent=agent_of(request))
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Package]) -> None:
         for package in queryset:
             services.package_unmap(package, agent=agent_of(request))

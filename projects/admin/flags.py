@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -17,6 +17,7 @@ from accounts.admin_tools import (
     ObjectActionsMixin,
     confirmation_page,
     confirmed,
+    object_label,
     report,
 )
 from projects import services
@@ -24,13 +25,20 @@ from projects.admin.common import agent_of, plural, what_goes_with
 from projects.admin.project_actions import set_archived
 from projects.models import Flag, Project
 
+if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
+    _FlagAdminBase = admin.ModelAdmin[Flag]
+else:
+    _FlagAdminBase = admin.ModelAdmin
+
+_FLAG_FIELDS = ("project", "author", "state", "reason", "created_on", "updated_on")
+
 
 class FlagProjectFilter(InputFilter):
     title = "project"
     parameter_name = "project"
     placeholder = "Exact project name"
 
-    def filter(self, queryset: QuerySet, value: str) -> QuerySet:
+    def filter(self, queryset: QuerySet[Flag], value: str) -> QuerySet[Flag]:
         return queryset.filter(project__name=value)
 
 
@@ -39,17 +47,17 @@ class FlagAuthorFilter(InputFilter):
     parameter_name = "author"
     placeholder = "Email or username"
 
-    def filter(self, queryset: QuerySet, value: str) -> QuerySet:
+    def filter(self, queryset: QuerySet[Flag], value: str) -> QuerySet[Flag]:
         if "@" in value:
             return queryset.filter(author__email__iexact=value)
         return queryset.filter(author__username=value)
 
 
 def _set_flag_state(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, flags: Iterable[Flag], state: str
+    modeladmin: admin.ModelAdmin[Flag], request: HttpRequest, flags: Iterable[Flag], state: str
 ) -> None:
     verb = "Closed" if state == Flag.State.CLOSED else "Reopened"
-    done = []
+    done: list[str] = []
     for flag in flags:
         if services.flag_set_state(flag, state, agent=agent_of(request)):
             modeladmin.log_change(request, flag, verb)
@@ -64,30 +72,39 @@ def _set_flag_state(
 
 
 @admin.action(description="Close selected flags")
-def close_flags(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@object_label("Close flag")
+def close_flags(
+    modeladmin: admin.ModelAdmin[Flag], request: HttpRequest, queryset: QuerySet[Flag]
+) -> None:
     _set_flag_state(modeladmin, request, queryset, Flag.State.CLOSED)
 
 
 @admin.action(description="Reopen selected flags")
-def reopen_flags(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@object_label("Reopen flag")
+def reopen_flags(
+    modeladmin: admin.ModelAdmin[Flag], request: HttpRequest, queryset: QuerySet[Flag]
+) -> None:
     _set_flag_state(modeladmin, request, queryset, Flag.State.OPEN)
 
 
-def _flagged_projects(queryset: QuerySet) -> list[Project]:
-    return list(Project.objects.filter(flags__in=queryset).distinct().order_by("name"))
+def _flagged_projects(flags: QuerySet[Flag]) -> QuerySet[Project]:
+    """The projects of ``flags``, by name: read once, on first use (the queryset keeps them)."""
+    return Project.objects.filter(flags__in=flags).distinct().order_by("name")
 
 
 @admin.action(description="Archive the flagged projects")
+@object_label("Archive the project")
 def archive_flagged_projects(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    modeladmin: admin.ModelAdmin[Flag], request: HttpRequest, queryset: QuerySet[Flag]
 ) -> None:
     project_admin = modeladmin.admin_site._registry[Project]
     set_archived(project_admin, request, _flagged_projects(queryset), True)
 
 
 @admin.action(description="Delete the flagged projects")
+@object_label("Delete the project…")
 def delete_flagged_projects(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    modeladmin: admin.ModelAdmin[Flag], request: HttpRequest, queryset: QuerySet[Flag]
 ) -> TemplateResponse | None:
     projects = _flagged_projects(queryset)
     if not confirmed(request):
@@ -125,7 +142,7 @@ def delete_flagged_projects(
 
 
 @admin.register(Flag)
-class FlagAdmin(ObjectActionsMixin, admin.ModelAdmin):
+class FlagAdmin(ObjectActionsMixin[Flag], _FlagAdminBase):
     list_display = [
         "id",
         "state",
@@ -141,8 +158,8 @@ class FlagAdmin(ObjectActionsMixin, admin.ModelAdmin):
     # "open" sorts after "closed": descending state puts the open flags first.
     ordering = ["-state", "-created_on", "-pk"]
     search_fields = ["project__name", "author__email", "reason"]
-    fields = ["project", "author", "state", "reason", "created_on", "updated_on"]
-    readonly_fields = fields
+    fields = _FLAG_FIELDS
+    readonly_fields = _FLAG_FIELDS
     actions = [close_flags, reopen_flags, archive_flagged_projects, delete_flagged_projects]
     object_actions = (
         "close_flags",
@@ -155,10 +172,10 @@ class FlagAdmin(ObjectActionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # users flag projects on the site
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Flag | None = None) -> bool:
         return False  # the state changes through the actions, which send messages
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Flag | None = None) -> bool:
         return False  # flags are closed, not deleted (no message exists for that)
 
     def object_links(self, request: HttpRequest, obj: Flag) -> list[dict[str, str]]:
@@ -179,10 +196,3 @@ class FlagAdmin(ObjectActionsMixin, admin.ModelAdmin):
     def site_link(self, flag: Flag) -> str:
         url = reverse("projects:project", args=[flag.project_id])
         return format_html('<a href="{}">/project/{}/</a>', url, flag.project_id)
-
-
-# Labels of the same actions as buttons on a flag's page.
-close_flags.object_label = "Close flag"  # type: ignore[attr-defined]
-reopen_flags.object_label = "Reopen flag"  # type: ignore[attr-defined]
-archive_flagged_projects.object_label = "Archive the project"  # type: ignore[attr-defined]
-delete_flagged_projects.object_label = "Delete the project…"  # type: ignore[attr-defined]

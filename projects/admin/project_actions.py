@@ -1,24 +1,23 @@
 """The actions on projects: archive, unarchive, delete all versions, check now.
 
-Offered on the project list and as buttons on a project's page; the flag list reuses
-:func:`set_archived`.
+Offered on the project list and, under their ``object_label``, as buttons on a project's
+page; the flag list reuses :func:`set_archived`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from accounts.admin_tools import confirmation_page, confirmed, report
+from accounts.admin_tools import confirmation_page, confirmed, object_label, report
 from backends.base import BackendError
 from projects import services
 from projects.admin.common import agent_of, plural, versions_text
-from projects.check import Outcome, check_project
+from projects.check import CheckResult, Outcome, check_project
 from projects.models import Project
 
 #: A full check runs in the request: more than this many at once would time the page out.
@@ -26,10 +25,14 @@ CHECK_NOW_LIMIT = 20
 
 
 def set_archived(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, projects: Iterable[Project], archived: bool
+    modeladmin: admin.ModelAdmin[Project],
+    request: HttpRequest,
+    projects: Iterable[Project],
+    archived: bool,
 ) -> None:
     verb = "Archived" if archived else "Unarchived"
-    done, errors = [], []
+    done: list[str] = []
+    errors: list[str] = []
     for project in projects:
         try:
             changed = services.project_set_archived(project, archived, agent=agent_of(request))
@@ -49,22 +52,25 @@ def set_archived(
 
 
 @admin.action(description="Archive selected projects")
+@object_label("Archive")
 def archive_projects(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    modeladmin: admin.ModelAdmin[Project], request: HttpRequest, queryset: QuerySet[Project]
 ) -> None:
     set_archived(modeladmin, request, queryset, True)
 
 
 @admin.action(description="Unarchive selected projects")
+@object_label("Unarchive")
 def unarchive_projects(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    modeladmin: admin.ModelAdmin[Project], request: HttpRequest, queryset: QuerySet[Project]
 ) -> None:
     set_archived(modeladmin, request, queryset, False)
 
 
 @admin.action(description="Delete all versions of selected projects")
+@object_label("Delete all versions…")
 def delete_all_versions(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    modeladmin: admin.ModelAdmin[Project], request: HttpRequest, queryset: QuerySet[Project]
 ) -> TemplateResponse | None:
     projects = list(queryset.annotate(version_total=Count("versions")).order_by("name"))
     if not confirmed(request):
@@ -82,7 +88,7 @@ def delete_all_versions(
             ],
             button="Yes, delete the versions",
         )
-    done = []
+    done: list[str] = []
     for project in projects:
         deleted = services.versions_delete(project, None, agent=agent_of(request))
         if deleted:
@@ -100,7 +106,7 @@ def delete_all_versions(
     return None
 
 
-def _check_summary(project: Project, outcome: Outcome, result: Any) -> str:
+def _check_summary(project: Project, outcome: Outcome, result: CheckResult) -> str:
     if outcome is Outcome.SUCCESS:
         if result.new_versions:
             return f"{project.name}: new versions {', '.join(result.new_versions)}."
@@ -113,7 +119,10 @@ def _check_summary(project: Project, outcome: Outcome, result: Any) -> str:
 
 
 @admin.action(description="Check selected projects now")
-def check_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+@object_label("Full check now")
+def check_now(
+    modeladmin: admin.ModelAdmin[Project], request: HttpRequest, queryset: QuerySet[Project]
+) -> None:
     projects = list(queryset.order_by("name")[: CHECK_NOW_LIMIT + 1])
     if len(projects) > CHECK_NOW_LIMIT:
         report(
@@ -124,7 +133,8 @@ def check_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Quer
             nothing="",
         )
         return
-    done, errors = [], []
+    done: list[str] = []
+    errors: list[str] = []
     for project in projects:
         try:
             result = check_project(project)
@@ -135,10 +145,3 @@ def check_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Quer
         modeladmin.log_change(request, project, f"Checked now: {summary}")
         (done if result.outcome is Outcome.SUCCESS else errors).append(summary)
     report(modeladmin, request, done, errors, nothing="No project was selected.")
-
-
-# Labels of the same actions as buttons on a project's page.
-archive_projects.object_label = "Archive"  # type: ignore[attr-defined]
-unarchive_projects.object_label = "Unarchive"  # type: ignore[attr-defined]
-delete_all_versions.object_label = "Delete all versions…"  # type: ignore[attr-defined]
-check_now.object_label = "Full check now"  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
@@ -10,8 +10,13 @@ from backends import regexes, registry, versions
 from projects import services
 from projects.models import Project
 
+if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
+    _ProjectFormBase = forms.ModelForm[Project]
+else:
+    _ProjectFormBase = forms.ModelForm
 
-class ProjectAdminForm(forms.ModelForm):
+
+class ProjectAdminForm(_ProjectFormBase):
     """Backends and schemes chosen from what exists; regexes and patterns checked on entry;
     the whole project validated as the services will (version URL, duplicates, archive)."""
 
@@ -74,15 +79,17 @@ class ProjectAdminForm(forms.ModelForm):
         """Whether "Forget the stored credentials" was ticked."""
         return bool(self.cleaned_data.get("forget_credentials"))
 
-    def service_fields(self) -> dict[str, Any]:
+    def service_fields(self) -> services.ProjectFields:
         """The fields to hand to the services: all of them on creation, else the changed."""
         names = [name for name in services.PROJECT_FIELDS if name in self.fields]
         if self.instance.pk is not None:
             names = [name for name in names if name in self.changed_data]
-        return {name: self.cleaned_data.get(name) for name in names}
+        # Names from PROJECT_FIELDS, values as this form's fields (of the same types) clean them.
+        return cast(services.ProjectFields, {name: self.cleaned_data.get(name) for name in names})
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         fields = self.service_fields()

@@ -3,7 +3,8 @@ and deletions through the services."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -25,7 +26,18 @@ from projects.admin.project_actions import (
 from projects.admin.project_form import ProjectAdminForm
 from projects.models import Package, Project, ProjectVersion
 
+if TYPE_CHECKING:  # generic in the stubs only: Django's own classes cannot be subscripted
+    _ProjectAdminBase = admin.ModelAdmin[Project]
+    _VersionInlineBase = admin.TabularInline[ProjectVersion, Project]
+    _PackageInlineBase = admin.TabularInline[Package, Project]
+    _PackageFormSetBase = BaseInlineFormSet[Package, Project, forms.ModelForm[Package]]
+else:
+    _ProjectAdminBase = admin.ModelAdmin
+    _VersionInlineBase = _PackageInlineBase = admin.TabularInline
+    _PackageFormSetBase = BaseInlineFormSet
+
 INLINE_VERSION_LIMIT = 50
+_VERSION_COLUMNS = ("version", "created_on", "published_at", "commit_url")
 
 
 class BackendFilter(admin.SimpleListFilter):
@@ -34,27 +46,29 @@ class BackendFilter(admin.SimpleListFilter):
     title = "backend"
     parameter_name = "backend"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [(name, name) for name in registry.backend_names()]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Project]) -> QuerySet[Project]:
         return queryset.filter(backend=self.value()) if self.value() else queryset
 
 
-class ProjectVersionInline(admin.TabularInline):
+class ProjectVersionInline(_VersionInlineBase):
     """The newest versions only (some projects have thousands); tick to delete some."""
 
     model = ProjectVersion
     extra = 0
-    fields = ["version", "created_on", "published_at", "commit_url"]
-    readonly_fields = fields
+    fields = _VERSION_COLUMNS
+    readonly_fields = _VERSION_COLUMNS
     ordering = ["-created_on", "-pk"]
     verbose_name_plural = f"Versions (newest {INLINE_VERSION_LIMIT})"
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         return False  # versions come from checks
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectVersion]:
         queryset = super().get_queryset(request)
         project_id = (
             request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
@@ -69,7 +83,7 @@ class ProjectVersionInline(admin.TabularInline):
         return queryset.filter(pk__in=list(newest))
 
 
-class PackageInlineFormSet(BaseInlineFormSet):
+class PackageInlineFormSet(_PackageFormSetBase):
     def clean(self) -> None:
         super().clean()
         if self.instance.pk and self.instance.archived and self.has_changed():
@@ -78,7 +92,7 @@ class PackageInlineFormSet(BaseInlineFormSet):
             )
 
 
-class PackageInline(TolerantAutocomplete, admin.TabularInline):
+class PackageInline(TolerantAutocomplete[Package], _PackageInlineBase):
     model = Package
     formset = PackageInlineFormSet
     extra = 0
@@ -86,7 +100,9 @@ class PackageInline(TolerantAutocomplete, admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin):
+class ProjectAdmin(
+    ServiceErrorsAsMessages[Project], ObjectActionsMixin[Project], _ProjectAdminBase
+):
     form = ProjectAdminForm
     service_errors = (services.ServiceError,)
     list_display = [
@@ -171,7 +187,9 @@ class ProjectAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin
         """Where credentials split off the URLs are sent; never the credentials themselves."""
         return ", ".join(obj.credential_origins) or "-"
 
-    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Project, form: ProjectAdminForm, change: bool
+    ) -> None:
         fields = form.service_fields()
         if change:
             if fields or form.forget_requested:
@@ -187,7 +205,13 @@ class ProjectAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin
             setattr(obj, field.attname, getattr(created, field.attname))
         obj._state.adding, obj._state.db = False, created._state.db
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ProjectAdminForm,
+        formset: BaseInlineFormSet[Any, Project, Any],
+        change: bool,
+    ) -> None:
         """Inline changes go through the services too: mappings and version deletions."""
         project, agent = form.instance, agent_of(request)
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -222,11 +246,13 @@ class ProjectAdmin(ServiceErrorsAsMessages, ObjectActionsMixin, admin.ModelAdmin
     def delete_model(self, request: HttpRequest, obj: Project) -> None:
         services.project_delete(obj, agent=agent_of(request))
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         for project in queryset:
             services.project_delete(project, agent=agent_of(request))
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+    def get_deleted_objects(
+        self, objs: Sequence[Project] | QuerySet[Project], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
         """What goes, counted (listing every version of a big project would not load)."""
         items, totals = what_goes_with(objs)
         return items, {name: count for name, count in totals.items() if count}, set(), []

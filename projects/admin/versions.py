@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -13,12 +13,19 @@ from projects import services
 from projects.admin.common import agent_of
 from projects.models import Project, ProjectVersion
 
+if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
+    _VersionAdminBase = admin.ModelAdmin[ProjectVersion]
+else:
+    _VersionAdminBase = admin.ModelAdmin
 
-def _delete_versions(request: HttpRequest, queryset: QuerySet) -> dict[Project, list[str]]:
+
+def _delete_versions(
+    request: HttpRequest, queryset: QuerySet[ProjectVersion]
+) -> dict[Project, list[str]]:
     by_project: dict[int, list[str]] = defaultdict(list)
     for project_id, version in queryset.values_list("project_id", "version"):
         by_project[project_id].append(version)
-    deleted = {}
+    deleted: dict[Project, list[str]] = {}
     for project in Project.objects.filter(pk__in=list(by_project)):
         deleted[project] = services.versions_delete(
             project, by_project[project.pk], agent=agent_of(request)
@@ -27,7 +34,7 @@ def _delete_versions(request: HttpRequest, queryset: QuerySet) -> dict[Project, 
 
 
 @admin.register(ProjectVersion)
-class ProjectVersionAdmin(admin.ModelAdmin):
+class ProjectVersionAdmin(_VersionAdminBase):
     list_display = ["version", "project", "created_on", "published_at"]
     list_select_related = ["project"]
     search_fields = ["version", "project__name"]
@@ -39,11 +46,13 @@ class ProjectVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions come from checks
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: ProjectVersion | None = None
+    ) -> bool:
         return False  # a stored version is what the upstream said; it can only be deleted
 
     def delete_model(self, request: HttpRequest, obj: ProjectVersion) -> None:
         services.versions_delete(obj.project, [obj.version], agent=agent_of(request))
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProjectVersion]) -> None:
         _delete_versions(request, queryset)
