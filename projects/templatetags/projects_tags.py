@@ -45,7 +45,7 @@ def relative(moment: datetime | None, due: str = "") -> str:
 @register.filter
 def mapping_url(package: Package) -> str:
     """The distro's page for this package (``DISTRO_MAPPING_LINKS``), or ``""``."""
-    link = settings.DISTRO_MAPPING_LINKS.get(package.distro.name)
+    link: str | None = settings.DISTRO_MAPPING_LINKS.get(package.distro.name)
     if not link:
         return ""
     return link.replace("%s", quote(package.package_name, safe=""))
@@ -68,7 +68,9 @@ def open_flag_count() -> int:
 
 
 @register.inclusion_tag("projects/_sort_header.html", takes_context=True)
-def sort_header(context: template.Context, label: str, column: str, css_class: str = "") -> dict:
+def sort_header(
+    context: template.Context, label: str, column: str, css_class: str = ""
+) -> dict[str, str]:
     """A column header that sorts the whole list by ``column`` (and reverses on a second click)."""
     request: HttpRequest = context["request"]
     current = context.get("sort", "name_asc")
