@@ -21,5 +21,5 @@ urlpatterns = [
     path("api", api_root),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("accounts.urls")),
-    path("", include("projects.urls")),
+    path("", include("projects.site.urls")),
 ]

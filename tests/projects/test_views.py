@@ -902,7 +902,7 @@ def test_pages_have_landmarks_a_skip_link_and_the_last_check_run(client):
 
 
 def test_a_project_with_thousands_of_versions_shows_them_a_page_at_a_time(client):
-    from projects.views import VERSIONS_PER_PAGE
+    from projects.site.project import VERSIONS_PER_PAGE
 
     project = ProjectFactory(name="many")
     ProjectVersion.objects.bulk_create(

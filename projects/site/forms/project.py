@@ -1,6 +1,8 @@
-"""The website's forms: they check shapes (required, lengths, choices); the services check the
-rest (URLs, regexes, calendar patterns, uniqueness), and their errors are put back on the
-fields here, so the user sees every problem next to the field it is about."""
+"""The project form (adding and editing a project) and the help it shows per backend.
+
+Forms check shapes (required, lengths, choices); the services check the rest (URLs, regexes,
+calendar patterns, uniqueness), and ``projects.site.errors`` puts their errors back on the
+fields, so the user sees every problem next to the field it is about."""
 
 from __future__ import annotations
 
@@ -12,8 +14,6 @@ from backends import registry, versions
 from backends.base import Backend
 from projects import services
 from projects.models import Project
-
-TEXT = {"max_length": services.TEXT_MAX_LENGTH, "required": False}
 
 #: The project fields only some backends read: shown when the backend's ``fields`` lists them.
 BACKEND_FIELDS = ("version_url", "regex", "insecure", "releases_only")
@@ -93,26 +93,36 @@ def all_backend_help() -> dict[str, dict[str, Any]]:
     return {backend.name: backend_help(backend) for backend in registry.all_backends()}
 
 
+def _optional_text(widget: forms.Widget | None = None) -> forms.CharField:
+    return forms.CharField(max_length=services.TEXT_MAX_LENGTH, required=False, widget=widget)
+
+
+def _backend_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in registry.backend_names()]
+
+
+def _scheme_choices() -> list[tuple[str, str]]:
+    return [("", "Default for the backend")] + [(name, name) for name in versions.SCHEME_NAMES]
+
+
 class ProjectForm(forms.Form):
     """Anitya's ProjectForm (contract §2.5). ``distro``/``package_name`` only on creation,
     ``check_release`` only on edits (creating always stores the validating check)."""
 
     name = forms.CharField(max_length=services.TEXT_MAX_LENGTH)
     homepage = forms.CharField(max_length=services.TEXT_MAX_LENGTH)
-    backend = forms.ChoiceField()
-    version_url = forms.CharField(**TEXT)
-    version_scheme = forms.ChoiceField(required=False)
-    version_pattern = forms.CharField(**TEXT)
-    version_prefix = forms.CharField(**TEXT)
-    pre_release_filter = forms.CharField(**TEXT)
-    version_filter = forms.CharField(**TEXT)
-    regex = forms.CharField(**TEXT)
+    backend = forms.ChoiceField(choices=_backend_choices)
+    version_url = _optional_text()
+    version_scheme = forms.ChoiceField(choices=_scheme_choices, required=False)
+    version_pattern = _optional_text()
+    version_prefix = _optional_text()
+    pre_release_filter = _optional_text()
+    version_filter = _optional_text()
+    regex = _optional_text()
     insecure = forms.BooleanField(required=False)
     releases_only = forms.BooleanField(required=False)
-    distro = forms.CharField(
-        **TEXT, widget=forms.TextInput(attrs={"list": "distro-names", "autocomplete": "off"})
-    )
-    package_name = forms.CharField(**TEXT)
+    distro = _optional_text(forms.TextInput(attrs={"list": "distro-names", "autocomplete": "off"}))
+    package_name = _optional_text()
     check_release = forms.BooleanField(required=False)
     forget_credentials = forms.BooleanField(required=False)
 
@@ -127,12 +137,8 @@ class ProjectForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.creating = creating
+        #: Where the edited project stores credentials (origins only, never the credentials).
         self.credential_origins = list(credential_origins or [])
-        self.fields["backend"].choices = [(name, name) for name in registry.backend_names()]
-        self.fields["version_scheme"].choices = [("", "Default for the backend")] + [
-            (name, name) for name in versions.SCHEME_NAMES
-        ]
         if not creating:
             del self.fields["distro"], self.fields["package_name"]
         else:  # a new project's validating check is always stored (services.project_create)
@@ -148,9 +154,6 @@ class ProjectForm(forms.Form):
             if name in self.fields:
                 self.fields[name].label = help_["label"]
                 self.fields[name].help_text = help_["help"] or self.fields[name].help_text
-
-    #: Where the edited project stores credentials (origins only, never the credentials).
-    credential_origins: list[str] = []
 
     @classmethod
     def for_project(cls, project: Project, data: Any = None) -> ProjectForm:
@@ -172,45 +175,25 @@ class ProjectForm(forms.Form):
         """The backend-specific fields the selected backend reads (shown without a script)."""
         return set(backend_help(self.selected_backend())["fields"]) & set(BACKEND_FIELDS)
 
-    def project_values(self) -> dict[str, Any]:
-        """The cleaned values to hand to the services."""
-        return {field: self.cleaned_data[field] for field in self.project_fields}
+    def project_values(self) -> services.ProjectFields:
+        """The cleaned values to hand to the services (:data:`project_fields`)."""
+        data = self.cleaned_data
+        return services.ProjectFields(
+            name=data["name"],
+            homepage=data["homepage"],
+            backend=data["backend"],
+            version_url=data["version_url"],
+            version_scheme=data["version_scheme"],
+            version_pattern=data["version_pattern"],
+            version_prefix=data["version_prefix"],
+            pre_release_filter=data["pre_release_filter"],
+            version_filter=data["version_filter"],
+            regex=data["regex"],
+            insecure=data["insecure"],
+            releases_only=data["releases_only"],
+        )
 
     @property
     def forget_requested(self) -> bool:
         """Whether "Forget the stored credentials" was ticked."""
         return bool(self.cleaned_data.get("forget_credentials"))
-
-    def add_service_errors(self, error: services.InvalidInput) -> None:
-        """Show a service's per-field errors next to their fields (unknown ones on top)."""
-        for field, message in error.errors.items():
-            self.add_error(field if field in self.fields else None, message)
-
-
-class FlagForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=5000,
-        help_text="What is wrong? For example: the homepage moved, the project is a duplicate "
-        "of another one, or it should be unarchived.",
-    )
-
-
-class MappingForm(forms.Form):
-    """A distro (found ignoring case, created when new) and the package's name in it."""
-
-    distro = forms.CharField(
-        max_length=services.TEXT_MAX_LENGTH,
-        label="Distribution",
-        help_text="An existing distribution (any case), or a new one to add.",
-        widget=forms.TextInput(attrs={"list": "distro-names", "autocomplete": "off"}),
-    )
-    package_name = forms.CharField(max_length=services.TEXT_MAX_LENGTH, label="Package name")
-
-    def add_service_errors(self, error: services.InvalidInput) -> None:
-        for field, message in error.errors.items():
-            self.add_error(field if field in self.fields else None, message)
-
-
-class DistroForm(forms.Form):
-    name = forms.CharField(max_length=services.TEXT_MAX_LENGTH, label="Distribution name")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.contrib.syndication.views import Feed
@@ -54,7 +55,14 @@ def _entries(request: HttpRequest, rows: list[ProjectVersion]) -> list[Entry]:
     ]
 
 
-class VersionFeed(Feed):
+# The stubs make Feed generic; at run time it is not (django-stubs-ext is a test requirement).
+if TYPE_CHECKING:
+    _Feed = Feed[Entry, Source]
+else:
+    _Feed = Feed
+
+
+class VersionFeed(_Feed):
     """The shared shape; subclasses say which versions (``get_object``)."""
 
     feed_type = Atom1Feed

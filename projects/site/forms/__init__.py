@@ -1,0 +1,1 @@
+"""The website's forms, one module per page family."""

@@ -1,0 +1,183 @@
+"""The home page and the lists of projects: every project, by check status, searches (of
+every project or of one distro's), and the logs of the latest checks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from projects import catalogue, selectors
+from projects.api import representations
+from projects.models import Project
+from projects.site.common import PAGE_SIZE, page, page_number, project_url
+
+LOGS_PAGE_SIZE = 25
+
+STATUS_TITLES = {
+    "updated": "Updated projects",
+    "failed": "Projects that failed to update",
+    "never_updated": "Projects never updated",
+    "archived": "Archived projects",
+}
+#: The tabs above the project lists (Anitya's Projects menu).
+STATUS_TABS = {
+    "updated": "Updated",
+    "failed": "Failed to update",
+    "never_updated": "Never updated",
+    "archived": "Archived",
+}
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "projects/home.html",
+        {
+            "project_count": selectors.tracked_project_count(),
+            "latest_releases": selectors.recent_versions(limit=10),
+        },
+    )
+
+
+@require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "projects/about.html")
+
+
+@require_safe
+def project_list(request: HttpRequest) -> HttpResponse:
+    """Every project, 50 a page. Which ids a page holds is remembered while the catalogue
+    holds (``projects/catalogue.py``) and its rendered rows while their projects' stamps do,
+    so a page costs two primary-key lookups whatever its number."""
+    sort = selectors.project_sort_key(request.GET.get("sort"))
+    number = page_number(request)
+    shown_page: Page[int] | None = None
+
+    def ids(current: int | None) -> list[int]:
+        nonlocal shown_page
+        every = catalogue.ordered_ids(
+            ("site-projects", sort),
+            lambda: selectors.project_list(sort).values_list("id", flat=True),
+            current,
+        )
+        shown_page = Paginator(every, PAGE_SIZE).get_page(number)
+        return list(shown_page.object_list)
+
+    def build(stamps: list[tuple[int, str]]) -> str:
+        shown = Project.objects.in_bulk([project_id for project_id, _ in stamps])
+        projects = [shown[project_id] for project_id, _ in stamps if project_id in shown]
+        return render_to_string("projects/_project_rows.html", {"projects": projects})
+
+    rows = representations.stamped_answer(("site-projects", sort, number), ids, build)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "title": "Projects",
+            "page": shown_page,
+            "rows": mark_safe(rows.content.decode()),  # noqa: S308 (rendered by our template)
+            "sort": sort,
+            "sortable": True,
+            "statuses": STATUS_TABS,
+        },
+    )
+
+
+@require_safe
+def project_status_list(request: HttpRequest, status: str = "updated") -> HttpResponse:
+    name = request.GET.get("name", "").strip()
+    log = request.GET.get("log", "").strip()
+    try:
+        projects = selectors.projects_by_status(status, name=name, log=log)
+        title = STATUS_TITLES[status]
+    except KeyError:
+        messages.error(request, f"{status} is not a valid status")
+        messages.info(request, "Returning all the projects")
+        projects = selectors.project_list()
+        title = "All projects"
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "title": title,
+            "status": status,
+            "statuses": STATUS_TABS,
+            "page": page(request, projects),
+            "name_filter": name,
+            "log_filter": log,
+            "show_health": True,
+        },
+    )
+
+
+def _search_pattern(request: HttpRequest, pattern: str | None) -> str:
+    return (pattern if pattern is not None else request.GET.get("pattern", "")).strip() or "*"
+
+
+def _exact(request: HttpRequest) -> bool:
+    return request.GET.get("exact", "").strip().lower() in {"1", "true"}
+
+
+@require_safe
+def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResponse:
+    pattern = _search_pattern(request, pattern)
+    sort = selectors.project_sort_key(request.GET.get("sort"))
+    projects = selectors.sorted_projects(
+        selectors.site_search(pattern, exact=_exact(request)), sort
+    )
+    found = page(request, projects)
+    if found.paginator.count == 1 and found[0].name == pattern.replace("*", ""):
+        messages.info(request, "Only one result matching with an exact match, redirecting")
+        return redirect(project_url(found[0]))
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "title": f"Search results for “{pattern}”",
+            "page": found,
+            "sort": sort,
+            "sortable": True,
+            "pattern": pattern,
+            "searching": True,
+        },
+    )
+
+
+@require_safe
+def distro_search(request: HttpRequest, name: str, pattern: str | None = None) -> HttpResponse:
+    distro = selectors.distro_by_name(name)
+    if distro is None:
+        raise Http404("No such distribution.")
+    pattern = _search_pattern(request, pattern)
+    projects = selectors.site_search(pattern, exact=_exact(request), distro=distro.name)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "title": f"Projects of {distro.name} matching “{pattern}”",
+            "page": page(request, selectors.sorted_projects(projects, None)),
+            "distro": distro,
+            "pattern": pattern,
+            "searching": True,
+        },
+    )
+
+
+@login_required
+@require_safe
+def logs(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "projects/logs.html",
+        {
+            "page": page(request, selectors.projects_by_last_check(), LOGS_PAGE_SIZE),
+            "refresh": bool(request.GET.get("refresh")),
+        },
+    )
