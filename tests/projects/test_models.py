@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from projects.models import Distro, Flag, Package, Project, ProjectVersion
 from tests.factories import (
@@ -157,3 +159,103 @@ def test_spec_carries_what_a_check_needs():
     assert spec.last_modified is None
     assert spec.stored_versions == ("v2.0",)
     assert not spec.first_check
+
+
+# -- the trigger that keeps updated_on honest (migration 0005) ------------------------------
+
+#: Values that change how the sample project's versions show, where a generic new value would
+#: not: an unknown scheme is refused, a pattern must be one the Calendar scheme can read, and
+#: filters must match one of the versions.
+OTHER_VALUES: dict[str, Any] = {
+    "version_scheme": "RPM",
+    "version_pattern": "YYYY.MMMODIFIER",
+    "version_filter": "2024.1",
+    "pre_release_filter": "2024.2",
+}
+#: Shown by the JSON but not watched, by design: ``updated_on`` is what the trigger moves, and
+#: ``created_on`` is written once, when the row is inserted (the trigger watches updates).
+NOT_WATCHED = {"updated_on", "created_on"}
+
+
+def _other_value(field: models.Field, current: Any) -> Any:
+    """A value of ``field``'s type different from ``current``."""
+    if field.name in OTHER_VALUES:
+        return OTHER_VALUES[field.name]
+    if isinstance(field, models.BooleanField):
+        return not current
+    if isinstance(field, models.IntegerField):
+        return (current or 0) + 1
+    if isinstance(field, models.DateTimeField):
+        return (current or dt.datetime(2020, 1, 1, tzinfo=dt.UTC)) + dt.timedelta(days=1)
+    if isinstance(field, models.JSONField):
+        return {"https://changed.example": {"username": "u", "password": "p"}}
+    if isinstance(field, models.CharField | models.TextField):
+        return f"{current or ''}changed"
+    raise AssertionError(f"no other value known for Project.{field.name}: add one to OTHER_VALUES")
+
+
+def _json_columns(project: Project) -> set[str]:
+    """The project columns whose value ``as_json()`` shows, found by changing each in turn."""
+
+    def shown() -> dict[str, Any]:
+        project.__dict__.pop("sorted_versions", None)
+        return project.as_json()
+
+    before, columns = shown(), set()
+    for field in Project._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        current = getattr(project, field.attname)
+        setattr(project, field.attname, _other_value(field, current))
+        if shown() != before:
+            columns.add(field.column)
+        setattr(project, field.attname, current)
+    assert shown() == before
+    return columns
+
+
+def _trigger_columns(name: str) -> set[str]:
+    """The columns the installed trigger ``name`` compares (``OLD.<column>``), updated_on aside."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name]
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = %s", [name]
+            )
+        else:
+            pytest.skip(f"no catalogue triggers on {connection.vendor}")
+        (definition,) = cursor.fetchone()
+    return {column.lower() for column in re.findall(r"\bOLD\.(\w+)", definition, re.I)} - {
+        "updated_on"
+    }
+
+
+def test_the_updated_on_trigger_watches_every_column_the_json_shows():
+    """A column added to the project's JSON without the trigger (migration 0005) fails here: a
+    writer that does not move updated_on (the admin, raw SQL) would leave every cache keyed by
+    it stale. The trigger also watches what decides list membership (the catalogue trigger's
+    columns, such as archived), which the JSON does not show."""
+    project = ProjectFactory(
+        name="geany",
+        homepage="https://www.geany.org/",
+        version_url="https://www.geany.org/download/",
+        regex="geany-(.*)",
+        version_scheme="Calendar",
+        version_pattern="YYYY.MM",
+        version_prefix="geany-",
+        latest_version="2024.10",
+    )
+    for raw in ("geany-2024.1", "geany-2024.2", "geany-2024.10", "geany-2024.10rc1"):
+        ProjectVersionFactory(project=project, version=raw)
+    project = Project.objects.get(pk=project.pk)
+
+    shown = _json_columns(project)
+    watched = _trigger_columns("projects_project_touch")
+    listed = _trigger_columns("projects_project_catalogue_update")
+
+    assert set(OTHER_VALUES) <= shown, "the sample no longer shows these values"
+    assert shown - NOT_WATCHED - watched == set(), "shown by the JSON, not moving updated_on"
+    assert watched - shown - listed == set(), "moving updated_on, yet neither shown nor listed"
