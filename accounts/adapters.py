@@ -34,7 +34,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import render
 
 from accounts.models import User
-from accounts.services import is_blacklisted, user_is_blacklisted
+from accounts.services import is_blacklisted, user_is_blacklisted, user_set_username
 
 logger = logging.getLogger(__name__)
 
@@ -202,10 +202,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise refuse_sign_in(request, BLACKLISTED_MESSAGE)
         if not user.is_active:
             raise refuse_sign_in(request, BANNED_MESSAGE)
-        if username and user.username != username:
-            # Usernames follow the provider (people rename their accounts).
-            user.username = username
-            User.objects.filter(pk=user.pk).update(username=username)
+        if username:
+            user_set_username(user, username)  # usernames follow the provider
         self._record_verified_addresses(user, sociallogin)
 
     def _refuse_taken_address(

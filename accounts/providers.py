@@ -1,7 +1,9 @@
 """Sign-in providers from the configuration, as django-allauth's ``SOCIALACCOUNT_PROVIDERS``.
 
-Read by ``releasemon/settings.py`` at start-up, so this module imports nothing from Django. A
-provider is enabled only when its client id and secret are configured:
+Read by ``releasemon/settings.py`` at start-up, so this module imports nothing from Django (nor
+from ``releasemon``: a bad entry raises :class:`ProviderConfigError`, which the settings report
+as a configuration error). A provider is enabled only when its client id and secret are
+configured:
 
 - Fedora Accounts and Google (OpenID Connect) from Anitya's keys ``fedora_client_id``,
   ``fedora_client_secret``, ``fedora_server_metadata_url`` and the ``google_*`` equivalents;
@@ -23,13 +25,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from releasemon.config import ConfigError
-
 FEDORA_METADATA_URL = "https://id.fedoraproject.org/.well-known/openid-configuration"
 GOOGLE_METADATA_URL = "https://accounts.google.com/.well-known/openid-configuration"
 
 _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _RESERVED_IDS = {"github", "gitlab", "openid_connect"}
+
+
+class ProviderConfigError(Exception):
+    """The providers' configuration cannot be used; the message is one line naming the key."""
 
 
 def _oidc_app(
@@ -54,27 +58,27 @@ def _oidc_app(
 def _generic_oidc_app(entry: Any, position: int) -> dict[str, Any]:
     where = f"oidc_providers[{position}]"
     if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where}: expected a table with id, name, server_url, client_id")
+        raise ProviderConfigError(f"{where}: expected a table with id, name, server_url, client_id")
     entry = {str(key).lower(): value for key, value in entry.items()}
     missing = [
         key for key in ("id", "server_url", "client_id", "client_secret") if not entry.get(key)
     ]
     if missing:
-        raise ConfigError(f"{where}: missing {', '.join(missing)}")
+        raise ProviderConfigError(f"{where}: missing {', '.join(missing)}")
     provider_id = str(entry["id"])
     if not _PROVIDER_ID.match(provider_id) or provider_id in _RESERVED_IDS:
-        raise ConfigError(
+        raise ProviderConfigError(
             f"{where}: id {provider_id!r} must be lower-case letters, digits, - or _ "
             f"(and not one of {', '.join(sorted(_RESERVED_IDS))})"
         )
     server_url = str(entry["server_url"])
     if not server_url.startswith(("https://", "http://")):
-        raise ConfigError(f"{where}: server_url must be an http(s) URL")
+        raise ProviderConfigError(f"{where}: server_url must be an http(s) URL")
     scope = entry.get("scope")
     if scope is not None and (
         not isinstance(scope, list) or not all(isinstance(item, str) for item in scope)
     ):
-        raise ConfigError(f"{where}: scope must be a list of strings")
+        raise ProviderConfigError(f"{where}: scope must be a list of strings")
     return _oidc_app(
         provider_id,
         str(entry.get("name") or provider_id),
@@ -89,7 +93,10 @@ def _generic_oidc_app(entry: Any, position: int) -> dict[str, Any]:
 
 
 def socialaccount_providers(config: Mapping[str, Any]) -> dict[str, Any]:
-    """``SOCIALACCOUNT_PROVIDERS`` for the configured providers; raise ConfigError if invalid."""
+    """``SOCIALACCOUNT_PROVIDERS`` for the configured providers.
+
+    Raises :class:`ProviderConfigError` when an entry is invalid.
+    """
     oidc_apps: list[dict[str, Any]] = []
     if config.get("FEDORA_CLIENT_ID") and config.get("FEDORA_CLIENT_SECRET"):
         oidc_apps.append(
@@ -117,12 +124,14 @@ def socialaccount_providers(config: Mapping[str, Any]) -> dict[str, Any]:
         )
     entries = config.get("OIDC_PROVIDERS") or []
     if not isinstance(entries, list):
-        raise ConfigError("oidc_providers: expected a list of tables")
+        raise ProviderConfigError("oidc_providers: expected a list of tables")
     oidc_apps.extend(_generic_oidc_app(entry, position) for position, entry in enumerate(entries))
     ids = [app["provider_id"] for app in oidc_apps]
     duplicates = sorted({provider_id for provider_id in ids if ids.count(provider_id) > 1})
     if duplicates:
-        raise ConfigError(f"oidc_providers: provider id {duplicates[0]!r} is configured twice")
+        raise ProviderConfigError(
+            f"oidc_providers: provider id {duplicates[0]!r} is configured twice"
+        )
 
     providers: dict[str, Any] = {}
     if oidc_apps:

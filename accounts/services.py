@@ -82,6 +82,20 @@ def user_is_blacklisted(user: User) -> bool:
     return user.pk is not None and is_blacklisted(email=str(user.pk))
 
 
+def user_set_username(user: User, username: str) -> bool:
+    """Give ``user`` the username their provider now reports (people rename their accounts);
+    True when it changed.
+
+    Only that column is written: the instance allauth hands over during a sign-in may hold
+    other values that are not to be saved.
+    """
+    if user.username == username:
+        return False
+    user.username = username
+    User.objects.filter(pk=user.pk).update(username=username)
+    return True
+
+
 # -- bans and administrators --------------------------------------------------------------------
 
 

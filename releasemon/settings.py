@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from accounts.providers import socialaccount_providers
+from accounts.providers import ProviderConfigError, socialaccount_providers
 from releasemon import config as _config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -193,7 +193,11 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_ONLY = not LOCAL_ACCOUNTS
 # Providers come from the configuration; each is enabled only when its client is configured.
-SOCIALACCOUNT_PROVIDERS = socialaccount_providers(CONFIG)
+try:
+    SOCIALACCOUNT_PROVIDERS = socialaccount_providers(CONFIG)
+except ProviderConfigError as error:
+    # Reported like every other configuration error (manage.py: one line, no traceback).
+    raise _config.ConfigError(str(error)) from None
 # Sign-in buttons are forms posting to the provider's login URL (no sign-in by a mere link).
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_AUTO_SIGNUP = True

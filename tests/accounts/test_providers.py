@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from accounts.providers import socialaccount_providers
-from releasemon.config import ConfigError, load
+from accounts.providers import ProviderConfigError, socialaccount_providers
+from releasemon.config import load
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_nothing_configured_means_no_provider():
@@ -114,12 +119,31 @@ def test_a_provider_needs_both_its_id_and_secret():
     ],
 )
 def test_a_bad_oidc_provider_entry_is_a_clear_configuration_error(entry, error):
-    with pytest.raises(ConfigError, match=re.escape(error)) as raised:
+    with pytest.raises(ProviderConfigError, match=re.escape(error)) as raised:
         socialaccount_providers({"OIDC_PROVIDERS": [entry]})
     assert str(raised.value).startswith("oidc_providers[0]: ")
 
 
 def test_two_providers_with_one_id_are_refused():
     entry = {"id": "sso", "server_url": "https://a", "client_id": "c", "client_secret": "s"}
-    with pytest.raises(ConfigError, match="'sso' is configured twice"):
+    with pytest.raises(ProviderConfigError, match="'sso' is configured twice"):
         socialaccount_providers({"OIDC_PROVIDERS": [entry, entry]})
+
+
+def test_manage_py_prints_one_line_for_a_bad_provider(tmp_path):
+    """The providers' error is a configuration error like any other: one line, no traceback."""
+    path = tmp_path / "providers.toml"
+    path.write_text('[[oidc_providers]]\nid = "sso"\n')
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO,
+        env={"RELEASEMON_CONFIG": str(path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "releasemon: configuration error: oidc_providers[0]: missing server_url, client_id, "
+        "client_secret"
+    ]

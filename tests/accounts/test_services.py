@@ -136,3 +136,13 @@ def test_blacklist_matches_email_or_username_ignoring_case(
 ):
     settings.BLACKLISTED_USERS = listed
     assert services.is_blacklisted(email=email, username=username) is expected
+
+
+def test_a_new_username_writes_that_column_only():
+    user = UserFactory(username="old-name", email="ada@example.org")
+    user.email = "unsaved@example.org"  # what allauth may hold during a sign-in
+    assert services.user_set_username(user, "ada") is True
+    assert user.username == "ada"
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.username, stored.email) == ("ada", "ada@example.org")
+    assert services.user_set_username(user, "ada") is False
