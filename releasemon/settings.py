@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import django_stubs_ext
+
 from accounts.providers import ProviderConfigError, socialaccount_providers
 from releasemon import config as _config
+
+# Django's generic classes (ModelAdmin, ModelForm, QuerySet...) take type parameters at run
+# time too, so annotations such as admin.ModelAdmin[Project] need no TYPE_CHECKING dance.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
