@@ -1,0 +1,94 @@
+"""Reads: the queries the site, the API, the feeds and the commands share.
+
+- :mod:`.search`: Anitya's glob patterns, its project search, the status lists and the API's
+  filters that ignore case;
+- :mod:`.projects`: one project, and the lists of projects the site shows;
+- :mod:`.distros`: distributions and the packages mapped in them.
+
+Callers import the package (``from projects import selectors``); the names below are its
+public ones.
+"""
+
+from projects.selectors.distros import (
+    distro_by_name,
+    distro_ids,
+    distro_list,
+    package_rows,
+    packages_in_distro,
+    project_for_package,
+    projects_in_distro,
+    wiki_rows,
+)
+from projects.selectors.projects import (
+    DEFAULT_PROJECT_SORT,
+    FEED_LENGTH,
+    PROJECT_SORTS,
+    ids_by_name,
+    open_flags,
+    project_by_id,
+    project_detail,
+    project_in_ecosystem,
+    project_list,
+    project_sort_key,
+    projects_by_last_check,
+    projects_named,
+    projects_with_homepage,
+    rate_limited_until,
+    recent_versions,
+    similar_projects,
+    sorted_projects,
+    tracked_project_count,
+)
+from projects.selectors.search import (
+    STATUS_LISTS,
+    Glob,
+    distro_names_matching,
+    matches,
+    package_ids_matching,
+    project_ids_matching,
+    project_names,
+    projects_by_status,
+    search_distros,
+    search_projects,
+    site_search,
+)
+
+__all__ = [
+    "DEFAULT_PROJECT_SORT",
+    "FEED_LENGTH",
+    "PROJECT_SORTS",
+    "STATUS_LISTS",
+    "Glob",
+    "distro_by_name",
+    "distro_ids",
+    "distro_list",
+    "distro_names_matching",
+    "ids_by_name",
+    "matches",
+    "open_flags",
+    "package_ids_matching",
+    "package_rows",
+    "packages_in_distro",
+    "project_by_id",
+    "project_detail",
+    "project_for_package",
+    "project_ids_matching",
+    "project_in_ecosystem",
+    "project_list",
+    "project_names",
+    "project_sort_key",
+    "projects_by_last_check",
+    "projects_by_status",
+    "projects_in_distro",
+    "projects_named",
+    "projects_with_homepage",
+    "rate_limited_until",
+    "recent_versions",
+    "search_distros",
+    "search_projects",
+    "similar_projects",
+    "site_search",
+    "sorted_projects",
+    "tracked_project_count",
+    "wiki_rows",
+]

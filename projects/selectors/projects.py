@@ -1,0 +1,189 @@
+"""One project, and the lists of projects the site, the feeds and the API show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from backends import registry
+from backends.base import ProjectSpec
+from projects.models import Distro, Flag, Package, Project, ProjectVersion, RateLimitBlock
+
+
+def tracked_project_count() -> int:
+    return Project.objects.count()
+
+
+def project_by_id(pk: int) -> Project | None:
+    """The project with this id, if there is one."""
+    return Project.objects.filter(pk=pk).first()
+
+
+def project_detail(pk: int) -> Project | None:
+    """A project with everything its page shows, in a fixed number of queries."""
+    return (
+        Project.objects.filter(pk=pk)
+        .prefetch_related(
+            "versions", Prefetch("packages", queryset=Package.objects.select_related("distro"))
+        )
+        .first()
+    )
+
+
+def project_in_ecosystem(ecosystem: str, name: str) -> Project | None:
+    """The project called ``name`` in ``ecosystem``, both ignoring case (Anitya 2.1+)."""
+    return (
+        Project.objects.annotate(lower_name=Lower("name"), lower_ecosystem=Lower("ecosystem_name"))
+        .filter(lower_name=name.lower(), lower_ecosystem=ecosystem.lower())
+        .order_by("pk")
+        .first()
+    )
+
+
+def projects_named(*, name: str | None, homepage: str | None, limit: int) -> list[Project]:
+    """The first ``limit`` projects (by id) with this name and this homepage, each ignoring
+    case; None is not compared."""
+    candidates = Project.objects.all()
+    for field, wanted in (("name", name), ("homepage", homepage)):
+        if wanted is not None:
+            candidates = candidates.alias(**{f"lower_{field}": Lower(field)}).filter(
+                **{f"lower_{field}": wanted.lower()}
+            )
+    return list(candidates.order_by("pk")[:limit])
+
+
+def projects_with_homepage(homepage: str) -> QuerySet[Project]:
+    """The projects whose homepage is exactly ``homepage``."""
+    return Project.objects.filter(homepage=homepage)
+
+
+# -- lists --------------------------------------------------------------------------------------
+
+#: ``?sort=`` of the project lists (contract §2.1): case-insensitive column, then id, so that
+#: pages never overlap or skip rows.
+PROJECT_SORTS: dict[str, tuple[Any, ...]] = {
+    "name_asc": (Lower("name").asc(), "pk"),
+    "name_desc": (Lower("name").desc(), "-pk"),
+    "homepage_asc": (Lower("homepage").asc(), "pk"),
+    "homepage_desc": (Lower("homepage").desc(), "-pk"),
+    "backend_asc": (Lower("backend").asc(), Lower("name").asc(), "pk"),
+    "backend_desc": (Lower("backend").desc(), Lower("name").desc(), "-pk"),
+}
+DEFAULT_PROJECT_SORT = "name_asc"
+
+
+def project_sort_key(sort: str | None) -> str:
+    """The ``?sort=`` value to use: a known one (any case), else sorting by name."""
+    key = (sort or "").strip().lower()
+    return key if key in PROJECT_SORTS else DEFAULT_PROJECT_SORT
+
+
+def sorted_projects(projects: QuerySet[Project], sort: str | None) -> QuerySet[Project]:
+    """``projects`` in a list order (:data:`PROJECT_SORTS`); unknown sorts sort by name."""
+    return projects.order_by(*PROJECT_SORTS[project_sort_key(sort)])
+
+
+def by_name(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """``projects`` by name ignoring case, then id."""
+    return projects.order_by(Lower("name"), "pk")
+
+
+def ids_by_name(projects: QuerySet[Project]) -> list[int]:
+    """The ids of ``projects``, by name ignoring case, then id."""
+    return list(by_name(projects).values_list("id", flat=True))
+
+
+def project_list(sort: str | None = None) -> QuerySet[Project]:
+    """Every project, in the order of ``sort``; the list columns need no other query."""
+    return sorted_projects(Project.objects.all(), sort)
+
+
+def projects_by_last_check() -> QuerySet[Project]:
+    """The logs page: the most recently checked projects first, never-checked ones last."""
+    return Project.objects.order_by(F("last_check").desc(nulls_last=True), "pk")
+
+
+def similar_projects(
+    name: str, homepage: str, *, exclude: int | None = None, limit: int = 10
+) -> list[Project]:
+    """Projects a new one would probably duplicate: the same name (ignoring case) or the same
+    homepage (ignoring a trailing slash), shown on the project form while the user types."""
+    name, homepage = name.strip(), homepage.strip().rstrip("/")
+    condition = Q()
+    if name:
+        condition |= Q(lower_name=name.lower())
+    if homepage:
+        condition |= Q(homepage=homepage) | Q(homepage=f"{homepage}/")
+    if not condition:
+        return []
+    projects = Project.objects.annotate(lower_name=Lower("name")).filter(condition)
+    if exclude is not None:
+        projects = projects.exclude(pk=exclude)
+    return list(projects.order_by(Lower("name"), "pk")[:limit])
+
+
+# -- a project's state --------------------------------------------------------------------------
+
+
+def open_flags(project: Project | None = None) -> QuerySet[Flag]:
+    """The open flags (of one project), newest first, with their authors."""
+    flags = Flag.objects.filter(state=Flag.State.OPEN).select_related("author")
+    if project is not None:
+        flags = flags.filter(project=project)
+    return flags.order_by("-created_on", "-pk")
+
+
+def rate_limited_until(project: Project, *, now: datetime | None = None) -> datetime | None:
+    """Until when an upstream rate limit defers ``project``'s checks (None: it does not)."""
+    try:
+        backend = registry.get_backend(project.backend)
+    except registry.UnknownBackend:
+        return None
+    spec = ProjectSpec(
+        name=project.name,
+        homepage=project.homepage,
+        backend=project.backend,
+        version_url=project.version_url,
+    )
+    block = (
+        RateLimitBlock.objects.filter(
+            scope=backend.rate_limit_scope(spec), reset_at__gt=now or timezone.now()
+        )
+        .order_by("-reset_at")
+        .first()
+    )
+    return block.reset_at if block is not None else None
+
+
+#: Feeds show at most this many entries.
+FEED_LENGTH = 50
+
+
+def recent_versions(
+    *,
+    project: Project | None = None,
+    distro: Distro | None = None,
+    ecosystem: str | None = None,
+    limit: int = FEED_LENGTH,
+) -> list[ProjectVersion]:
+    """The most recently retrieved versions (of one project, of the projects mapped in a
+    distro, or of an ecosystem's projects), newest first, without version-filtered ones.
+
+    One query: twice ``limit`` rows are read so that filtered versions rarely shorten it.
+    """
+    rows = ProjectVersion.objects.select_related("project")
+    if project is not None:
+        rows = rows.filter(project=project)
+    if distro is not None:
+        rows = rows.filter(project__in=Package.objects.filter(distro=distro).values("project_id"))
+    if ecosystem is not None:
+        rows = rows.annotate(ecosystem=Lower("project__ecosystem_name")).filter(
+            ecosystem=ecosystem.lower()
+        )
+    recent = rows.order_by("-created_on", "-pk")[: limit * 2]
+    kept = [row for row in recent if not row.project.is_version_filtered(row.version)]
+    return kept[:limit]

@@ -1,0 +1,163 @@
+"""Finding projects and distros by text: Anitya's globs and project search, the status lists,
+and API v2's filters.
+
+Patterns are Anitya's globs: ``*`` matches anything, matching ignores case, and a pattern
+without ``*`` means the exact (case-sensitive) name (contract §2.4). ``_`` and ``%`` are
+literal characters, never wildcards.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import CharField, Lookup, Q, QuerySet, TextField
+from django.db.models.functions import Lower
+from django.db.models.sql.compiler import SQLCompiler
+
+from projects.models import Distro, Package, Project
+from projects.selectors.distros import distro_ids
+from projects.selectors.projects import by_name
+
+#: SQL and its parameters, as Django's expressions return them.
+SqlAndParams = tuple[str, tuple[str | int, ...]]
+Row = TypeVar("Row", Project, Package)
+
+
+@CharField.register_lookup
+class Glob(Lookup):
+    """``field__glob="py*"``: a case-insensitive LIKE whose only wildcard is ``*``.
+
+    Written as ``LOWER(field) LIKE LOWER(pattern)`` on every database so that PostgreSQL can
+    answer prefix patterns from an index on ``LOWER(name)`` with ``varchar_pattern_ops``.
+    """
+
+    lookup_name = "glob"
+
+    def get_db_prep_lookup(self, value: str | int, connection: BaseDatabaseWrapper) -> SqlAndParams:
+        escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return "%s", (escaped.replace("*", "%"),)
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> SqlAndParams:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"LOWER({lhs}) LIKE LOWER({rhs}) ESCAPE '\\'", (*lhs_params, *rhs_params)
+
+
+TextField.register_lookup(Glob)
+
+
+def matches(field: str, pattern: str) -> Q:
+    """``field`` matches ``pattern``: a glob when it has a ``*``, else exact equality."""
+    if "*" in pattern:
+        return Q(**{f"{field}__glob": pattern})
+    return Q(**{field: pattern})
+
+
+def search_projects(pattern: str | None, *, distro: str | None = None) -> QuerySet[Project]:
+    """Anitya's ``Project.search``: the projects whose name matches ``pattern``, or with a
+    package whose name matches it; every project when there is no pattern.
+
+    With ``distro`` (named ignoring case): the name matches among the projects packaged there,
+    and the package matches there. Unordered: callers sort.
+    """
+    if distro is not None:
+        in_distro = Package.objects.filter(distro_id__in=distro_ids(distro))
+        if not pattern:
+            return Project.objects.filter(pk__in=in_distro.values("project_id"))
+        by_project_name = matches("name", pattern) & Q(pk__in=in_distro.values("project_id"))
+        packages = in_distro.filter(matches("package_name", pattern))
+        return Project.objects.filter(by_project_name | Q(pk__in=packages.values("project_id")))
+    if not pattern:
+        return Project.objects.all()
+    packages = Package.objects.filter(matches("package_name", pattern))
+    return Project.objects.filter(
+        matches("name", pattern) | Q(pk__in=packages.values("project_id"))
+    )
+
+
+def site_search(
+    pattern: str, *, exact: bool = False, distro: str | None = None
+) -> QuerySet[Project]:
+    """The website's search (contract §2.4): the pattern, or ``*pattern*`` unless ``exact``.
+
+    Anitya appends the ``*pattern*`` results to the pattern's; as ``*pattern*`` (ignoring case)
+    finds everything the pattern finds, its results are the union. Unordered: callers sort.
+    """
+    pattern = pattern.strip() or "*"
+    if not exact:
+        pattern = f"*{pattern}*"
+    return search_projects(pattern, distro=distro)
+
+
+def project_names(pattern: str | None) -> list[str]:
+    """The names of the projects :func:`search_projects` finds, by name ignoring case."""
+    return list(by_name(search_projects(pattern)).values_list("name", flat=True))
+
+
+def search_distros(pattern: str) -> QuerySet[Distro]:
+    """Distros whose name matches the glob ``pattern`` (always ignoring case), by name."""
+    return Distro.objects.filter(name__glob=pattern).order_by(Lower("name"))
+
+
+def distro_names_matching(pattern: str) -> list[str]:
+    """The names of the distros :func:`search_distros` finds, in its order."""
+    return list(search_distros(pattern).values_list("name", flat=True))
+
+
+#: The status lists of ``/projects/updates/<status>`` (contract §2.3): filter and order.
+STATUS_LISTS: dict[str, tuple[Q, tuple[str, ...]]] = {
+    "updated": (Q(check_successful=True), ("-last_check", "pk")),
+    "failed": (Q(check_successful=False, error_counter__gt=0), ("-error_counter", "pk")),
+    "never_updated": (Q(latest_version__isnull=True), ("created_on", "pk")),
+    # Anitya meant to order these by name (its ordering was a no-op, pitfall 26).
+    "archived": (Q(archived=True), ("name", "pk")),
+}
+
+
+def projects_by_status(
+    status: str, *, name: str | None = None, log: str | None = None
+) -> QuerySet[Project]:
+    """A status list, filtered by name and log text (a glob, or a substring when no ``*``).
+
+    Raises ``KeyError`` for an unknown status.
+    """
+    condition, ordering = STATUS_LISTS[status]
+    projects = Project.objects.filter(condition)
+    if name:
+        projects = projects.filter(name__glob=name if "*" in name else f"*{name}*")
+    if log:
+        projects = projects.filter(logs__glob=log if "*" in log else f"*{log}*")
+    return projects.order_by(*ordering)
+
+
+# -- API v2's filters: equality ignoring case, as Anitya's ``lower(column) = lower(value)`` ----
+
+
+def equal_ignoring_case(rows: QuerySet[Row], field: str, value: str) -> QuerySet[Row]:
+    """``LOWER(field) = value`` (lowered), which PostgreSQL answers from its ``LOWER(...)``
+    indexes; an empty value filters nothing, as in Anitya."""
+    if not value:
+        return rows
+    alias = "lower_" + field.replace("__", "_")
+    return rows.alias(**{alias: Lower(field)}).filter(**{alias: value.lower()})
+
+
+def project_ids_matching(*, name: str, ecosystem: str) -> list[int]:
+    """The ids of the projects called ``name`` in ``ecosystem`` (each ignoring case, empty:
+    any), by name then ecosystem."""
+    projects = equal_ignoring_case(Project.objects.all(), "name", name)
+    projects = equal_ignoring_case(projects, "ecosystem_name", ecosystem)
+    return list(projects.order_by("name", "ecosystem_name").values_list("id", flat=True))
+
+
+def package_ids_matching(*, distribution: str, name: str) -> list[int]:
+    """The ids of the mappings of ``name`` in ``distribution`` (each ignoring case, empty:
+    any), by package name then distro: (distro, package_name) is unique, so the order is total
+    and read from that index."""
+    packages = Package.objects.all()
+    if distribution:
+        # The distro's id first: the packages then come from the index in name order.
+        packages = packages.filter(distro_id__in=distro_ids(distribution))
+    packages = equal_ignoring_case(packages, "package_name", name)
+    return list(packages.order_by("package_name", "distro_id").values_list("pk", flat=True))
