@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from projects import catalogue
 from projects.api import representations
+from projects.api.representations import answer_cache
 from projects.models import Catalogue, Distro, Package, Project
 from tests.factories import DistroFactory, PackageFactory, ProjectFactory, ProjectVersionFactory
 
@@ -161,7 +162,7 @@ def test_a_check_shows_at_once_on_a_page(client, project):
 
 def test_a_long_list_shows_a_check_at_once(client, project, monkeypatch):
     """Long lists look up only the projects changed lately, late commits included."""
-    monkeypatch.setattr(representations, "EXACT_LIMIT", 0)
+    monkeypatch.setattr(answer_cache, "EXACT_LIMIT", 0)
     ProjectFactory(name="other")
     assert client.get("/api/projects/").json()["projects"][0]["version"] is None
     ProjectVersionFactory(project=project, version="2.0")
