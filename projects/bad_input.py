@@ -121,7 +121,7 @@ def check_path(path: str) -> None:
 
 
 def _raw_query(request: HttpRequest) -> bytes:
-    query = request.META.get("QUERY_STRING", "")
+    query: str | bytes = request.META.get("QUERY_STRING", "")
     if isinstance(query, bytes):
         return query
     if isinstance(request, WSGIRequest):
@@ -169,7 +169,7 @@ def check_body_size(request: HttpRequest) -> None:
         return
     # ASGI buffers the whole body in a file: its real size, whatever the headers said.
     seekable = getattr(stream, "seekable", None)
-    if seekable is not None and seekable():
+    if stream is not None and seekable is not None and seekable():
         size = stream.seek(0, io.SEEK_END)
         stream.seek(0)
         if size > limit:
@@ -196,7 +196,8 @@ def _read_chunked(request: WSGIRequest, limit: int) -> None:
         raise too_large(limit)
     body = b"".join(chunks)
     request.META["CONTENT_LENGTH"] = str(len(body))
-    request._stream = LimitedStream(io.BytesIO(body), len(body))
+    # Django's WSGIRequest keeps its body in a LimitedStream; the stubs type it BinaryIO.
+    request._stream = LimitedStream(io.BytesIO(body), len(body))  # type: ignore[assignment]
 
 
 class RefuseBadInput:

@@ -27,7 +27,7 @@ class DatabaseCache(DjangoDatabaseCache):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         quote_name = connection.ops.quote_name
-        table = quote_name(self._table)
+        table = quote_name(self.cache_model_class._meta.db_table)  # the LOCATION
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with transaction.atomic(using=db), connection.cursor() as cursor:
             # SQLite has no row locks; its IMMEDIATE transactions (settings) take the write
@@ -42,7 +42,7 @@ class DatabaseCache(DjangoDatabaseCache):
             if row is None or _expired(connection, row[1]):
                 raise ValueError(f"Key '{key}' not found")
             # The row holds what this cache wrote, as in Django's own get().
-            value = pickle.loads(base64.b64decode(row[0].encode())) + delta  # noqa: S301
+            value: int = pickle.loads(base64.b64decode(row[0].encode())) + delta  # noqa: S301
             encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
             update = (
                 f"UPDATE {table} SET {quote_name('value')} = %s "  # noqa: S608
@@ -58,7 +58,7 @@ def _expired(connection: Any, expires: Any) -> bool:
         connection
     ):
         expires = converter(expires, expression, connection)
-    return expires < tz_now().replace(microsecond=0)
+    return bool(expires < tz_now().replace(microsecond=0))
 
 
 def count_hit(cache: Any, key: str, window: int) -> int:

@@ -18,6 +18,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.request import Request
 
+from projects.api.drf import Serializer
+
 MISSING = "Missing data for required field."
 NULL = "Field may not be null."
 UNKNOWN = "Unknown field."
@@ -31,9 +33,13 @@ TOO_LARGE = "Value must be less than or equal to {maximum}."
 HTML_FORM_MARKER = "csrfmiddlewaretoken"
 
 # marshmallow's Boolean: these strings and numbers, nothing else.
-TRUTHY = frozenset({"t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes"})
+TRUTHY: frozenset[str | int] = frozenset(
+    {"t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes"}
+)
 TRUTHY |= {"YES", "1", 1}
-FALSY = frozenset({"f", "F", "false", "False", "FALSE", "off", "Off", "OFF", "n", "N", "no"})
+FALSY: frozenset[str | int] = frozenset(
+    {"f", "F", "false", "False", "FALSE", "off", "Off", "OFF", "n", "N", "no"}
+)
 FALSY |= {"No", "NO", "0", 0}
 
 #: The largest id a database column holds; bigger numbers cannot name a row.
@@ -67,10 +73,10 @@ def first_value(data: Mapping[str, Any], name: str) -> Any:
 class _AnityaField:
     """Absent means absent (no HTML-form guessing), repeated form fields give the first."""
 
-    field_name: str
+    field_name: str | None
 
     def get_value(self, dictionary: Mapping[str, Any]) -> Any:
-        if self.field_name not in dictionary:
+        if self.field_name is None or self.field_name not in dictionary:
             return empty
         return first_value(dictionary, self.field_name)
 
@@ -165,7 +171,7 @@ def parse_integer(data: Any, fail: Any) -> int:
     raise AssertionError  # pragma: no cover (fail raises)
 
 
-class AnityaInput(serializers.Serializer):
+class AnityaInput(Serializer):
     """A request body: known fields only (``"Unknown field."`` otherwise), JSON or form."""
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:

@@ -14,7 +14,9 @@ import re
 from typing import Any
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+
+# DRF 3.18 has get_encoding (text encodings only); djangorestframework-stubs 3.18.1 lacks it.
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]
 from rest_framework.utils import json
 
 #: The deepest nesting of arrays and objects a JSON body may have.

@@ -9,6 +9,7 @@ here keep Anitya's leniency, and add the browsable API for browsers.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.http import QueryDict
@@ -16,6 +17,7 @@ from rest_framework import renderers
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from projects.api.parsers import DepthLimitedJSONParser
@@ -29,7 +31,7 @@ class AnityaJSONRenderer(renderers.JSONRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if data is None:
             return b""
@@ -49,7 +51,7 @@ class AnityaJSONRenderer(renderers.JSONRenderer):
         return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
-class PlainTextRenderer(renderers.BaseRenderer):
+class PlainTextRenderer(BaseRenderer):
     media_type = "text/plain"
     format = "txt"
     charset = "utf-8"
@@ -58,7 +60,7 @@ class PlainTextRenderer(renderers.BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if isinstance(data, RawJSON):  # a cached answer, already encoded
             return data.content
@@ -71,7 +73,11 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     MAX_SHOWN = 2_000_000
 
     def get_content(
-        self, renderer: Any, data: Any, accepted_media_type: str, renderer_context: dict
+        self,
+        renderer: Any,
+        data: Any,
+        accepted_media_type: str | None,
+        renderer_context: Mapping[str, Any],
     ) -> str:
         content = super().get_content(renderer, data, accepted_media_type, renderer_context)
         if len(content) > self.MAX_SHOWN:
@@ -83,12 +89,19 @@ class LenientContentNegotiation(DefaultContentNegotiation):
     """An ``Accept`` header nothing matches gets the first renderer (JSON), never a 406."""
 
     def select_renderer(
-        self, request: Request, renderers: list, format_suffix: str | None = None
-    ) -> tuple:
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        candidates = list(renderers)
         try:
-            return super().select_renderer(request, renderers, format_suffix)
+            chosen: tuple[BaseRenderer, str] = super().select_renderer(
+                request, candidates, format_suffix
+            )
         except NotAcceptable:
-            return renderers[0], renderers[0].media_type
+            return candidates[0], candidates[0].media_type
+        return chosen
 
 
 class AnyBodyParser(BaseParser):

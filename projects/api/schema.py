@@ -9,13 +9,16 @@ schemathesis test (tests/projects/api/test_fuzz.py) holds the views to it.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.request import Request
+
+from projects.api.drf import Serializer
 
 
 def _text(**kwargs: Any) -> serializers.CharField:
@@ -26,12 +29,12 @@ def _versions() -> serializers.ListField:
     return serializers.ListField(child=_text(), help_text="Newest first.")
 
 
-class Package(serializers.Serializer):
+class Package(Serializer):
     distro = _text()
     package_name = _text()
 
 
-class Project(serializers.Serializer):
+class Project(Serializer):
     """Anitya's Project JSON (contract §1.3)."""
 
     backend = _text()
@@ -67,18 +70,18 @@ class ProjectV2(Project):
     version_filter = _text(allow_null=True)
 
 
-class RequestedProject(serializers.Serializer):
+class RequestedProject(Serializer):
     requested_project = ProjectV2(help_text="The project that could not be created.")
 
 
-class ProjectPage(serializers.Serializer):
+class ProjectPage(Serializer):
     items = ProjectV2(many=True)
     items_per_page = serializers.IntegerField()
     page = serializers.IntegerField()
     total_items = serializers.IntegerField()
 
 
-class PackageItem(serializers.Serializer):
+class PackageItem(Serializer):
     distribution = _text()
     ecosystem = _text()
     name = _text()
@@ -87,19 +90,19 @@ class PackageItem(serializers.Serializer):
     version = _text(allow_null=True)
 
 
-class PackagePage(serializers.Serializer):
+class PackagePage(Serializer):
     items = PackageItem(many=True)
     items_per_page = serializers.IntegerField()
     page = serializers.IntegerField()
     total_items = serializers.IntegerField()
 
 
-class CreatedPackage(serializers.Serializer):
+class CreatedPackage(Serializer):
     distribution = _text()
     name = _text()
 
 
-class ProjectVersions(serializers.Serializer):
+class ProjectVersions(Serializer):
     latest_version = _text(allow_null=True)
     latest_version_created_on = _text(required=False, help_text="Only when known.")
     latest_version_published_on = _text(required=False, help_text="Only when known.")
@@ -107,7 +110,7 @@ class ProjectVersions(serializers.Serializer):
     versions = _versions()
 
 
-class CheckResult(serializers.Serializer):
+class CheckResult(Serializer):
     found_versions = serializers.ListField(
         child=_text(), allow_null=True, help_text="New versions (dry run); null after a real run."
     )
@@ -116,30 +119,30 @@ class CheckResult(serializers.Serializer):
     versions = _versions()
 
 
-class ApiVersion(serializers.Serializer):
+class ApiVersion(Serializer):
     version = _text()
 
 
-class ProjectList(serializers.Serializer):
+class ProjectList(Serializer):
     projects = Project(many=True)
     total = serializers.IntegerField()
 
 
-class ProjectNames(serializers.Serializer):
+class ProjectNames(Serializer):
     projects = serializers.ListField(child=_text())
     total = serializers.IntegerField()
 
 
-class DistroNames(serializers.Serializer):
+class DistroNames(Serializer):
     distro = serializers.ListField(child=_text())
     total = serializers.IntegerField()
 
 
-class FoundVersions(serializers.Serializer):
+class FoundVersions(Serializer):
     versions = serializers.ListField(child=_text())
 
 
-class VersionGetForm(serializers.Serializer):
+class VersionGetForm(Serializer):
     """``POST /api/version/get`` (form fields)."""
 
     id = serializers.IntegerField(help_text="The project's id.")
@@ -188,7 +191,8 @@ MESSAGE = OpenApiResponse(_STRING, description="A JSON string saying what went w
 
 def bad_request(*, error: bool = False, fields: bool = True, message: bool = False) -> Any:
     """A 400 in the shapes Anitya uses for it on that endpoint."""
-    shapes, words = [], []
+    shapes: list[dict[str, Any]] = []
+    words: list[str] = []
     if error:
         shapes.append(_ERROR)
         words.append('`{"error": "<reason>"}`')
@@ -201,7 +205,8 @@ def bad_request(*, error: bool = False, fields: bool = True, message: bool = Fal
     return OpenApiResponse({"oneOf": shapes}, description="One of: " + ", ".join(words) + ".")
 
 
-class TokenScheme(OpenApiAuthenticationExtension):
+# drf-spectacular's extensions register themselves in an __init_subclass__ without annotations.
+class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """``Authorization: Token <token>`` (tokens are made on the user's settings page)."""
 
     target_class = "accounts.authentication.TokenAuthentication"
@@ -238,7 +243,7 @@ class AutoSchema(SpectacularAutoSchema):
             auths.append({})
         return auths
 
-    def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is not None and "security" not in operation:
             operation["security"] = []  # drf-spectacular leaves an empty list out
@@ -246,7 +251,10 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _allows_anonymous(self) -> bool:
         """Whether every permission of the view lets an anonymous ``self.method`` through."""
-        request = SimpleNamespace(method=self.method, user=AnonymousUser(), auth=None)
+        # Stands in for a request: permissions read its method, user and auth.
+        request = cast(
+            Request, SimpleNamespace(method=self.method, user=AnonymousUser(), auth=None)
+        )
         try:
             return all(
                 permission.has_permission(request, self.view)
@@ -259,7 +267,7 @@ class AutoSchema(SpectacularAutoSchema):
 # -- the schema's paths -----------------------------------------------------------------------
 
 
-def keep_one_spelling(endpoints: list[tuple]) -> list[tuple]:
+def keep_one_spelling(endpoints: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Every route exists with and without a trailing slash; the schema lists one of each:
     v1 as Anitya documents it (``/api/projects``), v2 with the slash (``/api/v2/projects/``)."""
     kept = []
@@ -285,7 +293,9 @@ _TOO_LARGE = (
 )
 
 
-def document_refusals(result: dict, generator: Any, request: Any, public: bool) -> dict:
+def document_refusals(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     """A postprocessing hook: every operation may refuse a malformed request with 400
     ``{"error": ...}``, and every operation taking a body may refuse one too large with 413."""
     for operations in result.get("paths", {}).values():
@@ -297,7 +307,7 @@ def document_refusals(result: dict, generator: Any, request: Any, public: bool) 
     return result
 
 
-def _accept_error(responses: dict, status: str, description: str) -> None:
+def _accept_error(responses: dict[str, Any], status: str, description: str) -> None:
     """``status`` answers ``{"error": ...}`` too (besides what it answered already)."""
     response = responses.get(status)
     if response is None:

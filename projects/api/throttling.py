@@ -60,13 +60,16 @@ class ApiRateThrottle(SimpleRateThrottle):
         self.rate = self._rate_for(request)
         if self.rate is None:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        window = int(self.timer() // self.duration)
-        self.window_end = (window + 1) * self.duration
-        key = f"{self.get_cache_key(request, view)}:{self.duration}:{window}"
-        self.count = count_hit(self.cache, key, self.duration)
+        num_requests, duration = self.parse_rate(self.rate)
+        if num_requests is None or duration is None:  # only without a rate
+            return True
+        self.num_requests, self.duration = num_requests, duration
+        window = int(self.timer() // duration)
+        self.window_end = (window + 1) * duration
+        key = f"{self.get_cache_key(request, view)}:{duration}:{window}"
+        self.count = count_hit(self.cache, key, duration)
         # A refused request counts too, which keeps a client that hammers refused.
-        return self.count <= self.num_requests
+        return self.count <= num_requests
 
     def wait(self) -> float:
         return max(1.0, self.window_end - self.timer())

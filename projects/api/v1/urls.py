@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.http import HttpResponseBase
 from django.urls import URLPattern, path, re_path
 
 from projects.api.v1 import views
 
 
-def both(route: str, view: object, name: str) -> list[URLPattern]:
+def both(route: str, view: Callable[..., HttpResponseBase], name: str) -> list[URLPattern]:
     """``route`` and ``route/``: Anitya answers both spellings."""
     return [path(route, view, name=name), path(route + "/", view, name=name + "-slash")]
 
