@@ -1,7 +1,7 @@
 """What every API view shares: Anitya's bodies, rate limits, conditional GETs, the docs link.
 
 v1 and v2 views derive from :class:`ApiView` and only say how their errors look
-(:meth:`ApiView.error_body`). On top of DRF, every view:
+(:attr:`ApiView.error_shape`; ``errors.py`` answers them). On top of DRF, every view:
 
 - answers JSON with sorted keys (``rendering.py``), and the browsable API to browsers;
 - counts requests per token or address (``throttling.py``) and says so in
@@ -15,21 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import exceptions
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import exception_handler, set_rollback
+from rest_framework.views import APIView
 
-from projects import limits
+from projects.api.drf import GenericAPIView
+from projects.api.errors import ErrorShape, handle_exception
 from projects.api.rendering import (
     JSON_OR_FORM,
     AnityaJSONRenderer,
@@ -39,22 +38,6 @@ from projects.api.rendering import (
 )
 from projects.api.representations import RawJSON, dumps, etag_of
 from projects.api.throttling import ApiRateThrottle
-from projects.bad_input import refusal_for
-
-#: Anitya's answer to a write without credentials (with ``WWW-Authenticate: Token``).
-AUTHENTICATION_REQUIRED = {
-    "error": "authentication_required",
-    "error_description": "Authentication is required to access this API.",
-}
-
-
-class CheckLimited(exceptions.Throttled):
-    """A check refused by :mod:`projects.limits`: 429 with ``Retry-After``, and the reason in
-    the endpoint family's error body (:meth:`ApiView.error_body`, as for the rate limits)."""
-
-    def __init__(self, limit: limits.Limited) -> None:
-        exceptions.APIException.__init__(self, detail=str(limit))
-        self.wait = limit.retry_after
 
 
 @csrf_exempt  # another method gets the JSON 405 below, not the site's "CSRF failed" page
@@ -68,16 +51,16 @@ def api_root(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("api:swagger-ui"))
 
 
-class JsonErrors:
+class JsonErrors(APIView):
     """For the API's docs views (drf-spectacular's): their errors, a wrong method above all,
     are JSON in v2's shape, whatever format their pages have (YAML, HTML)."""
 
-    def handle_exception(self, exc: Exception) -> HttpResponse:
-        response = super().handle_exception(exc)  # type: ignore[misc]
-        if isinstance(exc, exceptions.APIException) and isinstance(response, Response):
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(exc, exceptions.APIException):
             response.data = {"error": exc.default_code, "error_description": str(exc.detail)}
-            self.request.accepted_renderer = AnityaJSONRenderer()  # type: ignore[attr-defined]
-            self.request.accepted_media_type = "application/json"  # type: ignore[attr-defined]
+            self.request.accepted_renderer = AnityaJSONRenderer()
+            self.request.accepted_media_type = "application/json"
         return response
 
 
@@ -108,32 +91,17 @@ class ApiView(GenericAPIView):
     content_negotiation_class = LenientContentNegotiation
     throttle_classes = [ApiRateThrottle]
     permission_classes = [AllowAny]
-    filter_backends: list = []
+    filter_backends = []
     pagination_class = None
 
     #: When the answer last changed, if the view knows (sets Last-Modified).
     last_modified: Any = None
 
-    def error_body(self, exc: exceptions.APIException) -> Any:
-        """The body of an error DRF raised (authentication, rate limit, parse error...)."""
-        raise NotImplementedError
+    #: How the view's errors look (:mod:`projects.api.errors`).
+    error_shape: ErrorShape
 
-    def get_exception_handler(self) -> Callable[[Exception, dict], Response | None]:
-        def handle(exc: Exception, context: dict) -> Response | None:
-            if isinstance(exc, Http404):  # as DRF's own handler converts them
-                exc = exceptions.NotFound()
-            elif isinstance(exc, DjangoPermissionDenied):
-                exc = exceptions.PermissionDenied()
-            refusal = refusal_for(exc)  # a body too large, NUL for PostgreSQL...: not a 500
-            if refusal is not None:
-                set_rollback()
-                return Response({"error": refusal.reason}, status=refusal.status)
-            response = exception_handler(exc, context)
-            if response is not None and isinstance(exc, exceptions.APIException):
-                response.data = self.error_body(exc)
-            return response
-
-        return handle
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return handle_exception
 
     def check_throttles(self, request: Request) -> None:
         self.applied_throttles = []
@@ -144,20 +112,23 @@ class ApiView(GenericAPIView):
                 waits.append(throttle.wait())
         if waits:
             known = [wait for wait in waits if wait is not None]
-            self.throttled(request, max(known) if known else None)
+            raise exceptions.Throttled(max(known) if known else None)
 
-    def finalize_response(
-        self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
+    # DRF's dispatch sends on any HttpResponseBase this returns (here a 304, Django's
+    # HttpResponseNotModified); the stubs say Response.
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         response = super().finalize_response(request, response, *args, **kwargs)
+        finished: HttpResponseBase = response
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            response = self._conditional(request, response)
+            finished = self._conditional(request, response)
         for throttle in getattr(self, "applied_throttles", []):
             for name, value in throttle.headers().items():
-                response[name] = value
-        return response
+                finished[name] = value
+        return finished
 
-    def _conditional(self, request: Request, response: HttpResponse) -> HttpResponse:
+    def _conditional(self, request: Request, response: Response) -> HttpResponseBase:
         if getattr(response, "streaming", False):
             return response
         if hasattr(response, "render") and not response.is_rendered:
@@ -174,6 +145,7 @@ class ApiView(GenericAPIView):
         if self.last_modified is not None:
             last_modified = int(self.last_modified.timestamp())
             response["Last-Modified"] = http_date(last_modified)
-        return get_conditional_response(
+        conditional = get_conditional_response(
             request, etag=response["ETag"], last_modified=last_modified, response=response
         )
+        return conditional if conditional is not None else response

@@ -9,43 +9,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
 from rest_framework.fields import empty
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.authentication import TokenAuthentication
-from backends.base import BackendError
 from projects import catalogue, check, limits, selectors, services
 from projects.api import inputs, representations, schema
+from projects.api.errors import CheckFailed, ErrorShape, notok
 from projects.api.rendering import FORM_ONLY, BrowsableAPIRenderer, PlainTextRenderer
 from projects.api.representations import RawJSON
-from projects.api.views import ApiView, CheckLimited
-from projects.models import Distro, Package, Project
+from projects.api.views import ApiView
 
 API_VERSION = "1.2"
 EXCLUSIVE = "pattern and homepage are mutually exclusive.  Specify only one."
 
 
-def notok(error: Any, status: int) -> Response:
-    return Response({"output": "notok", "error": error}, status=status)
-
-
 class V1View(ApiView):
     authentication_classes = [TokenAuthentication]
-
-    def error_body(self, exc: exceptions.APIException) -> Any:
-        return {"output": "notok", "error": str(exc.detail)}
-
-
-# -- searches ---------------------------------------------------------------------------------
+    error_shape = ErrorShape.V1
 
 
 def _glob(pattern: str) -> str:
@@ -53,53 +40,21 @@ def _glob(pattern: str) -> str:
     return pattern if "*" in pattern else pattern + "*"
 
 
-def _distro_ids(distro: str) -> list[int]:
-    """The distro named ``distro`` ignoring case (one at most), read first so that the
-    package queries below use the (distro, package_name) index."""
-    named = Distro.objects.alias(lower_name=Lower("name")).filter(lower_name=distro.lower())
-    return list(named.values_list("pk", flat=True))
-
-
-def search(pattern: str | None, distro: str | None) -> QuerySet[Project]:
-    """Anitya's ``Project.search``: projects whose name matches, or with a package whose name
-    matches; with ``distro``, the name matches of projects packaged there and the package
-    matches there. Patterns are selectors' globs."""
-    if distro is not None:
-        in_distro = Package.objects.filter(distro_id__in=_distro_ids(distro))
-        if pattern:
-            by_name = selectors.matches("name", pattern) & Q(pk__in=in_distro.values("project_id"))
-            packages = in_distro.filter(selectors.matches("package_name", pattern))
-            return Project.objects.filter(by_name | Q(pk__in=packages.values("project_id")))
-        return Project.objects.filter(pk__in=in_distro.values("project_id"))
-    if not pattern:
-        return Project.objects.all()
-    packages = Package.objects.filter(selectors.matches("package_name", pattern))
-    return Project.objects.filter(
-        selectors.matches("name", pattern) | Q(pk__in=packages.values("project_id"))
-    )
-
-
 def _form_value(data: Any, name: str) -> Any:
     value = inputs.first_value(data, name) if hasattr(data, "get") else empty
     return None if value is empty else value
 
 
-def by_name(projects: QuerySet[Project]) -> QuerySet[Project]:
-    return projects.order_by(Lower("name"), "pk")
+def projects_answer(key: tuple[str | None, ...], ids: Callable[[], Sequence[int]]) -> RawJSON:
+    """The v1 answer listing the projects ``ids()`` reads, in its order (not paginated)."""
 
-
-def projects_answer(key: tuple, projects: Callable[[], QuerySet[Project]]) -> RawJSON:
-    """The v1 answer listing ``projects()`` by name (not paginated)."""
-
-    def ids(current: int | None) -> Sequence[int]:
-        return catalogue.ordered_ids(
-            key, lambda: by_name(projects()).values_list("id", flat=True), current
-        )
+    def ordered(current: int | None) -> Sequence[int]:
+        return catalogue.ordered_ids(key, ids, current)
 
     def wrap(items: list[str]) -> str:
         return '{"projects":[' + ",".join(items) + '],"total":' + str(len(items)) + "}"
 
-    return representations.fragments_answer(key, ids, wrap)
+    return representations.fragments_answer(key, ordered, wrap)
 
 
 # -- endpoints --------------------------------------------------------------------------------
@@ -140,16 +95,20 @@ class ProjectsApi(V1View):
             return notok([EXCLUSIVE], 400)
         given = [value for value in (pattern, homepage, distro) if value is not None]
 
-        def projects() -> QuerySet[Project]:
+        def ids() -> list[int]:
             if any(inputs.usable_text(value) is None for value in given):
-                return Project.objects.none()  # a NUL character matches no row
+                return []  # a NUL character matches no row
             if homepage is not None:
-                return Project.objects.filter(homepage=homepage)
-            if pattern or distro:
-                return search(_glob(pattern) if pattern else None, distro)
-            return Project.objects.all()
+                projects = selectors.projects_with_homepage(homepage)
+            elif pattern or distro:  # a distro given empty names no distro: nothing
+                projects = selectors.search_projects(
+                    _glob(pattern) if pattern else None, distro=distro
+                )
+            else:
+                projects = selectors.search_projects(None)  # every project
+            return selectors.ids_by_name(projects)
 
-        return Response(projects_answer(("v1-projects", pattern, homepage, distro), projects))
+        return Response(projects_answer(("v1-projects", pattern, homepage, distro), ids))
 
 
 class PackagesWikiApi(V1View):
@@ -166,9 +125,7 @@ class PackagesWikiApi(V1View):
     )
     def get(self, request: Request) -> Response:
         def build() -> str:
-            rows = Package.objects.order_by(Lower("project__name"), "project_id", "pk").values_list(
-                "package_name", "project__regex", "project__version_url"
-            )
+            rows = selectors.wiki_rows()
             return "\n".join(f"* {name} {regex} {url}" for name, regex, url in rows)
 
         return Response(representations.catalogue_answer(("wiki",), build))
@@ -191,8 +148,7 @@ class ProjectNamesApi(V1View):
         def build() -> str:
             names: list[str] = []
             if not pattern or inputs.usable_text(pattern) is not None:
-                projects = search(_glob(pattern), None) if pattern else Project.objects.all()
-                names = list(by_name(projects).values_list("name", flat=True))
+                names = selectors.project_names(_glob(pattern) if pattern else None)
             return representations.dumps({"total": len(names), "projects": names})
 
         return Response(representations.catalogue_answer(("names", pattern), build))
@@ -214,8 +170,7 @@ class DistroNamesApi(V1View):
         if pattern and inputs.usable_text(pattern) is None:
             names: list[str] = []
         else:
-            distros = selectors.search_distros(_glob(pattern) if pattern else "*")
-            names = list(distros.values_list("name", flat=True))
+            names = selectors.distro_names_matching(_glob(pattern) if pattern else "*")
         return Response({"total": len(names), "distro": names})
 
 
@@ -249,26 +204,20 @@ class VersionGetApi(V1View):
             project_id = inputs.valid_id(int(raw_id))
         except (TypeError, ValueError):
             project_id = None
-        project = Project.objects.filter(pk=project_id).first() if project_id else None
+        project = selectors.project_by_id(project_id) if project_id else None
         if project is None:
             return notok("No such project", 404)
         if project.archived:
-            return notok([check.ARCHIVED_ERROR], 400)
+            raise services.ProjectArchived(project)
         who = limits.requester(request)
-        try:
-            if _form_value(request.data, "test"):  # any non-empty value, even "false"
-                try:
-                    with limits.preview_slot(who):
-                        preview = services.preview_project(project)
-                except BackendError as error:
-                    return notok([str(error)], 400)
-                return Response({"versions": preview.found_versions})
-            with limits.forced_check(project.pk, who):  # its failures never count (issue #13)
-                result = check.check_project(project)
-        except limits.Limited as limit:
-            raise CheckLimited(limit) from None
+        if _form_value(request.data, "test"):  # any non-empty value, even "false"
+            with limits.preview_slot(who):
+                preview = services.preview_project(project)
+            return Response({"versions": preview.found_versions})
+        with limits.forced_check(project.pk, who):  # its failures never count (issue #13)
+            result = check.check_project(project)
         if result.outcome is not check.Outcome.SUCCESS:
-            return notok([result.error], 400)
+            raise CheckFailed(result)
         return Response({"versions": []})
 
 

@@ -1,0 +1,198 @@
+"""API v2's versions: a project's versions, and checking a project now or previewing one.
+
+Where Anitya answered 500 (a temporary project clashing with a stored one, a failing check)
+these answer 400 with the reason, and 429 with ``Retry-After`` when the upstream rate-limits
+the check. Checks people ask for are also limited (``projects/limits.py``): 429 with
+``Retry-After`` and ``{"error": "rate_limited", "error_description": ...}``. The errors'
+bodies are in ``projects/api/errors.py`` (:attr:`ErrorShape.V2_CHECK`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backends.credentials import redact
+from projects import check, limits, selectors, services
+from projects.api import inputs, representations, schema
+from projects.api.errors import CheckFailed, ErrorShape
+from projects.api.inputs import InputError
+from projects.api.representations import StoredVersion
+from projects.api.v2.common import CHECK_LIMITED_BODY, V2View, agent
+from projects.api.v2.serializers import VersionCheckInput
+from projects.models import Project
+
+#: The project fields a check request cannot clear (an empty one keeps the stored value, as in
+#: Anitya); it may set every other field of ``services.EDITABLE_FIELDS``.
+REQUIRED = ("name", "homepage", "backend")
+
+
+class VersionsApi(V2View):
+    """A project's versions; and checking a project now, or previewing one."""
+
+    name = "v2 versions"
+
+    serializer_class = VersionCheckInput
+    error_shape = ErrorShape.V2_CHECK
+
+    @extend_schema(
+        operation_id="v2_versions_list",
+        tags=["v2"],
+        parameters=[OpenApiParameter("project_id", OpenApiTypes.INT)],
+        responses={
+            200: schema.ProjectVersions,
+            400: schema.FIELD_ERRORS,
+            404: schema.V1_ERROR,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        errors: dict[str, str] = {}
+        project_id = inputs.valid_id(inputs.query_integer(request, "project_id", errors))
+        if errors:
+            raise InputError(errors)
+        rows = representations.load_rows([project_id]) if project_id else {}
+        if project_id is None or not rows:
+            return Response({"output": "notok", "error": "No such project"}, status=404)
+        row = rows[project_id]
+        stored = representations.load_versions([project_id]).get(project_id, [])
+        shown = representations.shown_versions(row, stored)
+        body: dict[str, Any] = {
+            "latest_version": row["latest_version"],
+            "stable_versions": [v.parsed for v in shown if not v.prerelease],
+            "versions": [v.parsed for v in shown],
+        }
+        if shown and shown[0].created_on:
+            body["latest_version_created_on"] = representations.naive_iso(shown[0].created_on)
+        if shown and shown[0].published_at:
+            body["latest_version_published_on"] = representations.naive_iso(shown[0].published_at)
+        self.last_modified = row["updated_on"]
+        return Response(body)
+
+    @extend_schema(
+        operation_id="v2_versions_check",
+        tags=["v2"],
+        request=VersionCheckInput,
+        responses={
+            200: schema.CheckResult,
+            400: schema.bad_request(message=True),
+            401: schema.AUTHENTICATION_REQUIRED,
+            404: schema.MESSAGE,
+            409: schema.MESSAGE,
+            429: OpenApiResponse(
+                {"oneOf": [{"type": "string"}, CHECK_LIMITED_BODY]},
+                description="A JSON string: the upstream's rate limit; or "
+                '`{"error": "rate_limited", "error_description": "<reason>"}`: the project was '
+                "checked on request less than FORCED_CHECK_INTERVAL seconds ago, or too many "
+                "checks of the client are running. See Retry-After.",
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        args = inputs.validated(VersionCheckInput, request.data)
+        dry_run = args.pop("dry_run")
+        project_id = args.pop("id", None)
+        project = None
+        if project_id:
+            project_id = inputs.valid_id(project_id)
+            project = selectors.project_by_id(project_id) if project_id else None
+            if project is None:
+                return Response("No such project", status=404)
+        elif args.get("name") or args.get("homepage"):
+            # Anitya also looked with neither, picking the only project of a one-project
+            # database (pitfall 24); without either, this is a temporary project.
+            found = selectors.projects_named(
+                name=args.get("name") or None,
+                # Stored homepages never hold credentials (services.split_credentials).
+                homepage=redact(args["homepage"]) if args.get("homepage") else None,
+                limit=2,
+            )
+            if len(found) > 1:
+                return Response("More than one project found", status=400)
+            project = found[0] if found else None
+        if project is None:
+            return self.preview_temporary(args)
+        return self.check_existing(project, args, dry_run=dry_run)
+
+    def preview_temporary(self, args: dict[str, Any]) -> Response:
+        """A project that does not exist: checked in memory, never stored."""
+        missing = [field for field in REQUIRED if not args.get(field)]
+        if missing:
+            return Response(
+                f"Can't create temporary project. Missing arguments: {missing!r}", status=400
+            )
+        fields = project_fields(args)
+        if not fields.get("version_url"):
+            fields["version_url"] = fields["homepage"]
+        return self.preview(services.build_project(**fields))
+
+    def check_existing(self, project: Project, args: dict[str, Any], *, dry_run: bool) -> Response:
+        """Apply the fields given (not the others), then preview or really check.
+
+        A check refused by a limit (429) changes nothing: the fields are applied only once
+        the check may run."""
+        if project.archived:
+            raise services.ProjectArchived(project)
+        fields = project_fields(args, blank_keeps_stored=True)
+        if dry_run:
+            edited, changes = services.edited_copy(project, fields)
+            if set(changes) & services.FETCH_FIELDS:  # the last answer's validators are moot
+                edited.etag = edited.last_modified = ""
+            return self.preview(edited)
+        if fields:  # refused fields are a 400 before any check is claimed
+            services.edited_copy(project, fields)
+        with limits.forced_check(project.pk, limits.requester(self.request)):
+            if fields:
+                services.project_edit(project, agent=agent(self.request), **fields)
+            result = check.check_project(project)  # its failures never count (issue #13)
+        if result.outcome is not check.Outcome.SUCCESS:
+            raise CheckFailed(result)
+        return Response(versions_body(project, found=None))
+
+    def preview(self, project: Project) -> Response:
+        """What a check of ``project`` (stored, edited in memory, or temporary) would find."""
+        with limits.preview_slot(limits.requester(self.request)):
+            found = services.preview_project(project)
+        new: list[StoredVersion] = [(version.raw, None, None) for version in found.new_versions]
+        return Response(versions_body(project, found=found.found_versions, new=new))
+
+
+def project_fields(
+    args: dict[str, Any], *, blank_keeps_stored: bool = False
+) -> services.ProjectFields:
+    """The project fields among a check request's ``args`` (VersionCheckInput validated their
+    names and types). With ``blank_keeps_stored``, a blank field of :data:`REQUIRED` is left
+    out, so the stored value stays."""
+    fields = {
+        field: value
+        for field, value in args.items()
+        if field in services.EDITABLE_FIELDS
+        and (value or field not in REQUIRED or not blank_keeps_stored)
+    }
+    return cast(services.ProjectFields, fields)
+
+
+def versions_body(
+    project: Project,
+    *,
+    found: list[str] | None,
+    new: list[StoredVersion] | None = None,
+) -> dict[str, Any]:
+    """The check answer: the project's versions (with ``new`` ones, in a dry run)."""
+    row = representations.row_of(project)
+    stored: list[StoredVersion] = []
+    if project.pk:
+        stored = representations.load_versions([project.pk], times=False).get(project.pk, [])
+    shown = representations.shown_versions(row, [*stored, *(new or [])])
+    latest = project.latest_version
+    if found is not None:  # a dry run: the latest version as if the new ones were stored
+        latest = shown[0].parsed if shown else None
+    return {
+        "found_versions": found,
+        "latest_version": latest,
+        "stable_versions": [v.parsed for v in shown if not v.prerelease],
+        "versions": [v.parsed for v in shown],
+    }
