@@ -6,11 +6,13 @@ with ``next_cursor`` while ``has_more`` is true (docs/event-log.md). Public, rea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,7 +49,7 @@ def _integer(request: Request, name: str, default: int, minimum: int, maximum: i
     return value
 
 
-def _event(row: dict[str, Any]) -> dict[str, Any]:
+def _event(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "message_id": str(row["message_id"]),
@@ -74,7 +76,7 @@ def read_events(after: int, limit: int, topic: str | None = None) -> dict[str, A
 class EventLogView(APIView):
     """Every announced change, in order, for consumers catching up."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
 
     @extend_schema(

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from messaging.models import OutboxMessage
@@ -99,7 +100,7 @@ def emit_all(messages: Iterable[Message]) -> list[OutboxMessage]:
     return [emit(message) for message in messages]
 
 
-def retry_now(queryset: Any) -> int:
+def retry_now(queryset: QuerySet[OutboxMessage]) -> int:
     """Make the pending rows of ``queryset`` eligible at once (clears backoff and error)."""
     return queryset.filter(sent_at__isnull=True).update(next_attempt_at=None, last_error="")
 

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import pika
 import pika.exceptions
@@ -108,7 +109,8 @@ def describe(error: BaseException) -> str:
 
 def backoff_seconds(attempts: int) -> float:
     """Seconds to wait after the ``attempts``-th failed attempt (1, 2, 4, ... up to 120)."""
-    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(BACKOFF_BASE_SECONDS * factor, BACKOFF_MAX_SECONDS)
 
 
 def connection_parameters(url: str) -> pika.URLParameters:
@@ -132,7 +134,7 @@ def properties_for(row: OutboxMessage) -> pika.BasicProperties:
     )
 
 
-def encode_body(body: dict) -> bytes:
+def encode_body(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode("utf-8")
 
 
@@ -143,7 +145,7 @@ class Publisher:
         self.url = url
         self.exchange = settings.AMQP_EXCHANGE if exchange is None else exchange
         self._connection: pika.BlockingConnection | None = None
-        self._channel = None
+        self._channel: pika.adapters.blocking_connection.BlockingChannel | None = None
 
     def __enter__(self) -> Publisher:
         return self
@@ -165,13 +167,15 @@ class Publisher:
             and self._channel.is_open
         )
 
-    def open(self) -> None:
-        """Connect (again, if the previous connection is gone). Raises :class:`BrokerError`."""
-        if self.is_open:
+    def open(self) -> pika.adapters.blocking_connection.BlockingChannel:
+        """Connect (again, if the previous connection is gone) and return the confirming
+        channel. Raises :class:`BrokerError`."""
+        connection, channel = self._connection, self._channel
+        if connection is not None and channel is not None and self.is_open:
             try:
                 # Services heartbeats and notices a connection the broker dropped meanwhile.
-                self._connection.process_data_events(time_limit=0)
-                return
+                connection.process_data_events(time_limit=0)
+                return channel
             except (pika.exceptions.AMQPError, OSError):
                 self.close()
         self.close()
@@ -181,24 +185,26 @@ class Publisher:
             raise BrokerError(f"invalid AMQP_URL: {error}") from error
         where = f"{parameters.host} port {parameters.port}"
         try:
-            self._connection = pika.BlockingConnection(parameters)
-            self._channel = self._connection.channel()
-            self._channel.confirm_delivery()
+            self._connection = connection = pika.BlockingConnection(parameters)
+            self._channel = channel = connection.channel()
+            channel.confirm_delivery()
             if self.exchange:
                 # Declares nothing: fails if the exchange does not exist.
-                self._channel.exchange_declare(self.exchange, passive=True)
+                channel.exchange_declare(self.exchange, passive=True)
         except (pika.exceptions.AMQPError, OSError) as error:
             self.close()
             raise BrokerError(
                 f"Could not connect to the message broker at {where}: {describe(error)}"
             ) from error
+        return channel
 
     def publish(self, row: OutboxMessage) -> None:
         """Publish ``row`` and wait for the broker's confirm. Raises :class:`BrokerError`."""
-        if not self.is_open:
-            self.open()
+        channel = self._channel
+        if channel is None or not self.is_open:
+            channel = self.open()
         try:
-            self._channel.basic_publish(
+            channel.basic_publish(
                 exchange=self.exchange,
                 routing_key=routing_key(row.topic),
                 body=encode_body(row.body),
@@ -347,7 +353,7 @@ def publish_pending(
     ``publisher`` passed in stays open for the next call; one made here is closed.
     """
     own = publisher is None
-    if own:
+    if publisher is None:
         url = url or settings.AMQP_URL
         if not url:
             return RelayResult()

@@ -18,12 +18,15 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
 from projects.models import Catalogue
+
+#: What a cached list or answer is found by: the list's name and its parameters.
+Key = tuple[Hashable, ...]
 
 #: Databases whose migration installs the triggers that move the generation.
 COUNTED_VENDORS = {"postgresql", "sqlite"}
@@ -54,11 +57,11 @@ class GenerationCache:
         self.ttl = ttl
         self.max_size = max_size
         self.size = size
-        self._entries: OrderedDict[tuple, tuple[int, float, Any]] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[int, float, Any]] = OrderedDict()
         self._total = 0
         self._lock = threading.Lock()  # threaded servers (runserver, gthread workers)
 
-    def get(self, key: tuple, current: int | None) -> Any | None:
+    def get(self, key: Key, current: int | None) -> Any | None:
         if current is None:
             return None
         with self._lock:
@@ -68,7 +71,7 @@ class GenerationCache:
             self._entries.move_to_end(key)
             return entry[2]
 
-    def put(self, key: tuple, current: int | None, value: Any) -> None:
+    def put(self, key: Key, current: int | None, value: Any) -> None:
         weight = self.size(value)
         if current is None or weight > self.max_size:
             return
@@ -92,7 +95,7 @@ class GenerationCache:
 memberships = GenerationCache(ttl=3600.0, max_size=2_000_000)  # ids
 
 
-def ordered_ids(key: tuple, read: Callable[[], Iterable[int]], current: int | None) -> array:
+def ordered_ids(key: Key, read: Callable[[], Iterable[int]], current: int | None) -> array[int]:
     """All the ids of a list, in its order, from :data:`memberships` while the catalogue
     generation is ``current``; ``read()`` reads them otherwise. A page is a slice of it, so a
     deep page costs what the first does, and the total is its length."""

@@ -6,6 +6,10 @@ from them is Anitya's; see design.md §4 for the deliberate differences.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -21,11 +25,11 @@ from backends.versions import Version
 VERSION_MAX_LENGTH = 50
 
 
-def epoch(moment: object) -> float | None:
+def epoch(moment: dt.datetime | None) -> float | None:
     """A datetime as Anitya's whole-second float, but a true UTC epoch (design.md §4)."""
     if moment is None:
         return None
-    return float(int(moment.timestamp()))  # type: ignore[attr-defined]
+    return float(int(moment.timestamp()))
 
 
 def validate_backend(value: str) -> None:
@@ -101,13 +105,13 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Contract §1.9: the ecosystem follows the backend (index backends) or the homepage.
         self.ecosystem_name = ecosystems.derive_ecosystem_name(self.backend, self.homepage)
-        update_fields = kwargs.get("update_fields")
+        update_fields: Iterable[str] | None = kwargs.get("update_fields")
         if update_fields is not None and {"backend", "homepage"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "ecosystem_name"}
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     # -- versions, as Anitya computes them ------------------------------------------------
 
@@ -196,9 +200,9 @@ class Project(models.Model):
         """Where credentials are stored for (never what they are): for the forms."""
         return sorted(self.url_credentials or {})
 
-    def as_json(self, *, detailed: bool = False) -> dict:
+    def as_json(self, *, detailed: bool = False) -> dict[str, Any]:
         """Anitya's Project JSON (contract §1.3), keys sorted as Flask's jsonify sorts them."""
-        data = {
+        data: dict[str, Any] = {
             "backend": self.backend,
             "created_on": epoch(self.created_on),
             "ecosystem": self.ecosystem_name,
@@ -273,7 +277,7 @@ class Package(models.Model):
     def __str__(self) -> str:
         return f"{self.package_name} ({self.distro})"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, str]:
         return {"distro": self.distro.name, "package_name": self.package_name}
 
 
