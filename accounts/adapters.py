@@ -57,15 +57,16 @@ def refuse_sign_in(request: HttpRequest, reason: str) -> ImmediateHttpResponse:
 def on_site(url: str) -> str:
     """``url`` (absolute or a path) on this site's public address, ``SITE_URL``: links in
     mails never depend on the Host header or the proxy of the request that sent them."""
-    site, parts = urlsplit(settings.SITE_URL), urlsplit(url)
+    site_url: str = settings.SITE_URL
+    site, parts = urlsplit(site_url), urlsplit(url)
     return urlunsplit((site.scheme, site.netloc, parts.path, parts.query, parts.fragment))
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is untyped
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        return settings.LOCAL_ACCOUNTS
+        return bool(settings.LOCAL_ACCOUNTS)
 
-    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Every allauth mail: its links (``activate_url``, ``password_reset_url``, ...) point
         at ``SITE_URL``, and it names this site rather than the ``django.contrib.sites`` row."""
         context = {
@@ -92,7 +93,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_username(self, username: str, shallow: bool = False) -> str:
         if is_blacklisted(username=username):
             raise ValidationError(BLACKLISTED_MESSAGE)
-        return super().clean_username(username, shallow=shallow)
+        cleaned: str = super().clean_username(username, shallow=shallow)
+        return cleaned
 
     def pre_login(self, request: HttpRequest, user: User, **kwargs: Any) -> Any:
         """Every sign-in, local or social, ends here: refuse banned and blacklisted users."""
@@ -123,13 +125,13 @@ def _claims(sociallogin: SocialLogin) -> dict[str, Any]:
     return extra.get("userinfo") or extra.get("id_token") or extra
 
 
-class UnconfiguredProvider(SocialApp.DoesNotExist, Http404):
+class UnconfiguredProvider(SocialApp.DoesNotExist, Http404):  # type: ignore[misc]  # allauth is untyped
     """No app for that provider: its sign-in URLs answer 404 (allauth's GitHub and GitLab
     views let ``SocialApp.DoesNotExist`` through, a 500); allauth's own handlers still
     catch it as ``DoesNotExist``."""
 
 
-class SocialAccountAdapter(DefaultSocialAccountAdapter):
+class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]  # allauth is untyped
     def is_open_for_signup(self, request: HttpRequest, sociallogin: object) -> bool:
         return True
 
@@ -155,8 +157,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         username = username.strip() or email.split("@")[0]
         return username, email.strip()
 
-    def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict) -> User:
-        user = super().populate_user(request, sociallogin, data)
+    def populate_user(
+        self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]
+    ) -> User:
+        user: User = super().populate_user(request, sociallogin, data)
         username, email = self.identity(sociallogin)
         if _app_settings(sociallogin).get("email_domain") and email:
             # The provider vouches for the address it derives from the account name.
@@ -264,4 +268,5 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         unique here (contract §1.7), and allauth would otherwise invent one."""
         if sociallogin.user is not None and not sociallogin.user.username:
             sociallogin.user.username = self.identity(sociallogin)[0]
-        return super().save_user(request, sociallogin, form)
+        user: User = super().save_user(request, sociallogin, form)
+        return user

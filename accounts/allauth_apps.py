@@ -7,9 +7,9 @@ from allauth.account.apps import AccountConfig
 from allauth.socialaccount.apps import SocialAccountConfig
 
 
-class EmailAddressesConfig(AccountConfig):
+class EmailAddressesConfig(AccountConfig):  # type: ignore[misc]  # allauth is untyped
     verbose_name = "Email addresses"
 
 
-class SignInProvidersConfig(SocialAccountConfig):
+class SignInProvidersConfig(SocialAccountConfig):  # type: ignore[misc]  # allauth is untyped
     verbose_name = "Sign-in providers"

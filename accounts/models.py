@@ -40,7 +40,7 @@ class UserManager(BaseUserManager["User"]):
         extra["admin"] = True
         return self.create_user(email, username, password, **extra)
 
-    def get_by_natural_key(self, login: str) -> User:
+    def get_by_natural_key(self, login: str | None) -> User:
         """Sign-in by email or username (emails are unique, usernames are not: a username
         two people share signs nobody in, they use their email instead)."""
         by_email = self.filter(email__iexact=login).first()

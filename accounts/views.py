@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import TokenForm
+from accounts.http import SignedInRequest
 from accounts.models import ApiToken
 
 #: Where the secret of a just-created token waits, in the session, for the one page showing it.
@@ -60,7 +61,8 @@ def login(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             form = LoginForm(data=request.POST, request=request)
             if form.is_valid():
-                return form.login(request, redirect_url=next_url)
+                response: HttpResponse = form.login(request, redirect_url=next_url)
+                return response
         else:
             form = LoginForm(request=request)
     elif request.method == "POST":
@@ -94,7 +96,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/logout.html", {"next": safe_next(request)})
 
 
-def _settings(request: HttpRequest, form: TokenForm, *, status: int = 200) -> HttpResponse:
+def _settings(request: SignedInRequest, form: TokenForm, *, status: int = 200) -> HttpResponse:
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created", "-pk")
     return render(
@@ -106,14 +108,14 @@ def _settings(request: HttpRequest, form: TokenForm, *, status: int = 200) -> Ht
 
 
 @login_required(login_url="accounts:login")
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: SignedInRequest) -> HttpResponse:
     """The user's id and API tokens; a token created just before is shown this once."""
     return _settings(request, TokenForm())
 
 
 @require_POST
 @login_required(login_url="accounts:login")
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: SignedInRequest) -> HttpResponse:
     """Create a token; a refused description shows the settings page again with the error."""
     form = TokenForm(request.POST)
     if not form.is_valid():
@@ -135,7 +137,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required(login_url="accounts:login")
-def token_delete(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_delete(request: SignedInRequest, token_id: int) -> HttpResponse:
     try:
         token = services.token_delete(token_id, user=request.user)
     except services.TokenNotFound as error:
