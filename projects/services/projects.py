@@ -121,8 +121,8 @@ def project_create(
     except IntegrityError:
         raise ProjectExists(project, clashing_project(project)) from None
     if preview is not None:
-        # projects.check imports this module (it archives through project_set_archived):
-        # imported here, when both modules are loaded, to keep the import graph acyclic.
+        # projects.check imports this package (it archives through project_set_archived),
+        # so a top-level import would be circular while the modules load.
         from projects import check
 
         check.record(project, preview)
