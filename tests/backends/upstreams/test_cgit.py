@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from bs4 import ParserRejectedMarkup
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
-from backends.http import HttpClient, HttpConfig
+from backends.base import BackendError, ProjectSpec, Release
+from backends.http import HttpClient
 from backends.registry import get_backend
 from backends.upstreams import cgit
 from tests.backends.conftest import (
@@ -19,7 +19,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
     upstream_failure,
 )
 
@@ -104,38 +103,16 @@ def test_without_snapshots_the_tag_names_are_the_versions(mock_http):
     ]
 
 
-def test_the_page_is_conditional(mock_http):
-    mock_http.get(TAGS, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(last_modified="Mon, 01 Aug 2022 21:14:27 GMT"))
-
-
 @pytest.mark.parametrize(
     ("answer", "error", "message"),
     [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 500}, BackendError, "HTTP 500", id="500"),
         pytest.param(
             {"body": page()}, BackendError, "Foo: no upstream version found", id="no-tags"
         ),
-        pytest.param(
-            {"body": "<table><tr><td><a href='x'>"}, BackendError, "no upstream", id="malformed"
-        ),
-        pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
-        timeout_param("the connection timed out"),
-        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )
-def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+def test_unexpected_answers_are_readable_errors(mock_http, answer, error, message):
     upstream_failure(mock_http, TAGS, answer, error, lambda: fetch(spec()), match=message)
-
-
-def test_an_oversized_page_is_refused(mock_http):
-    mock_http.get(TAGS, body=page(*(row(f"v{n}", f"foo-{n}.tar.gz") for n in range(20))))
-
-    with pytest.raises(BackendError, match="answered more than 1000 bytes"):
-        fetch(spec(), HttpClient(config=HttpConfig(max_response_bytes=1000)))
 
 
 def test_the_version_url_shown_on_the_project_page():

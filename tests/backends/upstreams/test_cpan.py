@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
 
-from backends.base import BackendError, FeedEntry, NotModified, ProjectSpec, RateLimited, Release
-from backends.http import HttpClient, HttpConfig
+from backends.base import BackendError, FeedEntry, ProjectSpec, Release
+from backends.http import HttpClient
 from backends.registry import get_backend
 from backends.upstreams.cpan import split_release
 from tests.backends.conftest import (
@@ -16,7 +15,6 @@ from tests.backends.conftest import (
     fetch_recording,
     recording_cases,
     replay,
-    upstream_failure,
 )
 
 URL = "https://metacpan.org/dist/Foo-Bar/"
@@ -60,39 +58,6 @@ def test_the_default_regex_finds_the_release_archive(mock_http):
 
     # The project regex is ignored (contract 6.2): only the default regex, with the name.
     assert [r.version for r in fetch(spec(regex=r"(\d+)"))] == ["1.23"]
-
-
-def test_the_request_is_conditional(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(last_modified="Tue, 05 Sep 2000 18:04:25 GMT"))
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "error", "message"),
-    [
-        (404, "Not Found", BackendError, f"{URL} answered HTTP 404"),
-        (502, "", BackendError, "answered HTTP 502"),
-        (200, "<html><a href='Foo-Bar-", BackendError, "Foo-Bar: no upstream version found."),
-        (200, "", BackendError, "no upstream version found"),
-        (200, "Foo-Bar-1.0.tar.gz " * 100, BackendError, "more than"),
-        (429, "", RateLimited, "Rate limit"),
-    ],
-    ids=["404", "502", "malformed", "empty", "oversized", "429"],
-)
-def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
-    client = HttpClient(config=HttpConfig(max_response_bytes=1000))
-    answer = {"status": status, "body": body}
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec(), client))
-    assert message in str(failure)
-
-
-def test_a_timeout_is_a_readable_error(mock_http):
-    mock_http.get(URL, body=requests.exceptions.ConnectTimeout())
-
-    with pytest.raises(BackendError, match="timed out"):
-        fetch(spec())
 
 
 @pytest.mark.parametrize(

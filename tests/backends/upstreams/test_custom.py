@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.config import current
+from backends.base import BackendError, ProjectSpec
 from backends.http import HttpClient, HttpResponse
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -17,8 +15,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
-    upstream_failure,
 )
 
 URL = "https://foo.example.org/download/"
@@ -135,42 +131,6 @@ def test_a_glob_in_the_version_url_reads_the_newest_folder(mock_http):
     mock_http.get("https://foo.example.org/pub/1.10/", body='<a href="foo-1.10.2.tar.gz">x</a>')
 
     assert fetch(spec(version_url="https://foo.example.org/pub/*/")) == ["1.10.2"]
-
-
-def test_an_unchanged_page_is_not_modified(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(last_modified="Wed, 01 Jan 2025 00:00:00 GMT"))
-    assert mock_http.calls[0].request.headers["If-Modified-Since"] == (
-        "Wed, 01 Jan 2025 00:00:00 GMT"
-    )
-
-
-@pytest.mark.parametrize(
-    ("answer", "error", "message"),
-    [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 500}, BackendError, "HTTP 500", id="5xx"),
-        pytest.param({"body": "<html><<<>"}, BackendError, "no upstream version", id="malformed"),
-        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not connect to"),
-        pytest.param(
-            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
-        ),
-    ],
-)
-def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec()), match=message)
-    assert URL in str(failure) or isinstance(failure, RateLimited)
-
-
-def test_an_oversized_page_is_refused(mock_http):
-    mock_http.get(URL, body=PAGE * 50)
-    config = dataclasses.replace(current().http, max_response_bytes=1000)
-
-    with pytest.raises(BackendError, match="more than 1000 bytes"):
-        fetch(spec(), HttpClient(config=config))
 
 
 def test_the_form_shows_url_regex_and_insecure_with_the_default_regex_hint():

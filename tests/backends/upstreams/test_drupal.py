@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.config import current
+from backends.base import BackendError, ProjectSpec
 from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -17,8 +15,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
-    upstream_failure,
 )
 
 URL7 = "https://updates.drupal.org/release-history/admin_menu/7.x"
@@ -127,43 +123,8 @@ def test_a_history_without_releases_of_this_core_is_an_error(mock_http):
     )
 
 
-def test_an_unchanged_history_is_not_modified(mock_http):
-    mock_http.get(URL7, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"abc"'))
-
-
 def test_the_form_explains_the_name_prefix():
     for name in ("Drupal6", "Drupal7"):
         backend = get_backend(name)
         assert f"{name}: " in backend.more_info
         assert f"{name}: " in backend.fields["name"].help_text
-
-
-@pytest.mark.parametrize(
-    ("answer", "error", "message"),
-    [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 503}, BackendError, "HTTP 503", id="5xx"),
-        pytest.param(
-            {"body": "<html><p>oops"}, BackendError, "no upstream version", id="malformed"
-        ),
-        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not connect to"),
-        pytest.param(
-            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
-        ),
-    ],
-)
-def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
-    failure = upstream_failure(mock_http, URL7, answer, error, lambda: fetch(spec()), match=message)
-    assert URL7 in str(failure) or isinstance(failure, RateLimited)
-
-
-def test_an_oversized_history_is_refused(mock_http):
-    mock_http.get(URL7, body=HISTORY * 10)
-    config = dataclasses.replace(current().http, max_response_bytes=1000)
-
-    with pytest.raises(BackendError, match="more than 1000 bytes"):
-        fetch(spec(), HttpClient(config=config))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.config import current
+from backends.base import BackendError, ProjectSpec
 from backends.http import HttpClient, HttpResponse
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -15,8 +12,6 @@ from tests.backends.conftest import (
     fetch_recording,
     recording_cases,
     replay,
-    timeout_param,
-    upstream_failure,
 )
 
 URL = "https://download.example.org/pub/foo/"
@@ -121,39 +116,3 @@ def test_the_form_asks_for_the_url_and_marks_it_required():
     assert "insecure" in backend.fields
     assert "regex" not in backend.fields
     assert backend.version_url(spec()) == URL
-
-
-def test_an_unchanged_folder_is_not_modified(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"v1"'))
-    assert mock_http.calls[0].request.headers["If-None-Match"] == '"v1"'
-
-
-@pytest.mark.parametrize(
-    ("answer", "error", "message"),
-    [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 503}, BackendError, "HTTP 503", id="5xx"),
-        pytest.param(
-            {"body": "<html><a href=</html>"}, BackendError, "no upstream version", id="malformed"
-        ),
-        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not connect to"),
-        pytest.param(
-            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
-        ),
-    ],
-)
-def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec()), match=message)
-    assert URL in str(failure) or isinstance(failure, RateLimited)
-
-
-def test_an_oversized_folder_is_refused(mock_http):
-    mock_http.get(URL, body=index(*(f"{n}.0/" for n in range(1000))))
-    config = dataclasses.replace(current().http, max_response_bytes=1000)
-
-    with pytest.raises(BackendError, match="more than 1000 bytes"):
-        fetch(spec(), HttpClient(config=config))

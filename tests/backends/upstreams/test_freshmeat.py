@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from backends.base import BackendError, ProjectSpec, RateLimited
-from backends.config import current
+from backends.base import ProjectSpec
 from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -16,8 +13,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
-    upstream_failure,
 )
 
 URL = "http://freshmeat.net/projects/foo"
@@ -64,31 +59,3 @@ def test_the_page_is_named_after_the_project():
 
     assert backend.version_url(spec(name="atmail")) == "http://freshmeat.net/projects/atmail"
     assert set(backend.fields) == {"name"}
-
-
-@pytest.mark.parametrize(
-    ("answer", "error", "message"),
-    [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 500}, BackendError, "HTTP 500", id="5xx"),
-        pytest.param(
-            {"body": "<a href=/projects"}, BackendError, "no upstream version", id="malformed"
-        ),
-        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not connect to"),
-        pytest.param(
-            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
-        ),
-    ],
-)
-def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec()), match=message)
-    assert URL in str(failure) or isinstance(failure, RateLimited)
-
-
-def test_an_oversized_page_is_refused(mock_http):
-    mock_http.get(URL, body="x" * 5000)
-    config = dataclasses.replace(current().http, max_response_bytes=1000)
-
-    with pytest.raises(BackendError, match="more than 1000 bytes"):
-        fetch(spec(), HttpClient(config=config))

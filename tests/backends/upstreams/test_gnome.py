@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
 import requests
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.config import current
+from backends.base import BackendError, ProjectSpec, RateLimited
 from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -94,13 +92,6 @@ def test_only_the_cache_json_request_is_conditional(mock_http):
     assert "If-None-Match" not in mock_http.calls[1].request.headers
 
 
-def test_an_unchanged_cache_json_is_not_modified(mock_http):
-    mock_http.get(CACHE, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"abc"'))
-
-
 @pytest.mark.parametrize(
     ("answer", "error", "message"),
     [
@@ -144,14 +135,6 @@ def test_folder_failures_after_a_missing_cache_are_readable(mock_http, answer, m
     with pytest.raises(BackendError) as raised:
         fetch(spec())
     assert message in str(raised.value)
-
-
-def test_an_oversized_cache_json_is_refused(mock_http):
-    mock_http.get(CACHE, body=CACHE_JSON * 10)
-    config = dataclasses.replace(current().http, max_response_bytes=100)
-
-    with pytest.raises(BackendError, match="more than 100 bytes"):
-        fetch(spec(), HttpClient(config=config))
 
 
 def test_the_check_url_is_the_cache_json_of_the_module():

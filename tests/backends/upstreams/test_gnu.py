@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.config import current
+from backends.base import ProjectSpec
 from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -16,8 +13,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
-    upstream_failure,
 )
 
 URL = "https://ftpmirror.gnu.org/gnu/foo/"
@@ -83,36 +78,3 @@ def test_the_mirror_redirect_is_followed(mock_http):
     mock_http.get(mirror, body='<a href="foo-2.0.tar.gz">foo-2.0.tar.gz</a>')
 
     assert fetch(spec()) == ["2.0"]
-
-
-def test_an_unchanged_folder_is_not_modified(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"abc"'))
-
-
-@pytest.mark.parametrize(
-    ("answer", "error", "message"),
-    [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 500}, BackendError, "HTTP 500", id="5xx"),
-        pytest.param({"body": "<a href='x"}, BackendError, "no upstream version", id="malformed"),
-        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not connect to"),
-        pytest.param(
-            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
-        ),
-    ],
-)
-def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec()), match=message)
-    assert URL in str(failure) or isinstance(failure, RateLimited)
-
-
-def test_an_oversized_folder_is_refused(mock_http):
-    mock_http.get(URL, body="x" * 5000)
-    config = dataclasses.replace(current().http, max_response_bytes=1000)
-
-    with pytest.raises(BackendError, match="more than 1000 bytes"):
-        fetch(spec(), HttpClient(config=config))

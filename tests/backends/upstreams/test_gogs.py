@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from bs4 import ParserRejectedMarkup
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
-from backends.http import HttpClient, HttpConfig
+from backends.base import BackendError, ProjectSpec, Release
+from backends.http import HttpClient
 from backends.registry import get_backend
 from backends.upstreams import gogs
 from tests.backends.conftest import (
@@ -17,7 +17,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
     upstream_failure,
 )
 
@@ -93,39 +92,19 @@ def test_releases_and_bare_tags_are_read_by_their_tag_not_their_title(mock_http)
     ]
 
 
-def test_the_page_is_conditional(mock_http):
-    mock_http.get(PAGE_URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"v1"'))
-
-
 @pytest.mark.parametrize(
     ("answer", "error", "message"),
     [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 502}, BackendError, "HTTP 502", id="502"),
         pytest.param(
             {"body": "<html><ul id='release-list'></ul>"},
             BackendError,
             "repo: no upstream version found",
             id="no-release",
         ),
-        pytest.param({"body": "<<<>>><i class=tag"}, BackendError, "no upstream", id="malformed"),
-        pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
-        timeout_param("the connection timed out"),
-        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )
-def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+def test_unexpected_answers_are_readable_errors(mock_http, answer, error, message):
     upstream_failure(mock_http, PAGE_URL, answer, error, lambda: fetch(spec()), match=message)
-
-
-def test_an_oversized_page_is_refused(mock_http):
-    mock_http.get(PAGE_URL, body=PAGE)
-
-    with pytest.raises(BackendError, match="answered more than 300 bytes"):
-        fetch(spec(), HttpClient(config=HttpConfig(max_response_bytes=300)))
 
 
 @pytest.mark.parametrize(

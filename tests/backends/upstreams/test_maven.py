@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
-from backends.http import HttpClient, HttpConfig
+from backends.base import BackendError, ProjectSpec, Release
+from backends.http import HttpClient
 from backends.registry import get_backend
 from backends.upstreams.maven import COORDINATES_ERROR
 from tests.backends.conftest import (
@@ -14,7 +13,6 @@ from tests.backends.conftest import (
     fetch_recording,
     recording_cases,
     replay,
-    upstream_failure,
 )
 
 URL = "https://repo1.maven.org/maven2/org/acme/foo-core/"
@@ -103,36 +101,3 @@ def test_version_directories_are_the_versions(mock_http):
     mock_http.get(URL, body=LISTING)
 
     assert [r.version for r in fetch(spec())] == ["1.0", "1.1-alpha-7", "2.0-SNAPSHOT"]
-
-
-def test_the_request_is_conditional(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(last_modified="Thu, 22 Jun 2017 20:30:25 GMT"))
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "error", "message"),
-    [
-        (404, "Not Found", BackendError, f"{URL} answered HTTP 404"),
-        (503, "", BackendError, "answered HTTP 503"),
-        (200, "<html><a href='1.0", BackendError, f"No version directory found at {URL}"),
-        (200, "", BackendError, "No version directory found"),
-        (200, LISTING * 10, BackendError, "more than"),
-        (429, "", RateLimited, "Rate limit"),
-    ],
-    ids=["404", "503", "malformed", "empty", "oversized", "429"],
-)
-def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
-    client = HttpClient(config=HttpConfig(max_response_bytes=1000))
-    answer = {"status": status, "body": body}
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec(), client))
-    assert message in str(failure)
-
-
-def test_a_timeout_is_a_readable_error(mock_http):
-    mock_http.get(URL, body=requests.exceptions.ConnectTimeout())
-
-    with pytest.raises(BackendError, match="timed out"):
-        fetch(spec())

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
-import requests
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
-from backends.http import HttpClient, HttpConfig
+from backends.base import BackendError, ProjectSpec, Release
+from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
     assert_matches_recording,
@@ -93,54 +91,17 @@ def test_every_version_key_is_a_version_with_its_time(mock_http):
     ]
 
 
-def test_the_request_is_conditional(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"e"'))
-
-
 @pytest.mark.parametrize(
     ("status", "body", "error", "message"),
     [
         (404, '{"status":"error","message":"Package not found"}', BackendError, "Package not"),
-        (404, "<html>Not found</html>", BackendError, f"Package not found: {URL}"),
         (200, '{"status":"error","message":"' + "x" * 300 + '"}', BackendError, "x" * 200 + ":"),
-        (500, "", BackendError, "answered HTTP 500"),
-        (200, '{"package": {', BackendError, "invalid JSON answer"),
-        (200, "", BackendError, "invalid JSON answer"),
         (200, '{"package": {"versions": []}}', BackendError, "no package versions"),
         (200, '["acme/foo"]', BackendError, "no package versions"),
-        (
-            200,
-            json.dumps({"package": {"versions": {"1.0": {}}}, "x": "y" * 2000}),
-            BackendError,
-            "more",
-        ),
-        (429, "", RateLimited, "Rate limit"),
     ],
-    ids=[
-        "404",
-        "404-html",
-        "long-message",
-        "500",
-        "malformed",
-        "empty",
-        "versions-not-an-object",
-        "not-an-object",
-        "oversized",
-        "429",
-    ],
+    ids=["404-error-document", "long-message", "versions-not-an-object", "not-an-object"],
 )
-def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
-    client = HttpClient(config=HttpConfig(max_response_bytes=1000))
+def test_unexpected_answers_are_readable_errors(mock_http, status, body, error, message):
     answer = {"status": status, "body": body}
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec(), client))
+    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec()))
     assert message in str(failure)
-
-
-def test_a_timeout_is_a_readable_error(mock_http):
-    mock_http.get(URL, body=requests.exceptions.ConnectTimeout())
-
-    with pytest.raises(BackendError, match="timed out"):
-        fetch(spec())

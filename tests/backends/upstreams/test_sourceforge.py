@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited
-from backends.config import current
+from backends.base import ProjectSpec
 from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -18,8 +16,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
-    upstream_failure,
 )
 
 URL = "https://sourceforge.net/projects/foo/rss?limit=200"
@@ -114,38 +110,3 @@ def test_the_form_relabels_the_version_url():
 
     assert fields["version_url"].label == "Sourceforge name"
     assert not fields["version_url"].required
-
-
-def test_an_unchanged_feed_is_not_modified(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"abc"'))
-
-
-@pytest.mark.parametrize(
-    ("answer", "error", "message"),
-    [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 503}, BackendError, "HTTP 503", id="5xx"),
-        pytest.param(
-            {"body": "<rss><channel"}, BackendError, "no upstream version", id="malformed"
-        ),
-        pytest.param({"body": ""}, BackendError, "no upstream version", id="empty"),
-        timeout_param("Could not connect to"),
-        pytest.param(
-            {"status": 429, "headers": {"Retry-After": "60"}}, RateLimited, "Rate limit", id="429"
-        ),
-    ],
-)
-def test_upstream_failures_are_readable_errors(mock_http, answer, error, message):
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec()), match=message)
-    assert URL in str(failure) or isinstance(failure, RateLimited)
-
-
-def test_an_oversized_feed_is_refused(mock_http):
-    mock_http.get(URL, body=FEED * 10)
-    config = dataclasses.replace(current().http, max_response_bytes=1000)
-
-    with pytest.raises(BackendError, match="more than 1000 bytes"):
-        fetch(spec(), HttpClient(config=config))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from bs4 import ParserRejectedMarkup
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
-from backends.http import HttpClient, HttpConfig
+from backends.base import BackendError, ProjectSpec, Release
+from backends.http import HttpClient
 from backends.registry import get_backend
 from backends.upstreams import sourceforge_git
 from tests.backends.conftest import (
@@ -17,7 +17,6 @@ from tests.backends.conftest import (
     recording_cases,
     recording_error,
     replay,
-    timeout_param,
     upstream_failure,
 )
 
@@ -82,39 +81,19 @@ def test_only_this_repositorys_tag_links_count_once(mock_http):
     ]
 
 
-def test_the_page_is_conditional(mock_http):
-    mock_http.get(TAGS, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"x"'))
-
-
 @pytest.mark.parametrize(
     ("answer", "error", "message"),
     [
-        pytest.param({"status": 404}, BackendError, "HTTP 404", id="404"),
-        pytest.param({"status": 503}, BackendError, "HTTP 503", id="503"),
         pytest.param(
             {"body": "<html><div class='grid-19'></div>"},
             BackendError,
             "proj: no upstream version found",
             id="no-tags",
         ),
-        pytest.param({"body": "<a href='/p/proj/code/ci/"}, BackendError, "no upstream", id="bad"),
-        pytest.param({"body": ""}, BackendError, "no upstream version found", id="empty"),
-        timeout_param("the connection timed out"),
-        pytest.param({"status": 429}, RateLimited, "Rate limit was reached", id="429"),
     ],
 )
-def test_failures_are_readable_backend_errors(mock_http, answer, error, message):
+def test_unexpected_answers_are_readable_errors(mock_http, answer, error, message):
     upstream_failure(mock_http, TAGS, answer, error, lambda: fetch(spec()), match=message)
-
-
-def test_an_oversized_page_is_refused(mock_http):
-    mock_http.get(TAGS, body=PAGE)
-
-    with pytest.raises(BackendError, match="answered more than 200 bytes"):
-        fetch(spec(), HttpClient(config=HttpConfig(max_response_bytes=200)))
 
 
 @pytest.mark.parametrize(

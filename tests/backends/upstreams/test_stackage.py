@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
 
-from backends.base import BackendError, NotModified, ProjectSpec, RateLimited, Release
-from backends.http import HttpClient, HttpConfig
+from backends.base import BackendError, ProjectSpec, Release
+from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
     assert_matches_recording,
     fetch_recording,
     recording_cases,
     replay,
-    upstream_failure,
 )
 
 URL = "https://www.stackage.org/package/foo"
@@ -63,39 +61,3 @@ def test_only_the_latest_hackage_version_counts(mock_http):
     mock_http.get(URL, body=page)
 
     assert [r.version for r in fetch(spec())] == ["1.2.3.4"]
-
-
-def test_the_request_is_conditional(mock_http):
-    mock_http.get(URL, status=304)
-
-    with pytest.raises(NotModified):
-        fetch(spec(), HttpClient(etag='"e"'))
-
-
-LATEST = '<a href="https://hackage.haskell.org/package/foo"><span class="version">1.0</span></a>'
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "error", "message"),
-    [
-        (404, "Not Found", BackendError, f"{URL} answered HTTP 404"),
-        (500, "", BackendError, "answered HTTP 500"),
-        (200, LATEST[:80], BackendError, "foo: no upstream version found."),
-        (200, "", BackendError, "no upstream version found"),
-        (200, LATEST * 20, BackendError, "more than"),
-        (429, "", RateLimited, "Rate limit"),
-    ],
-    ids=["404", "500", "malformed", "empty", "oversized", "429"],
-)
-def test_upstream_failures_are_readable_errors(mock_http, status, body, error, message):
-    client = HttpClient(config=HttpConfig(max_response_bytes=1000))
-    answer = {"status": status, "body": body}
-    failure = upstream_failure(mock_http, URL, answer, error, lambda: fetch(spec(), client))
-    assert message in str(failure)
-
-
-def test_a_timeout_is_a_readable_error(mock_http):
-    mock_http.get(URL, body=requests.exceptions.ConnectTimeout())
-
-    with pytest.raises(BackendError, match="timed out"):
-        fetch(spec())
