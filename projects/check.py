@@ -25,7 +25,7 @@ from backends import pipeline, versions
 from backends.base import BackendError, RateLimited
 from backends.pipeline import Preview
 from messaging.outbox import emit, emit_all
-from projects import messages, next_check, services
+from projects import archiving, messages, next_check
 from projects.models import Project, ProjectVersion
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
                     agent=CHECKER_AGENT,
                 )
             )
-    _refresh(project, locked)
+    project.take_saved_state(locked)
     return CheckResult(Outcome.SUCCESS, new_versions=tuple(found.parsed for found in new))
 
 
@@ -216,10 +216,10 @@ def record_failure(
             return CheckResult(Outcome.DELETED, error=str(error))
         if at_threshold:
             _archive(locked, error)
-            _refresh(project, locked)
+            project.take_saved_state(locked)
             return CheckResult(Outcome.ARCHIVED, error=str(error))
         locked.save()
-    _refresh(project, locked)
+    project.take_saved_state(locked)
     return CheckResult(Outcome.ERROR, error=str(error))
 
 
@@ -234,7 +234,7 @@ def _archive(locked: Project, error: BackendError) -> None:
     streak = locked.error_counter
     locked.logs = f"Archived after {streak} failed checks in a row: {error}"
     locked.save()
-    services.project_set_archived(locked, True, agent=CHECKER_AGENT)
+    archiving.project_set_archived(locked, True, agent=CHECKER_AGENT)
     logger.warning(
         "Archived project %s (id %s): %s failed checks in a row, last error: %s",
         locked.name,
@@ -257,7 +257,7 @@ def record_rate_limit(
         next_check.set_after_rate_limit(locked, limit.reset_at, now)
         locked.updated_on = now
         locked.save()
-    _refresh(project, locked)
+    project.take_saved_state(locked)
     return CheckResult(
         Outcome.RATE_LIMITED, error=str(limit), reset_at=limit.reset_at, scope=limit.scope
     )
@@ -266,12 +266,3 @@ def record_rate_limit(
 def _has_nothing_to_keep(project: Project) -> bool:
     """Neither versions nor mappings: deleting the project loses no history."""
     return not project.versions.exists() and not project.packages.exists()
-
-
-def _refresh(project: Project, saved: Project) -> None:
-    """Bring the caller's instance up to date with what was saved."""
-    for field in Project._meta.concrete_fields:
-        setattr(project, field.attname, getattr(saved, field.attname))
-    project.__dict__.pop("sorted_versions", None)
-    if hasattr(project, "_prefetched_objects_cache"):
-        project._prefetched_objects_cache.clear()

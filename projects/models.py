@@ -113,6 +113,17 @@ class Project(models.Model):
             kwargs["update_fields"] = {*update_fields, "ecosystem_name"}
         super().save(*args, **kwargs)
 
+    def take_saved_state(self, saved: Project) -> None:
+        """Become the row a writer just saved (``saved``, usually the locked copy), so the
+        caller's instance shows the change without reading it again."""
+        if saved is self:
+            return
+        for field in Project._meta.concrete_fields:
+            setattr(self, field.attname, getattr(saved, field.attname))
+        self.__dict__.pop("sorted_versions", None)
+        if hasattr(self, "_prefetched_objects_cache"):
+            self._prefetched_objects_cache.clear()
+
     # -- versions, as Anitya computes them ------------------------------------------------
 
     @property

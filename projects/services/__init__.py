@@ -15,12 +15,14 @@ One module per entity; callers import this package (``from projects import servi
 - :mod:`~projects.services.fields`: the project fields users set (:class:`ProjectFields`);
 - :mod:`~projects.services.validation`: how their values are checked and normalised;
 - :mod:`~projects.services.credentials`: credentials typed into URL fields;
-- :mod:`~projects.services.projects`: build, preview, create, edit, archive, delete;
+- :mod:`~projects.services.projects`: build, preview, create, edit, delete; archiving is
+  :mod:`projects.archiving`, below the check recorder that archives failing projects;
 - :mod:`~projects.services.versions`: deleting stored versions;
 - :mod:`~projects.services.distros`, :mod:`~projects.services.packages` (mappings) and
   :mod:`~projects.services.flags`.
 """
 
+from projects.archiving import project_set_archived
 from projects.services.credentials import (
     CREDENTIAL_MAX_LENGTH,
     Credentials,
@@ -61,7 +63,6 @@ from projects.services.projects import (
     project_create,
     project_delete,
     project_edit,
-    project_set_archived,
 )
 from projects.services.validation import clean_project_fields
 from projects.services.versions import versions_delete

@@ -16,7 +16,7 @@ from backends import ecosystems, pipeline, registry
 from backends.base import BackendError
 from backends.pipeline import Preview
 from messaging.outbox import emit
-from projects import messages
+from projects import check, messages
 from projects.models import Project
 from projects.services.credentials import merged_credentials, split_credentials
 from projects.services.errors import (
@@ -121,10 +121,6 @@ def project_create(
     except IntegrityError:
         raise ProjectExists(project, clashing_project(project)) from None
     if preview is not None:
-        # projects.check imports this package (it archives through project_set_archived),
-        # so a top-level import would be circular while the modules load.
-        from projects import check
-
         check.record(project, preview)
     return project
 
@@ -203,28 +199,8 @@ def project_edit(
     announced = {field: change for field, change in changes.items() if field not in PRIVATE_FIELDS}
     if announced:
         emit(messages.project_edit(locked, agent, announced))
-    copy_fields(locked, project)
+    project.take_saved_state(locked)
     return changes
-
-
-@transaction.atomic
-def project_set_archived(project: Project, archived: bool, *, agent: str) -> bool:
-    """Archive (stop checking, freeze) or unarchive a project; True when it changed.
-
-    Only ``archived`` changes: unlike Anitya (contract pitfall 14) the filters are kept.
-    The rest of the project is not validated again, so a project whose configuration no
-    longer holds (an unknown backend, a missing version URL) can still be archived, which
-    is what the checker does with a project that keeps failing.
-    """
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.archived == archived:
-        return False
-    locked.archived = archived
-    locked.updated_on = timezone.now()
-    locked.save(update_fields=["archived", "updated_on"])
-    emit(messages.project_edit(locked, agent, {"archived": (not archived, archived)}))
-    copy_fields(locked, project)
-    return True
 
 
 @transaction.atomic
@@ -234,15 +210,3 @@ def project_delete(project: Project, *, agent: str) -> None:
     message = messages.project_remove(locked, agent)
     locked.delete()
     emit(message)
-
-
-def copy_fields(source: Project, target: Project) -> None:
-    """Give the caller's ``target`` instance the row a service just wrote (``source``), so it
-    shows the change without reading it again."""
-    if source is target:
-        return
-    for field in Project._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    target.__dict__.pop("sorted_versions", None)
-    if hasattr(target, "_prefetched_objects_cache"):
-        target._prefetched_objects_cache.clear()

@@ -13,7 +13,6 @@ from django.utils import timezone
 from messaging.outbox import emit
 from projects import messages
 from projects.models import Project, ProjectVersion
-from projects.services.projects import copy_fields
 
 
 @transaction.atomic
@@ -40,5 +39,5 @@ def versions_delete(
     locked.updated_on = timezone.now()
     locked.save(update_fields=["latest_version", "updated_on"])
     emit(messages.version_remove_v2(locked, deleted, agent))
-    copy_fields(locked, project)
+    project.take_saved_state(locked)
     return deleted
