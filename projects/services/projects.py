@@ -16,7 +16,7 @@ from backends import ecosystems, pipeline, registry
 from backends.base import BackendError
 from backends.pipeline import Preview
 from messaging.outbox import emit
-from projects import check, messages
+from projects import check, messages, next_check
 from projects.models import Project
 from projects.services.credentials import merged_credentials, split_credentials
 from projects.services.errors import (
@@ -113,7 +113,8 @@ def project_create(
         except BackendError as error:
             raise ProjectCheckFailed(VALIDATION_FAILED.format(error=error)) from None
     now = timezone.now()
-    project.created_on = project.updated_on = project.next_check = now
+    project.created_on = project.updated_on = now
+    next_check.set_due_for_new_project(project, now)
     try:
         with transaction.atomic():
             project.save()
@@ -188,8 +189,7 @@ def project_edit(
         setattr(locked, field, getattr(edited, field))
     if set(changes) & FETCH_FIELDS:
         locked.etag = locked.last_modified = ""
-        locked.next_check = timezone.now()
-        locked.next_check_reason = "Project edited: checked at the next cycle"
+        next_check.set_due_after_edit(locked)
     locked.updated_on = timezone.now()
     try:
         with transaction.atomic():
