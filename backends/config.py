@@ -1,4 +1,4 @@
-"""The operator's settings for backends: one frozen object, built by the caller.
+"""The operator's settings for backends, and the process's: frozen objects the caller builds.
 
 Backends never read Django settings (they import no Django at all). Whoever runs them builds a
 :class:`BackendsConfig` and installs it for the process with :func:`configure`; the web app
@@ -10,14 +10,23 @@ Code reads :func:`current` when it needs a value (the :class:`~backends.http.Htt
 it is made, the GitHub backend when it checks, the regexes when they run), never at import,
 so a new configuration applies to the next check. An :class:`~backends.http.HttpClient` may
 also be given its own ``config=``.
+
+- :class:`HttpConfig`: what the operator sets for requests (timeouts, caps, the networks a
+  check may reach anyway, the :class:`~backends.budget.Limits` of one check);
+- :class:`NetworkEnvironment`: the proxies and CA bundle of the process environment, read
+  once (:func:`network_environment`);
+- :class:`BackendsConfig`: all of it, with the upstreams' credentials and the regex limits.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-from backends.http.config import HttpConfig
+from backends.addresses import IPNetwork, ip_literal
+from backends.budget import Limits
 
 # Anitya's default regex (contract §6.1): `<name>[-_]<version>` followed by an archive
 # extension. The operator's DEFAULT_REGEX replaces it.
@@ -28,6 +37,101 @@ DEFAULT_REGEX = (
 )
 # Seconds of CPU one regex search may take (REGEX_TIMEOUT).
 DEFAULT_REGEX_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class NetworkEnvironment:
+    """The proxies and CA bundle of the process environment, read once.
+
+    requests reads them from ``os.environ`` on every request of a session that trusts the
+    environment (twice walking the whole environment for the proxies, once for the CA
+    bundle, plus ~/.netrc): a measurable share of a check's CPU. The clients do not trust the
+    environment; they take these settings, read at start-up, with requests' meaning:
+    ``http_proxy``/``https_proxy``/``all_proxy`` (lower case wins, as in urllib),
+    ``no_proxy`` (``*``; host names matching themselves and their subdomains, a leading dot
+    allowed, optionally with ``:port``; IP addresses and CIDR networks for literal
+    addresses), and ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``.
+    """
+
+    proxies: tuple[tuple[str, str], ...] = ()
+    no_proxy: tuple[str, ...] = ()
+    ca_bundle: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> NetworkEnvironment:
+        """Read the current environment (urllib's rules for the proxy variables)."""
+        import os
+        import urllib.request
+
+        found = urllib.request.getproxies()
+        no_proxy = found.pop("no", "")
+        return cls(
+            proxies=tuple(sorted((scheme, url) for scheme, url in found.items() if url)),
+            no_proxy=tuple(entry.strip().lower() for entry in no_proxy.split(",") if entry.strip()),
+            ca_bundle=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"),
+        )
+
+    def proxies_for(self, url: str) -> dict[str, str]:
+        """The proxies a request to ``url`` goes through ({} when no_proxy exempts it)."""
+        if not self.proxies:
+            return {}
+        parts = urlsplit(url)
+        if self.bypasses(parts.hostname or "", parts.port):
+            return {}
+        return dict(self.proxies)
+
+    def bypasses(self, host: str, port: int | None = None) -> bool:
+        """Whether no_proxy exempts ``host`` (and ``port``) from the proxies."""
+        host = host.lower().strip("[]").rstrip(".")
+        address = ip_literal(host) if host else None
+        for entry in self.no_proxy:
+            if entry == "*":
+                return True
+            if address is not None:
+                try:
+                    if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                        return True
+                except ValueError:
+                    pass
+            name, _, entry_port = entry.lstrip(".").rpartition(":")
+            if not name or not entry_port.isdigit() or "]" in entry_port:
+                name, entry_port = entry.lstrip("."), ""
+            if entry_port and (port is None or int(entry_port) != port):
+                continue
+            name = name.strip("[]").rstrip(".")
+            if name and (host == name or host.endswith("." + name)):
+                return True
+        return False
+
+
+_environment_lock = threading.Lock()
+_environment: NetworkEnvironment | None = None
+
+
+def network_environment() -> NetworkEnvironment:
+    """The process's :class:`NetworkEnvironment`, read from the environment on first use."""
+    global _environment
+    with _environment_lock:
+        if _environment is None:
+            _environment = NetworkEnvironment.from_environment()
+        return _environment
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """The operator's limits for outgoing requests; the defaults work without any settings."""
+
+    user_agent: str = "releasemon/0 (+http://127.0.0.1:8000)"
+    from_email: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_response_bytes: int = 32 * 1024 * 1024
+    max_redirects: int = 5
+    allowed_networks: tuple[IPNetwork, ...] = ()
+    #: What one check may cost in all (time, bytes, requests, versions).
+    limits: Limits = field(default_factory=Limits)
+    #: Proxies and CA bundle; default: the process environment, read once.
+    environment: NetworkEnvironment = field(default_factory=lambda: network_environment())
 
 
 @dataclass(frozen=True)
@@ -61,21 +165,21 @@ class BackendsConfig:
     default_regex: str = DEFAULT_REGEX
 
 
-_lock = threading.Lock()
+_current_lock = threading.Lock()
 _current: BackendsConfig | None = None
 
 
 def configure(config: BackendsConfig) -> None:
     """Install ``config`` for the process: checks started from now on use it."""
     global _current
-    with _lock:
+    with _current_lock:
         _current = config
 
 
 def current() -> BackendsConfig:
     """The installed configuration, or the defaults when nothing was configured."""
     global _current
-    with _lock:
+    with _current_lock:
         if _current is None:
             _current = BackendsConfig()
         return _current

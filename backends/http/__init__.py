@@ -10,30 +10,28 @@ upstream (a redirect, a directory listing), so every request is treated as hosti
 - bodies are streamed and capped, timeouts are always set, redirects are followed by hand;
 - XML goes through defusedxml, JSON errors become readable :class:`BackendError` messages.
 
-The package, each module importing only those above it:
+It builds on :mod:`backends.addresses` (parsing IP literals and networks) and
+:mod:`backends.config` (the operator's limits, :class:`HttpConfig`, and the process's proxies
+and CA bundle, which the package re-exports). The package, each module importing only those
+above it:
 
 - :mod:`~backends.http.errors`: the exceptions, and the one line a person reads about each
   failure (connection, DNS, TLS, HTTP status, FTP);
 - :mod:`~backends.http.guard`: the refused networks, resolving and vetting a URL, and the
   transport adapter that pins each connection to the vetted address;
 - :mod:`~backends.http.listing`: directory listings (HTML indexes, FTP LIST) and ``*`` globs;
-- :mod:`~backends.http.config`: the operator's limits and the process's proxies and CA bundle
-  (the process's configuration, :mod:`backends.config`, holds the limits its clients use);
 - :mod:`~backends.http.response`: reading a body under the caps and deadlines, the answer;
 - :mod:`~backends.http.ftp`: the FTP half of the client;
 - :mod:`~backends.http.client`: :class:`HttpClient` itself.
 
 Code imports from ``backends.http``; a test that replaces a name (``resolve_host``, the
 process's ``_environment``) patches the module that looks it up (``backends.http.guard``,
-``backends.http.config``).
+``backends.config``).
 """
 
+from backends.addresses import IPAddress, IPNetwork, ip_literal, parse_networks
+from backends.config import HttpConfig, NetworkEnvironment, network_environment
 from backends.http.client import REDIRECT_STATUSES, HttpClient, directory_sort_key
-from backends.http.config import (
-    HttpConfig,
-    NetworkEnvironment,
-    network_environment,
-)
 from backends.http.errors import (
     FetchError,
     HTTPStatusError,
@@ -49,12 +47,8 @@ from backends.http.errors import (
 from backends.http.guard import (
     FTP_SCHEMES,
     HTTP_SCHEMES,
-    IPAddress,
-    IPNetwork,
     Resolver,
-    ip_literal,
     is_refused_address,
-    parse_networks,
     resolve_host,
 )
 from backends.http.listing import (

@@ -20,13 +20,10 @@ import requests
 from requests.auth import HTTPBasicAuth
 from requests.structures import CaseInsensitiveDict
 
-# Reached through its module when a client is made, not imported by name: backends.config
-# imports this package (for HttpConfig), so it may still be loading when this module is.
-import backends.config
 from backends.budget import Budget
+from backends.config import HttpConfig, current
 from backends.credentials import origin as url_origin
 from backends.errors import NotModified, RateLimited
-from backends.http.config import HttpConfig
 from backends.http.errors import (
     _CHECK_URL,
     FetchError,
@@ -86,7 +83,7 @@ class HttpClient(FtpMixin):
         self._credentials = dict(credentials or {})
         self.etag = etag
         self.last_modified = last_modified
-        self.config = config or backends.config.current().http
+        self.config = config or current().http
         self.budget = Budget(self.config.limits, interactive=interactive)
         self._resolver = resolver
         # host -> the checked address the connection is pinned to.

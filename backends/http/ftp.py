@@ -31,7 +31,7 @@ from backends.http.response import _CHUNK_SIZE, HttpResponse
 
 if TYPE_CHECKING:
     from backends.budget import Budget
-    from backends.http.config import HttpConfig
+    from backends.config import HttpConfig
 
 
 class _TooLarge(Exception):

@@ -10,7 +10,6 @@ answer that changes in between (DNS rebinding) cannot send a check elsewhere.
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, cast
@@ -21,6 +20,7 @@ from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
 from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool
 
+from backends.addresses import IPAddress, IPNetwork, ip_literal
 from backends.http.errors import (
     _CHECK_URL,
     _TEMPORARY,
@@ -32,8 +32,6 @@ from backends.http.errors import (
     invalid_url,
 )
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
 
 HTTP_SCHEMES = ("http", "https")
@@ -69,37 +67,10 @@ _REFUSED_NETWORKS: tuple[IPNetwork, ...] = tuple(
 )
 
 
-def parse_networks(cidrs: Iterable[str]) -> tuple[IPNetwork, ...]:
-    """CIDR strings (``"127.0.0.1/32"``) to networks; a typo must fail loudly at startup."""
-    return tuple(ipaddress.ip_network(str(cidr).strip(), strict=False) for cidr in cidrs or ())
-
-
 def resolve_host(host: str, port: int) -> list[str]:
     """The addresses ``host`` resolves to (the global resolver; tests monkeypatch it here)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
-
-
-_IPV4_LEGACY = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", re.I)
-
-
-def ip_literal(host: str) -> IPAddress | None:
-    """The address a host spells literally, in any form the C resolver accepts.
-
-    ``2130706433``, ``0x7f.1`` and ``0177.0.0.1`` all mean 127.0.0.1 to getaddrinfo, so they
-    must mean it to the guard too.
-    """
-    host = host.strip("[]").rstrip(".")
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        pass
-    if _IPV4_LEGACY.fullmatch(host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
 
 
 def is_refused_address(address: IPAddress, allowed: Iterable[IPNetwork] = ()) -> bool:

@@ -247,7 +247,7 @@ def test_the_environment_proxy_is_used_and_no_proxy_hosts_are_reached_directly(
 
 
 def test_the_environment_is_read_once_not_on_every_request(monkeypatch):
-    monkeypatch.setattr(http.config, "_environment", None)
+    monkeypatch.setattr(backends.config, "_environment", None)
     monkeypatch.setenv("https_proxy", "http://proxy.example.org:3128")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
     first = HttpConfig().environment
