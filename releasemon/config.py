@@ -198,7 +198,7 @@ def is_set(key: str, environ: Mapping[str, str] | None = None) -> bool:
     if any(ENV_ALIASES.get(name, name) == key for name in environ):
         return True
     path = environ.get("RELEASEMON_CONFIG")
-    return bool(path) and key in load_file(path)
+    return path is not None and path != "" and key in load_file(path)
 
 
 # -- outgoing mail --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import django_stubs_ext
@@ -21,7 +22,7 @@ CONFIG = _config.load()
 RELEASEMON_VERSION = "0.1.0"
 
 
-def _database(url: str | None) -> dict:
+def _database(url: str | None) -> dict[str, Any]:
     """Translate a database URL (Anitya's SQLAlchemy style is accepted) into Django's form."""
     if not url:
         VAR_DIR.mkdir(exist_ok=True)
@@ -60,8 +61,9 @@ def _database(url: str | None) -> dict:
 
 
 def _secret_key() -> str:
-    if CONFIG["SECRET_KEY"]:
-        return CONFIG["SECRET_KEY"]
+    configured: str = CONFIG["SECRET_KEY"]
+    if configured:
+        return configured
     key_file = VAR_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -16,7 +17,9 @@ FAVICON = "releasemon/favicon.ico"
 @cache
 def _favicon() -> bytes:
     path = finders.find(FAVICON)
-    with open(path, "rb") as file:  # type: ignore[arg-type]
+    if not isinstance(path, str):
+        raise ImproperlyConfigured(f"The static file {FAVICON} is missing.")
+    with open(path, "rb") as file:
         return file.read()
 
 

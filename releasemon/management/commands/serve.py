@@ -20,6 +20,7 @@ import sys
 import time
 from argparse import ArgumentParser
 from collections.abc import Mapping
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -134,7 +135,7 @@ class Command(BaseCommand):
         no_cluster: bool,
         port: int | None = None,
         **options: object,
-    ):
+    ) -> None:
         bind = bind_address(bind, port)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
@@ -156,7 +157,7 @@ class Command(BaseCommand):
         )
         self._supervise(processes)
 
-    def _start(self, bind: str, workers: int, no_cluster: bool) -> list[subprocess.Popen]:
+    def _start(self, bind: str, workers: int, no_cluster: bool) -> list[subprocess.Popen[bytes]]:
         python = sys.executable
         env = self.environment(bind)
         web = [
@@ -176,7 +177,7 @@ class Command(BaseCommand):
         env.update(site_environment(bind, env))
         return env
 
-    def _supervise(self, processes: list[subprocess.Popen]) -> None:
+    def _supervise(self, processes: list[subprocess.Popen[bytes]]) -> None:
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -198,5 +199,8 @@ class Command(BaseCommand):
                 process.kill()
         failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
         if not stopping and failed:
-            raise SystemExit(f"releasemon: a process stopped unexpectedly ({failed[0].args[2]})")
+            # _start built every command as a list of str: [python, "-m", "gunicorn", ...] or
+            # [python, "manage.py", "qcluster"]; the third word names the process.
+            name = cast("list[str]", failed[0].args)[2]
+            raise SystemExit(f"releasemon: a process stopped unexpectedly ({name})")
         self.stdout.write("Stopped.")
