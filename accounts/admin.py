@@ -24,15 +24,8 @@ from accounts.admin_tools import (
 )
 from accounts.models import ApiToken, User
 
-if TYPE_CHECKING:  # generic in the stubs only: Django's own classes cannot be subscripted
+if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
-
-    _UserAdminBase = admin.ModelAdmin[User]
-    _TokenAdminBase = admin.ModelAdmin[ApiToken]
-    _TokenInlineBase = admin.TabularInline[ApiToken, User]
-else:
-    _UserAdminBase = _TokenAdminBase = admin.ModelAdmin
-    _TokenInlineBase = admin.TabularInline
 
 _TOKEN_INLINE_FIELDS = ("prefix", "description", "created", "last_used")
 _USER_FIELDS = (
@@ -152,7 +145,7 @@ def revoke_admin(
     )
 
 
-class ApiTokenInline(_TokenInlineBase):
+class ApiTokenInline(admin.TabularInline[ApiToken, User]):
     model = ApiToken
     extra = 0
     fields = _TOKEN_INLINE_FIELDS
@@ -165,7 +158,7 @@ class ApiTokenInline(_TokenInlineBase):
 
 
 @admin.register(User)
-class UserAdmin(ServiceErrorsAsMessages[User], ObjectActionsMixin[User], _UserAdminBase):
+class UserAdmin(ServiceErrorsAsMessages[User], ObjectActionsMixin[User], admin.ModelAdmin[User]):
     service_errors = (services.AccountError,)
     list_display = [
         "username",
@@ -248,7 +241,7 @@ class UserAdmin(ServiceErrorsAsMessages[User], ObjectActionsMixin[User], _UserAd
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(_TokenAdminBase):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = _TOKEN_FIELDS
     list_select_related = ["user"]
     search_fields = ["prefix", "user__email", "description"]

@@ -15,7 +15,7 @@ Confirmation pages post back to the URL that showed them (``action=""``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -39,17 +39,8 @@ _AdminAction = Callable[..., HttpResponseBase | None]
 #: The attribute :func:`object_label` sets on an action function.
 _OBJECT_LABEL = "object_label"
 
-if TYPE_CHECKING:
-    # The stubs make Django's admin classes generic in their model, but Django's own classes
-    # cannot be subscripted: the mixins are ModelAdmins to the type checker and plain generic
-    # classes at run time, placed before ``admin.ModelAdmin`` (or an inline) in a class's bases.
-    _ModelAdminMixin = admin.ModelAdmin
-    _BaseModelAdminMixin = BaseModelAdmin
-else:
-    _ModelAdminMixin = _BaseModelAdminMixin = Generic
 
-
-class ObjectActionsMixin(_ModelAdminMixin[_ModelT]):
+class ObjectActionsMixin(admin.ModelAdmin[_ModelT]):
     """Buttons on the change page for the admin actions named in ``object_actions``."""
 
     object_actions: tuple[str, ...] = ()
@@ -244,7 +235,7 @@ class InputFilter(admin.SimpleListFilter):
         raise NotImplementedError
 
 
-class ServiceErrorsAsMessages(_ModelAdminMixin[_ModelT]):
+class ServiceErrorsAsMessages(admin.ModelAdmin[_ModelT]):
     """Errors raised by services while the admin saves or deletes (a clash created by someone
     else a moment ago, ...) become an error message; the whole change is rolled back."""
 
@@ -295,7 +286,7 @@ class TolerantAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, usable, attr)
 
 
-class TolerantAutocomplete(_BaseModelAdminMixin[_ModelT]):
+class TolerantAutocomplete(BaseModelAdmin[_ModelT]):
     """For a ModelAdmin or an inline: its ``autocomplete_fields`` use
     :class:`TolerantAutocompleteSelect` (bad input in the form is a form error, not a 500)."""
 

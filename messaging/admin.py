@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,11 +14,6 @@ from django.utils.text import Truncator
 from messaging import outbox
 from messaging.models import OutboxMessage
 from messaging.topics import TOPICS
-
-if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
-    _OutboxAdminBase = admin.ModelAdmin[OutboxMessage]
-else:
-    _OutboxAdminBase = admin.ModelAdmin
 
 _DETAIL_FIELDS = (
     "topic",
@@ -75,7 +70,7 @@ def _pretty(value: Any) -> str:
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(_OutboxAdminBase):
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     list_display = ["id", "topic", "state_label", "attempts", "created", "sent_at", "error"]
     list_filter = [StateFilter, TopicFilter]
     search_fields = ["=message_id"]

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib import admin
 from django.http import HttpRequest
 
 from projects.models import CheckRun
-
-if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
-    _CheckRunAdminBase = admin.ModelAdmin[CheckRun]
-else:
-    _CheckRunAdminBase = admin.ModelAdmin
 
 _COLUMNS = (
     "started_at",
@@ -27,7 +20,7 @@ _COLUMNS = (
 
 
 @admin.register(CheckRun)
-class CheckRunAdmin(_CheckRunAdminBase):
+class CheckRunAdmin(admin.ModelAdmin[CheckRun]):
     list_display = _COLUMNS
     readonly_fields = _COLUMNS
     list_filter = ["started_at"]

@@ -15,23 +15,15 @@ from projects import services
 from projects.admin.common import agent_of, plural
 from projects.models import Distro, Package
 
-if TYPE_CHECKING:  # generic in the stubs only: Django's own classes cannot be subscripted
+if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
-
-    _DistroFormBase = forms.ModelForm[Distro]
-    _DistroAdminBase = admin.ModelAdmin[Distro]
-    _PackageFormBase = forms.ModelForm[Package]
-    _PackageAdminBase = admin.ModelAdmin[Package]
-else:
-    _DistroFormBase = _PackageFormBase = forms.ModelForm
-    _DistroAdminBase = _PackageAdminBase = admin.ModelAdmin
 
 
 class _MappingCount(TypedDict):
     mapping_count: int
 
 
-class DistroAdminForm(_DistroFormBase):
+class DistroAdminForm(forms.ModelForm[Distro]):
     class Meta:
         model = Distro
         fields = ["name"]
@@ -47,7 +39,7 @@ class DistroAdminForm(_DistroFormBase):
 
 
 @admin.register(Distro)
-class DistroAdmin(ServiceErrorsAsMessages[Distro], _DistroAdminBase):
+class DistroAdmin(ServiceErrorsAsMessages[Distro], admin.ModelAdmin[Distro]):
     form = DistroAdminForm
     service_errors = (services.ServiceError,)
     list_display = ["name", "mapping_count"]
@@ -98,7 +90,7 @@ class DistroAdmin(ServiceErrorsAsMessages[Distro], _DistroAdminBase):
         return items, counts, set(), []
 
 
-class PackageAdminForm(_PackageFormBase):
+class PackageAdminForm(forms.ModelForm[Package]):
     class Meta:
         model = Package
         fields = ["project", "distro", "package_name"]
@@ -116,7 +108,7 @@ class PackageAdminForm(_PackageFormBase):
 
 @admin.register(Package)
 class PackageAdmin(
-    TolerantAutocomplete[Package], ServiceErrorsAsMessages[Package], _PackageAdminBase
+    TolerantAutocomplete[Package], ServiceErrorsAsMessages[Package], admin.ModelAdmin[Package]
 ):
     form = PackageAdminForm
     service_errors = (services.ServiceError,)

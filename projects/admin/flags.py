@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -24,11 +23,6 @@ from projects import services
 from projects.admin.common import agent_of, plural, what_goes_with
 from projects.admin.project_actions import set_archived
 from projects.models import Flag, Project
-
-if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
-    _FlagAdminBase = admin.ModelAdmin[Flag]
-else:
-    _FlagAdminBase = admin.ModelAdmin
 
 _FLAG_FIELDS = ("project", "author", "state", "reason", "created_on", "updated_on")
 
@@ -142,7 +136,7 @@ def delete_flagged_projects(
 
 
 @admin.register(Flag)
-class FlagAdmin(ObjectActionsMixin[Flag], _FlagAdminBase):
+class FlagAdmin(ObjectActionsMixin[Flag], admin.ModelAdmin[Flag]):
     list_display = [
         "id",
         "state",

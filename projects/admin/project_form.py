@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django import forms
 
@@ -10,13 +10,8 @@ from backends import regexes, registry, versions
 from projects import services
 from projects.models import Project
 
-if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
-    _ProjectFormBase = forms.ModelForm[Project]
-else:
-    _ProjectFormBase = forms.ModelForm
 
-
-class ProjectAdminForm(_ProjectFormBase):
+class ProjectAdminForm(forms.ModelForm[Project]):
     """Backends and schemes chosen from what exists; regexes and patterns checked on entry;
     the whole project validated as the services will (version URL, duplicates, archive)."""
 

@@ -4,7 +4,7 @@ and deletions through the services."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -26,16 +26,6 @@ from projects.admin.project_actions import (
 from projects.admin.project_form import ProjectAdminForm
 from projects.models import Package, Project, ProjectVersion
 
-if TYPE_CHECKING:  # generic in the stubs only: Django's own classes cannot be subscripted
-    _ProjectAdminBase = admin.ModelAdmin[Project]
-    _VersionInlineBase = admin.TabularInline[ProjectVersion, Project]
-    _PackageInlineBase = admin.TabularInline[Package, Project]
-    _PackageFormSetBase = BaseInlineFormSet[Package, Project, forms.ModelForm[Package]]
-else:
-    _ProjectAdminBase = admin.ModelAdmin
-    _VersionInlineBase = _PackageInlineBase = admin.TabularInline
-    _PackageFormSetBase = BaseInlineFormSet
-
 INLINE_VERSION_LIMIT = 50
 _VERSION_COLUMNS = ("version", "created_on", "published_at", "commit_url")
 
@@ -55,7 +45,7 @@ class BackendFilter(admin.SimpleListFilter):
         return queryset.filter(backend=self.value()) if self.value() else queryset
 
 
-class ProjectVersionInline(_VersionInlineBase):
+class ProjectVersionInline(admin.TabularInline[ProjectVersion, Project]):
     """The newest versions only (some projects have thousands); tick to delete some."""
 
     model = ProjectVersion
@@ -83,7 +73,7 @@ class ProjectVersionInline(_VersionInlineBase):
         return queryset.filter(pk__in=list(newest))
 
 
-class PackageInlineFormSet(_PackageFormSetBase):
+class PackageInlineFormSet(BaseInlineFormSet[Package, Project, forms.ModelForm[Package]]):
     def clean(self) -> None:
         super().clean()
         if self.instance.pk and self.instance.archived and self.has_changed():
@@ -92,7 +82,7 @@ class PackageInlineFormSet(_PackageFormSetBase):
             )
 
 
-class PackageInline(TolerantAutocomplete[Package], _PackageInlineBase):
+class PackageInline(TolerantAutocomplete[Package], admin.TabularInline[Package, Project]):
     model = Package
     formset = PackageInlineFormSet
     extra = 0
@@ -101,7 +91,7 @@ class PackageInline(TolerantAutocomplete[Package], _PackageInlineBase):
 
 @admin.register(Project)
 class ProjectAdmin(
-    ServiceErrorsAsMessages[Project], ObjectActionsMixin[Project], _ProjectAdminBase
+    ServiceErrorsAsMessages[Project], ObjectActionsMixin[Project], admin.ModelAdmin[Project]
 ):
     form = ProjectAdminForm
     service_errors = (services.ServiceError,)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -12,11 +11,6 @@ from django.http import HttpRequest
 from projects import services
 from projects.admin.common import agent_of
 from projects.models import Project, ProjectVersion
-
-if TYPE_CHECKING:  # generic in the stubs only: Django's own class cannot be subscripted
-    _VersionAdminBase = admin.ModelAdmin[ProjectVersion]
-else:
-    _VersionAdminBase = admin.ModelAdmin
 
 
 def _delete_versions(
@@ -34,7 +28,7 @@ def _delete_versions(
 
 
 @admin.register(ProjectVersion)
-class ProjectVersionAdmin(_VersionAdminBase):
+class ProjectVersionAdmin(admin.ModelAdmin[ProjectVersion]):
     list_display = ["version", "project", "created_on", "published_at"]
     list_select_related = ["project"]
     search_fields = ["version", "project__name"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.contrib.syndication.views import Feed
@@ -55,14 +54,7 @@ def _entries(request: HttpRequest, rows: list[ProjectVersion]) -> list[Entry]:
     ]
 
 
-# The stubs make Feed generic; at run time it is not (django-stubs-ext is a test requirement).
-if TYPE_CHECKING:
-    _Feed = Feed[Entry, Source]
-else:
-    _Feed = Feed
-
-
-class VersionFeed(_Feed):
+class VersionFeed(Feed[Entry, Source]):
     """The shared shape; subclasses say which versions (``get_object``)."""
 
     feed_type = Atom1Feed
