@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-DEFAULT_SECRET_KEY = "changeme please"
+# Anitya's default regex and the regex time limit are the backends' own defaults.
+from backends.config import DEFAULT_REGEX, DEFAULT_REGEX_TIMEOUT
 
-DEFAULT_REGEX = (
-    r"(?i)%(name)s(?:[-_]?(?:minsrc|src|source))?[-_]([^-/_\s]+?(?:[-_]"
-    r"(?:rc|devel|dev|alpha|beta)\d+)?)(?:[-_](?:minsrc|src|source|asc|release))?"
-    r"\.(?:tar|t[bglx]z|tbz2|zip)"
-)
+DEFAULT_SECRET_KEY = "changeme please"
 
 # Every key the service reads, with its default. Keys Anitya had keep Anitya's defaults where
 # they still make sense; ``None`` means "not set".
@@ -60,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "HTTP_MAX_RESPONSE_BYTES": 32 * 1024 * 1024,
     "HTTP_MAX_REDIRECTS": 5,
     "FETCH_ALLOWED_NETWORKS": [],
-    "REGEX_TIMEOUT": 2.0,
+    "REGEX_TIMEOUT": DEFAULT_REGEX_TIMEOUT,
     # What one check may cost in all (backends/budget.py).
     "CHECK_DEADLINE": 60.0,
     "PREVIEW_DEADLINE": 20.0,
