@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
+from django_stubs_ext import WithAnnotations
 
 from projects.models import Distro, Package, Project
 
@@ -22,7 +24,11 @@ def distro_by_name(name: str) -> Distro | None:
     return Distro.objects.annotate(lower=Lower("name")).filter(lower=name.strip().lower()).first()
 
 
-def distro_list() -> QuerySet[Distro]:
+class PackageCount(TypedDict):
+    package_count: int
+
+
+def distro_list() -> QuerySet[WithAnnotations[Distro, PackageCount]]:
     """Every distro by name (ignoring case), with how many projects are mapped in it."""
     return Distro.objects.annotate(package_count=Count("packages")).order_by(Lower("name"), "pk")
 

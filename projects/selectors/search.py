@@ -143,21 +143,20 @@ def equal_ignoring_case(rows: QuerySet[Row], field: str, value: str) -> QuerySet
     return rows.alias(**{alias: Lower(field)}).filter(**{alias: value.lower()})
 
 
-def project_ids_matching(*, name: str, ecosystem: str) -> list[int]:
-    """The ids of the projects called ``name`` in ``ecosystem`` (each ignoring case, empty:
-    any), by name then ecosystem."""
-    projects = equal_ignoring_case(Project.objects.all(), "name", name)
-    projects = equal_ignoring_case(projects, "ecosystem_name", ecosystem)
+def in_distro_named(packages: QuerySet[Package], distribution: str) -> QuerySet[Package]:
+    """The mappings in ``distribution`` (named ignoring case; empty: any distro)."""
+    if not distribution:
+        return packages
+    # The distro's id first: the packages then come from the index in name order.
+    return packages.filter(distro_id__in=distro_ids(distribution))
+
+
+def project_ids_in_list_order(projects: QuerySet[Project]) -> list[int]:
+    """The ids of ``projects`` by name then ecosystem, API v2's order."""
     return list(projects.order_by("name", "ecosystem_name").values_list("id", flat=True))
 
 
-def package_ids_matching(*, distribution: str, name: str) -> list[int]:
-    """The ids of the mappings of ``name`` in ``distribution`` (each ignoring case, empty:
-    any), by package name then distro: (distro, package_name) is unique, so the order is total
-    and read from that index."""
-    packages = Package.objects.all()
-    if distribution:
-        # The distro's id first: the packages then come from the index in name order.
-        packages = packages.filter(distro_id__in=distro_ids(distribution))
-    packages = equal_ignoring_case(packages, "package_name", name)
+def package_ids_in_list_order(packages: QuerySet[Package]) -> list[int]:
+    """The ids of ``packages`` by package name then distro: (distro, package_name) is unique,
+    so the order is total and read from that index."""
     return list(packages.order_by("package_name", "distro_id").values_list("pk", flat=True))

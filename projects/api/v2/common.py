@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.types import OpenApiTypes
@@ -81,14 +81,3 @@ def page_slice(every: Sequence[int], page: int, per_page: int) -> Sequence[int]:
 def list_filters(request: Request, *names: str) -> dict[str, str | None]:
     """The list's filters as given (None: absent), in ``names``' order."""
     return {name: inputs.query_value(request, name) for name in names}
-
-
-def usable(filters: Mapping[str, str | None]) -> bool:
-    """Whether a database can compare every filter: text with a NUL character matches no
-    row (PostgreSQL could not even compare it)."""
-    return all(value is None or inputs.usable_text(value) is not None for value in filters.values())
-
-
-def filter_text(value: str | None) -> str:
-    """A filter's text without surrounding spaces; empty (no filter) when absent."""
-    return value.strip() if value is not None else ""

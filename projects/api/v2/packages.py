@@ -16,23 +16,13 @@ from projects.api.v2.common import (
     PAGE_PARAMETERS,
     V2View,
     agent,
-    filter_text,
     list_filters,
     page_arguments,
     page_body,
     page_slice,
-    usable,
 )
+from projects.api.v2.filters import package_ids
 from projects.api.v2.serializers import PackageCreateInput
-
-
-def matching_ids(filters: dict[str, str | None]) -> list[int]:
-    """The ids of the mappings the filters select, by package name then distro."""
-    if not usable(filters):
-        return []
-    return selectors.package_ids_matching(
-        distribution=filter_text(filters["distribution"]), name=filter_text(filters["name"])
-    )
 
 
 def packages_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:
@@ -43,7 +33,7 @@ def packages_page(filters: dict[str, str | None], page: int, per_page: int) -> R
     def ids(current: int | None) -> list[int]:
         nonlocal every, rows
         every = catalogue.ordered_ids(
-            ("v2-packages", *filters.values()), lambda: matching_ids(filters), current
+            ("v2-packages", *filters.values()), lambda: package_ids(filters), current
         )
         wanted = page_slice(every, page, per_page)
         found = selectors.package_rows(wanted)

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backends import registry
-from projects import catalogue, limits, selectors, services
+from projects import catalogue, limits, services
 from projects.api import inputs, representations, schema
 from projects.api.representations import RawJSON
 from projects.api.v2.common import (
@@ -18,23 +18,13 @@ from projects.api.v2.common import (
     PAGE_PARAMETERS,
     V2View,
     agent,
-    filter_text,
     list_filters,
     page_arguments,
     page_body,
     page_slice,
-    usable,
 )
+from projects.api.v2.filters import project_ids
 from projects.api.v2.serializers import ProjectCreateInput
-
-
-def matching_ids(filters: dict[str, str | None]) -> list[int]:
-    """The ids of the projects the filters select, by name then ecosystem."""
-    if not usable(filters):
-        return []
-    return selectors.project_ids_matching(
-        name=filter_text(filters["name"]), ecosystem=filter_text(filters["ecosystem"])
-    )
 
 
 def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:
@@ -44,7 +34,7 @@ def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> R
     def ids(current: int | None) -> Sequence[int]:
         nonlocal every
         every = catalogue.ordered_ids(
-            ("v2-projects", *filters.values()), lambda: matching_ids(filters), current
+            ("v2-projects", *filters.values()), lambda: project_ids(filters), current
         )
         return page_slice(every, page, per_page)
 
