@@ -50,6 +50,7 @@ from projects.services.fields import (
     URL_FIELDS,
     FieldChanges,
     ProjectFields,
+    asks_upstream_anew,
 )
 from projects.services.flags import flag_create, flag_set_state
 from projects.services.packages import package_map, package_unmap
@@ -89,6 +90,7 @@ __all__ = [
     "ProjectExists",
     "ProjectFields",
     "ServiceError",
+    "asks_upstream_anew",
     "build_project",
     "clashing_project",
     "clean_project_fields",

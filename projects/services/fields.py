@@ -5,6 +5,7 @@ How their values are checked is :mod:`projects.services.validation`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 
@@ -53,6 +54,13 @@ FETCH_FIELDS = frozenset(
         "url_credentials",
     }
 )
+
+
+def asks_upstream_anew(changes: Mapping[str, object]) -> bool:
+    """Whether ``changes`` change what the upstream is asked (:data:`FETCH_FIELDS`)."""
+    return not FETCH_FIELDS.isdisjoint(changes)
+
+
 #: The project fields that hold URLs: credentials typed into them are split off when saved.
 URL_FIELDS: tuple[Literal["homepage", "version_url"], ...] = ("homepage", "version_url")
 #: Changes saved but never announced (messages are public): only that they changed is returned.

@@ -27,10 +27,10 @@ from projects.services.errors import (
 )
 from projects.services.fields import (
     BOOLEAN_FIELDS,
-    FETCH_FIELDS,
     PRIVATE_FIELDS,
     FieldChanges,
     ProjectFields,
+    asks_upstream_anew,
 )
 from projects.services.validation import clean_project_fields
 
@@ -156,6 +156,8 @@ def edited_copy(
         changes["url_credentials"] = (project.credential_origins, copy.credential_origins)
     _require_version_url(copy)
     copy.ecosystem_name = ecosystems.derive_ecosystem_name(copy.backend, copy.homepage)
+    if asks_upstream_anew(changes):  # the last answer's validators are moot for a preview
+        copy.etag = copy.last_modified = ""
     return copy, changes
 
 
@@ -187,7 +189,7 @@ def project_edit(
             raise ProjectExists(edited, clash)
     for field in changes:
         setattr(locked, field, getattr(edited, field))
-    if set(changes) & FETCH_FIELDS:
+    if asks_upstream_anew(changes):
         locked.etag = locked.last_modified = ""
         next_check.set_due_after_edit(locked)
     locked.updated_on = timezone.now()

@@ -138,9 +138,7 @@ class VersionsApi(V2View):
             raise services.ProjectArchived(project)
         fields = project_fields(args, blank_keeps_stored=True)
         if dry_run:
-            edited, changes = services.edited_copy(project, fields)
-            if set(changes) & services.FETCH_FIELDS:  # the last answer's validators are moot
-                edited.etag = edited.last_modified = ""
+            edited, _ = services.edited_copy(project, fields)
             return self.preview(edited)
         if fields:  # refused fields are a 400 before any check is claimed
             services.edited_copy(project, fields)
