@@ -31,7 +31,7 @@ def fresh_caches():
     """Empty the per-process list caches and the shared cache before and after the test."""
     from django.core.cache import cache
 
-    from projects.api import representations
+    from projects import representations
 
     representations.clear_caches()
     cache.clear()

@@ -101,7 +101,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("v2-projects", "/api/v2/projects/?items_per_page=25&page=1", "list", 40.0),
     Endpoint("v2-projects-deep", "/api/v2/projects/?items_per_page=25&page={deep_page}", "list"),
     # Beyond the list: every request a random page, as a crawler or a mirror would ask,
-    # so that the per-process caches of the API (projects/api/representations.py) mostly miss.
+    # so that the per-process caches of the API (projects/representations.py) mostly miss.
     Endpoint(
         "v2-projects-random", "/api/v2/projects/?items_per_page=25&page={random_page}", "list"
     ),

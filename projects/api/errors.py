@@ -35,8 +35,8 @@ from backends import registry
 from backends.base import BackendError, RateLimited
 from projects import check, limits, services
 from projects.api.inputs import InputError
-from projects.api.representations import instance_json
 from projects.bad_input import refusal_for
+from projects.representations import instance_json
 
 
 class ErrorShape(enum.Enum):

@@ -21,7 +21,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from projects.api.parsers import DepthLimitedJSONParser
-from projects.api.representations import RawJSON
+from projects.representations import RawJSON
 
 
 class AnityaJSONRenderer(renderers.JSONRenderer):

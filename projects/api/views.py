@@ -36,8 +36,8 @@ from projects.api.rendering import (
     LenientContentNegotiation,
     PlainTextRenderer,
 )
-from projects.api.representations import RawJSON, dumps, etag_of
 from projects.api.throttling import ApiRateThrottle
+from projects.representations import RawJSON, dumps, etag_of
 
 
 @csrf_exempt  # another method gets the JSON 405 below, not the site's "CSRF failed" page

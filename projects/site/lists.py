@@ -12,8 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from projects import catalogue, selectors
-from projects.api import representations
+from projects import catalogue, representations, selectors
 from projects.models import Project
 from projects.site.common import PAGE_SIZE, page, page_number, project_url
 

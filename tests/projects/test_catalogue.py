@@ -10,10 +10,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from projects import catalogue
-from projects.api import representations
-from projects.api.representations import answer_cache
+from projects import catalogue, representations
 from projects.models import Catalogue, Distro, Package, Project
+from projects.representations import answer_cache
 from tests.factories import DistroFactory, PackageFactory, ProjectFactory, ProjectVersionFactory
 
 # The generation is what committed transactions did: these tests commit.

@@ -19,12 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.authentication import TokenAuthentication
-from projects import catalogue, check, limits, selectors, services
-from projects.api import inputs, representations, schema
+from projects import catalogue, check, limits, representations, selectors, services
+from projects.api import inputs, schema
 from projects.api.errors import CheckFailed, ErrorShape, notok
 from projects.api.rendering import FORM_ONLY, BrowsableAPIRenderer, PlainTextRenderer
-from projects.api.representations import RawJSON
 from projects.api.views import ApiView
+from projects.representations import RawJSON
 
 API_VERSION = "1.2"
 EXCLUSIVE = "pattern and homepage are mutually exclusive.  Specify only one."

@@ -9,9 +9,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from projects import catalogue, selectors, services
-from projects.api import inputs, representations, schema
-from projects.api.representations import RawJSON
+from projects import catalogue, representations, selectors, services
+from projects.api import inputs, schema
 from projects.api.v2.common import (
     PAGE_PARAMETERS,
     V2View,
@@ -23,6 +22,7 @@ from projects.api.v2.common import (
 )
 from projects.api.v2.filters import package_ids
 from projects.api.v2.serializers import PackageCreateInput
+from projects.representations import RawJSON
 
 
 def packages_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:

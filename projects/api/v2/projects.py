@@ -10,9 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backends import registry
-from projects import catalogue, limits, services
-from projects.api import inputs, representations, schema
-from projects.api.representations import RawJSON
+from projects import catalogue, limits, representations, services
+from projects.api import inputs, schema
 from projects.api.v2.common import (
     CHECK_LIMITED,
     PAGE_PARAMETERS,
@@ -25,6 +24,7 @@ from projects.api.v2.common import (
 )
 from projects.api.v2.filters import project_ids
 from projects.api.v2.serializers import ProjectCreateInput
+from projects.representations import RawJSON
 
 
 def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:

@@ -17,14 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backends.credentials import redact
-from projects import check, limits, selectors, services
-from projects.api import inputs, representations, schema
+from projects import check, limits, representations, selectors, services
+from projects.api import inputs, schema
 from projects.api.errors import CheckFailed, ErrorShape
 from projects.api.inputs import InputError
-from projects.api.representations import StoredVersion
 from projects.api.v2.common import CHECK_LIMITED_BODY, V2View, agent
 from projects.api.v2.serializers import VersionCheckInput
 from projects.models import Project
+from projects.representations import StoredVersion
 
 #: The project fields a check request cannot clear (an empty one keeps the stored value, as in
 #: Anitya); it may set every other field of ``services.EDITABLE_FIELDS``.

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects.api import representations
+from projects import representations
 from projects.models import Distro, Project
 from tests.factories import PackageFactory, ProjectFactory, ProjectVersionFactory
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from projects.api import representations
-from projects.api.representations import RawJSON, fragment_cache
+from projects import representations
 from projects.models import Project
+from projects.representations import RawJSON, fragment_cache
 from tests.factories import (
     DistroFactory,
     PackageFactory,

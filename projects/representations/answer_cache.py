@@ -10,9 +10,9 @@ from collections.abc import Callable, Hashable, Sequence
 from django.utils import timezone
 
 from projects import catalogue
-from projects.api.representations.fragment_cache import forget_fragments, fragments
-from projects.api.representations.project_json import forget_parsed_versions
-from projects.api.representations.rows import changed_since, stamps_of
+from projects.representations.fragment_cache import forget_fragments, fragments
+from projects.representations.project_json import forget_parsed_versions
+from projects.representations.rows import changed_since, stamps_of
 
 #: What an answer is cached under: its endpoint's name and arguments.
 Key = tuple[Hashable, ...]

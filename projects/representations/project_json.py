@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from backends import registry, versions
-from projects.api.representations.rows import (
+from projects.models import Project, epoch
+from projects.representations.rows import (
     StoredVersion,
     load_packages,
     load_rows,
     load_versions,
     row_of,
 )
-from projects.models import Project, epoch
 
 MAX_PARSED_VERSIONS = 500_000
 

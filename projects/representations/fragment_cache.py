@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import cast
 
-from projects.api.representations.project_json import dumps, project_json, shown_versions
-from projects.api.representations.rows import chunks, load_rows, load_versions
+from projects.representations.project_json import dumps, project_json, shown_versions
+from projects.representations.rows import chunks, load_rows, load_versions
 
 FRAGMENT_TTL = 900.0  # seconds, plus up to as much again at random (spreads the rebuilds)
 MAX_FRAGMENTS = 300_000

@@ -24,7 +24,7 @@ once and model instances plus per-project version objects cost milliseconds each
 tests/projects/api/test_representations.py pins the equivalence with ``Project.as_json``.
 """
 
-from projects.api.representations.answer_cache import (
+from projects.representations.answer_cache import (
     COMMIT_MARGIN,
     EXACT_LIMIT,
     Answers,
@@ -36,8 +36,8 @@ from projects.api.representations.answer_cache import (
     raw_answer,
     stamped_answer,
 )
-from projects.api.representations.fragment_cache import FRAGMENT_TTL, fragments
-from projects.api.representations.project_json import (
+from projects.representations.fragment_cache import FRAGMENT_TTL, fragments
+from projects.representations.project_json import (
     ShownVersion,
     detailed_json,
     dumps,
@@ -46,7 +46,7 @@ from projects.api.representations.project_json import (
     project_json,
     shown_versions,
 )
-from projects.api.representations.rows import (
+from projects.representations.rows import (
     ROW_FIELDS,
     STAMP,
     StoredVersion,
