@@ -12,7 +12,7 @@ Two limits (issue #13), both refused with :class:`Limited` (the views answer 429
   ``PREVIEW_CONCURRENCY_PER_PROCESS`` in one process, so that slow upstreams cannot take every
   thread of a web worker.
 
-What every process must agree on lives in the shared cache (``releasemon/cache.py``: the
+What every process must agree on lives in the shared cache (``projects/shared_cache.py``: the
 database or Redis), whose ``add`` is atomic on both. A user's slots are separate keys, each
 expiring on its own a preview deadline (plus a margin) after it was taken, so a worker that
 dies mid-preview cannot hold a slot for ever, and no counter can drift. The per-process limit

@@ -26,7 +26,7 @@ class Periodic:
 SCHEDULES: tuple[Periodic, ...] = (
     Periodic("relay-messages", "messaging.tasks.relay_messages", minutes=1),
     Periodic("prune-messages", "messaging.tasks.prune_messages", minutes=60),
-    # Does work only when projects are due (projects/scheduler.py).
+    # Does work only when projects are due (projects/scheduler/).
     Periodic("run-checks", "projects.tasks.run_checks", minutes=1),
     Periodic("check-feeds", "projects.tasks.check_feeds", minutes=5),
 )
