@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -99,6 +99,29 @@ def wants_json(request: HttpRequest) -> bool:
 def confirmed(request: HttpRequest) -> bool:
     """Destructive actions need the ``confirm`` field; without it nothing happens."""
     return bool(request.POST.get("confirm"))
+
+
+def confirmation_page(
+    request: HttpRequest,
+    project: Project,
+    *,
+    title: str,
+    question: str,
+    action: str,
+    button: str,
+) -> HttpResponse:
+    """The page asking to confirm a destructive action on ``project`` (shown again for a POST
+    without ``confirm``); methods other than GET, HEAD and POST are refused."""
+    if request.method not in {"GET", "HEAD", "POST"}:
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    context = {
+        "project": project,
+        "title": title,
+        "question": question,
+        "action": action,
+        "button": button,
+    }
+    return render(request, "projects/confirm.html", context)
 
 
 def project_url(project: Project) -> str:

@@ -15,6 +15,7 @@ from projects.site import errors
 from projects.site.common import (
     admin_required,
     agent,
+    confirmation_page,
     confirmed,
     editable_project,
     get_project,
@@ -87,21 +88,16 @@ def mapping_delete(request: HttpRequest, project_id: int, package_id: int) -> Ht
         services.package_unmap(package, agent=agent(request))
         messages.success(request, f"Mapping {package.package_name} on {package.distro} deleted")
         return redirect(project_url(project))
-    if request.method not in {"GET", "HEAD", "POST"}:
-        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    return render(
+    return confirmation_page(
         request,
-        "projects/confirm.html",
-        {
-            "project": project,
-            "title": "Delete a mapping",
-            "question": format_html(
-                "Delete the mapping of <strong>{}</strong> to the package {} of {}?",
-                project.name,
-                package.package_name,
-                package.distro.name,
-            ),
-            "action": request.path,
-            "button": "Delete mapping",
-        },
+        project,
+        title="Delete a mapping",
+        question=format_html(
+            "Delete the mapping of <strong>{}</strong> to the package {} of {}?",
+            project.name,
+            package.package_name,
+            package.distro.name,
+        ),
+        action=request.path,
+        button="Delete mapping",
     )

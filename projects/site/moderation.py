@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
@@ -15,6 +15,7 @@ from projects import services
 from projects.site.common import (
     admin_required,
     agent,
+    confirmation_page,
     confirmed,
     get_project,
     is_admin,
@@ -50,25 +51,20 @@ def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
         services.project_delete(project, agent=agent(request))
         messages.success(request, f"Project {name} has been removed")
         return redirect("projects:list")
-    if request.method not in {"GET", "HEAD", "POST"}:
-        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    return render(
+    return confirmation_page(
         request,
-        "projects/confirm.html",
-        {
-            "project": project,
-            "title": f"Delete project {project.name}",
-            "question": format_html(
-                "Delete <strong>{}</strong> with its {} version(s), {} mapping(s) and {} "
-                "flag(s)? This cannot be undone.",
-                project.name,
-                project.versions.count(),
-                project.packages.count(),
-                project.flags.count(),
-            ),
-            "action": reverse("projects:delete", args=[project.pk]),
-            "button": "Delete project",
-        },
+        project,
+        title=f"Delete project {project.name}",
+        question=format_html(
+            "Delete <strong>{}</strong> with its {} version(s), {} mapping(s) and {} "
+            "flag(s)? This cannot be undone.",
+            project.name,
+            project.versions.count(),
+            project.packages.count(),
+            project.flags.count(),
+        ),
+        action=reverse("projects:delete", args=[project.pk]),
+        button="Delete project",
     )
 
 
@@ -80,22 +76,17 @@ def versions_delete(request: HttpRequest, project_id: int) -> HttpResponse:
         deleted = services.versions_delete(project, None, agent=agent(request))
         messages.success(request, f"{len(deleted)} version(s) of {project.name} deleted")
         return redirect(project_url(project))
-    if request.method not in {"GET", "HEAD", "POST"}:
-        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    return render(
+    return confirmation_page(
         request,
-        "projects/confirm.html",
-        {
-            "project": project,
-            "title": f"Delete all versions of {project.name}",
-            "question": format_html(
-                "Delete all {} version(s) of <strong>{}</strong>?",
-                project.versions.count(),
-                project.name,
-            ),
-            "action": reverse("projects:delete_versions", args=[project.pk]),
-            "button": "Delete all versions",
-        },
+        project,
+        title=f"Delete all versions of {project.name}",
+        question=format_html(
+            "Delete all {} version(s) of <strong>{}</strong>?",
+            project.versions.count(),
+            project.name,
+        ),
+        action=reverse("projects:delete_versions", args=[project.pk]),
+        button="Delete all versions",
     )
 
 
