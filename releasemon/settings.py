@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "django_q",
     "accounts",
     "projects",
+    "projects.notify",
     "messaging",
 ]
 

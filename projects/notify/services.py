@@ -1,0 +1,244 @@
+"""Every write on watches and channels: the site, the API and the admin call these.
+
+Like :mod:`projects.services`, each validates its input and raises
+:class:`~projects.services.InvalidInput` (field -> message) before writing anything. User
+patterns go through the project regexes' safety rules; webhook URLs are checked for their
+shape here and pass the upstream address guard on every delivery.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import zoneinfo
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from backends.addresses import ip_literal
+from backends.regexes import InvalidRegex, validate_user_regex
+from projects.models import Distro, Project
+from projects.notify.models import (
+    MAX_HOLD_HOURS,
+    PATTERN_MAX_LENGTH,
+    ChangeLevel,
+    Channel,
+    Watch,
+)
+from projects.services import InvalidInput
+
+#: Standard Webhooks secrets: ``whsec_`` and base64 of 24 to 64 random bytes.
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+URL_MAX_LENGTH = 2000
+NAME_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class WatchRules:
+    """What a watch is told about (the defaults: every stable version, at once)."""
+
+    stable_only: bool = True
+    min_change: str = ChangeLevel.ANY
+    include_pattern: str = ""
+    exclude_pattern: str = ""
+    hold_hours: int = 0
+
+
+def clean_rules(rules: WatchRules) -> WatchRules:
+    """``rules`` checked; :class:`InvalidInput` names every wrong field."""
+    errors: dict[str, str] = {}
+    if rules.min_change not in ChangeLevel.values:
+        errors["min_change"] = f"Choose one of: {', '.join(ChangeLevel.values)}."
+    for field in ("include_pattern", "exclude_pattern"):
+        pattern = getattr(rules, field).strip()
+        if len(pattern) > PATTERN_MAX_LENGTH:
+            errors[field] = f"At most {PATTERN_MAX_LENGTH} characters."
+            continue
+        try:
+            validate_user_regex(pattern)
+        except InvalidRegex as error:
+            errors[field] = str(error)
+    if not 0 <= rules.hold_hours <= MAX_HOLD_HOURS:
+        errors["hold_hours"] = f"Between 0 and {MAX_HOLD_HOURS} hours."
+    if errors:
+        raise InvalidInput(errors)
+    return WatchRules(
+        stable_only=bool(rules.stable_only),
+        min_change=rules.min_change,
+        include_pattern=rules.include_pattern.strip(),
+        exclude_pattern=rules.exclude_pattern.strip(),
+        hold_hours=rules.hold_hours,
+    )
+
+
+def _apply(watch: Watch, rules: WatchRules) -> None:
+    watch.stable_only = rules.stable_only
+    watch.min_change = rules.min_change
+    watch.include_pattern = rules.include_pattern
+    watch.exclude_pattern = rules.exclude_pattern
+    watch.hold_hours = rules.hold_hours
+
+
+@transaction.atomic
+def watch_project(user: User, project: Project, rules: WatchRules | None = None) -> Watch:
+    """Watch ``project`` (again: the existing watch, with ``rules`` when given)."""
+    cleaned = clean_rules(rules or WatchRules())
+    watch, created = Watch.objects.select_for_update().get_or_create(user=user, project=project)
+    if created or rules is not None:
+        _apply(watch, cleaned)
+        watch.save()
+    return watch
+
+
+@transaction.atomic
+def watch_distro(user: User, distro: Distro, rules: WatchRules | None = None) -> Watch:
+    """Watch every project mapped in ``distro``, now and later."""
+    cleaned = clean_rules(rules or WatchRules())
+    watch, created = Watch.objects.select_for_update().get_or_create(user=user, distro=distro)
+    if created or rules is not None:
+        _apply(watch, cleaned)
+        watch.save()
+    return watch
+
+
+def watch_set_rules(watch: Watch, rules: WatchRules) -> Watch:
+    """Change what ``watch`` is told about (deliveries already written keep their rules)."""
+    _apply(watch, clean_rules(rules))
+    watch.save()
+    return watch
+
+
+def unwatch(watch: Watch) -> None:
+    """Stop watching; deliveries not yet sent go with the watch."""
+    watch.delete()
+
+
+# -- channels ------------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    """A Standard Webhooks signing secret."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def clean_webhook_url(url: str) -> str:
+    """``url`` if it can be a webhook target; :class:`InvalidInput` on ``target`` otherwise.
+
+    Only its shape is checked here: where its host resolves is checked by the address guard on
+    every delivery (a name can move), but a literal private address is refused at once.
+    """
+    url = url.strip()
+    if not url or len(url) > URL_MAX_LENGTH or any(ord(c) < 33 for c in url):
+        raise InvalidInput({"target": f"Enter an http(s) URL of at most {URL_MAX_LENGTH} chars."})
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput({"target": "Enter an http:// or https:// URL."})
+    if parts.username or parts.password:
+        raise InvalidInput({"target": "Put no user name or password in the URL."})
+    address = ip_literal(parts.hostname)
+    if address is not None and not address.is_global:
+        raise InvalidInput({"target": "This address is not reachable from the internet."})
+    return url
+
+
+def clean_email(address: str) -> str:
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise InvalidInput({"target": "Enter a valid e-mail address."}) from None
+    return address
+
+
+def clean_time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput({"time_zone": f"Unknown time zone {name!r}."}) from None
+    return name
+
+
+@dataclass(frozen=True)
+class NewChannel:
+    """A channel just made, and its secret: shown this once, never again."""
+
+    channel: Channel
+    secret: str
+
+
+def channel_create(
+    user: User,
+    *,
+    kind: str,
+    name: str,
+    target: str,
+    schedule: str = Channel.Schedule.IMMEDIATE,
+    digest_hour: int = 8,
+    time_zone: str = "UTC",
+) -> NewChannel:
+    """Add a channel; a webhook gets its signing secret (in the answer only)."""
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > NAME_MAX_LENGTH:
+        errors["name"] = f"Give it a name of at most {NAME_MAX_LENGTH} characters."
+    if kind not in Channel.Kind.values:
+        errors["kind"] = f"Choose one of: {', '.join(Channel.Kind.values)}."
+    if schedule not in Channel.Schedule.values:
+        errors["schedule"] = f"Choose one of: {', '.join(Channel.Schedule.values)}."
+    elif schedule != Channel.Schedule.IMMEDIATE and kind != Channel.Kind.EMAIL:
+        errors["schedule"] = "Only e-mail channels send digests."
+    if not 0 <= digest_hour <= 23:
+        errors["digest_hour"] = "An hour from 0 to 23."
+    if errors:
+        raise InvalidInput(errors)
+    if kind == Channel.Kind.WEBHOOK:
+        target, secret = clean_webhook_url(target), new_secret()
+    else:
+        target, secret = clean_email(target), ""
+    channel = Channel(
+        user=user,
+        kind=kind,
+        name=name,
+        target=target,
+        secret=secret,
+        schedule=schedule,
+        digest_hour=digest_hour,
+        time_zone=clean_time_zone(time_zone),
+    )
+    try:
+        with transaction.atomic():
+            channel.save()
+    except IntegrityError:
+        raise InvalidInput({"name": f"You already have a channel called {name!r}."}) from None
+    return NewChannel(channel, secret)
+
+
+def channel_rotate_secret(channel: Channel) -> str:
+    """A new signing secret for a webhook (the old one stops at once); returned this once."""
+    if channel.kind != Channel.Kind.WEBHOOK:
+        raise InvalidInput({"kind": "Only webhooks have a signing secret."})
+    channel.secret = new_secret()
+    channel.save(update_fields=["secret"])
+    return channel.secret
+
+
+def channel_set_enabled(channel: Channel, enabled: bool, *, reason: str = "") -> bool:
+    """Switch a channel on or off; True when it changed. Switching on forgets past failures."""
+    if channel.enabled == enabled:
+        return False
+    channel.enabled = enabled
+    channel.disabled_reason = "" if enabled else reason[:300]
+    if enabled:
+        channel.failing_since = None
+    channel.save(update_fields=["enabled", "disabled_reason", "failing_since"])
+    return True
+
+
+def channel_delete(channel: Channel) -> None:
+    """Remove a channel with its delivery log."""
+    channel.delete()
