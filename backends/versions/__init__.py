@@ -28,6 +28,7 @@ from backends.versions.base import (
     strip_prefixes,
 )
 from backends.versions.calendar import CalendarVersion, InvalidCalendarPattern, validate_pattern
+from backends.versions.levels import Change, change_level, release_numbers
 from backends.versions.pep440 import Pep440Version
 from backends.versions.rpm import RpmVersion, rpm_sort_key, rpm_vercmp
 from backends.versions.semantic import SemanticVersion
@@ -36,6 +37,7 @@ __all__ = [
     "DEFAULT_SCHEME",
     "SCHEME_NAMES",
     "CalendarVersion",
+    "Change",
     "InvalidCalendarPattern",
     "Pep440Version",
     "RpmVersion",
@@ -43,10 +45,12 @@ __all__ = [
     "UnknownVersionScheme",
     "Version",
     "canonical_scheme_name",
+    "change_level",
     "get_scheme",
     "is_filtered",
     "make_version",
     "matches_pre_release_filter",
+    "release_numbers",
     "rpm_sort_key",
     "rpm_vercmp",
     "sort_versions",
