@@ -187,6 +187,18 @@ AUTHENTICATION_REQUIRED = OpenApiResponse(
     description="No valid API token (`Authorization: Token <token>`) nor signed-in session.",
 )
 MESSAGE = OpenApiResponse(_STRING, description="A JSON string saying what went wrong.")
+NOT_FOUND = OpenApiResponse(
+    {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string", "enum": ["not_found"]},
+            "error_description": _STRING,
+        },
+        "required": ["error", "error_description"],
+    },
+    description='`{"error": "not_found", "error_description": "Not found."}`: no such row of '
+    "the caller's (another user's is not found either).",
+)
 
 
 def bad_request(*, error: bool = False, fields: bool = True, message: bool = False) -> Any:
