@@ -124,6 +124,16 @@ class DeliveryJSON(Serializer):
     payload = serializers.JSONField(help_text="What is sent, frozen at fan-out.")
 
 
+class TestDeliveryJSON(DeliveryJSON):
+    """The test message's delivery, as logged. It is logged under the owner's newest project
+    watch; an owner who watches no project gets it unlogged: these four fields are null."""
+
+    id = serializers.IntegerField(allow_null=True)
+    watch_id = serializers.IntegerField(allow_null=True)
+    project_id = serializers.IntegerField(allow_null=True)
+    project_name = serializers.CharField(allow_null=True)
+
+
 class DeliveryPage(Serializer):
     items = DeliveryJSON(many=True)
     items_per_page = serializers.IntegerField()
@@ -154,7 +164,9 @@ def delivery_json(sent: Delivery) -> dict[str, Any]:
         "channel_name": sent.channel.name,
         "watch_id": sent.watch_id,
         "project_id": sent.project_id,
-        "project_name": sent.project.name,
+        # A test delivery is unlogged, without a watch nor a project, when its owner watches
+        # no project (projects.notify.delivery.send_test).
+        "project_name": sent.project.name if sent.project_id is not None else None,
         "event_id": sent.event_id,
         "message_id": str(sent.message_id),
         "state": sent.state,
@@ -297,7 +309,8 @@ class ChannelSecretApi(ChannelView):
 
 
 class ChannelTestApi(ChannelView):
-    """Send a test message through a channel now; the answer is its delivery, as logged."""
+    """Send a test message through a channel now, once (no retry); the answer is its delivery:
+    sent or failed, with the receiver's status, latency and answer."""
 
     name = "v2 channel test"
 
@@ -306,7 +319,7 @@ class ChannelTestApi(ChannelView):
         tags=[TAG],
         parameters=[CHANNEL_ID],
         request=None,
-        responses={200: DeliveryJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
+        responses={200: TestDeliveryJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
     )
     def post(self, request: Request, channel_id: str) -> Response:
         channel = self.get_object()
