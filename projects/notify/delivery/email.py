@@ -1,0 +1,235 @@
+"""The e-mails: a release, a test message, and the notice that a webhook was switched off.
+
+Each release and test mail carries RFC 8058's one-click unsubscribe (``List-Unsubscribe``
+with the channel's link, see :mod:`~projects.notify.delivery.unsubscribe`, and
+``List-Unsubscribe-Post``). A mail's ``Message-ID`` is made from the event's message id and
+the channel, so a mail sent twice (delivery is at least once) is one message for the reader.
+Building a mail touches no database; :func:`send` is called from the workers' threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from projects.notify.delivery.outcome import Outcome
+from projects.notify.delivery.unsubscribe import site_link, unsubscribe_url
+from projects.notify.models import Channel
+
+SUBJECT_PREFIX = "[releasemon] "
+#: Versions named in a subject; more are counted ("and 3 more").
+SUBJECT_VERSIONS = 3
+#: Where people manage their channels (the site's notification settings).
+SETTINGS_PATH = "/settings/notifications/"
+
+
+# -- what a release mail says ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Release:
+    """One new version: its string, when the upstream published it, where to read about it."""
+
+    version: str
+    published: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ReleaseNews:
+    """A release payload read for people: what the mail's templates show."""
+
+    project_name: str
+    project_url: str
+    homepage: str
+    releases: tuple[Release, ...]
+    previous: str = ""
+    packages: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def versions(self) -> list[str]:
+        return [release.version for release in self.releases]
+
+    @property
+    def subject(self) -> str:
+        shown = self.versions[-SUBJECT_VERSIONS:]
+        more = len(self.versions) - len(shown)
+        names = ", ".join(shown) + (f" and {more} more" if more else "")
+        return f"{SUBJECT_PREFIX}{self.project_name} {names} released"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _when(stamp: Any) -> str:
+    """An ISO 8601 time from the payload as people read it: ``2024-05-01 12:00 UTC``."""
+    try:
+        moment = dt.datetime.fromisoformat(_text(stamp))
+    except ValueError:
+        return _text(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def read_release(payload: Mapping[str, Any]) -> ReleaseNews:
+    """The people-facing content of a release payload, as the fan-out froze it::
+
+    {"type": "release", "event_id", "project": {"id", "name", "homepage", "ecosystem", "url"},
+     "versions": [oldest first], "latest", "previous", "published_at": {version: ISO time},
+     "links": {"project", "release"}, "packages": [{"distro", "package_name"}]}
+
+    The release link (the upstream's release or commit page) belongs to the latest version.
+    """
+    project = _mapping(payload.get("project"))
+    links = _mapping(payload.get("links"))
+    published = _mapping(payload.get("published_at"))
+    project_url = _text(links.get("project") or project.get("url"))
+    if not project_url and isinstance(project.get("id"), int):
+        project_url = site_link(reverse("projects:project", args=[project["id"]]))
+    versions = [_text(version) for version in payload.get("versions") or () if version]
+    latest = _text(payload.get("latest")) or (versions[-1] if versions else "")
+    releases = tuple(
+        Release(
+            version=version,
+            published=_when(published[version]) if published.get(version) else "",
+            url=_text(links.get("release")) if version == latest else "",
+        )
+        for version in versions
+    )
+    packages = tuple(
+        (_text(package.get("distro")), _text(package.get("package_name")))
+        for package in payload.get("packages") or ()
+        if isinstance(package, Mapping)
+    )
+    return ReleaseNews(
+        project_name=_text(project.get("name")) or "A project",
+        project_url=project_url,
+        homepage=_text(project.get("homepage")),
+        releases=releases,
+        previous=_text(payload.get("previous")),
+        packages=packages,
+    )
+
+
+# -- the messages ------------------------------------------------------------------------------
+
+
+def _message_id(*parts: object) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "releasemon"
+    return f"<notify.{'.'.join(str(part) for part in parts)}@{host}>"
+
+
+def _mail(
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    subject: str,
+    headers: dict[str, str],
+) -> EmailMultiAlternatives:
+    text = render_to_string(f"notify/email/{template}.txt", context)
+    html = render_to_string(f"notify/email/{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _list_headers(channel: Channel) -> dict[str, str]:
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(channel)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def release_mail(
+    channel: Channel, payload: Mapping[str, Any], message_id: str
+) -> EmailMultiAlternatives:
+    """The mail telling ``channel``'s owner about the release in ``payload``."""
+    news = read_release(payload)
+    context = {
+        "news": news,
+        "channel": channel,
+        "unsubscribe_url": unsubscribe_url(channel),
+        "settings_url": site_link(SETTINGS_PATH),
+    }
+    headers = {**_list_headers(channel), "Message-ID": _message_id(message_id, channel.pk)}
+    return _mail(channel.target, "release", context, news.subject, headers)
+
+
+def test_mail(channel: Channel, message_id: str) -> EmailMultiAlternatives:
+    """A test message for ``channel`` (the test button)."""
+    context = {
+        "channel": channel,
+        "unsubscribe_url": unsubscribe_url(channel),
+        "settings_url": site_link(SETTINGS_PATH),
+    }
+    headers = {**_list_headers(channel), "Message-ID": _message_id(message_id, channel.pk)}
+    subject = f"{SUBJECT_PREFIX}test message for your channel {channel.name}"
+    return _mail(channel.target, "test", context, subject, headers)
+
+
+def disabled_notice(channel: Channel, to: str, last_error: str) -> EmailMultiAlternatives:
+    """The mail telling a webhook's owner it was switched off after days of failures."""
+    context = {
+        "channel": channel,
+        "days": settings.NOTIFY_DISABLE_AFTER_DAYS,
+        "last_error": last_error,
+        "settings_url": site_link(SETTINGS_PATH),
+    }
+    subject = f"{SUBJECT_PREFIX}your webhook {channel.name} was switched off"
+    headers = {"Auto-Submitted": "auto-generated"}
+    return _mail(to, "channel_disabled", context, subject, headers)
+
+
+def send(message: EmailMultiAlternatives) -> Outcome:
+    """Hand ``message`` to the mail server (Django's e-mail backend); errors are outcomes."""
+    started = time.monotonic()
+    try:
+        message.send()
+    except smtplib.SMTPResponseException as error:
+        return Outcome(
+            ok=False,
+            status_code=error.smtp_code,
+            latency_ms=_since(started),
+            error="The mail server refused the message: "
+            f"{error.smtp_code} {_decoded(error.smtp_error)}",
+        )
+    except smtplib.SMTPRecipientsRefused as error:
+        refusals = "; ".join(
+            f"{address}: {code} {_decoded(text)}"
+            for address, (code, text) in error.recipients.items()
+        )
+        return Outcome(
+            ok=False, latency_ms=_since(started), error=f"The mail server refused {refusals}"
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        return Outcome(
+            ok=False,
+            latency_ms=_since(started),
+            error=f"The mail server could not be reached: {error or type(error).__name__}",
+        )
+    return Outcome(ok=True, latency_ms=_since(started))
+
+
+def _decoded(text: bytes | str) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+
+
+def _since(started: float) -> int:
+    return max(0, round((time.monotonic() - started) * 1000))

@@ -1,0 +1,140 @@
+"""One attempt and what it leaves behind: the delivery log, the retry, the channel's health.
+
+:func:`attempt` sends a delivery's payload (a webhook request or a mail; any thread may run
+it: it does not touch the database); :func:`record` writes its outcome:
+sent; pending again at the next retry; or failed once the retries cover NOTIFY_RETRY_HOURS.
+A channel's ``failing_since`` is set at its first failure and cleared by a success; a webhook
+failing for NOTIFY_DISABLE_AFTER_DAYS is switched off and its owner mailed once. E-mail
+channels are never switched off for failures: those are nearly always the mail server's own,
+and switching everyone's channel off for them would lose every release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from projects.notify import services
+from projects.notify.delivery import backoff, email, webhook
+from projects.notify.delivery.outcome import Outcome
+from projects.notify.models import Channel, Delivery
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[], Outcome]
+PING = "ping"
+
+
+def prepare(channel: Channel, payload: Mapping[str, Any], message_id: str) -> Job:
+    """The attempt to send ``payload`` (a release, or a ping) through ``channel``."""
+    if channel.kind == Channel.Kind.WEBHOOK:
+        return functools.partial(
+            webhook.post,
+            channel.target,
+            channel.secret,
+            message_id,
+            payload,
+            timeout=float(settings.NOTIFY_WEBHOOK_TIMEOUT),
+        )
+    if payload.get("type") == PING:
+        return functools.partial(email.send, email.test_mail(channel, message_id))
+    return functools.partial(email.send, email.release_mail(channel, payload, message_id))
+
+
+def attempt(channel: Channel, payload: Mapping[str, Any], message_id: str) -> Outcome:
+    """One attempt to send ``payload`` through ``channel``; any thread may run it. A bug on
+    the way is a failed attempt (retried), never a lost delivery nor a stuck worker."""
+    try:
+        return prepare(channel, payload, message_id)()
+    except Exception as error:
+        logger.exception("A delivery attempt failed unexpectedly")
+        return Outcome(ok=False, error=f"Internal error while sending: {type(error).__name__}")
+
+
+def record(
+    delivery: Delivery, outcome: Outcome, now: dt.datetime | None = None, *, retry: bool = True
+) -> Delivery:
+    """Write ``outcome`` into ``delivery`` (and its row if it has one): sent, due again at the
+    next retry, or failed (at once when ``retry`` is false: a test)."""
+    now = now or timezone.now()
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.status_code = outcome.status_code
+    delivery.latency_ms = outcome.latency_ms
+    delivery.response_excerpt = outcome.response_excerpt
+    delivery.error = outcome.error
+    if outcome.ok:
+        delivery.state = Delivery.State.SENT
+        delivery.delivered_at = now
+    else:
+        again = backoff.next_try(delivery.attempts, now) if retry else None
+        if again is None:
+            delivery.state = Delivery.State.FAILED
+        else:
+            delivery.state = Delivery.State.PENDING
+            delivery.due_at = again
+    if delivery.pk is not None:
+        fields = [
+            "attempts",
+            "last_attempt_at",
+            "status_code",
+            "latency_ms",
+            "response_excerpt",
+            "error",
+            "state",
+            "delivered_at",
+            "due_at",
+        ]
+        # Only while it is still waiting: a delivery dropped meanwhile stays dropped.
+        Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PENDING).update(
+            **{name: getattr(delivery, name) for name in fields}
+        )
+    return delivery
+
+
+def note_health(channel: Channel, outcome: Outcome, now: dt.datetime | None = None) -> None:
+    """Keep ``failing_since`` of ``channel``; switch a webhook failing for too long off."""
+    now = now or timezone.now()
+    if outcome.ok:
+        Channel.objects.filter(pk=channel.pk, failing_since__isnull=False).update(
+            failing_since=None
+        )
+        return
+    Channel.objects.filter(pk=channel.pk, failing_since__isnull=True).update(failing_since=now)
+    if channel.kind == Channel.Kind.WEBHOOK:
+        switch_off_if_failing(channel.pk, outcome.error, now)
+
+
+def switch_off_if_failing(channel_id: int, last_error: str, now: dt.datetime) -> bool:
+    """Switch the webhook off when it has failed for NOTIFY_DISABLE_AFTER_DAYS, and mail its
+    owner once (the row is locked: two workers cannot both switch it off)."""
+    days = settings.NOTIFY_DISABLE_AFTER_DAYS
+    with transaction.atomic():
+        channel = (
+            Channel.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(
+                pk=channel_id,
+                enabled=True,
+                failing_since__lte=now - dt.timedelta(days=days),
+            )
+            .first()
+        )
+        if channel is None:
+            return False
+        reason = f"every delivery failed for {days} day{'s' if days != 1 else ''}"
+        if not services.channel_set_enabled(channel, False, reason=reason):
+            return False
+    logger.warning("Webhook channel %s switched off: %s", channel_id, reason)
+    if channel.user.is_active and channel.user.email:
+        sent = email.send(email.disabled_notice(channel, channel.user.email, last_error))
+        if not sent.ok:
+            logger.warning("Could not mail the owner of channel %s: %s", channel_id, sent.error)
+    return True

@@ -1,0 +1,427 @@
+"""Deliveries end to end: a real webhook receiver on loopback that checks every signature with
+the Standard Webhooks reference library, and a real SMTP server on loopback (aiosmtpd).
+
+The address guard refuses loopback; the ``receiver`` fixture allows 127.0.0.1 for the test
+that uses it only (``FETCH_ALLOWED_NETWORKS``). Time is driven by moving ``due_at``: no test
+waits for a backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+from django.utils import timezone
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from projects.notify import delivery as notify
+from projects.notify.delivery import claims
+from projects.notify.models import Channel, Delivery
+from releasemon.config import email_settings
+from tests.projects.notify.factories import ChannelFactory, DeliveryFactory, WatchFactory
+
+pytestmark = pytest.mark.django_db
+
+SITE_URL = "https://releasemon.example"
+
+
+# -- a webhook receiver ------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    verified: bool
+    status: int
+
+    @property
+    def payload(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that verifies every request's signature."""
+
+    secret: str
+    port: int = 0
+    #: Answer 500 to this many requests first.
+    fail_first: int = 0
+    requests: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    @property
+    def delivered(self) -> list[Received]:
+        """The requests that were signed right and answered 2xx."""
+        return [r for r in self.requests if r.verified and 200 <= r.status < 300]
+
+    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        try:
+            Webhook(self.secret).verify(body, headers)
+            verified = True
+        except WebhookVerificationError:
+            verified = False
+        with self.lock:
+            failing = len(self.requests) < self.fail_first
+            status = 500 if failing or not verified else 202
+            self.requests.append(Received(headers, body, verified, status))
+        answer = b"down for maintenance" if failing else b'{"ok":true}' if verified else b"bad"
+        return status, answer
+
+
+def _serve(receiver: Receiver) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, answer = receiver.handle({k.lower(): v for k, v in self.headers.items()}, body)
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    receiver.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def start_receiver():
+    """Start receivers on 127.0.0.1 (the guard still refuses them: see ``allow_loopback``)."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(secret: str, fail_first: int = 0) -> Receiver:
+        receiver = Receiver(secret=secret, fail_first=fail_first)
+        servers.append(_serve(receiver))
+        return receiver
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    """Let deliveries reach 127.0.0.1, for this test only."""
+    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
+def webhook_channel(receiver: Receiver, **kw) -> Channel:
+    return ChannelFactory(webhook=True, target=receiver.url, secret=receiver.secret, **kw)
+
+
+def make_due(*deliveries: Delivery) -> None:
+    """Bring the next retry forward to now (instead of waiting for it)."""
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        due_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def test_a_release_reaches_the_receiver_signed_with_the_event_id(start_receiver, allow_loopback):
+    receiver = start_receiver(SECRET)
+    channel = webhook_channel(receiver)
+    delivery = DeliveryFactory(channel=channel, watch=WatchFactory(user=channel.user))
+
+    assert notify.deliver_due() == 1
+
+    (request,) = receiver.requests
+    assert request.verified
+    assert request.headers["webhook-id"] == str(delivery.message_id)
+    assert request.headers["content-type"] == "application/json"
+    assert request.payload == delivery.payload
+    assert b" " not in request.body  # compact JSON
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.SENT
+    assert delivery.status_code == 202
+    assert delivery.response_excerpt == '{"ok":true}'
+    assert delivery.latency_ms is not None and delivery.attempts == 1
+    assert delivery.delivered_at is not None and delivery.error == ""
+    assert notify.deliver_due() == 0
+
+
+def test_a_receiver_failing_three_times_gets_the_delivery_once_it_recovers(
+    start_receiver, allow_loopback
+):
+    receiver = start_receiver(SECRET, fail_first=3)
+    channel = webhook_channel(receiver)
+    delivery = DeliveryFactory(channel=channel, watch=WatchFactory(user=channel.user))
+
+    waits = []
+    for attempt in range(1, 4):
+        before = timezone.now()
+        assert notify.deliver_due() == 1
+        delivery.refresh_from_db()
+        assert delivery.state == Delivery.State.PENDING
+        assert delivery.attempts == attempt
+        assert delivery.status_code == 500
+        assert delivery.response_excerpt == "down for maintenance"
+        assert "500" in delivery.error
+        waits.append(delivery.due_at - before)
+        # Not due before its retry: another run sends nothing.
+        assert notify.deliver_due() == 0
+        make_due(delivery)
+    channel.refresh_from_db()
+    assert channel.failing_since is not None and channel.enabled
+
+    # 30 s, then 60 s, then 120 s, each stretched by up to a fifth.
+    for wait, planned in zip(waits, (30, 60, 120), strict=True):
+        assert dt.timedelta(seconds=planned) <= wait <= dt.timedelta(seconds=planned * 1.2 + 5)
+
+    assert notify.deliver_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.SENT and delivery.attempts == 4
+    assert delivery.status_code == 202 and delivery.error == ""
+    channel.refresh_from_db()
+    assert channel.failing_since is None
+
+    # Four signed requests with one id; the receiver accepted exactly one.
+    assert len(receiver.requests) == 4
+    assert all(r.verified for r in receiver.requests)
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {str(delivery.message_id)}
+    assert len(receiver.delivered) == 1
+    make_due(delivery)
+    assert notify.deliver_due() == 0
+    assert len(receiver.requests) == 4
+
+
+def test_a_private_address_is_refused_at_delivery_without_a_request(start_receiver, settings):
+    settings.FETCH_ALLOWED_NETWORKS = []
+    receiver = start_receiver(SECRET)
+    channel = webhook_channel(receiver)
+    delivery = DeliveryFactory(channel=channel, watch=WatchFactory(user=channel.user))
+
+    assert notify.deliver_due() == 1
+
+    assert receiver.requests == []
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.PENDING  # a name can move: it is tried again
+    assert delivery.status_code is None
+    assert "refusing to connect to 127.0.0.1" in delivery.error
+    assert "private, loopback" in delivery.error
+
+
+def test_order_per_watch_follows_event_order_even_across_retries(start_receiver, allow_loopback):
+    receiver = start_receiver(SECRET, fail_first=1)
+    channel = webhook_channel(receiver)
+    watch = WatchFactory(user=channel.user)
+    first = DeliveryFactory(channel=channel, watch=watch, event_id=10)
+    second = DeliveryFactory(channel=channel, watch=watch, event_id=11)
+    elsewhere = WatchFactory(user=channel.user)
+    other_watch = DeliveryFactory(channel=channel, watch=elsewhere, event_id=12)
+
+    # The first event fails: the second waits behind it; another watch's event goes on.
+    assert notify.deliver_due() == 2
+    assert [r.payload["event_id"] for r in receiver.requests] == [10, 12]
+    second.refresh_from_db()
+    assert second.state == Delivery.State.PENDING and second.attempts == 0
+
+    make_due(first)
+    assert notify.deliver_due() == 2
+    assert [r.payload["event_id"] for r in receiver.requests] == [10, 12, 10, 11]
+    for delivery in (first, second, other_watch):
+        delivery.refresh_from_db()
+        assert delivery.state == Delivery.State.SENT
+
+
+def test_a_banned_owners_deliveries_are_dropped(start_receiver, allow_loopback):
+    receiver = start_receiver(SECRET)
+    channel = webhook_channel(receiver)
+    delivery = DeliveryFactory(channel=channel, watch=WatchFactory(user=channel.user))
+    channel.user.is_active = False
+    channel.user.save()
+
+    assert notify.deliver_due() == 0
+
+    assert receiver.requests == []
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.DROPPED
+    assert delivery.error == claims.OWNER_BANNED
+
+
+def test_a_test_ping_is_signed_sent_now_and_logged(start_receiver, allow_loopback):
+    receiver = start_receiver(SECRET)
+    channel = webhook_channel(receiver)
+    watch = WatchFactory(user=channel.user)
+
+    ping = notify.send_test(channel)
+
+    (request,) = receiver.requests
+    assert request.verified
+    assert request.payload["type"] == "ping" and request.payload["test"] is True
+    assert request.headers["webhook-id"] == str(ping.message_id)
+    assert ping.pk is not None and ping.channel == channel and ping.watch == watch
+    assert ping.event_id < 0
+    assert ping.state == Delivery.State.SENT and ping.status_code == 202
+    assert channel.deliveries.get() == ping
+
+
+# -- e-mail through a real SMTP server ---------------------------------------------------------
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and the settings that send to it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mail = email_settings(
+        {"EMAIL_URL": f"smtp://127.0.0.1:{port}", "ADMIN_EMAIL": "releasemon@releasemon.example"}
+    )
+    settings.SITE_URL = SITE_URL
+    try:
+        with override_settings(**mail):
+            yield inbox
+    finally:
+        controller.stop()
+
+
+def release_payload(project) -> dict:
+    """A payload as the fan-out writes it."""
+    url = f"{SITE_URL}/project/{project.pk}/"
+    return {
+        "type": "release",
+        "event_id": 41,
+        "project": {
+            "id": project.pk,
+            "name": "widget",
+            "homepage": "https://widget.example/",
+            "ecosystem": "https://widget.example/",
+            "url": url,
+        },
+        "versions": ["2.0", "2.0.1"],
+        "latest": "2.0.1",
+        "previous": "1.9",
+        "published_at": {"2.0": "2026-03-01T10:00:00+00:00"},
+        "links": {"project": url, "release": "https://widget.example/releases/2.0.1"},
+        "packages": [{"distro": "Fedora", "package_name": "python-widget"}],
+    }
+
+
+def test_a_release_mail_with_one_click_unsubscribe_that_works(client, smtp_server):
+    channel = ChannelFactory()
+    watch = WatchFactory(user=channel.user)
+    payload = release_payload(watch.project)
+    delivery = DeliveryFactory(channel=channel, watch=watch, payload=payload)
+
+    assert notify.deliver_due() == 1
+
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.SENT, delivery.error
+    (message,) = smtp_server.messages
+    assert message["To"] == channel.target
+    assert message["From"] == "releasemon@releasemon.example"
+    assert message["Subject"] == "[releasemon] widget 2.0, 2.0.1 released"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    message_id = f"<notify.{delivery.message_id}.{channel.pk}@releasemon.example>"
+    assert message["Message-ID"] == message_id
+    link = message["List-Unsubscribe"].strip().strip("<>")
+    assert link == notify.unsubscribe_url(channel)
+    assert link.startswith(f"{SITE_URL}/notifications/unsubscribe/")
+
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "widget" in part and "2.0.1" in part and "1.9" in part
+        assert f"{SITE_URL}/project/{watch.project.pk}/" in part
+        assert "https://widget.example/releases/2.0.1" in part
+        assert "2026-03-01 10:00 UTC" in part
+        assert "Fedora" in part and "python-widget" in part
+        assert link in part
+
+    # The link: a page asking to confirm (GET changes nothing), then the one-click POST.
+    path = urlsplit(link).path
+    page = client.get(path)
+    assert page.status_code == 200
+    assert 'name="List-Unsubscribe" value="One-Click"' in page.content.decode()
+    channel.refresh_from_db()
+    assert channel.enabled
+
+    done = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    assert "Unsubscribed" in done.content.decode()
+    channel.refresh_from_db()
+    assert not channel.enabled and channel.disabled_reason == "unsubscribed"
+
+    # Nothing more reaches the address.
+    later = DeliveryFactory(channel=channel, watch=watch, payload=payload)
+    assert notify.deliver_due() == 0
+    later.refresh_from_db()
+    assert later.state == Delivery.State.DROPPED and "unsubscribed" in later.error
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_refused_recipient_is_retried_like_a_webhook(smtp_server):
+    channel = ChannelFactory(target="gone@example.org")
+    smtp_server.refuse.add("gone@example.org")
+    delivery = DeliveryFactory(channel=channel, watch=WatchFactory(user=channel.user))
+
+    assert notify.deliver_due() == 1
+
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.PENDING and delivery.attempts == 1
+    assert "gone@example.org: 550" in delivery.error
+    assert delivery.due_at > timezone.now()
+
+    smtp_server.refuse.clear()
+    make_due(delivery)
+    assert notify.deliver_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.SENT
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_test_mail_goes_through_smtp(smtp_server):
+    channel = ChannelFactory()
+
+    result = notify.send_test(channel)
+
+    assert result.state == Delivery.State.SENT
+    assert result.pk is None  # the owner watches nothing: sent, but not logged
+    (message,) = smtp_server.messages
+    assert message["Subject"] == f"[releasemon] test message for your channel {channel.name}"
+    assert message["List-Unsubscribe"].strip() == f"<{notify.unsubscribe_url(channel)}>"
