@@ -29,6 +29,8 @@ SCHEDULES: tuple[Periodic, ...] = (
     # Does work only when projects are due (projects/scheduler/).
     Periodic("run-checks", "projects.tasks.run_checks", minutes=1),
     Periodic("check-feeds", "projects.tasks.check_feeds", minutes=5),
+    # New versions into deliveries (projects/notify/fanout.py), then the held ones released.
+    Periodic("notify-fan-out", "projects.notify.tasks.notify_fan_out", minutes=1),
 )
 
 
