@@ -26,10 +26,17 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from projects.notify import delivery as notify
+from projects.notify import fanout
 from projects.notify.delivery import claims
 from projects.notify.models import Channel, Delivery
 from releasemon.config import email_settings
-from tests.projects.notify.factories import ChannelFactory, DeliveryFactory, WatchFactory
+from tests.factories import ProjectFactory
+from tests.projects.notify.factories import (
+    ChannelFactory,
+    DeliveryFactory,
+    WatchFactory,
+    release,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -425,3 +432,31 @@ def test_a_test_mail_goes_through_smtp(smtp_server):
     (message,) = smtp_server.messages
     assert message["Subject"] == f"[releasemon] test message for your channel {channel.name}"
     assert message["List-Unsubscribe"].strip() == f"<{notify.unsubscribe_url(channel)}>"
+
+
+def test_a_release_fanned_out_reaches_a_webhook_and_a_mailbox(
+    start_receiver, allow_loopback, smtp_server
+):
+    receiver = start_receiver(SECRET)
+    hook = webhook_channel(receiver)
+    mailbox = ChannelFactory(user=hook.user)
+    project = ProjectFactory(name="widget", homepage="https://widget.example/")
+    WatchFactory(user=hook.user, project=project)
+    published = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+    event = release(project, "2.0", published_at={"2.0": published})
+
+    assert fanout.catch_up() == 2
+    assert notify.deliver_due() == 2
+
+    (request,) = receiver.requests
+    assert request.verified and request.headers["webhook-id"] == str(event.message_id)
+    payload = request.payload
+    assert payload["type"] == "release" and payload["versions"] == ["2.0"]
+    (message,) = smtp_server.messages
+    assert message["To"] == mailbox.target
+    assert message["Subject"] == "[releasemon] widget 2.0 released"
+    text = message.get_body(("plain",)).get_content()
+    assert "2026-03-01 10:00 UTC" in text
+    assert f"{SITE_URL}/project/{project.pk}/" in text
+    assert "https://widget.example/releases/tag/2.0" in text
+    assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.SENT}
