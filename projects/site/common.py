@@ -103,19 +103,21 @@ def confirmed(request: HttpRequest) -> bool:
 
 def confirmation_page(
     request: HttpRequest,
-    project: Project,
+    back: Project | str,
     *,
     title: str,
     question: str,
     action: str,
     button: str,
 ) -> HttpResponse:
-    """The page asking to confirm a destructive action on ``project`` (shown again for a POST
-    without ``confirm``); methods other than GET, HEAD and POST are refused."""
+    """The page asking to confirm a destructive action (shown again for a POST without
+    ``confirm``); Cancel leads ``back``: a project's page, or a URL. Methods other than GET,
+    HEAD and POST are refused."""
     if request.method not in {"GET", "HEAD", "POST"}:
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     context = {
-        "project": project,
+        "project": back if isinstance(back, Project) else None,
+        "cancel_url": back if isinstance(back, str) else project_url(back),
         "title": title,
         "question": question,
         "action": action,

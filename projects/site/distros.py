@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from projects import selectors, services
-from projects.site import errors
+from projects.site import errors, watching
 from projects.site.common import agent, is_admin, page, unauthorized
 from projects.site.forms.distros import DistroForm
 from projects.templatetags.projects_tags import distro_url
@@ -31,13 +31,16 @@ def distro_detail(request: HttpRequest, name: str) -> HttpResponse:
     distro = selectors.distro_by_name(name)
     if distro is None:
         raise Http404("No such distribution.")
+    shown = page(request, selectors.projects_in_distro(distro.name))
     return render(
         request,
         "projects/project_list.html",
         {
             "title": f"Projects of {distro.name}",
-            "page": page(request, selectors.projects_in_distro(distro.name)),
+            "page": shown,
             "distro": distro,
+            **watching.list_context(request, shown),
+            **watching.distro_context(request, distro),
         },
     )
 

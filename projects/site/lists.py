@@ -3,6 +3,8 @@ every project or of one distro's), and the logs of the latest checks."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from projects import catalogue, representations, selectors
 from projects.models import Project
+from projects.site import watching
 from projects.site.common import PAGE_SIZE, page, page_number, project_url
 
 LOGS_PAGE_SIZE = 25
@@ -74,19 +77,22 @@ def project_list(request: HttpRequest) -> HttpResponse:
         projects = [shown[project_id] for project_id, _ in stamps if project_id in shown]
         return render_to_string("projects/_project_rows.html", {"projects": projects})
 
-    rows = representations.stamped_answer(("site-projects", sort, number), ids, build)
-    return render(
-        request,
-        "projects/project_list.html",
-        {
-            "title": "Projects",
-            "page": shown_page,
-            "rows": mark_safe(rows.content.decode()),  # noqa: S308 (rendered by our template)
-            "sort": sort,
-            "sortable": True,
-            "statuses": STATUS_TABS,
-        },
-    )
+    context: dict[str, Any] = {
+        "title": "Projects",
+        "sort": sort,
+        "sortable": True,
+        "statuses": STATUS_TABS,
+    }
+    if request.user.is_authenticated:
+        # The rows carry the person's Watch buttons: rendered for them, from the same ids.
+        shown_ids = ids(catalogue.generation())
+        found = Project.objects.in_bulk(shown_ids)
+        projects = [found[project_id] for project_id in shown_ids if project_id in found]
+        context |= {"projects": projects, **watching.list_context(request, projects)}
+    else:
+        rows = representations.stamped_answer(("site-projects", sort, number), ids, build)
+        context["rows"] = mark_safe(rows.content.decode())  # noqa: S308 (rendered by our template)
+    return render(request, "projects/project_list.html", {**context, "page": shown_page})
 
 
 @require_safe
@@ -101,6 +107,7 @@ def project_status_list(request: HttpRequest, status: str = "updated") -> HttpRe
         messages.info(request, "Returning all the projects")
         projects = selectors.project_list()
         title = "All projects"
+    shown = page(request, projects)
     return render(
         request,
         "projects/project_list.html",
@@ -108,10 +115,11 @@ def project_status_list(request: HttpRequest, status: str = "updated") -> HttpRe
             "title": title,
             "status": status,
             "statuses": STATUS_TABS,
-            "page": page(request, projects),
+            "page": shown,
             "name_filter": name,
             "log_filter": log,
             "show_health": True,
+            **watching.list_context(request, shown),
         },
     )
 
@@ -145,6 +153,7 @@ def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResp
             "sortable": True,
             "pattern": pattern,
             "searching": True,
+            **watching.list_context(request, found),
         },
     )
 
@@ -156,15 +165,18 @@ def distro_search(request: HttpRequest, name: str, pattern: str | None = None) -
         raise Http404("No such distribution.")
     pattern = _search_pattern(request, pattern)
     projects = selectors.site_search(pattern, exact=_exact(request), distro=distro.name)
+    shown = page(request, selectors.sorted_projects(projects, None))
     return render(
         request,
         "projects/project_list.html",
         {
             "title": f"Projects of {distro.name} matching “{pattern}”",
-            "page": page(request, selectors.sorted_projects(projects, None)),
+            "page": shown,
             "distro": distro,
             "pattern": pattern,
             "searching": True,
+            **watching.list_context(request, shown),
+            **watching.distro_context(request, distro),
         },
     )
 

@@ -19,7 +19,7 @@ from backends import ecosystems, registry
 from backends.base import BackendError
 from projects import check, selectors
 from projects.models import Project
-from projects.site import checks, errors
+from projects.site import checks, errors, watching
 from projects.site.common import get_project, is_admin, project_url, unauthorized, wants_json
 
 VERSIONS_PER_PAGE = 100
@@ -58,6 +58,7 @@ def project_page(
         "last_log_line": (project.logs or "").strip().splitlines()[-1:],
         "ecosystem": ecosystem,
         "now": timezone.now(),
+        **watching.project_context(request, project),
         **extra,
     }
     try:

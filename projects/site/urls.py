@@ -14,7 +14,10 @@ from projects.site import (
     lists,
     mappings,
     moderation,
+    notifications,
     project,
+    unsubscribe,
+    watching,
 )
 
 app_name = "projects"
@@ -87,4 +90,53 @@ urlpatterns = [
     path("flags", flags.flags, name="flags"),
     path("flags/<int:flag_id>/set/<str:state>", flags.flag_set_state, name="flag_set_state"),
     path("users", moderation.users, name="users"),
+    # Watching and notifications (signed-in users).
+    path("project/<int:project_id>/watch", watching.project_watch, name="watch"),
+    path("project/<int:project_id>/unwatch", watching.project_unwatch, name="unwatch"),
+    path("distro/<str:name>/watch", watching.distro_watch, name="distro_watch"),
+    path("watchlist/", watching.watchlist, name="watchlist"),
+    path("watchlist/<int:watch_id>/rules", watching.watch_rules, name="watch_rules"),
+    path("watchlist/<int:watch_id>/unwatch", watching.watch_remove, name="watch_remove"),
+    path("settings/notifications/", notifications.notification_settings, name="notifications"),
+    path(
+        "settings/notifications/email",
+        notifications.channel_add_email,
+        name="channel_add_email",
+    ),
+    path(
+        "settings/notifications/webhook",
+        notifications.channel_add_webhook,
+        name="channel_add_webhook",
+    ),
+    path(
+        "settings/notifications/<int:channel_id>/test",
+        notifications.channel_test,
+        name="channel_test",
+    ),
+    path(
+        "settings/notifications/<int:channel_id>/rotate",
+        notifications.channel_rotate,
+        name="channel_rotate",
+    ),
+    path(
+        "settings/notifications/<int:channel_id>/enable",
+        notifications.channel_enable,
+        name="channel_enable",
+    ),
+    path(
+        "settings/notifications/<int:channel_id>/disable",
+        notifications.channel_disable,
+        name="channel_disable",
+    ),
+    path(
+        "settings/notifications/<int:channel_id>/delete",
+        notifications.channel_delete,
+        name="channel_delete",
+    ),
+    path(
+        "settings/notifications/deliveries/<int:delivery_id>/redeliver",
+        notifications.redeliver,
+        name="redeliver",
+    ),
+    path("notifications/unsubscribe/<str:token>/", unsubscribe.page, name="notify_unsubscribe"),
 ]

@@ -1,0 +1,183 @@
+"""Reads for the faces: a person's watchlist, watches, channels and delivery log.
+
+Every read is scoped to one user: another person's watch, channel or delivery is simply not
+found, so the faces answer 404 for it without a second permission check.
+"""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Lower
+
+from accounts.models import User
+from projects.models import Distro, Package, Project, ProjectVersion
+from projects.notify.models import Channel, Delivery, Watch
+
+#: How many deliveries the delivery log shows, newest first.
+DELIVERY_LOG_LENGTH = 50
+#: A name filter longer than any project name finds nothing: it is cut here.
+NAME_FILTER_MAX_LENGTH = 200
+
+#: The watchlist's orders: ``?sort=`` value -> ORDER BY. Ties go by name, then id.
+WATCHLIST_SORTS: dict[str, tuple[OrderBy | str, ...]] = {
+    "name_asc": (Lower("name").asc(), "pk"),
+    "name_desc": (Lower("name").desc(), "-pk"),
+    "last_release_asc": (F("last_release").asc(nulls_first=True), Lower("name").asc(), "pk"),
+    "last_release_desc": (F("last_release").desc(nulls_last=True), Lower("name").asc(), "pk"),
+    "latest_asc": (F("latest_version").asc(nulls_first=True), Lower("name").asc(), "pk"),
+    "latest_desc": (F("latest_version").desc(nulls_last=True), Lower("name").asc(), "pk"),
+}
+DEFAULT_WATCHLIST_SORT = "name_asc"
+#: The short forms a hand-written URL may use: the order people usually want.
+WATCHLIST_SORT_ALIASES = {
+    "name": "name_asc",
+    "last_release": "last_release_desc",
+    "latest": "latest_desc",
+}
+
+
+def watchlist_sort_key(sort: str | None) -> str:
+    """The ``?sort=`` value to use: a known one (any case), else sorting by name."""
+    key = (sort or "").strip().lower()
+    key = WATCHLIST_SORT_ALIASES.get(key, key)
+    return key if key in WATCHLIST_SORTS else DEFAULT_WATCHLIST_SORT
+
+
+def _distro_watches(user: User) -> QuerySet[Watch]:
+    return Watch.objects.filter(user=user, distro__isnull=False)
+
+
+def watchlist(user: User, *, sort: str | None = None, name: str = "") -> QuerySet[Project]:
+    """The projects ``user`` watches, directly or through a watched distribution, in the
+    order of ``sort``, those whose name holds ``name`` (ignoring case).
+
+    Each project carries ``last_release`` (its newest version's published date, else when it
+    was found), ``direct_watches`` (``user``'s watch of it, or nothing when it is watched
+    through distributions only), ``watched_packages`` (its mappings in the distributions
+    ``user`` watches, with their distribution) and its versions (for the latest stable one):
+    a page of it takes one query and three prefetches, however many rows it has.
+    """
+    direct = Watch.objects.filter(user=user, project__isnull=False)
+    through_distros = Package.objects.filter(distro__in=_distro_watches(user).values("distro"))
+    newest_release = (
+        ProjectVersion.objects.filter(project=OuterRef("pk"))
+        .annotate(released=Coalesce("published_at", "created_on"))
+        .order_by(F("released").desc(nulls_last=True))
+        .values("released")[:1]
+    )
+    projects = (
+        Project.objects.filter(
+            Q(pk__in=direct.values("project")) | Q(pk__in=through_distros.values("project"))
+        )
+        .annotate(last_release=Subquery(newest_release))
+        .prefetch_related(
+            "versions",
+            Prefetch("watches", queryset=direct, to_attr="direct_watches"),
+            Prefetch(
+                "packages",
+                queryset=through_distros.select_related("distro").order_by(
+                    Lower("distro__name"), "package_name"
+                ),
+                to_attr="watched_packages",
+            ),
+        )
+    )
+    name = name.strip()[:NAME_FILTER_MAX_LENGTH]
+    if name:
+        projects = projects.filter(name__icontains=name)
+    return projects.order_by(*WATCHLIST_SORTS[watchlist_sort_key(sort)])
+
+
+def watched_distros(user: User) -> QuerySet[Watch]:
+    """``user``'s watches of whole distributions, with the distribution and how many
+    packages are mapped in it (``package_count``), by distribution name."""
+    return (
+        _distro_watches(user)
+        .select_related("distro")
+        .annotate(package_count=Count("distro__packages"))
+        .order_by(Lower("distro__name"))
+    )
+
+
+def user_watch(user: User, watch_id: int) -> Watch | None:
+    """One of ``user``'s watches, with its project or distribution; None for anybody else's."""
+    return Watch.objects.filter(user=user, pk=watch_id).select_related("project", "distro").first()
+
+
+def project_watch(user: User, project: Project) -> Watch | None:
+    """``user``'s watch of ``project`` itself (not through a distribution), if any."""
+    return Watch.objects.filter(user=user, project=project).first()
+
+
+def distro_watch(user: User, distro: Distro) -> Watch | None:
+    """``user``'s watch of every project of ``distro``, if any."""
+    return Watch.objects.filter(user=user, distro=distro).first()
+
+
+def watches_of_project(user: User, project: Project) -> tuple[Watch | None, list[Distro]]:
+    """``user``'s own watch of ``project`` (or None) and the watched distributions it is
+    mapped in, by name: in one query."""
+    mapped_here = Package.objects.filter(project=project, distro=OuterRef("distro"))
+    watches = (
+        Watch.objects.filter(user=user)
+        .filter(Q(project=project) | Q(Exists(mapped_here)))
+        .select_related("distro")
+        .order_by(Lower("distro__name"))
+    )
+    own: Watch | None = None
+    distros: list[Distro] = []
+    for watch in watches:
+        if watch.distro is not None:
+            distros.append(watch.distro)
+        else:
+            own = watch
+    return own, distros
+
+
+def watched_project_ids(user: User, project_ids: list[int]) -> set[int]:
+    """Which of ``project_ids`` ``user`` watches directly (one query)."""
+    if not project_ids:
+        return set()
+    return set(
+        Watch.objects.filter(user=user, project__in=project_ids).values_list(
+            "project_id", flat=True
+        )
+    )
+
+
+def user_channels(user: User) -> QuerySet[Channel]:
+    """``user``'s channels, by name."""
+    return Channel.objects.filter(user=user).order_by(Lower("name"), "pk")
+
+
+def user_channel(user: User, channel_id: int) -> Channel | None:
+    """One of ``user``'s channels; None for anybody else's."""
+    return Channel.objects.filter(user=user, pk=channel_id).first()
+
+
+def delivery_log(user: User, limit: int = DELIVERY_LOG_LENGTH) -> list[Delivery]:
+    """``user``'s latest deliveries, newest first, with their channel and project."""
+    return list(
+        Delivery.objects.filter(channel__user=user)
+        .select_related("channel", "project")
+        .order_by("-pk")[:limit]
+    )
+
+
+def user_delivery(user: User, delivery_id: int) -> Delivery | None:
+    """One of ``user``'s deliveries, with its channel; None for anybody else's."""
+    return (
+        Delivery.objects.filter(channel__user=user, pk=delivery_id)
+        .select_related("channel", "project")
+        .first()
+    )
