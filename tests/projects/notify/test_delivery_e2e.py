@@ -66,6 +66,10 @@ class Receiver:
     port: int = 0
     #: Answer 500 to this many requests first.
     fail_first: int = 0
+    #: Answer every request with a 302 to this address instead.
+    redirect: str = ""
+    #: Answer this many bytes (a 200) instead.
+    big_answer: int = 0
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,6 +83,9 @@ class Receiver:
         return [r for r in self.requests if r.verified and 200 <= r.status < 300]
 
     def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        if self.redirect or self.big_answer:
+            self.requests.append(Received(headers, body, False, 302 if self.redirect else 200))
+            return (302, b"") if self.redirect else (200, b"x" * self.big_answer)
         try:
             Webhook(self.secret).verify(body, headers)
             verified = True
@@ -98,6 +105,8 @@ def _serve(receiver: Receiver) -> ThreadingHTTPServer:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, answer = receiver.handle({k.lower(): v for k, v in self.headers.items()}, body)
             self.send_response(status)
+            if status == 302:
+                self.send_header("Location", receiver.redirect)
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
@@ -229,6 +238,26 @@ def test_a_private_address_is_refused_at_delivery_without_a_request(start_receiv
     assert delivery.status_code is None
     assert "refusing to connect to 127.0.0.1" in delivery.error
     assert "private, loopback" in delivery.error
+
+
+def test_a_redirect_is_not_followed_and_a_huge_answer_not_read(start_receiver, allow_loopback):
+    moved = start_receiver(SECRET)
+    moved.redirect = "http://127.0.0.1:9/login"
+    huge = start_receiver(SECRET)
+    huge.big_answer = 1024 * 1024
+    first, second = (
+        DeliveryFactory(channel=channel, watch=WatchFactory(user=channel.user))
+        for channel in (webhook_channel(moved), webhook_channel(huge))
+    )
+
+    assert notify.deliver_due() == 2
+
+    first.refresh_from_db()
+    assert len(moved.requests) == 1 and first.state == Delivery.State.PENDING
+    assert "redirect, which webhooks do not follow" in first.error
+    second.refresh_from_db()
+    assert len(huge.requests) == 1 and second.state == Delivery.State.PENDING
+    assert "more than 64 KiB" in second.error
 
 
 def test_order_per_watch_follows_event_order_even_across_retries(start_receiver, allow_loopback):
