@@ -271,8 +271,8 @@ class ChannelApi(ChannelView):
         responses={200: ChannelJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
     )
     def patch(self, request: Request, channel_id: str) -> Response:
+        args = inputs.validated(ChannelEditInput, request.data)  # a bad body: 400 whatever the id
         channel = self.get_object()
-        args = inputs.validated(ChannelEditInput, request.data)
         if "enabled" in args:
             notify.channel_set_enabled(
                 channel, args["enabled"], reason="Switched off by its owner."
@@ -303,8 +303,8 @@ class ChannelSecretApi(ChannelView):
         responses={200: SecretJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
     )
     def post(self, request: Request, channel_id: str) -> Response:
-        channel = self.get_object()
         inputs.validated(NoBody, request.data)
+        channel = self.get_object()
         return Response({"secret": notify.channel_rotate_secret(channel)})
 
 
@@ -322,8 +322,8 @@ class ChannelTestApi(ChannelView):
         responses={200: TestDeliveryJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
     )
     def post(self, request: Request, channel_id: str) -> Response:
-        channel = self.get_object()
         inputs.validated(NoBody, request.data)
+        channel = self.get_object()
         return Response(delivery_json(delivery.send_test(channel)))
 
 
@@ -384,7 +384,7 @@ class RedeliverApi(OwnView):
         responses={202: DeliveryJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
     )
     def post(self, request: Request, delivery_id: str) -> Response:
-        sent = own_row(deliveries_of(self.caller), delivery_id)
         inputs.validated(NoBody, request.data)
+        sent = own_row(deliveries_of(self.caller), delivery_id)
         again = delivery.redeliver(sent)
         return Response(delivery_json(again), status=202)

@@ -254,8 +254,8 @@ class WatchApi(OwnView):
         },
     )
     def patch(self, request: Request, watch_id: str) -> Response:
+        given = inputs.validated(WatchRulesInput, request.data)  # a bad body: 400 whatever the id
         watch = self.get_object()
-        given = inputs.validated(WatchRulesInput, request.data)
         if given:
             watch = notify.watch_set_rules(watch, notify.WatchRules(**{**rules_of(watch), **given}))
         return Response(watch_json(watch))

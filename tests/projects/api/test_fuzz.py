@@ -135,7 +135,8 @@ JSON_BODIES = [
 @pytest.mark.parametrize("operation", JSON_BODIES, ids=lambda op: f"{op.method} {op.path}")
 def test_json_nested_too_deep_is_a_documented_400(operation, depth, token):
     body = b'{"name":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
-    case = operation.Case(body=body, media_type="application/json")
+    ids = {parameter.name: 1 for parameter in operation.path_parameters}  # /watches/{watch_id}/
+    case = operation.Case(body=body, media_type="application/json", path_parameters=ids)
     response = case.call(headers={"Authorization": f"Token {token}"})
     case.validate_response(response, checks=[checks.not_a_server_error, *CONFORMANCE])
     assert response.status_code == 400

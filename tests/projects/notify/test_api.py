@@ -89,10 +89,14 @@ def test_every_endpoint_needs_credentials(method, url):
     assert response["WWW-Authenticate"] == "Token"
 
 
-def test_a_banned_users_token_stops_at_once(alice):
+def test_a_banned_users_token_and_session_stop_at_once(alice):
+    browser = Client()
+    browser.force_login(alice.user)
     assert alice.client.get("/api/v2/watches/").status_code == 200
+    assert browser.get("/api/v2/channels/").status_code == 200
     User.objects.filter(pk=alice.user.pk).update(is_active=False)
     assert alice.client.get("/api/v2/watches/").status_code == 401
+    assert browser.get("/api/v2/channels/").status_code == 401
 
 
 OWN_ROWS = [
