@@ -76,12 +76,14 @@ def paged(
 ) -> dict[str, Any]:
     """A page of ``rows`` in v2's list shape (``?page=``, ``?items_per_page=``)."""
     page, per_page = page_arguments(request)
-    offset = (page - 1) * per_page
+    offset, total = (page - 1) * per_page, rows.count()
+    # Past the end, no query: an offset that big would not even fit the database's integers.
+    shown = rows[offset : offset + per_page] if offset < total else []
     return {
-        "items": [as_json(row) for row in rows[offset : offset + per_page]],
+        "items": [as_json(row) for row in shown],
         "items_per_page": per_page,
         "page": page,
-        "total_items": rows.count(),
+        "total_items": total,
     }
 
 

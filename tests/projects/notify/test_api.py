@@ -291,6 +291,10 @@ def test_watches_are_paged(alice):
     page = alice.client.get("/api/v2/watches/", {"items_per_page": 2, "page": 2}).json()
     assert (page["page"], page["items_per_page"], page["total_items"]) == (2, 2, 3)
     assert len(page["items"]) == 1
+    for url in ("/api/v2/watches/", "/api/v2/channels/", "/api/v2/deliveries/"):
+        far = alice.client.get(url, {"page": 10**30, "items_per_page": 250})
+        assert far.status_code == 200
+        assert far.json()["items"] == []
     refused = alice.client.get("/api/v2/watches/", {"items_per_page": 0, "page": "x"})
     assert refused.status_code == 400
     assert refused.json() == {
