@@ -57,7 +57,9 @@ class OwnView(V2View):
 
 def own_row(rows: QuerySet[_ModelT], row_id: str) -> _ModelT:
     """The row of ``rows`` (already the caller's) with the id from the path, or a 404."""
-    pk = inputs.valid_id(int(row_id))  # the route takes digits only; too big names no row
+    # The route takes digits only; more than a row id can have name no row (and past 4,300
+    # digits int() refuses them).
+    pk = inputs.valid_id(int(row_id)) if len(row_id) <= len(str(inputs.MAX_ID)) else None
     row = rows.filter(pk=pk).first() if pk is not None else None
     if row is None:
         raise Http404
