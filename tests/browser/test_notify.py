@@ -164,7 +164,8 @@ def test_watch_a_project_add_a_webhook_and_send_a_test(
     assert "2.1rc1" in geany_row.inner_text() and "2.0" in geany_row.inner_text()
     assert "OK" in geany_row.inner_text()
     assert "through Fedora" in rows.filter(has_text="a-project-name").inner_text()
-    assert page.locator("#distro-watches").get_by_role("link", name="Fedora", exact=True).is_visible()
+    distro_watches = page.locator("#distro-watches")
+    assert distro_watches.get_by_role("link", name="Fedora", exact=True).is_visible()
     assert_fits(newcomer, "watchlist", label)
 
     # Add a webhook: its secret is shown once, on the next page.
