@@ -41,9 +41,12 @@ def back(request: HttpRequest, default: str) -> str:
     return default
 
 
-def rules_summary(watch: Watch) -> str:
-    """A watch's rules in a few words, for the lists."""
-    parts = ["stable versions" if watch.stable_only else "every version"]
+def rules_summary(watch: Watch, *, capitalized: bool = True) -> str:
+    """A watch's rules in a few words, for the lists (``capitalized=False``: to go on after
+    a colon). Patterns are quoted as typed."""
+    parts = ["Stable versions" if watch.stable_only else "Every version"]
+    if not capitalized:
+        parts[0] = parts[0].lower()
     if watch.min_change != ChangeLevel.ANY:
         parts.append(ChangeLevel(watch.min_change).label.lower())
     if watch.include_pattern:
@@ -52,7 +55,7 @@ def rules_summary(watch: Watch) -> str:
         parts.append(f"not matching {watch.exclude_pattern}")
     if watch.hold_hours:
         parts.append(f"held {watch.hold_hours} h")
-    return ", ".join(parts).capitalize()
+    return ", ".join(parts)
 
 
 # -- what the pages with buttons add to their context ---------------------------------------
@@ -99,7 +102,7 @@ def project_watch(request: SignedInRequest, project_id: int) -> HttpResponse:
         format_html(
             'You are watching {}: {}. <a href="{}">Change the rules</a>.',
             project.name,
-            rules_summary(watch).lower(),
+            rules_summary(watch, capitalized=False),
             reverse("projects:watch_rules", args=[watch.pk]),
         ),
     )
@@ -132,7 +135,7 @@ def distro_watch(request: SignedInRequest, name: str) -> HttpResponse:
             'You are watching every project of {}, now and later: {}. <a href="{}">Change '
             "the rules</a>.",
             distro.name,
-            rules_summary(watch).lower(),
+            rules_summary(watch, capitalized=False),
             reverse("projects:watch_rules", args=[watch.pk]),
         ),
     )
@@ -226,7 +229,7 @@ def watch_rules(request: SignedInRequest, watch_id: int) -> HttpResponse:
             else:
                 target = watch.project if watch.project is not None else watch.distro
                 messages.success(
-                    request, f"Rules for {target} saved: {rules_summary(watch).lower()}."
+                    request, f"Rules for {target} saved: {rules_summary(watch, capitalized=False)}."
                 )
                 return redirect("projects:watchlist")
     elif request.method in {"GET", "HEAD"}:

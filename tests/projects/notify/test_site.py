@@ -361,7 +361,7 @@ def test_edit_a_watchs_rules(ada, ada_client):
         {
             "min_change": "major",
             "include_pattern": r"^2\.",
-            "exclude_pattern": "(?i)nightly",
+            "exclude_pattern": "(?i)Nightly",
             "hold_hours": "48",
         },
         follow=True,
@@ -370,10 +370,10 @@ def test_edit_a_watchs_rules(ada, ada_client):
     watch.refresh_from_db()
     assert saved.redirect_chain == [("/watchlist/", 302)]
     assert (watch.stable_only, watch.min_change, watch.hold_hours) == (False, "major", 48)
-    assert (watch.include_pattern, watch.exclude_pattern) == (r"^2\.", "(?i)nightly")
+    assert (watch.include_pattern, watch.exclude_pattern) == (r"^2\.", "(?i)Nightly")
     assert flashed(saved) == [
         r"Rules for geany saved: every version, major releases only, matching ^2\., "
-        "not matching (?i)nightly, held 48 h."
+        "not matching (?i)Nightly, held 48 h."
     ]
     assert ada_client.put(f"/watchlist/{watch.pk}/rules").status_code == 405
 
