@@ -19,7 +19,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from backends import config as backends_config
 from backends.addresses import ip_literal
+from backends.http import is_refused_address
 from backends.regexes import InvalidRegex, validate_user_regex
 from projects.models import Distro, Project
 from projects.notify.models import (
@@ -36,6 +38,8 @@ SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
 URL_MAX_LENGTH = 2000
 NAME_MAX_LENGTH = 100
+#: The longest IANA time zone name is 32 characters; zoneinfo recurses on longer junk.
+TIME_ZONE_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -135,13 +139,18 @@ def clean_webhook_url(url: str) -> str:
     url = url.strip()
     if not url or len(url) > URL_MAX_LENGTH or any(ord(c) < 33 for c in url):
         raise InvalidInput({"target": f"Enter an http(s) URL of at most {URL_MAX_LENGTH} chars."})
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port  # port: ValueError when not 0-65535
+    except ValueError:
+        raise InvalidInput({"target": "This is not a valid URL."}) from None
+    if parts.scheme not in ("http", "https") or not host or port == 0:
         raise InvalidInput({"target": "Enter an http:// or https:// URL."})
     if parts.username or parts.password:
         raise InvalidInput({"target": "Put no user name or password in the URL."})
-    address = ip_literal(parts.hostname)
-    if address is not None and not address.is_global:
+    address = ip_literal(host)
+    allowed = backends_config.current().http.allowed_networks
+    if address is not None and is_refused_address(address, allowed):
         raise InvalidInput({"target": "This address is not reachable from the internet."})
     return url
 
@@ -156,6 +165,8 @@ def clean_email(address: str) -> str:
 
 
 def clean_time_zone(name: str) -> str:
+    if not name or len(name) > TIME_ZONE_MAX_LENGTH:
+        raise InvalidInput({"time_zone": "Choose a time zone such as Europe/Berlin or UTC."})
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
