@@ -289,6 +289,11 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {"name": "v1", "description": "Anitya's legacy API, unchanged."},
         {"name": "v2", "description": "Packages, projects and versions."},
+        {
+            "name": "notifications",
+            "description": "Your watches, your channels (e-mail, signed webhooks) and their "
+            "delivery log. Always needs your credentials.",
+        },
     ],
 }
 
