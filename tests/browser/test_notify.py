@@ -168,6 +168,26 @@ def test_watch_a_project_add_a_webhook_and_send_a_test(
     assert distro_watches.get_by_role("link", name="Fedora", exact=True).is_visible()
     assert_fits(newcomer, "watchlist", label)
 
+    # A watch's rules: a bad pattern is refused next to its field.
+    geany_row.get_by_role("link", name="Edit rules of geany").click()
+    page.fill("#id_include_pattern", "(unclosed")
+    page.get_by_role("button", name="Save rules").click()
+    page.locator("#error-summary").wait_for()
+    assert page.locator("#row-include_pattern .error").is_visible()
+    assert_fits(newcomer, "watch-rules-errors", label)
+
+    # The lists a signed-in person sees carry a Watch button per project.
+    for name, path in {
+        "projects": "/projects/",
+        "search": "/projects/search/?pattern=*a*",
+        "distro": "/distro/Fedora/",
+    }.items():
+        newcomer.go(path)
+        assert page.locator("main").get_by_role("button", name="Unwatch geany").count() == (
+            0 if name == "distro" else 1
+        )
+        assert_fits(newcomer, f"list-{name}", label)
+
     # Add a webhook: its secret is shown once, on the next page.
     page.locator("header").get_by_role("link", name="Notifications").click()
     page.wait_for_load_state()
