@@ -1,9 +1,11 @@
 """Which deliveries are due, and taking them so that no two workers send one at once.
 
-A delivery is due when it is pending, its ``due_at`` has come, its channel sends at once
-(digests are built elsewhere and leave theirs alone), and no earlier event of the same watch
-and channel is still waiting (pending or held): order per watch follows event order, even
-when an earlier event is waiting for a retry. Due deliveries are taken oldest event first.
+A delivery is due when it is pending, its ``due_at`` has come, its channel is on and sends
+at once (digests are built elsewhere and leave theirs alone), its owner is not banned, and no
+earlier event of the same watch and channel is still waiting (pending or held): order per
+watch follows event order, even when an earlier event is waiting for a retry. Due deliveries
+are taken oldest event first. Those of banned owners and switched-off channels are dropped
+by :func:`drop_stopped`, once per run of the task.
 
 :func:`claim` takes them the way the check scheduler takes projects: in one transaction
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent workers take different rows; SQLite's
@@ -16,34 +18,52 @@ event's message id (the ``webhook-id``, the mail's Message-ID) lets receivers se
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from projects.notify.models import Channel, Delivery
 
 WAITING = (Delivery.State.PENDING, Delivery.State.HELD)
 OWNER_BANNED = "Not sent: the owner's account is disabled."
+#: Ready deliveries read at once by a claim (at least; four times the claim's size), and how
+#: many such windows it reads at most when the first ones wait behind earlier events.
+WINDOW = 100
+MAX_WINDOWS = 5
 
 
-def due(now: dt.datetime) -> QuerySet[Delivery]:
-    """The deliveries a worker may send at ``now``, oldest event first."""
-    earlier_waiting = Delivery.objects.filter(
-        watch=OuterRef("watch"),
-        channel=OuterRef("channel"),
-        state__in=WAITING,
-        event_id__lt=OuterRef("event_id"),
-    )
-    return (
+def ready(now: dt.datetime) -> QuerySet[Delivery]:
+    """The pending deliveries whose time has come at ``now``, through channels that are on
+    and send at once, of owners who are not banned; oldest event first. Some may still wait
+    behind an earlier event of their watch and channel (:func:`first_waiting`)."""
+    return Delivery.objects.filter(
+        state=Delivery.State.PENDING,
+        due_at__lte=now,
+        # A subquery, not a join: FOR UPDATE then locks the deliveries only.
+        channel__in=Channel.objects.filter(
+            schedule=Channel.Schedule.IMMEDIATE, enabled=True, user__is_active=True
+        ),
+    ).order_by("event_id", "pk")
+
+
+def first_waiting(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(watch, channel) -> the oldest event still waiting (pending or held) for that pair."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = (
         Delivery.objects.filter(
-            state=Delivery.State.PENDING,
-            due_at__lte=now,
-            channel__schedule=Channel.Schedule.IMMEDIATE,
+            state__in=WAITING,
+            watch_id__in={watch for watch, _ in pairs},
+            channel_id__in={channel for _, channel in pairs},
         )
-        .exclude(Exists(earlier_waiting))
-        .order_by("event_id", "pk")
+        .values_list("watch_id", "channel_id")
+        .annotate(first=Min("event_id"))
+        .order_by()
     )
+    return {(watch, channel): first for watch, channel, first in rows if (watch, channel) in pairs}
 
 
 def drop_stopped(now: dt.datetime) -> int:
@@ -72,16 +92,33 @@ def drop_stopped(now: dt.datetime) -> int:
 
 def claim(count: int, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
     """Take up to ``count`` due deliveries for ``lease``; they come with their channel and its
-    owner, oldest event first."""
+    owner, oldest event first.
+
+    Ready deliveries are read in event order a window at a time (locked, skipping rows other
+    workers hold); of each (watch, channel) only the one whose event is the oldest waiting
+    for that pair is due. Two queries a window, however many deliveries wait.
+    """
     if count <= 0:
         return []
-    # Outside the claim's transaction: its row locks are the only ones a claimer holds.
-    drop_stopped(now)
+    window = max(WINDOW, count * 4)
+    ids: list[int] = []
     with transaction.atomic():
-        picked = due(now).values_list("pk", flat=True)
+        candidates = ready(now).values_list("pk", "event_id", "watch_id", "channel_id")
         if connection.features.has_select_for_update_skip_locked:
-            picked = picked.select_for_update(skip_locked=True, of=("self",))
-        ids = list(picked[:count])
+            candidates = candidates.select_for_update(skip_locked=True)
+        after: tuple[int, int] | None = None
+        for _ in range(MAX_WINDOWS):
+            page = candidates
+            if after is not None:
+                page = page.filter(Q(event_id__gt=after[0]) | Q(event_id=after[0], pk__gt=after[1]))
+            rows = list(page[:window])
+            firsts = first_waiting((watch, channel) for _, _, watch, channel in rows)
+            for pk, event_id, watch, channel in rows:
+                if firsts.get((watch, channel)) == event_id and len(ids) < count:
+                    ids.append(pk)
+            if len(ids) >= count or len(rows) < window:
+                break
+            after = (rows[-1][1], rows[-1][0])
         if ids:
             until = max(now, timezone.now()) + lease
             Delivery.objects.filter(pk__in=ids).update(due_at=until)

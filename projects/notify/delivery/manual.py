@@ -49,7 +49,7 @@ def send_test(channel: Channel) -> Delivery:
         payload=payload,
         state=Delivery.State.PENDING,
     )
-    sending.record(delivery, outcome, retry=False)
+    sending.apply(delivery, outcome, retry=False)
     if watch is not None and watch.project is not None:
         delivery.watch, delivery.project = watch, watch.project
         for _ in range(3):  # two tests of one channel within the same microsecond

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from projects.notify.delivery import claims, sending
-from projects.notify.delivery.outcome import Outcome
-from projects.notify.models import Delivery
+from projects.notify.models import Channel
 
 #: Deliveries claimed at once per sending thread: a claim is short, its lease covers them.
 CLAIM_PER_THREAD = 4
@@ -50,25 +49,23 @@ def deliver_due(limit: int = 200) -> int:
     """
     made = 0
     workers = threads()
+    claims.drop_stopped(timezone.now())
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
         while made < limit:
             count = min(limit - made, workers * CLAIM_PER_THREAD)
             batch = claims.claim(count, timezone.now(), lease())
             if not batch:
                 break
+            # One instance per channel: what one attempt learns of its health, the next knows.
+            channels: dict[int, Channel] = {}
+            for delivery in batch:
+                delivery.channel = channels.setdefault(delivery.channel_id, delivery.channel)
             jobs = {
                 pool.submit(
                     sending.attempt, delivery.channel, delivery.payload, str(delivery.message_id)
                 ): delivery
                 for delivery in batch
             }
-            for future in as_completed(jobs):
-                _finish(jobs[future], future.result())
+            sending.record_all([(jobs[future], future.result()) for future in as_completed(jobs)])
             made += len(batch)
     return made
-
-
-def _finish(delivery: Delivery, outcome: Outcome) -> None:
-    now = timezone.now()
-    sending.record(delivery, outcome, now)
-    sending.note_health(delivery.channel, outcome, now)

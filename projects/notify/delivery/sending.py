@@ -1,7 +1,7 @@
 """One attempt and what it leaves behind: the delivery log, the retry, the channel's health.
 
 :func:`attempt` sends a delivery's payload (a webhook request or a mail; any thread may run
-it: it does not touch the database); :func:`record` writes its outcome:
+it: it does not touch the database); :func:`record_all` writes the outcomes of a batch:
 sent; pending again at the next retry; or failed once the retries cover NOTIFY_RETRY_HOURS.
 A channel's ``failing_since`` is set at its first failure and cleared by a success; a webhook
 failing for NOTIFY_DISABLE_AFTER_DAYS is switched off and its owner mailed once. E-mail
@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -58,11 +58,25 @@ def attempt(channel: Channel, payload: Mapping[str, Any], message_id: str) -> Ou
         return Outcome(ok=False, error=f"Internal error while sending: {type(error).__name__}")
 
 
-def record(
+#: What an attempt changes in its delivery.
+OUTCOME_FIELDS = [
+    "attempts",
+    "last_attempt_at",
+    "status_code",
+    "latency_ms",
+    "response_excerpt",
+    "error",
+    "state",
+    "delivered_at",
+    "due_at",
+]
+
+
+def apply(
     delivery: Delivery, outcome: Outcome, now: dt.datetime | None = None, *, retry: bool = True
 ) -> Delivery:
-    """Write ``outcome`` into ``delivery`` (and its row if it has one): sent, due again at the
-    next retry, or failed (at once when ``retry`` is false: a test)."""
+    """``outcome`` written into ``delivery`` (not saved): sent, due again at the next retry,
+    or failed (at once when ``retry`` is false: a test)."""
     now = now or timezone.now()
     delivery.attempts += 1
     delivery.last_attempt_at = now
@@ -80,36 +94,41 @@ def record(
         else:
             delivery.state = Delivery.State.PENDING
             delivery.due_at = again
-    if delivery.pk is not None:
-        fields = [
-            "attempts",
-            "last_attempt_at",
-            "status_code",
-            "latency_ms",
-            "response_excerpt",
-            "error",
-            "state",
-            "delivered_at",
-            "due_at",
-        ]
-        # Only while it is still waiting: a delivery dropped meanwhile stays dropped.
-        Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PENDING).update(
-            **{name: getattr(delivery, name) for name in fields}
-        )
     return delivery
 
 
-def note_health(channel: Channel, outcome: Outcome, now: dt.datetime | None = None) -> None:
-    """Keep ``failing_since`` of ``channel``; switch a webhook failing for too long off."""
-    now = now or timezone.now()
-    if outcome.ok:
-        Channel.objects.filter(pk=channel.pk, failing_since__isnull=False).update(
-            failing_since=None
+def record_all(results: Sequence[tuple[Delivery, Outcome]]) -> None:
+    """Write the outcomes of a batch of attempts in one transaction and one UPDATE, with
+    their channels' health; then switch off the webhooks that failed too long."""
+    now = timezone.now()
+    suspects: dict[int, str] = {}
+    with transaction.atomic():
+        for delivery, outcome in results:
+            apply(delivery, outcome, now)
+            if note_health(delivery.channel, outcome, now):
+                suspects[delivery.channel.pk] = outcome.error
+        # Only the rows still waiting: a delivery dropped meanwhile stays dropped.
+        Delivery.objects.filter(state=Delivery.State.PENDING).bulk_update(
+            [delivery for delivery, _ in results], OUTCOME_FIELDS
         )
-        return
-    Channel.objects.filter(pk=channel.pk, failing_since__isnull=True).update(failing_since=now)
-    if channel.kind == Channel.Kind.WEBHOOK:
-        switch_off_if_failing(channel.pk, outcome.error, now)
+    for channel_id, last_error in suspects.items():
+        switch_off_if_failing(channel_id, last_error, now)
+
+
+def note_health(channel: Channel, outcome: Outcome, now: dt.datetime) -> bool:
+    """Keep ``failing_since`` of ``channel`` (and of the instance: a batch shares one per
+    channel, which spares a query per delivery); True when it is a webhook that may have
+    failed long enough to be switched off."""
+    if outcome.ok:
+        if channel.failing_since is not None:
+            Channel.objects.filter(pk=channel.pk).update(failing_since=None)
+            channel.failing_since = None
+        return False
+    if channel.failing_since is None:
+        Channel.objects.filter(pk=channel.pk, failing_since__isnull=True).update(failing_since=now)
+        channel.failing_since = now
+    cutoff = now - dt.timedelta(days=settings.NOTIFY_DISABLE_AFTER_DAYS)
+    return channel.kind == Channel.Kind.WEBHOOK and channel.failing_since <= cutoff
 
 
 def switch_off_if_failing(channel_id: int, last_error: str, now: dt.datetime) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from projects.notify import delivery as notify
 from projects.notify import services
-from projects.notify.delivery import backoff, claims, email, run, webhook
+from projects.notify.delivery import backoff, claims, email, run, sending, webhook
 from projects.notify.delivery.outcome import Outcome
 from projects.notify.models import Channel, Delivery
 from tests.projects.notify.factories import ChannelFactory, DeliveryFactory, WatchFactory
@@ -193,6 +193,41 @@ def test_the_limit_bounds_the_attempts_of_one_run(hook, settings):
     assert notify.deliver_due(limit=3) == 2
     assert notify.deliver_due(limit=3) == 0
     assert len(hook.calls) == 5
+
+
+def test_a_channel_switched_off_or_an_owner_banned_mid_run_is_not_claimed():
+    delivery = webhook_delivery()
+    services.channel_set_enabled(delivery.channel, False, reason="by hand")
+    assert claims.claim(10, timezone.now(), dt.timedelta(minutes=5)) == []
+    services.channel_set_enabled(delivery.channel, True)
+    delivery.channel.user.is_active = False
+    delivery.channel.user.save()
+    assert claims.claim(10, timezone.now(), dt.timedelta(minutes=5)) == []
+
+
+def test_an_outcome_does_not_revive_a_delivery_dropped_during_its_attempt():
+    delivery = webhook_delivery()
+    (claimed,) = claims.claim(10, timezone.now(), dt.timedelta(minutes=5))
+    Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.DROPPED)
+
+    sending.record_all([(claimed, FAILURE)])
+
+    assert fresh(delivery).state == Delivery.State.DROPPED and fresh(delivery).attempts == 0
+
+
+def test_a_claim_reads_past_a_window_of_deliveries_waiting_behind_earlier_events(monkeypatch):
+    monkeypatch.setattr(claims, "WINDOW", 3)
+    channel = ChannelFactory(webhook=True)
+    watch = WatchFactory(user=channel.user)
+    first = webhook_delivery(channel=channel, watch=watch, event_id=1)
+    Delivery.objects.filter(pk=first.pk).update(due_at=timezone.now() + dt.timedelta(hours=1))
+    for event_id in range(2, 9):
+        webhook_delivery(channel=channel, watch=watch, event_id=event_id)
+    elsewhere = webhook_delivery(channel=channel, event_id=9)
+
+    taken = claims.claim(1, timezone.now(), dt.timedelta(minutes=5))
+
+    assert [d.pk for d in taken] == [elsewhere.pk]
 
 
 def test_the_lease_outlasts_a_claims_slowest_attempts(settings):

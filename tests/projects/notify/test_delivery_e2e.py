@@ -114,7 +114,11 @@ def _serve(receiver: Receiver) -> ThreadingHTTPServer:
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # socketserver's backlog of 5 would drop the connections of 8 sending threads.
+        request_queue_size = 128
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     receiver.port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
