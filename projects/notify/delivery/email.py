@@ -144,6 +144,9 @@ def _mail(
 ) -> EmailMultiAlternatives:
     text = render_to_string(f"notify/email/{template}.txt", context)
     html = render_to_string(f"notify/email/{template}.html", context)
+    # Names and versions come from users and upstreams: a line break in a header would be
+    # refused by Django (BadHeaderError) on every retry.
+    subject = " ".join(subject.split())
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     return message

@@ -20,8 +20,11 @@ class Outcome:
     error: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "response_excerpt", self.response_excerpt[:EXCERPT_LENGTH])
-        object.__setattr__(self, "error", _clip(self.error, ERROR_LENGTH))
+        # A receiver's answer is anything: PostgreSQL refuses NUL in text (and the whole
+        # batch's write with it), so it goes, as in the error (which may quote the server).
+        excerpt = self.response_excerpt.replace("\x00", "")[:EXCERPT_LENGTH]
+        object.__setattr__(self, "response_excerpt", excerpt)
+        object.__setattr__(self, "error", _clip(self.error.replace("\x00", ""), ERROR_LENGTH))
 
 
 def _clip(text: str, limit: int) -> str:

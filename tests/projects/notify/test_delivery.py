@@ -265,6 +265,12 @@ def test_a_delivery_is_given_up_once_its_retries_cover_the_window(hook):
     assert delivery.state == Delivery.State.FAILED and delivery.attempts == 14
 
 
+def test_an_answer_is_kept_short_and_without_nul_characters():
+    outcome = Outcome(ok=False, response_excerpt="a\x00b" + "x" * 600, error="e\x00" * 600)
+    assert outcome.response_excerpt == "ab" + "x" * 498
+    assert len(outcome.error) == 500 and "\x00" not in outcome.error
+
+
 def test_a_bug_while_sending_is_a_failed_attempt_not_a_lost_delivery(hook):
     hook.outcome = RuntimeError("boom")
     delivery = webhook_delivery()
@@ -437,6 +443,15 @@ def test_a_release_mail_reads_the_fan_outs_payload():
     assert f"{SITE_URL}/project/{watch.project.pk}/" in message.body
     assert "previous version" not in message.body and "Packaged" not in message.body
     assert "None" not in message.body
+
+
+def test_line_breaks_in_names_do_not_break_the_subject():
+    channel = ChannelFactory(name="my\nchannel")
+    WatchFactory(user=channel.user)
+
+    assert notify.send_test(channel).state == Delivery.State.SENT
+
+    assert mail.outbox[0].subject == "[releasemon] test message for your channel my channel"
 
 
 # -- the unsubscribe page ----------------------------------------------------------------------
