@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from backends.versions import Version
 from projects.models import Project, ProjectVersion
-from projects.notify.models import Delivery
+from projects.notify.models import Delivery, Watch
 from projects.notify.rules import EventVersions
 
 #: Held deliveries read per transaction.
@@ -61,7 +61,9 @@ def _release_batch(now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
     )
     if not held:
         return 0, 0, 0
-    project_ids = {delivery.project_id for delivery in held}
+    # Held deliveries come from the fan-out: each has its watch and project (only tests a
+    # person asks for have neither, and those are never held).
+    project_ids = {delivery.project_id for delivery in held if delivery.project_id is not None}
     stored = {
         project.pk: _Stored(project)
         for project in Project.objects.filter(pk__in=project_ids).prefetch_related("versions")
@@ -69,7 +71,10 @@ def _release_batch(now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
     pending: list[int] = []
     errors: dict[str, list[int]] = defaultdict(list)
     for delivery in held:
-        error = stored[delivery.project_id].why_dropped(delivery)
+        if delivery.project_id is None or delivery.watch is None:
+            error: str | None = "not a release"
+        else:
+            error = stored[delivery.project_id].why_dropped(delivery, delivery.watch)
         if error is None:
             pending.append(delivery.pk)
         else:
@@ -95,7 +100,7 @@ class _Stored:
             self.visible.setdefault(version.parsed, (row, version))
         self._newer: dict[tuple[str, dt.datetime], EventVersions | None] = {}
 
-    def why_dropped(self, delivery: Delivery) -> str | None:
+    def why_dropped(self, delivery: Delivery, watch: Watch) -> str | None:
         """``withdrawn``, ``superseded by X`` or None (see :func:`release_held`)."""
         payload = delivery.payload if isinstance(delivery.payload, dict) else {}
         versions = [str(version) for version in payload.get("versions") or ()]
@@ -114,5 +119,5 @@ class _Stored:
         candidates = self._newer[key]
         if candidates is None:
             return None
-        allowed = candidates.allowed_for(delivery.watch)
+        allowed = candidates.allowed_for(watch)
         return f"superseded by {allowed[-1]}"[:500] if allowed else None

@@ -133,12 +133,17 @@ class Delivery(models.Model):
         DROPPED = "dropped", "Dropped"
 
     #: The event log's id of the event (the outbox row), and its message id: the webhook id
-    #: and idempotency key receivers see.
+    #: and idempotency key receivers see. A test a person asked for has a negative id and
+    #: neither watch nor project.
     event_id = models.BigIntegerField()
     message_id = models.UUIDField()
-    watch = models.ForeignKey(Watch, models.CASCADE, related_name="deliveries")
+    watch = models.ForeignKey(
+        Watch, models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     channel = models.ForeignKey(Channel, models.CASCADE, related_name="deliveries")
-    project = models.ForeignKey("projects.Project", models.CASCADE, related_name="deliveries")
+    project = models.ForeignKey(
+        "projects.Project", models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     #: What is sent, frozen when the event was fanned out.
     payload = models.JSONField()
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
@@ -170,10 +175,23 @@ class Delivery(models.Model):
             ),
             # A channel's delivery log, newest first.
             models.Index(fields=["channel", "-id"], name="delivery_channel_log_idx"),
+            # The claim's "oldest waiting event of each watch and channel".
+            models.Index(
+                fields=["channel", "watch", "event_id"],
+                condition=Q(state__in=["held", "pending"]),
+                name="delivery_waiting_pair_idx",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.is_test:
+            return f"test to {self.channel}"
         return f"event {self.event_id} to {self.channel}"
+
+    @property
+    def is_test(self) -> bool:
+        """A test its owner asked for, not an event."""
+        return self.event_id < 0
 
 
 class FanOutCursor(models.Model):

@@ -171,12 +171,7 @@ def channel_test(request: SignedInRequest, channel_id: int) -> HttpResponse:
     if sent.state == Delivery.State.SENT:
         answer = f"HTTP {sent.status_code}" if sent.status_code else "accepted"
         took = f" in {sent.latency_ms} ms" if sent.latency_ms is not None else ""
-        unlogged = (
-            ""
-            if sent.pk is not None
-            else " It is not in the delivery log: tests are logged under a project you watch."
-        )
-        messages.success(request, f"Test sent to {channel.name}: {answer}{took}.{unlogged}")
+        messages.success(request, f"Test sent to {channel.name}: {answer}{took}.")
     elif sent.state in {Delivery.State.PENDING, Delivery.State.HELD}:
         messages.info(request, f"Test to {channel.name} queued: see the delivery log below.")
     else:

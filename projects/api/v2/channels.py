@@ -101,14 +101,15 @@ class SecretJSON(Serializer):
 
 
 class DeliveryJSON(Serializer):
-    """One event sent (or to be sent) to one channel for one watch."""
+    """One event sent (or to be sent) to one channel for one watch; a test a person asked
+    for has neither watch nor project (null)."""
 
     id = serializers.IntegerField()
     channel_id = serializers.IntegerField()
     channel_name = serializers.CharField()
-    watch_id = serializers.IntegerField()
-    project_id = serializers.IntegerField()
-    project_name = serializers.CharField()
+    watch_id = serializers.IntegerField(allow_null=True)
+    project_id = serializers.IntegerField(allow_null=True)
+    project_name = serializers.CharField(allow_null=True)
     event_id = serializers.IntegerField(help_text="The event log's id of the event.")
     message_id = serializers.CharField(help_text="The webhook id: the idempotency key.")
     state = serializers.ChoiceField(choices=Delivery.State.values)
@@ -122,16 +123,6 @@ class DeliveryJSON(Serializer):
     error = serializers.CharField(allow_blank=True)
     created = serializers.CharField()
     payload = serializers.JSONField(help_text="What is sent, frozen at fan-out.")
-
-
-class TestDeliveryJSON(DeliveryJSON):
-    """The test message's delivery, as logged. It is logged under the owner's newest project
-    watch; an owner who watches no project gets it unlogged: these four fields are null."""
-
-    id = serializers.IntegerField(allow_null=True)
-    watch_id = serializers.IntegerField(allow_null=True)
-    project_id = serializers.IntegerField(allow_null=True)
-    project_name = serializers.CharField(allow_null=True)
 
 
 class DeliveryPage(Serializer):
@@ -164,9 +155,8 @@ def delivery_json(sent: Delivery) -> dict[str, Any]:
         "channel_name": sent.channel.name,
         "watch_id": sent.watch_id,
         "project_id": sent.project_id,
-        # A test delivery is unlogged, without a watch nor a project, when its owner watches
-        # no project (projects.notify.delivery.send_test).
-        "project_name": sent.project.name if sent.project_id is not None else None,
+        # A test a person asked for has neither watch nor project (delivery.send_test).
+        "project_name": sent.project.name if sent.project is not None else None,
         "event_id": sent.event_id,
         "message_id": str(sent.message_id),
         "state": sent.state,
@@ -319,7 +309,7 @@ class ChannelTestApi(ChannelView):
         tags=[TAG],
         parameters=[CHANNEL_ID],
         request=None,
-        responses={200: TestDeliveryJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
+        responses={200: DeliveryJSON, 400: schema.FIELD_ERRORS, **OWN_ROW},
     )
     def post(self, request: Request, channel_id: str) -> Response:
         inputs.validated(NoBody, request.data)

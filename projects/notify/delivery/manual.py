@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import uuid
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.notify.delivery import sending
@@ -27,21 +26,13 @@ def test_payload(channel: Channel, message_id: uuid.UUID) -> dict[str, object]:
 def send_test(channel: Channel) -> Delivery:
     """Send a test ping (a webhook) or a test mail through ``channel`` now, once, and log it.
 
-    A test is logged as a delivery of ``channel`` (its payload says ``"type": "ping"``), under
-    its owner's newest project watch, since every delivery belongs to a watch and a project;
-    a negative event id keeps it apart from real events. An owner who watches no project gets
-    the delivery back unsaved (``pk`` is None): the test was sent, but there is no log row.
+    A test is logged as a delivery of ``channel`` (its payload says ``"type": "ping"``) with
+    neither watch nor project, and a negative event id that keeps it apart from real events.
     A failed test is not retried and does not count against the channel's health.
     """
     message_id = uuid.uuid4()
     payload = test_payload(channel, message_id)
     outcome = sending.attempt(channel, payload, str(message_id))
-    watch = (
-        channel.user.watches.filter(project__isnull=False)
-        .select_related("project")
-        .order_by("-created", "-pk")
-        .first()
-    )
     delivery = Delivery(
         event_id=-time.time_ns() // 1000,
         message_id=message_id,
@@ -50,15 +41,7 @@ def send_test(channel: Channel) -> Delivery:
         state=Delivery.State.PENDING,
     )
     sending.apply(delivery, outcome, retry=False)
-    if watch is not None and watch.project is not None:
-        delivery.watch, delivery.project = watch, watch.project
-        for _ in range(3):  # two tests of one channel within the same microsecond
-            try:
-                with transaction.atomic():
-                    delivery.save()
-                break
-            except IntegrityError:
-                delivery.event_id -= 1
+    delivery.save()
     return delivery
 
 

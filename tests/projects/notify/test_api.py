@@ -509,31 +509,25 @@ def test_redeliver(alice):
 def test_a_test_message_through_an_email_channel(alice, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     channel = ChannelFactory(user=alice.user)
-    watch = WatchFactory(user=alice.user)
     response = alice.client.post(f"/api/v2/channels/{channel.pk}/test/")
     assert response.status_code == 200
     body = response.json()
     logged = Delivery.objects.get(pk=body["id"])
-    assert (logged.channel, logged.watch) == (channel, watch)
-    assert (body["channel_id"], body["watch_id"], body["state"]) == (channel.pk, watch.pk, "sent")
+    assert (logged.channel, logged.watch, logged.project) == (channel, None, None)
+    assert (body["channel_id"], body["watch_id"], body["state"]) == (channel.pk, None, "sent")
     assert body["payload"]["type"] == "ping"
     assert [message.to for message in mail.outbox] == [[channel.target]]
 
 
-def test_a_test_ping_of_an_owner_without_watches_is_sent_but_not_logged(alice, upstream):
+def test_a_test_ping_of_an_owner_without_watches_is_sent_and_logged(alice, upstream):
     receiver = upstream.put_json("/hook", {})  # answers POST with 501: a failed test
     channel = ChannelFactory(user=alice.user, webhook=True, target=receiver)
     response = alice.client.post(f"/api/v2/channels/{channel.pk}/test/")
     assert response.status_code == 200
     body = response.json()
-    assert (body["id"], body["watch_id"], body["project_id"], body["project_name"]) == (
-        None,
-        None,
-        None,
-        None,
-    )
+    assert (body["watch_id"], body["project_id"], body["project_name"]) == (None, None, None)
     assert (body["state"], body["status_code"], body["attempts"]) == ("failed", 501, 1)
-    assert not Delivery.objects.exists()
+    assert Delivery.objects.get().pk == body["id"]
     channel.refresh_from_db()
     assert channel.enabled and channel.failing_since is None  # a test does not count
 

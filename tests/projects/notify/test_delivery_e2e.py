@@ -305,7 +305,6 @@ def test_a_banned_owners_deliveries_are_dropped(start_receiver, allow_loopback):
 def test_a_test_ping_is_signed_sent_now_and_logged(start_receiver, allow_loopback):
     receiver = start_receiver(SECRET)
     channel = webhook_channel(receiver)
-    watch = WatchFactory(user=channel.user)
 
     ping = notify.send_test(channel)
 
@@ -313,8 +312,8 @@ def test_a_test_ping_is_signed_sent_now_and_logged(start_receiver, allow_loopbac
     assert request.verified
     assert request.payload["type"] == "ping" and request.payload["test"] is True
     assert request.headers["webhook-id"] == str(ping.message_id)
-    assert ping.pk is not None and ping.channel == channel and ping.watch == watch
-    assert ping.event_id < 0
+    assert ping.pk is not None and ping.channel == channel and ping.watch is None
+    assert ping.event_id < 0 and ping.is_test
     assert ping.state == Delivery.State.SENT and ping.status_code == 202
     assert channel.deliveries.get() == ping
 
@@ -461,7 +460,8 @@ def test_a_test_mail_goes_through_smtp(smtp_server):
     result = notify.send_test(channel)
 
     assert result.state == Delivery.State.SENT
-    assert result.pk is None  # the owner watches nothing: sent, but not logged
+    assert result.pk is not None and result.is_test  # logged, though its owner watches nothing
+    assert result.watch is None and result.project is None
     (message,) = smtp_server.messages
     assert message["Subject"] == f"[releasemon] test message for your channel {channel.name}"
     assert message["List-Unsubscribe"].strip() == f"<{notify.unsubscribe_url(channel)}>"

@@ -652,14 +652,14 @@ def test_send_test_mails_now_and_logs_it(ada, ada_client, mailoutbox):
     assert "<td>Test</td>" in row and "Sent" in row and "Redeliver" in row
 
 
-def test_a_test_without_a_watched_project_is_sent_but_not_logged(ada, ada_client, mailoutbox):
+def test_a_test_without_a_watched_project_is_sent_and_logged(ada, ada_client, mailoutbox):
     channel = ChannelFactory(user=ada, name="mail")
 
     answer = ada_client.post(f"/settings/notifications/{channel.pk}/test", follow=True)
 
     assert len(mailoutbox) == 1
-    assert "not in the delivery log" in flashed(answer)[0]
-    assert not Delivery.objects.exists()
+    assert flashed(answer)[0].startswith("Test sent to mail")
+    assert Delivery.objects.get().is_test
 
 
 def test_a_failed_test_says_why(ada, ada_client):
