@@ -57,6 +57,9 @@ def check_due(run_id: int, cycle_time: str) -> dict[str, int]:
         )
     finally:
         scheduler.task_done(run_id)
+    if counts.new_versions:
+        # People watching these projects should not wait for the next minute's fan-out.
+        async_task("projects.notify.tasks.notify_fan_out", task_name="notify-fan-out")
     return {"checked": counts.total, "errors": counts.error, "rate_limited": counts.ratelimit}
 
 

@@ -31,6 +31,8 @@ SCHEDULES: tuple[Periodic, ...] = (
     Periodic("check-feeds", "projects.tasks.check_feeds", minutes=5),
     # New versions into deliveries (projects/notify/fanout.py), then the held ones released.
     Periodic("notify-fan-out", "projects.notify.tasks.notify_fan_out", minutes=1),
+    # What is due (new, or a retry whose wait is over); the fan-out also queues one at once.
+    Periodic("notify-deliver", "projects.notify.tasks.notify_deliver", minutes=1),
 )
 
 

@@ -115,7 +115,7 @@ def test_run_checks_waits_for_the_previous_cycle_unless_it_is_long_dead(queued, 
     assert tasks.run_checks() is not None
 
 
-def test_check_due_adds_its_counts_to_the_run_and_marks_itself_done(monkeypatch):
+def test_check_due_adds_its_counts_to_the_run_and_marks_itself_done(monkeypatch, queued):
     run = CheckRun.objects.create(pending_tasks=2)
 
     def drain(cycle_time, *, deadline, run_id):
