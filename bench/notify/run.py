@@ -1,0 +1,608 @@
+"""Notifications benchmark (issue 16): webhook fan-out, sustained delivery lag, daily digests.
+
+Runs the real code path (``projects.notify.fanout`` then ``projects.notify.tasks.notify_deliver``)
+against its own PostgreSQL database and a webhook receiver on 127.0.0.1 in a separate process
+that verifies every signature with the Standard Webhooks reference library. See README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import multiprocessing
+import os
+import random
+import resource
+import secrets
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench.dataset import ensure_database, setup_django
+
+DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/releasemon_notifybench"
+#: The targets of the issue, in seconds.
+FANOUT_TARGET_S = 60.0
+DIGEST_TARGET_S = 60.0
+LAG_P99_TARGET_S = 60.0
+#: Rows per INSERT while loading.
+LOAD_BATCH = 5000
+#: Idle waits of the loops that stand in for the q2 tasks (q2 polls its queue every second).
+FAN_OUT_IDLE_S = 0.5
+DELIVER_IDLE_S = 0.2
+SCENARIOS = ("fanout", "lag", "digest")
+
+
+def log(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process, all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# -- the webhook receiver (its own process, so it does not share our GIL) -----------------------
+
+
+def serve_receiver(secret: str, commands: Connection) -> None:
+    """Answer 204 to webhook requests on a free port of 127.0.0.1, verifying each signature
+    with ``standardwebhooks``; answer the main process's commands on ``commands``."""
+    from standardwebhooks import Webhook
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    verifier = Webhook(secret)
+    lock = threading.Lock()
+    received: list[tuple[int, float]] = []  # (event id, wall-clock time received)
+    bad = [0]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            now = time.time()
+            try:
+                verifier.verify(body, headers)
+                event_id = int(json.loads(body)["event_id"])
+            except (WebhookVerificationError, ValueError, KeyError):
+                with lock:
+                    bad[0] += 1
+                self.send_response(400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            with lock:
+                received.append((event_id, now))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 4096
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    commands.send(server.server_address[1])
+    while True:
+        command = commands.recv()
+        with lock:
+            if command == "stats":
+                last = received[-1][1] if received else None
+                commands.send((len(received), bad[0], last, time.process_time()))
+            elif command == "dump":
+                commands.send(list(received))
+            elif command == "reset":
+                received.clear()
+                bad[0] = 0
+                commands.send(True)
+            else:
+                break
+    server.shutdown()
+    commands.send(True)
+
+
+@dataclass
+class Receiver:
+    secret: str
+    process: multiprocessing.process.BaseProcess = field(init=False)
+    commands: Connection = field(init=False)
+    port: int = 0
+
+    def start(self) -> Receiver:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        self.process = context.Process(
+            target=serve_receiver, args=(self.secret, theirs), daemon=True
+        )
+        self.process.start()
+        self.commands = ours
+        self.port = ours.recv()
+        return self
+
+    def ask(self, command: str) -> Any:
+        self.commands.send(command)
+        return self.commands.recv()
+
+    def stats(self) -> tuple[int, int, float | None, float]:
+        """(verified requests, refused requests, time of the last one, receiver CPU s)."""
+        return self.ask("stats")  # type: ignore[no-any-return]
+
+    def url(self, index: int) -> str:
+        return f"http://127.0.0.1:{self.port}/hook/{index}"
+
+    def stop(self) -> None:
+        try:
+            self.ask("stop")
+        except (OSError, EOFError):
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def wait_received(receiver: Receiver, expected: int, timeout: float) -> tuple[int, int, float]:
+    """Wait until the receiver has ``expected`` verified requests (or ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        count, bad, last, _cpu = receiver.stats()
+        if count >= expected or time.monotonic() > deadline:
+            return count, bad, last or 0.0
+        time.sleep(0.05)
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def reset_tables() -> None:
+    """Empty the users, projects, outbox and notification tables (this database is ours)."""
+    from django.db import connection
+
+    from accounts.models import User
+    from messaging.models import OutboxMessage
+    from projects.models import Project
+    from projects.notify.models import FanOutCursor
+
+    tables = [
+        model._meta.db_table for model in (User, Project, OutboxMessage, FanOutCursor)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+
+
+def load(
+    n_users: int, n_projects: int, watches_per_user: int, receiver: Receiver, tag: str
+) -> None:
+    """``n_users`` users with one webhook channel each, ``n_projects`` projects; user ``u``
+    watches projects ``(u + k * n_users / watches_per_user) mod n_projects``, k < watches."""
+    from accounts.models import User
+    from projects.models import Project
+    from projects.notify.models import Channel, Watch
+
+    reset_tables()
+    projects = [
+        Project(
+            name=f"{tag}-{index}",
+            homepage=f"https://example.org/{tag}/{index}",
+            ecosystem_name=f"https://example.org/{tag}/{index}",
+            backend="custom",
+        )
+        for index in range(n_projects)
+    ]
+    Project.objects.bulk_create(projects, batch_size=LOAD_BATCH)
+    project_ids = list(Project.objects.order_by("id").values_list("id", flat=True))
+    users = [
+        User(email=f"{tag}{index}@bench.invalid", username=f"{tag}{index}", password="!")
+        for index in range(n_users)
+    ]
+    User.objects.bulk_create(users, batch_size=LOAD_BATCH)
+    Channel.objects.bulk_create(
+        (
+            Channel(
+                user=user,
+                kind=Channel.Kind.WEBHOOK,
+                name="bench",
+                target=receiver.url(index),
+                secret=receiver.secret,
+            )
+            for index, user in enumerate(users)
+        ),
+        batch_size=LOAD_BATCH,
+    )
+    stride = max(1, n_projects // watches_per_user)
+    watches = (
+        Watch(user=user, project_id=project_ids[(index + k * stride) % n_projects])
+        for index, user in enumerate(users)
+        for k in range(watches_per_user)
+    )
+    Watch.objects.bulk_create(watches, batch_size=LOAD_BATCH)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in (Watch, Channel, User, Project):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
+def store_release(project_id: int, raw: str) -> int:
+    """Store version ``raw`` of the project and emit the version messages as a check does
+    (:func:`projects.check.record`); the id of the ``project.version.update.v2`` row."""
+    from django.db import transaction
+
+    from backends.versions import sort_versions
+    from messaging.outbox import emit_all
+    from messaging.topics import PROJECT_VERSION_UPDATE_V2
+    from projects import messages
+    from projects.models import Project, ProjectVersion
+
+    with transaction.atomic():
+        project = Project.objects.get(pk=project_id)
+        old_version = project.latest_version
+        ProjectVersion.objects.create(project=project, version=raw)
+        ordered = project.visible_versions
+        project.latest_version = ordered[0][1].parsed if ordered else None
+        project.save(update_fields=["latest_version"])
+        parsed = sort_versions([project.make_version(raw)])
+        rows = emit_all(
+            messages.version_update(
+                project,
+                upstream_version=project.latest_version,
+                old_version=old_version,
+                upstream_versions=[version.parsed for version in parsed],
+            )
+        )
+    return next(row.pk for row in rows if row.topic == PROJECT_VERSION_UPDATE_V2)
+
+
+def delivery_states() -> dict[str, int]:
+    from django.db.models import Count
+
+    from projects.notify.models import Delivery
+
+    rows = Delivery.objects.values("state").annotate(n=Count("id")).values_list("state", "n")
+    return dict(rows)
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    scenario: str
+    measure: str
+    value: str
+    target: str = ""
+    verdict: str = ""
+
+
+def run_fanout(args: argparse.Namespace, receiver: Receiver) -> list[Row]:
+    from django.db import connection
+
+    from projects.models import Project
+    from projects.notify import fanout, tasks
+
+    started = time.monotonic()
+    load(args.watchers, 1, 1, receiver, "fo")
+    log(args, f"fan-out: loaded {args.watchers} users in {time.monotonic() - started:.1f} s")
+    connection.close()
+    receiver.ask("reset")
+    project_id = Project.objects.values_list("id", flat=True).get()
+    stored_at = time.time()
+    store_release(project_id, "1.0.0")
+    cpu_before = cpu_seconds()
+    _, _, _, receiver_cpu_before = receiver.stats()
+    began = time.time()
+    written = fanout.catch_up()
+    fanout.release_held()
+    fanned = time.time() - began
+    log(args, f"fan-out: {written} deliveries written in {fanned:.2f} s; delivering")
+    while tasks.notify_deliver():
+        pass
+    count, bad, last = wait_received(receiver, written, 30)
+    cpu = cpu_seconds() - cpu_before
+    _, _, _, receiver_cpu_after = receiver.stats()
+    states = delivery_states()
+    until_last = last - stored_at if count else float("nan")
+    rate = count / (last - began) if count and last > began else 0.0
+    met = count == written == args.watchers and until_last <= FANOUT_TARGET_S
+    return [
+        Row("fanout", "watchers (webhook channels)", f"{args.watchers:,}"),
+        Row("fanout", "deliveries written", f"{written:,}"),
+        Row("fanout", "time to fan out", f"{fanned:.2f} s"),
+        Row(
+            "fanout",
+            "time until the last delivery received",
+            f"{until_last:.1f} s",
+            f"< {FANOUT_TARGET_S:.0f} s",
+            "met" if met else "MISSED",
+        ),
+        Row("fanout", "deliveries per second", f"{rate:.0f}"),
+        Row("fanout", "received, verified / refused", f"{count:,} / {bad}"),
+        Row("fanout", "delivery states", _states(states)),
+        Row("fanout", "CPU of this process", f"{cpu:.1f} s ({cpu / max(count, 1) * 1000:.2f} ms each)"),
+        Row("fanout", "CPU of the receiver", f"{receiver_cpu_after - receiver_cpu_before:.1f} s"),
+    ]
+
+
+def _states(states: dict[str, int]) -> str:
+    return ", ".join(f"{state} {count:,}" for state, count in sorted(states.items())) or "none"
+
+
+class Loop(threading.Thread):
+    """Call ``step`` until stopped, waiting ``idle`` seconds when it did nothing."""
+
+    def __init__(self, name: str, step: Callable[[], int], idle: float) -> None:
+        super().__init__(name=name, daemon=True)
+        self.step, self.idle = step, idle
+        self.stopping = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stopping.is_set():
+                if not self.step():
+                    self.stopping.wait(self.idle)
+        except BaseException as error:  # reported by the main thread
+            self.error = error
+        finally:
+            connection.close()
+
+
+def run_lag(args: argparse.Namespace, receiver: Receiver) -> list[Row]:
+    from django.db import connection
+
+    from messaging.models import OutboxMessage
+    from projects.models import Project
+    from projects.notify import fanout, tasks
+    from projects.notify.models import Delivery, FanOutCursor
+
+    users = max(1, args.watches // args.watches_per_user)
+    started = time.monotonic()
+    load(users, args.projects, args.watches_per_user, receiver, "lag")
+    log(
+        args,
+        f"lag: loaded {users:,} users, {args.projects:,} projects, "
+        f"{users * args.watches_per_user:,} watches in {time.monotonic() - started:.1f} s",
+    )
+    project_ids = list(Project.objects.values_list("id", flat=True))
+    connection.close()
+    receiver.ask("reset")
+    chooser = random.Random(args.seed)
+    minor: dict[int, int] = {}
+    interval = 60.0 / args.rate
+    first = time.monotonic()
+    stored = [0]
+
+    def release_next() -> int:
+        due = first + stored[0] * interval
+        if time.monotonic() - first >= args.duration:
+            return 0
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(min(wait, 0.5))
+            return 1
+        project_id = chooser.choice(project_ids)
+        minor[project_id] = minor.get(project_id, 0) + 1
+        store_release(project_id, f"1.{minor[project_id]}.0")
+        stored[0] += 1
+        return 1
+
+    def fan_out_step() -> int:
+        written = fanout.catch_up()
+        fanout.release_held()
+        return written
+
+    cpu_before = cpu_seconds()
+    loops = [
+        Loop("checks", release_next, 0.1),
+        Loop("fan-out", fan_out_step, FAN_OUT_IDLE_S),
+        Loop("deliver", tasks.notify_deliver, DELIVER_IDLE_S),
+    ]
+    for loop in loops:
+        loop.start()
+    try:
+        while time.monotonic() - first < args.duration:
+            time.sleep(1)
+            _raise_from(loops)
+            if not args.quiet and int(time.monotonic() - first) % 15 == 0:
+                count, *_ = receiver.stats()
+                log(args, f"lag: {stored[0]} versions stored, {count:,} deliveries received")
+        loops[0].stopping.set()
+        loops[0].join()
+        # Drain: the fan-out and delivery loops go on until every delivery arrived.
+        drain_deadline = time.monotonic() + args.drain
+        while time.monotonic() < drain_deadline:
+            _raise_from(loops)
+            pending = Delivery.objects.filter(state__in=["pending", "held"]).count()
+            last_event = OutboxMessage.objects.order_by("-id").values_list("id", flat=True)[:1]
+            cursor = FanOutCursor.objects.filter(pk=fanout.CURSOR_ID).first()
+            caught_up = cursor is not None and cursor.last_event_id >= (list(last_event) or [0])[0]
+            if caught_up and not pending:
+                break
+            time.sleep(1)
+    finally:
+        for loop in loops:
+            loop.stopping.set()
+        for loop in loops:
+            loop.join(60)
+    elapsed = time.monotonic() - first
+    cpu = cpu_seconds() - cpu_before
+    written = Delivery.objects.count()
+    count, bad, _last = wait_received(receiver, written, 10)
+    received = receiver.ask("dump")
+    created = dict(OutboxMessage.objects.values_list("id", "created"))
+    lags = sorted(at - created[event_id].timestamp() for event_id, at in received)
+    states = delivery_states()
+    connection.close()
+    p50 = statistics.median(lags) if lags else float("nan")
+    p99 = _percentile(lags, 0.99)
+    worst = lags[-1] if lags else float("nan")
+    met = bool(lags) and p99 < LAG_P99_TARGET_S and count == written
+    return [
+        Row(
+            "lag",
+            "watches / projects / users",
+            f"{users * args.watches_per_user:,} / {args.projects:,} / {users:,}",
+        ),
+        Row(
+            "lag",
+            "versions stored (asked rate)",
+            f"{stored[0]:,} in {args.duration:.0f} s ({args.rate:,.0f}/min)",
+        ),
+        Row("lag", "deliveries written / received", f"{written:,} / {count:,} (refused {bad})"),
+        Row("lag", "delivery states", _states(states)),
+        Row("lag", "lag p50", f"{p50:.2f} s"),
+        Row(
+            "lag",
+            "lag p99",
+            f"{p99:.2f} s",
+            f"< {LAG_P99_TARGET_S:.0f} s",
+            "met" if met else "MISSED",
+        ),
+        Row("lag", "lag max", f"{worst:.2f} s"),
+        Row("lag", "CPU of this process", f"{cpu:.1f} s over {elapsed:.0f} s"),
+    ]
+
+
+def _raise_from(loops: list[Loop]) -> None:
+    for loop in loops:
+        if loop.error is not None:
+            raise RuntimeError(f"the {loop.name} loop failed") from loop.error
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def run_digest(args: argparse.Namespace) -> list[Row]:
+    import importlib.util
+
+    if importlib.util.find_spec("projects.notify.digests") is None:
+        return [Row("digest", "digests: not built yet", "-", f"< {DIGEST_TARGET_S:.0f} s", "-")]
+    return [
+        Row(
+            "digest",
+            "digests: projects.notify.digests exists; this benchmark does not drive it yet",
+            "-",
+            f"< {DIGEST_TARGET_S:.0f} s",
+            "-",
+        )
+    ]
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def print_table(rows: list[Row]) -> None:
+    header = Row("scenario", "measure", "value", "target", "verdict")
+    widths = [
+        max(len(getattr(row, name)) for row in [header, *rows])
+        for name in ("scenario", "measure", "value", "target", "verdict")
+    ]
+
+    def line(row: Row) -> str:
+        cells = [row.scenario, row.measure, row.value, row.target, row.verdict]
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
+
+    print(line(header))
+    print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
+    for row in rows:
+        print(line(row))
+
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.notify.run", description=__doc__)
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE,
+        help=f"PostgreSQL, created and migrated if missing (default {DEFAULT_DATABASE}). "
+        "Each scenario EMPTIES its users, projects, outbox and notification tables.",
+    )
+    parser.add_argument("--watchers", type=int, default=10_000, help="fan-out: users (10000)")
+    parser.add_argument("--watches", type=int, default=100_000, help="lag: watches (100000)")
+    parser.add_argument(
+        "--projects", type=int, default=10_000, help="lag: projects the watches spread over"
+    )
+    parser.add_argument(
+        "--watches-per-user", type=int, default=10, help="lag: watches per user (10)"
+    )
+    parser.add_argument("--rate", type=float, default=1000, help="lag: versions per minute")
+    parser.add_argument("--duration", type=float, default=120, help="lag: seconds (120)")
+    parser.add_argument(
+        "--drain", type=float, default=300, help="lag: seconds to let the backlog out (300)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", help="comma-separated: " + ",".join(SCENARIOS))
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    args.scenarios = [s.strip() for s in (args.only or ",".join(SCENARIOS)).split(",") if s]
+    unknown = set(args.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}; known {', '.join(SCENARIOS)}")
+    if min(args.watchers, args.watches, args.projects, args.watches_per_user) < 1:
+        parser.error("--watchers, --watches, --projects and --watches-per-user must be >= 1")
+    if args.watches_per_user > args.projects:
+        parser.error("--watches-per-user cannot exceed --projects")
+    if args.rate <= 0 or args.duration <= 0:
+        parser.error("--rate and --duration must be positive")
+    if urlsplit(args.database_url).scheme.split("+", 1)[0] not in ("postgres", "postgresql"):
+        parser.error("--database-url must name a PostgreSQL database")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    load_before = load_average()
+    # The receiver is on loopback, which the address guard refuses: allowed for this run only.
+    os.environ["FETCH_ALLOWED_NETWORKS"] = json.dumps(["127.0.0.1/32"])
+    os.environ.pop("RELEASEMON_CONFIG", None)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    receiver = Receiver(secret).start()
+    try:
+        ensure_database(args.database_url)
+        setup_django(args.database_url, migrate=True)
+        from django.conf import settings
+
+        rows: list[Row] = []
+        if "fanout" in args.scenarios:
+            rows += run_fanout(args, receiver)
+        if "lag" in args.scenarios:
+            rows += run_lag(args, receiver)
+        if "digest" in args.scenarios:
+            rows += run_digest(args)
+    finally:
+        receiver.stop()
+    print()
+    print(
+        f"notifications benchmark: {os.cpu_count()} cores, "
+        f"{settings.NOTIFY_DELIVERY_THREADS} delivery threads, "
+        f"webhook timeout {settings.NOTIFY_WEBHOOK_TIMEOUT} s"
+    )
+    print(f"load average before: {load_before} (1/5/15 min)")
+    print(f"load average after:  {load_average()}")
+    print()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
