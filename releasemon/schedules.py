@@ -33,6 +33,8 @@ SCHEDULES: tuple[Periodic, ...] = (
     Periodic("notify-fan-out", "projects.notify.tasks.notify_fan_out", minutes=1),
     # What is due (new, or a retry whose wait is over); the fan-out also queues one at once.
     Periodic("notify-deliver", "projects.notify.tasks.notify_deliver", minutes=1),
+    # Daily and weekly e-mail digests leave at most 5 min after their hour (one query if none).
+    Periodic("notify-digests", "projects.notify.tasks.notify_digests", minutes=5),
 )
 
 

@@ -7,7 +7,7 @@ import time
 
 from django_q.tasks import async_task
 
-from projects.notify import delivery, fanout
+from projects.notify import delivery, digests, fanout
 
 #: One delivery task works this long at most, then leaves the rest to the next one.
 DELIVER_TASK_SECONDS = 50
@@ -34,3 +34,8 @@ def notify_deliver() -> int:
         if attempts < DELIVER_BATCH:
             break
     return made
+
+
+def notify_digests() -> int:
+    """Send the daily and weekly e-mail digests whose time has come; the digests sent."""
+    return digests.send_due_digests()

@@ -1,6 +1,7 @@
-"""The e-mails: a release, a test message, and the notice that a webhook was switched off.
+"""The e-mails: a release, a digest of releases, a test message, and the notice that a
+webhook was switched off.
 
-Each release and test mail carries RFC 8058's one-click unsubscribe (``List-Unsubscribe``
+Each release, digest and test mail carries RFC 8058's one-click unsubscribe (``List-Unsubscribe``
 with the channel's link, see :mod:`~projects.notify.delivery.unsubscribe`, and
 ``List-Unsubscribe-Post``). A mail's ``Message-ID`` is made from the event's message id and
 the channel, so a mail sent twice (delivery is at least once) is one message for the reader.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -127,6 +128,53 @@ def read_release(payload: Mapping[str, Any]) -> ReleaseNews:
     )
 
 
+def _project_key(payload: Mapping[str, Any]) -> object:
+    project = _mapping(payload.get("project"))
+    return project.get("id") if project.get("id") is not None else _text(project.get("name"))
+
+
+def merge_news(items: Sequence[ReleaseNews]) -> ReleaseNews:
+    """Several releases of one project (oldest event first) read as one: every version once,
+    in order, each with its own link; the previous version before the first of them, and the
+    latest event's links and packages."""
+    first, last = items[0], items[-1]
+    releases: dict[str, Release] = {}
+    for news in items:
+        for release in news.releases:
+            releases.setdefault(release.version, release)
+    return ReleaseNews(
+        project_name=last.project_name,
+        project_url=last.project_url or first.project_url,
+        homepage=last.homepage or first.homepage,
+        releases=tuple(releases.values()),
+        previous=first.previous,
+        packages=last.packages,
+    )
+
+
+def read_digest(payloads: Sequence[Mapping[str, Any]]) -> list[ReleaseNews]:
+    """Release payloads (oldest event first) grouped by project: one merged
+    :class:`ReleaseNews` per project, by project name."""
+    grouped: dict[object, list[ReleaseNews]] = {}
+    for payload in payloads:
+        grouped.setdefault(_project_key(payload), []).append(read_release(payload))
+    merged = [merge_news(items) for items in grouped.values()]
+    return sorted(merged, key=lambda news: news.project_name.casefold())
+
+
+def digest_subject(label: str, projects: Sequence[ReleaseNews]) -> str:
+    """``[releasemon] daily digest: widget 2.0.1, gadget 3.1 and 2 more projects``."""
+    shown = projects[:SUBJECT_VERSIONS]
+    more = len(projects) - len(shown)
+    names = ", ".join(
+        f"{news.project_name} {news.versions[-1]}" if news.versions else news.project_name
+        for news in shown
+    )
+    if more:
+        names += f" and {more} more project{'s' if more != 1 else ''}"
+    return f"{SUBJECT_PREFIX}{label} digest: {names}"
+
+
 # -- the messages ------------------------------------------------------------------------------
 
 
@@ -173,6 +221,24 @@ def release_mail(
     }
     headers = {**_list_headers(channel), "Message-ID": _message_id(message_id, channel.pk)}
     return _mail(channel.target, "release", context, news.subject, headers)
+
+
+def digest_mail(
+    channel: Channel, payloads: Sequence[Mapping[str, Any]], digest_id: str
+) -> EmailMultiAlternatives:
+    """One mail telling ``channel``'s owner about every release in ``payloads`` (oldest event
+    first), grouped by project. ``digest_id`` names this digest (the same on a retry)."""
+    projects = read_digest(payloads)
+    label = "weekly" if channel.schedule == Channel.Schedule.WEEKLY else "daily"
+    context = {
+        "projects": projects,
+        "label": label,
+        "channel": channel,
+        "unsubscribe_url": unsubscribe_url(channel),
+        "settings_url": site_link(SETTINGS_PATH),
+    }
+    headers = {**_list_headers(channel), "Message-ID": _message_id("digest", digest_id)}
+    return _mail(channel.target, "digest", context, digest_subject(label, projects), headers)
 
 
 def test_mail(channel: Channel, message_id: str) -> EmailMultiAlternatives:
