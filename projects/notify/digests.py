@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import zoneinfo
 from collections.abc import Iterator
 
@@ -102,16 +103,27 @@ def waiting_channels(now: dt.datetime) -> QuerySet[Channel]:
     )
 
 
-def send_due_digests(now: dt.datetime | None = None) -> int:
-    """Send every digest whose time has come at ``now``; return the digests sent."""
+def send_due_digests(now: dt.datetime | None = None, deadline: float | None = None) -> int:
+    """Send every digest whose time has come at ``now``; return the digests sent. Past
+    ``deadline`` (a :func:`time.monotonic` time) no new digest is started: see
+    :func:`run`."""
+    return run(now, deadline)[0]
+
+
+def run(now: dt.datetime | None = None, deadline: float | None = None) -> tuple[int, bool]:
+    """:func:`send_due_digests`, and whether due digests were left for lack of time."""
     now = now or timezone.now()
     claims.drop_stopped(now)
     sent = 0
     for channel in waiting_channels(now):
         cutoff = digest_time(channel, now)
-        if cutoff is not None and channel.oldest <= cutoff:  # type: ignore[attr-defined]  # annotation
-            sent += send_digest(channel, cutoff)
-    return sent
+        oldest: dt.datetime = channel.oldest  # type: ignore[attr-defined]  # the annotation
+        if cutoff is None or oldest > cutoff:
+            continue
+        if deadline is not None and time.monotonic() >= deadline:
+            return sent, True
+        sent += send_digest(channel, cutoff)
+    return sent, False
 
 
 def _locked(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:

@@ -12,6 +12,8 @@ from projects.notify import delivery, digests, fanout
 #: One delivery task works this long at most, then leaves the rest to the next one.
 DELIVER_TASK_SECONDS = 50
 DELIVER_BATCH = 500
+#: One digest task starts no new digest after this long (it runs every 5 minutes).
+DIGEST_TASK_SECONDS = 240
 
 
 def notify_fan_out() -> dict[str, int]:
@@ -37,5 +39,10 @@ def notify_deliver() -> int:
 
 
 def notify_digests() -> int:
-    """Send the daily and weekly e-mail digests whose time has come; the digests sent."""
-    return digests.send_due_digests()
+    """Send the daily and weekly e-mail digests whose time has come, for at most
+    DIGEST_TASK_SECONDS (well within the cluster's timeout, which would stop a mail between
+    its sending and its record); when some were left, queue another run at once."""
+    sent, left = digests.run(deadline=time.monotonic() + DIGEST_TASK_SECONDS)
+    if left:
+        async_task("projects.notify.tasks.notify_digests", task_name="notify-digests")
+    return sent

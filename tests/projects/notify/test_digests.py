@@ -237,6 +237,23 @@ def test_the_task_sends_a_due_digest_once(inbox):
 
 
 @pytest.mark.django_db
+def test_a_task_out_of_time_leaves_the_rest_to_one_it_queues(inbox, monkeypatch):
+    queued: list[str] = []
+    monkeypatch.setattr(tasks, "async_task", lambda func, **kw: queued.append(func))
+    monkeypatch.setattr(tasks, "DIGEST_TASK_SECONDS", 0)
+    now = timezone.now()
+    daily = ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=now.hour)
+    pending(daily, ProjectFactory(name="widget"), ["1.0"], now - dt.timedelta(days=2))
+
+    assert tasks.notify_digests() == 0
+    assert queued == ["projects.notify.tasks.notify_digests"]
+    assert inbox.messages == []
+
+    monkeypatch.undo()
+    assert tasks.notify_digests() == 1
+
+
+@pytest.mark.django_db
 def test_a_weekly_digest_leaves_on_mondays_only(inbox):
     weekly = ChannelFactory(
         schedule=Channel.Schedule.WEEKLY, digest_hour=9, time_zone="America/Los_Angeles"
