@@ -202,3 +202,22 @@ class FanOutCursor(models.Model):
 
     def __str__(self) -> str:
         return f"fanned out up to event {self.last_event_id}"
+
+
+class WatchlistFeed(models.Model):
+    """A person's private Atom feed of their watchlist, read at ``/watchlist/feed/<secret>/``.
+
+    Only the SHA-256 of the secret is stored (like API tokens): the URL is shown to its owner
+    once, when it is made or replaced, and a lookup by hash compares nothing byte by byte.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="watchlist_feed"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    #: When a feed reader last read it (kept to the minute or so: see the services).
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"watchlist feed of {self.user}"

@@ -26,6 +26,7 @@ from projects.notify.models import Channel, Delivery
 from projects.site import errors
 from projects.site.common import SignedInRequest, confirmation_page, confirmed
 from projects.site.forms.notify import EmailChannelForm, WebhookChannelForm
+from projects.site.watchlist_feed import settings_box
 
 #: Where a webhook's new secret waits, in the session, for the one page showing it.
 NEW_SECRET_SESSION_KEY = "notify.new_secret"
@@ -84,6 +85,7 @@ def _settings_page(
             "webhook_form": webhook_form or WebhookChannelForm(),
             "log": log,
             "log_length": selectors.DELIVERY_LOG_LENGTH,
+            "feed_box": settings_box(request),
         },
         status=status,
     )

@@ -18,6 +18,7 @@ from projects.site import (
     project,
     unsubscribe,
     watching,
+    watchlist_feed,
 )
 
 app_name = "projects"
@@ -97,6 +98,14 @@ urlpatterns = [
     path("watchlist/", watching.watchlist, name="watchlist"),
     path("watchlist/<int:watch_id>/rules", watching.watch_rules, name="watch_rules"),
     path("watchlist/<int:watch_id>/unwatch", watching.watch_remove, name="watch_remove"),
+    path(
+        "watchlist/feed/<str:secret>/",
+        watchlist_feed.PrivateWatchlistFeed(),
+        name="watchlist_feed",
+    ),
+    path("settings/notifications/feed", watchlist_feed.feed_create, name="feed_create"),
+    path("settings/notifications/feed/rotate", watchlist_feed.feed_rotate, name="feed_rotate"),
+    path("settings/notifications/feed/remove", watchlist_feed.feed_remove, name="feed_remove"),
     path("settings/notifications/", notifications.notification_settings, name="notifications"),
     path(
         "settings/notifications/email",
