@@ -11,6 +11,7 @@ the same 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +33,13 @@ BOX_ANCHOR = "#watchlist-feed"
 
 class PrivateWatchlistFeed(VersionFeed):
     """The latest versions of the projects a person watches, as their watches' rules allow."""
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().__call__(request, *args, **kwargs)
+        # One person's feed: no shared cache keeps it, no search engine lists its address.
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
 
     def get_object(self, request: HttpRequest, secret: str) -> Source:
         user = services.watchlist_feed_owner(secret)
