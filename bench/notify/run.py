@@ -362,6 +362,38 @@ class Loop(threading.Thread):
             connection.close()
 
 
+def produce_versions(
+    database_url: str,
+    project_ids: list[int],
+    rate: float,
+    duration: float,
+    seed: int,
+    stored: Any,
+    streamed: Any,
+) -> None:
+    """The checks: store ``rate`` new versions a minute on random projects, evenly spaced, for
+    ``duration`` seconds (its own process, as q2's check workers are); count them in
+    ``stored``, and the seconds it took in ``streamed``."""
+    setup_django(database_url)
+    chooser = random.Random(seed)
+    minor: dict[int, int] = {}
+    interval = 60.0 / rate
+    first = time.monotonic()
+    while True:
+        due = first + stored.value * interval
+        if due - first >= duration:
+            break
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        project_id = chooser.choice(project_ids)
+        minor[project_id] = minor.get(project_id, 0) + 1
+        store_release(project_id, f"1.{minor[project_id]}.0")
+        with stored.get_lock():
+            stored.value += 1
+    streamed.value = time.monotonic() - first
+
+
 def run_lag(args: argparse.Namespace, receiver: Receiver) -> list[Row]:
     from django.db import connection
 
@@ -381,25 +413,21 @@ def run_lag(args: argparse.Namespace, receiver: Receiver) -> list[Row]:
     project_ids = list(Project.objects.values_list("id", flat=True))
     connection.close()
     receiver.ask("reset")
-    chooser = random.Random(args.seed)
-    minor: dict[int, int] = {}
-    interval = 60.0 / args.rate
-    first = time.monotonic()
-    stored = [0]
-
-    def release_next() -> int:
-        due = first + stored[0] * interval
-        if time.monotonic() - first >= args.duration:
-            return 0
-        wait = due - time.monotonic()
-        if wait > 0:
-            time.sleep(min(wait, 0.5))
-            return 1
-        project_id = chooser.choice(project_ids)
-        minor[project_id] = minor.get(project_id, 0) + 1
-        store_release(project_id, f"1.{minor[project_id]}.0")
-        stored[0] += 1
-        return 1
+    context = multiprocessing.get_context("spawn")
+    stored, streamed = context.Value("i", 0), context.Value("d", 0.0)
+    checks = context.Process(
+        target=produce_versions,
+        args=(
+            args.database_url,
+            project_ids,
+            args.rate,
+            args.duration,
+            args.seed,
+            stored,
+            streamed,
+        ),
+        daemon=True,
+    )
 
     def fan_out_step() -> int:
         written = fanout.catch_up()
@@ -407,22 +435,22 @@ def run_lag(args: argparse.Namespace, receiver: Receiver) -> list[Row]:
         return written
 
     cpu_before = cpu_seconds()
+    first = time.monotonic()
+    checks.start()
     loops = [
-        Loop("checks", release_next, 0.1),
         Loop("fan-out", fan_out_step, FAN_OUT_IDLE_S),
         Loop("deliver", tasks.notify_deliver, DELIVER_IDLE_S),
     ]
     for loop in loops:
         loop.start()
     try:
-        while time.monotonic() - first < args.duration:
-            time.sleep(1)
+        while checks.is_alive():
+            checks.join(15)
             _raise_from(loops)
-            if not args.quiet and int(time.monotonic() - first) % 15 == 0:
-                count, *_ = receiver.stats()
-                log(args, f"lag: {stored[0]} versions stored, {count:,} deliveries received")
-        loops[0].stopping.set()
-        loops[0].join()
+            count, *_ = receiver.stats()
+            log(args, f"lag: {stored.value:,} versions stored, {count:,} deliveries received")
+        if checks.exitcode != 0:
+            raise RuntimeError(f"the checks process ended with {checks.exitcode}")
         # Drain: the fan-out and delivery loops go on until every delivery arrived.
         drain_deadline = time.monotonic() + args.drain
         while time.monotonic() < drain_deadline:
@@ -435,6 +463,8 @@ def run_lag(args: argparse.Namespace, receiver: Receiver) -> list[Row]:
                 break
             time.sleep(1)
     finally:
+        if checks.is_alive():
+            checks.kill()
         for loop in loops:
             loop.stopping.set()
         for loop in loops:
@@ -460,8 +490,8 @@ def run_lag(args: argparse.Namespace, receiver: Receiver) -> list[Row]:
         ),
         Row(
             "lag",
-            "versions stored (asked rate)",
-            f"{stored[0]:,} in {args.duration:.0f} s ({args.rate:,.0f}/min)",
+            "versions stored (rate asked)",
+            f"{stored.value:,} in {streamed.value:.0f} s ({args.rate:,.0f}/min)",
         ),
         Row("lag", "deliveries written / received", f"{written:,} / {count:,} (refused {bad})"),
         Row("lag", "delivery states", _states(states)),
