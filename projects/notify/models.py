@@ -216,7 +216,7 @@ class WatchlistFeed(models.Model):
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(default=timezone.now)
-    #: When a feed reader last read it (kept to the minute or so: see the services).
+    #: When a feed reader last read it, to within ``services.FEED_LAST_USED_STEP``.
     last_used = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""Every write on watches and channels: the site, the API and the admin call these.
+"""Every write on watches, channels and the private watchlist feed: the site, the API and
+the admin call these (and the feed's one read, :func:`watchlist_feed_versions`).
 
 Like :mod:`projects.services`, each validates its input and raises
 :class:`~projects.services.InvalidInput` (field -> message) before writing anything. User
@@ -322,9 +323,10 @@ def watchlist_feed_versions(user: User, limit: int = FEED_LENGTH) -> list[Projec
     The rules are those of the fan-out: the direct watch of a project decides alone,
     otherwise a version passes when one of the watched distributions it is mapped in lets it
     through; a version is shown once the allowing watch's maturity delay is over, and
-    version-filtered ones never. The latest :data:`FEED_WINDOW` versions are read, so a fixed
-    number of queries (watches, versions, mappings, the projects' versions) answers, however
-    many projects are watched.
+    version-filtered ones never. Unlike a held delivery, a version superseded during the
+    delay stays: a feed is a record of releases, not an alert. The latest :data:`FEED_WINDOW`
+    versions are read, so a fixed number of queries (watches, versions, mappings, the
+    projects' versions) answers, however many projects are watched.
     """
     watches = list(Watch.objects.filter(user=user))
     direct = {watch.project_id: watch for watch in watches if watch.project_id is not None}
