@@ -32,10 +32,15 @@ from projects.site.forms.notify import WatchRulesForm
 
 
 def back(request: HttpRequest, default: str) -> str:
-    """The page a button was pressed on (its ``next`` field) when it is on this site."""
+    """The page a button was pressed on (its ``next`` field) when it is a path of this site
+    (``redirect`` would take any other word for a URL name)."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and not any(ord(character) < 32 or ord(character) == 127 for character in target)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default

@@ -270,6 +270,8 @@ def test_the_api_posts_are_found():
         "/api/v2/packages",
         "/api/v2/versions",
         "/api/version/get",
+        "/api/v2/watches",
+        "/api/v2/channels",
     }
 
 

@@ -762,3 +762,11 @@ def test_redeliver_refuses_pending_deliveries_and_other_peoples(ada, ada_client,
 )
 def test_payload_summary_reads_frozen_payloads_defensively(payload, summary):
     assert notifications.payload_summary(payload) == summary
+
+
+@pytest.mark.parametrize("target", ["projects:list", "a\x00b", "//evil.example/x", "/\x00x"])
+def test_a_next_that_is_not_a_path_of_this_site_goes_back_to_the_project(ada_client, target):
+    project = ProjectFactory()
+    answer = ada_client.post(f"/project/{project.pk}/watch", {"next": target})
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/project/{project.pk}/"
