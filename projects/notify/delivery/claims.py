@@ -36,15 +36,16 @@ MAX_WINDOWS = 5
 
 def ready(now: dt.datetime) -> QuerySet[Delivery]:
     """The pending deliveries whose time has come at ``now``, through channels that are on
-    and send at once, of owners who are not banned; oldest event first. Some may still wait
-    behind an earlier event of their watch and channel (:func:`first_waiting`)."""
+    and send at once (a test sent again goes at once on a digest channel too), of owners who
+    are not banned; oldest event first. Some may still wait behind an earlier event of their
+    watch and channel (:func:`first_waiting`)."""
+    # Subqueries, not joins: FOR UPDATE then locks the deliveries only.
+    usable = Channel.objects.filter(enabled=True, user__is_active=True)
+    immediate = usable.filter(schedule=Channel.Schedule.IMMEDIATE)
     return Delivery.objects.filter(
+        Q(channel__in=immediate) | Q(event_id__lt=0, channel__in=usable),
         state=Delivery.State.PENDING,
         due_at__lte=now,
-        # A subquery, not a join: FOR UPDATE then locks the deliveries only.
-        channel__in=Channel.objects.filter(
-            schedule=Channel.Schedule.IMMEDIATE, enabled=True, user__is_active=True
-        ),
     ).order_by("event_id", "pk")
 
 
@@ -112,9 +113,13 @@ def claim(count: int, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
             if after is not None:
                 page = page.filter(Q(event_id__gt=after[0]) | Q(event_id=after[0], pk__gt=after[1]))
             rows = list(page[:window])
-            firsts = first_waiting((watch, channel) for _, _, watch, channel in rows)
+            firsts = first_waiting(
+                (watch, channel) for _, _, watch, channel in rows if watch is not None
+            )
             for pk, event_id, watch, channel in rows:
-                if firsts.get((watch, channel)) == event_id and len(ids) < count:
+                # A test (no watch) waits for nothing; an event waits for its pair's earlier ones.
+                in_turn = watch is None or firsts.get((watch, channel)) == event_id
+                if in_turn and len(ids) < count:
                     ids.append(pk)
             if len(ids) >= count or len(rows) < window:
                 break

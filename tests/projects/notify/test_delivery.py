@@ -508,3 +508,15 @@ def test_the_link_of_a_deleted_channel_says_there_is_nothing_left(client):
     for answer in (client.get(path), client.post(path, {"List-Unsubscribe": "One-Click"})):
         assert answer.status_code == 200
         assert "Nothing to unsubscribe" in answer.content.decode()
+
+
+def test_a_test_sent_again_goes_at_once_even_on_a_digest_channel():
+    channel = ChannelFactory(schedule=Channel.Schedule.DAILY)
+    ping = notify.send_test(channel)
+    assert ping.state == Delivery.State.SENT
+
+    notify.redeliver(ping)
+
+    assert notify.deliver_due() == 1
+    assert fresh(ping).state == Delivery.State.SENT
+    assert len(mail.outbox) == 2
