@@ -1,0 +1,53 @@
+"""Fixtures the notification tests share."""
+
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+
+from releasemon.config import email_settings
+
+SITE_URL = "https://releasemon.example"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and the settings that send to it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mail = email_settings(
+        {"EMAIL_URL": f"smtp://127.0.0.1:{port}", "ADMIN_EMAIL": "releasemon@releasemon.example"}
+    )
+    settings.SITE_URL = SITE_URL
+    try:
+        with override_settings(**mail):
+            yield inbox
+    finally:
+        controller.stop()
