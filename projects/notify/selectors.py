@@ -109,9 +109,14 @@ def watched_distros(user: User) -> QuerySet[Watch]:
     )
 
 
+def user_watches(user: User) -> QuerySet[Watch]:
+    """``user``'s watches with their project or distribution, oldest first."""
+    return Watch.objects.filter(user=user).select_related("project", "distro").order_by("pk")
+
+
 def user_watch(user: User, watch_id: int) -> Watch | None:
     """One of ``user``'s watches, with its project or distribution; None for anybody else's."""
-    return Watch.objects.filter(user=user, pk=watch_id).select_related("project", "distro").first()
+    return user_watches(user).filter(pk=watch_id).first()
 
 
 def project_watch(user: User, project: Project) -> Watch | None:
@@ -165,19 +170,20 @@ def user_channel(user: User, channel_id: int) -> Channel | None:
     return Channel.objects.filter(user=user, pk=channel_id).first()
 
 
-def delivery_log(user: User, limit: int = DELIVERY_LOG_LENGTH) -> list[Delivery]:
-    """``user``'s latest deliveries, newest first, with their channel and project."""
-    return list(
+def user_deliveries(user: User) -> QuerySet[Delivery]:
+    """``user``'s deliveries with their channel and project, newest first."""
+    return (
         Delivery.objects.filter(channel__user=user)
         .select_related("channel", "project")
-        .order_by("-pk")[:limit]
+        .order_by("-pk")
     )
+
+
+def delivery_log(user: User, limit: int = DELIVERY_LOG_LENGTH) -> list[Delivery]:
+    """``user``'s latest deliveries, newest first, with their channel and project."""
+    return list(user_deliveries(user)[:limit])
 
 
 def user_delivery(user: User, delivery_id: int) -> Delivery | None:
     """One of ``user``'s deliveries, with its channel; None for anybody else's."""
-    return (
-        Delivery.objects.filter(channel__user=user, pk=delivery_id)
-        .select_related("channel", "project")
-        .first()
-    )
+    return user_deliveries(user).filter(pk=delivery_id).first()

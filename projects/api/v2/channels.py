@@ -24,7 +24,7 @@ from projects.api.drf import Serializer
 from projects.api.inputs import AnityaInput, Boolean, InputError, Integer, Text
 from projects.api.v2.common import PAGE_PARAMETERS
 from projects.api.v2.watches import TAG, OwnView, id_parameter, own_row, paged, stamp
-from projects.notify import delivery
+from projects.notify import delivery, selectors
 from projects.notify import services as notify
 from projects.notify.models import Channel, Delivery
 
@@ -174,15 +174,8 @@ def delivery_json(sent: Delivery) -> dict[str, Any]:
 
 
 def channels_of(user: User) -> QuerySet[Channel]:
-    return Channel.objects.filter(user=user).order_by("id")
-
-
-def deliveries_of(user: User) -> QuerySet[Delivery]:
-    return (
-        Delivery.objects.filter(channel__user=user)
-        .select_related("channel", "project")
-        .order_by("-id")
-    )
+    """The caller's channels in the API's order (by id; the site lists them by name)."""
+    return selectors.user_channels(user).order_by("pk")
 
 
 CHANNEL_ID = id_parameter("channel_id")
@@ -349,7 +342,7 @@ class DeliveriesApi(OwnView):
             errors["state"] = UNKNOWN_STATE.format(states=", ".join(Delivery.State.values))
         if errors:
             raise InputError(errors)
-        rows = deliveries_of(self.caller)
+        rows = selectors.user_deliveries(self.caller)
         for column, value in (("channel_id", channel), ("project_id", project_id)):
             if value is not None:  # an id no row can have (0, too big) selects nothing
                 valid = inputs.valid_id(value)
@@ -375,6 +368,6 @@ class RedeliverApi(OwnView):
     )
     def post(self, request: Request, delivery_id: str) -> Response:
         inputs.validated(NoBody, request.data)
-        sent = own_row(deliveries_of(self.caller), delivery_id)
+        sent = own_row(selectors.user_deliveries(self.caller), delivery_id)
         again = delivery.redeliver(sent)
         return Response(delivery_json(again), status=202)

@@ -28,6 +28,7 @@ from projects.api import inputs, schema
 from projects.api.drf import Serializer
 from projects.api.inputs import AnityaInput, Boolean, Integer, Text
 from projects.api.v2.common import PAGE_PARAMETERS, V2View, page_arguments
+from projects.notify import selectors as notify_selectors
 from projects.notify import services as notify
 from projects.notify.models import MAX_HOLD_HOURS, ChangeLevel, Watch
 
@@ -168,10 +169,6 @@ def rules_of(watch: Watch) -> dict[str, Any]:
     return {field: getattr(watch, field) for field in RULE_FIELDS}
 
 
-def watches_of(user: User) -> QuerySet[Watch]:
-    return Watch.objects.filter(user=user).select_related("project", "distro").order_by("id")
-
-
 # -- the endpoints ------------------------------------------------------------------------------
 
 
@@ -189,7 +186,7 @@ class WatchesApi(OwnView):
         responses={200: WatchPage, 400: schema.FIELD_ERRORS, 401: schema.AUTHENTICATION_REQUIRED},
     )
     def get(self, request: Request) -> Response:
-        return Response(paged(request, watches_of(self.caller), watch_json))
+        return Response(paged(request, notify_selectors.user_watches(self.caller), watch_json))
 
     @extend_schema(
         operation_id="v2_watches_create",
@@ -209,7 +206,7 @@ class WatchesApi(OwnView):
             field = "project_id" if project_id is None else "distribution"
             raise inputs.InputError({field: NO_TARGET if project_id is None else TWO_TARGETS})
         rules = notify.WatchRules(**args) if args else None
-        user, watches = self.caller, watches_of(self.caller)
+        user, watches = self.caller, notify_selectors.user_watches(self.caller)
         if project_id is not None:
             pk = inputs.valid_id(project_id)
             project = selectors.project_by_id(pk) if pk is not None else None
@@ -234,7 +231,7 @@ class WatchApi(OwnView):
     serializer_class = WatchRulesInput
 
     def get_object(self) -> Watch:
-        return own_row(watches_of(self.caller), self.kwargs["watch_id"])
+        return own_row(notify_selectors.user_watches(self.caller), self.kwargs["watch_id"])
 
     @extend_schema(
         operation_id="v2_watches_read",
