@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import TokenForm
-from accounts.http import SignedInRequest
+from accounts.http import SignedInRequest, points_into_site
 from accounts.models import ApiToken
 
 #: Where the secret of a just-created token waits, in the session, for the one page showing it.
@@ -29,11 +29,7 @@ def safe_next(request: HttpRequest, default: str = "/") -> str:
     non-http schemes: only same-site redirects are followed after signing in.
     """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return target if points_into_site(request, target) else default
 
 
 def sign_in_providers(request: HttpRequest, next_url: str) -> list[dict[str, str]]:

@@ -19,9 +19,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.http import points_into_site
 from projects import selectors as project_selectors
 from projects.models import Distro, Project
 from projects.notify import selectors, services
@@ -38,9 +38,7 @@ def back(request: HttpRequest, default: str) -> str:
     if (
         target.startswith("/")
         and not any(ord(character) < 32 or ord(character) == 127 for character in target)
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
+        and points_into_site(request, target)
     ):
         return target
     return default
