@@ -10,6 +10,7 @@ shape here and pass the upstream address guard on every delivery.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import re
 import secrets
@@ -89,33 +90,33 @@ def clean_rules(rules: WatchRules) -> WatchRules:
 
 
 def _apply(watch: Watch, rules: WatchRules) -> None:
-    watch.stable_only = rules.stable_only
-    watch.min_change = rules.min_change
-    watch.include_pattern = rules.include_pattern
-    watch.exclude_pattern = rules.exclude_pattern
-    watch.hold_hours = rules.hold_hours
+    for field, value in dataclasses.asdict(rules).items():
+        setattr(watch, field, value)
+
+
+def _watch(user: User, rules: WatchRules | None, **target: Project | Distro) -> Watch:
+    """``user``'s watch of ``target`` (a project or a distro), made with ``rules`` (the
+    defaults when None), or the existing one, given ``rules`` when they are not None."""
+    cleaned = clean_rules(rules or WatchRules())
+    watch, created = Watch.objects.select_for_update().get_or_create(
+        user=user, **target, defaults=dataclasses.asdict(cleaned)
+    )
+    if not created and rules is not None:
+        _apply(watch, cleaned)
+        watch.save()
+    return watch
 
 
 @transaction.atomic
 def watch_project(user: User, project: Project, rules: WatchRules | None = None) -> Watch:
     """Watch ``project`` (again: the existing watch, with ``rules`` when given)."""
-    cleaned = clean_rules(rules or WatchRules())
-    watch, created = Watch.objects.select_for_update().get_or_create(user=user, project=project)
-    if created or rules is not None:
-        _apply(watch, cleaned)
-        watch.save()
-    return watch
+    return _watch(user, rules, project=project)
 
 
 @transaction.atomic
 def watch_distro(user: User, distro: Distro, rules: WatchRules | None = None) -> Watch:
     """Watch every project mapped in ``distro``, now and later."""
-    cleaned = clean_rules(rules or WatchRules())
-    watch, created = Watch.objects.select_for_update().get_or_create(user=user, distro=distro)
-    if created or rules is not None:
-        _apply(watch, cleaned)
-        watch.save()
-    return watch
+    return _watch(user, rules, distro=distro)
 
 
 def watch_set_rules(watch: Watch, rules: WatchRules) -> Watch:
