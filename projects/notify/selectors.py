@@ -1,10 +1,14 @@
-"""Reads for the faces: a person's watchlist, watches, channels and delivery log.
+"""Reads for the faces: a person's watchlist, watches, channels, delivery log and private
+feed.
 
 Every read is scoped to one user: another person's watch, channel or delivery is simply not
 found, so the faces answer 404 for it without a second permission check.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
 
 from django.db.models import (
     Count,
@@ -16,12 +20,16 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
 from accounts.models import User
 from projects.models import Distro, Package, Project, ProjectVersion
 from projects.notify.models import Channel, Delivery, Watch
+from projects.notify.rules import EventVersions
+from projects.selectors import FEED_LENGTH
 
 #: How many deliveries the delivery log shows, newest first.
 DELIVERY_LOG_LENGTH = 50
@@ -187,3 +195,74 @@ def delivery_log(user: User, limit: int = DELIVERY_LOG_LENGTH) -> list[Delivery]
 def user_delivery(user: User, delivery_id: int) -> Delivery | None:
     """One of ``user``'s deliveries, with its channel; None for anybody else's."""
     return user_deliveries(user).filter(pk=delivery_id).first()
+
+
+# -- the private watchlist feed --------------------------------------------------------------
+
+#: How many recent versions are read to find the feed's FEED_LENGTH (the public feeds'
+#: length): the watches' rules drop some.
+FEED_WINDOW = 4 * FEED_LENGTH
+
+
+def watchlist_feed_versions(user: User, limit: int = FEED_LENGTH) -> list[ProjectVersion]:
+    """The latest versions of the projects ``user`` watches that their watches' rules allow,
+    newest first (by when they were found), each with its project.
+
+    The rules are those of the fan-out: the direct watch of a project decides alone,
+    otherwise a version passes when one of the watched distributions it is mapped in lets it
+    through; a version is shown once the allowing watch's maturity delay is over, and
+    version-filtered ones never. Unlike a held delivery, a version superseded during the
+    delay stays: a feed is a record of releases, not an alert. The latest :data:`FEED_WINDOW`
+    versions are read, so a fixed number of queries (watches, versions, mappings, the
+    projects' versions) answers, however many projects are watched.
+    """
+    watches = list(Watch.objects.filter(user=user))
+    direct = {watch.project_id: watch for watch in watches if watch.project_id is not None}
+    by_distro = {watch.distro_id: watch for watch in watches if watch.distro_id is not None}
+    if not direct and not by_distro:
+        return []
+    mapped = Package.objects.filter(distro_id__in=by_distro).values("project_id")
+    rows = list(
+        ProjectVersion.objects.filter(Q(project_id__in=direct) | Q(project_id__in=mapped))
+        .select_related("project")
+        .order_by("-created_on", "-pk")[:FEED_WINDOW]
+    )
+    # One instance per project, its versions read in one query, for the rules' baselines.
+    projects: dict[int, Project] = {}
+    for row in rows:
+        row.project = projects.setdefault(row.project_id, row.project)
+    distro_watches: defaultdict[int, list[Watch]] = defaultdict(list)
+    if by_distro:
+        for project_id, distro_id in Package.objects.filter(
+            project_id__in=[pid for pid in projects if pid not in direct],
+            distro_id__in=by_distro,
+        ).values_list("project_id", "distro_id"):
+            distro_watches[project_id].append(by_distro[distro_id])
+    prefetch_related_objects(list(projects.values()), "versions")
+    return _allowed_rows(rows, direct, distro_watches)[:limit]
+
+
+def _allowed_rows(
+    rows: list[ProjectVersion],
+    direct: dict[int, Watch],
+    distro_watches: dict[int, list[Watch]],
+) -> list[ProjectVersion]:
+    now = timezone.now()
+    by_project: defaultdict[int, list[tuple[ProjectVersion, str]]] = defaultdict(list)
+    for row in rows:
+        project = row.project
+        if not project.is_version_filtered(row.version):
+            by_project[project.pk].append((row, project.make_version(row.version).parsed))
+    kept: set[int] = set()
+    for project_id, found in by_project.items():
+        own = direct.get(project_id)
+        watches = [own] if own is not None else distro_watches.get(project_id, [])
+        versions = EventVersions(found[0][0].project, [text for _, text in found], None)
+        allowed = [(watch, set(versions.allowed_for(watch))) for watch in watches]
+        for row, text in found:
+            if any(
+                text in passed and now >= row.created_on + dt.timedelta(hours=watch.hold_hours)
+                for watch, passed in allowed
+            ):
+                kept.add(row.pk)
+    return [row for row in rows if row.pk in kept]

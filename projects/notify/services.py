@@ -1,5 +1,6 @@
 """Every write on watches, channels and the private watchlist feed: the site, the API and
-the admin call these (and the feed's one read, :func:`watchlist_feed_versions`).
+the admin call these (the feed's versions are read by
+:func:`projects.notify.selectors.watchlist_feed_versions`).
 
 Like :mod:`projects.services`, each validates its input and raises
 :class:`~projects.services.InvalidInput` (field -> message) before writing anything. User
@@ -15,14 +16,12 @@ import datetime as dt
 import re
 import secrets
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User, hash_token
@@ -30,7 +29,7 @@ from backends import config as backends_config
 from backends.addresses import ip_literal
 from backends.http import is_refused_address
 from backends.regexes import InvalidRegex, validate_user_regex
-from projects.models import Distro, Package, Project, ProjectVersion
+from projects.models import Distro, Project
 from projects.notify.models import (
     MAX_HOLD_HOURS,
     PATTERN_MAX_LENGTH,
@@ -39,7 +38,6 @@ from projects.notify.models import (
     Watch,
     WatchlistFeed,
 )
-from projects.notify.rules import EventVersions
 from projects.services import InvalidInput
 
 #: Standard Webhooks secrets: ``whsec_`` and base64 of 24 to 64 random bytes.
@@ -270,10 +268,6 @@ def channel_delete(channel: Channel) -> None:
 FEED_SECRET_BYTES = 32
 #: The shape of every secret ever issued: anything else is not looked up at all.
 FEED_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
-#: How many versions the feed shows, newest first.
-FEED_LENGTH = 50
-#: How many recent versions are read to find them: the watches' rules drop some.
-FEED_WINDOW = 4 * FEED_LENGTH
 #: ``last_used`` is written at most this often: a feed reader polling every minute costs no
 #: write on most reads.
 FEED_LAST_USED_STEP = dt.timedelta(minutes=5)
@@ -315,67 +309,3 @@ def watchlist_feed_owner(secret: str) -> User | None:
     if feed.last_used is None or now - feed.last_used >= FEED_LAST_USED_STEP:
         WatchlistFeed.objects.filter(pk=feed.pk).update(last_used=now)
     return feed.user
-
-
-def watchlist_feed_versions(user: User, limit: int = FEED_LENGTH) -> list[ProjectVersion]:
-    """The latest versions of the projects ``user`` watches that their watches' rules allow,
-    newest first (by when they were found), each with its project.
-
-    The rules are those of the fan-out: the direct watch of a project decides alone,
-    otherwise a version passes when one of the watched distributions it is mapped in lets it
-    through; a version is shown once the allowing watch's maturity delay is over, and
-    version-filtered ones never. Unlike a held delivery, a version superseded during the
-    delay stays: a feed is a record of releases, not an alert. The latest :data:`FEED_WINDOW`
-    versions are read, so a fixed number of queries (watches, versions, mappings, the
-    projects' versions) answers, however many projects are watched.
-    """
-    watches = list(Watch.objects.filter(user=user))
-    direct = {watch.project_id: watch for watch in watches if watch.project_id is not None}
-    by_distro = {watch.distro_id: watch for watch in watches if watch.distro_id is not None}
-    if not direct and not by_distro:
-        return []
-    mapped = Package.objects.filter(distro_id__in=by_distro).values("project_id")
-    rows = list(
-        ProjectVersion.objects.filter(Q(project_id__in=direct) | Q(project_id__in=mapped))
-        .select_related("project")
-        .order_by("-created_on", "-pk")[:FEED_WINDOW]
-    )
-    # One instance per project, its versions read in one query, for the rules' baselines.
-    projects: dict[int, Project] = {}
-    for row in rows:
-        row.project = projects.setdefault(row.project_id, row.project)
-    distro_watches: defaultdict[int, list[Watch]] = defaultdict(list)
-    if by_distro:
-        for project_id, distro_id in Package.objects.filter(
-            project_id__in=[pid for pid in projects if pid not in direct],
-            distro_id__in=by_distro,
-        ).values_list("project_id", "distro_id"):
-            distro_watches[project_id].append(by_distro[distro_id])
-    prefetch_related_objects(list(projects.values()), "versions")
-    return _allowed_rows(rows, direct, distro_watches)[:limit]
-
-
-def _allowed_rows(
-    rows: list[ProjectVersion],
-    direct: dict[int, Watch],
-    distro_watches: dict[int, list[Watch]],
-) -> list[ProjectVersion]:
-    now = timezone.now()
-    by_project: defaultdict[int, list[tuple[ProjectVersion, str]]] = defaultdict(list)
-    for row in rows:
-        project = row.project
-        if not project.is_version_filtered(row.version):
-            by_project[project.pk].append((row, project.make_version(row.version).parsed))
-    kept: set[int] = set()
-    for project_id, found in by_project.items():
-        own = direct.get(project_id)
-        watches = [own] if own is not None else distro_watches.get(project_id, [])
-        versions = EventVersions(found[0][0].project, [text for _, text in found], None)
-        allowed = [(watch, set(versions.allowed_for(watch))) for watch in watches]
-        for row, text in found:
-            if any(
-                text in passed and now >= row.created_on + dt.timedelta(hours=watch.hold_hours)
-                for watch, passed in allowed
-            ):
-                kept.add(row.pk)
-    return [row for row in rows if row.pk in kept]

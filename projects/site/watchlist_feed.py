@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from projects.notify import services
+from projects.notify import selectors, services
 from projects.notify.models import WatchlistFeed
 from projects.site.common import SignedInRequest
 from projects.site.feeds import Entry, Source, VersionFeed
@@ -45,7 +45,7 @@ class PrivateWatchlistFeed(VersionFeed):
         user = services.watchlist_feed_owner(secret)
         if user is None:
             raise Http404("No such feed.")
-        rows = services.watchlist_feed_versions(user)
+        rows = selectors.watchlist_feed_versions(user)
         return Source(
             title="releasemon: your watchlist",
             subtitle=f"The latest versions of the projects {user.username} watches, as the "
