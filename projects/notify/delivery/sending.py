@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from projects.notify import services
@@ -107,12 +107,38 @@ def record_all(results: Sequence[tuple[Delivery, Outcome]]) -> None:
             apply(delivery, outcome, now)
             if note_health(delivery.channel, outcome, now):
                 suspects[delivery.channel.pk] = outcome.error
-        # Only the rows still waiting: a delivery dropped meanwhile stays dropped.
-        Delivery.objects.filter(state=Delivery.State.PENDING).bulk_update(
-            [delivery for delivery, _ in results], OUTCOME_FIELDS
-        )
+        save_outcomes([delivery for delivery, _ in results])
     for channel_id, last_error in suspects.items():
         switch_off_if_failing(channel_id, last_error, now)
+
+
+def save_outcomes(deliveries: Sequence[Delivery]) -> None:
+    """Write the OUTCOME_FIELDS of ``deliveries`` to the rows still pending (a delivery
+    dropped meanwhile stays dropped).
+
+    One statement, run for every delivery (``executemany``: a pipeline on PostgreSQL), not
+    ``bulk_update``: its CASE WHEN per field and row cost ~4 ms of CPU a delivery, under the
+    GIL that the sending threads wait for (bench/notify).
+    """
+    if not deliveries:
+        return
+    quote = connection.ops.quote_name
+    concrete = {field.name: field for field in Delivery._meta.concrete_fields}
+    column = {name: quote(field.column or field.attname) for name, field in concrete.items()}
+    fields = [concrete[name] for name in OUTCOME_FIELDS]
+    assignments = ", ".join(f"{column[name]} = %s" for name in OUTCOME_FIELDS)
+    statement = (
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {assignments} "
+        f"WHERE {column['id']} = %s AND {column['state']} = %s"
+    )
+    pending = str(Delivery.State.PENDING.value)
+    rows = [
+        [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
+        + [delivery.pk, pending]
+        for delivery in deliveries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, rows)
 
 
 def note_health(channel: Channel, outcome: Outcome, now: dt.datetime) -> bool:
