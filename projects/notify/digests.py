@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
-from projects.notify.delivery import claims, email, sending
+from projects.notify.delivery import claims, email, mailer, sending
 from projects.notify.delivery.outcome import Outcome
 from projects.notify.models import Channel, Delivery
 
@@ -115,14 +115,16 @@ def run(now: dt.datetime | None = None, deadline: float | None = None) -> tuple[
     now = now or timezone.now()
     claims.drop_stopped(now)
     sent = 0
-    for channel in waiting_channels(now):
-        cutoff = digest_time(channel, now)
-        oldest: dt.datetime = channel.oldest  # type: ignore[attr-defined]  # the annotation
-        if cutoff is None or oldest > cutoff:
-            continue
-        if deadline is not None and time.monotonic() >= deadline:
-            return sent, True
-        sent += send_digest(channel, cutoff)
+    # One connection to the mail server for the whole run.
+    with mailer.MailSession() as session:
+        for channel in waiting_channels(now):
+            cutoff = digest_time(channel, now)
+            oldest: dt.datetime = channel.oldest  # type: ignore[attr-defined]  # the annotation
+            if cutoff is None or oldest > cutoff:
+                continue
+            if deadline is not None and time.monotonic() >= deadline:
+                return sent, True
+            sent += send_digest(channel, cutoff, session)
     return sent, False
 
 
@@ -132,19 +134,27 @@ def _locked(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
     return deliveries
 
 
-def _send(channel: Channel, deliveries: list[Delivery], cutoff: dt.datetime) -> Outcome:
+def _send(
+    channel: Channel,
+    deliveries: list[Delivery],
+    cutoff: dt.datetime,
+    session: mailer.MailSession | None,
+) -> Outcome:
     digest_id = f"{channel.pk}.{cutoff:%Y%m%d%H%M}.{deliveries[-1].pk}"
     try:
         message = email.digest_mail(channel, [d.payload for d in deliveries], digest_id)
-        return email.send(message)
+        return mailer.send(message, session)
     except Exception as error:
         logger.exception("Building digest of channel %s failed unexpectedly", channel.pk)
         return Outcome(ok=False, error=f"Internal error while sending: {type(error).__name__}")
 
 
-def send_digest(channel: Channel, cutoff: dt.datetime) -> bool:
+def send_digest(
+    channel: Channel, cutoff: dt.datetime, session: mailer.MailSession | None = None
+) -> bool:
     """Send ``channel`` one mail with its deliveries pending since ``cutoff`` or before, and
-    mark them sent, all in the transaction that locked them. On a failure they stay pending,
+    mark them sent, all in the transaction that locked them (the mail goes through
+    ``session``'s connection when given). On a failure they stay pending,
     with the attempt and the error in their log, for the next run. True when a mail left."""
     with transaction.atomic():
         waiting = Delivery.objects.filter(
@@ -156,7 +166,7 @@ def send_digest(channel: Channel, cutoff: dt.datetime) -> bool:
         deliveries = list(_locked(waiting))
         if not deliveries:
             return False
-        outcome = _send(channel, deliveries, cutoff)
+        outcome = _send(channel, deliveries, cutoff, session)
         now = timezone.now()
         sending.note_health(channel, outcome, now)
         Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(

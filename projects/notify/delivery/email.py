@@ -11,8 +11,7 @@ Building a mail touches no database; :func:`send` is called from the workers' th
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
-import time
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +21,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
-from projects.notify.delivery.outcome import Outcome
 from projects.notify.delivery.unsubscribe import site_link, unsubscribe_url
 from projects.notify.models import Channel
 
@@ -32,6 +31,8 @@ SUBJECT_PREFIX = "[releasemon] "
 SUBJECT_VERSIONS = 3
 #: Where people manage their channels (the site's notification settings).
 SETTINGS_PATH = "/settings/notifications/"
+#: Rendered digest sections kept per process (see :func:`digest_section`).
+SECTIONS_KEPT = 4096
 
 
 # -- what a release mail says ------------------------------------------------------------------
@@ -223,6 +224,27 @@ def release_mail(
     return _mail(channel.target, "release", context, news.subject, headers)
 
 
+@dataclass(frozen=True)
+class DigestSection:
+    """One project's part of a digest, rendered: its text and its HTML."""
+
+    text: str
+    html: SafeString
+
+
+@functools.lru_cache(maxsize=SECTIONS_KEPT)
+def digest_section(news: ReleaseNews) -> DigestSection:
+    """The part of a digest that tells of ``news``, rendered once for everyone whose digest
+    holds the same releases of a project (a popular project's release is in thousands of
+    digests; rendering it is most of a digest's time)."""
+    context = {"news": news}
+    return DigestSection(
+        text=render_to_string("notify/email/_digest_project.txt", context),
+        # Escaped by the template (autoescape on), like the rest of the mail.
+        html=mark_safe(render_to_string("notify/email/_digest_project.html", context)),  # noqa: S308
+    )
+
+
 def digest_mail(
     channel: Channel, payloads: Sequence[Mapping[str, Any]], digest_id: str
 ) -> EmailMultiAlternatives:
@@ -232,6 +254,7 @@ def digest_mail(
     label = "weekly" if channel.schedule == Channel.Schedule.WEEKLY else "daily"
     context = {
         "projects": projects,
+        "sections": [digest_section(news) for news in projects],
         "label": label,
         "channel": channel,
         "unsubscribe_url": unsubscribe_url(channel),
@@ -264,41 +287,3 @@ def disabled_notice(channel: Channel, to: str, last_error: str) -> EmailMultiAlt
     subject = f"{SUBJECT_PREFIX}your webhook {channel.name} was switched off"
     headers = {"Auto-Submitted": "auto-generated"}
     return _mail(to, "channel_disabled", context, subject, headers)
-
-
-def send(message: EmailMultiAlternatives) -> Outcome:
-    """Hand ``message`` to the mail server (Django's e-mail backend); errors are outcomes."""
-    started = time.monotonic()
-    try:
-        message.send()
-    except smtplib.SMTPResponseException as error:
-        return Outcome(
-            ok=False,
-            status_code=error.smtp_code,
-            latency_ms=_since(started),
-            error="The mail server refused the message: "
-            f"{error.smtp_code} {_decoded(error.smtp_error)}",
-        )
-    except smtplib.SMTPRecipientsRefused as error:
-        refusals = "; ".join(
-            f"{address}: {code} {_decoded(text)}"
-            for address, (code, text) in error.recipients.items()
-        )
-        return Outcome(
-            ok=False, latency_ms=_since(started), error=f"The mail server refused {refusals}"
-        )
-    except (smtplib.SMTPException, OSError) as error:
-        return Outcome(
-            ok=False,
-            latency_ms=_since(started),
-            error=f"The mail server could not be reached: {error or type(error).__name__}",
-        )
-    return Outcome(ok=True, latency_ms=_since(started))
-
-
-def _decoded(text: bytes | str) -> str:
-    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-
-
-def _since(started: float) -> int:
-    return max(0, round((time.monotonic() - started) * 1000))

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from projects.notify import services
-from projects.notify.delivery import backoff, email, webhook
+from projects.notify.delivery import backoff, email, mailer, webhook
 from projects.notify.delivery.outcome import Outcome
 from projects.notify.models import Channel, Delivery
 
@@ -44,8 +44,8 @@ def prepare(channel: Channel, payload: Mapping[str, Any], message_id: str) -> Jo
             timeout=float(settings.NOTIFY_WEBHOOK_TIMEOUT),
         )
     if payload.get("type") == PING:
-        return functools.partial(email.send, email.test_mail(channel, message_id))
-    return functools.partial(email.send, email.release_mail(channel, payload, message_id))
+        return functools.partial(mailer.send, email.test_mail(channel, message_id))
+    return functools.partial(mailer.send, email.release_mail(channel, payload, message_id))
 
 
 def attempt(channel: Channel, payload: Mapping[str, Any], message_id: str) -> Outcome:
@@ -127,8 +127,9 @@ def save_outcomes(deliveries: Sequence[Delivery]) -> None:
     column = {name: quote(field.column or field.attname) for name, field in concrete.items()}
     fields = [concrete[name] for name in OUTCOME_FIELDS]
     assignments = ", ".join(f"{column[name]} = %s" for name in OUTCOME_FIELDS)
+    # Only the model's own table and column names, quoted, go into the text; values are bound.
     statement = (
-        f"UPDATE {quote(Delivery._meta.db_table)} SET {assignments} "
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {assignments} "  # noqa: S608
         f"WHERE {column['id']} = %s AND {column['state']} = %s"
     )
     pending = str(Delivery.State.PENDING.value)
@@ -179,7 +180,7 @@ def switch_off_if_failing(channel_id: int, last_error: str, now: dt.datetime) ->
             return False
     logger.warning("Webhook channel %s switched off: %s", channel_id, reason)
     if channel.user.is_active and channel.user.email:
-        sent = email.send(email.disabled_notice(channel, channel.user.email, last_error))
+        sent = mailer.send(email.disabled_notice(channel, channel.user.email, last_error))
         if not sent.ok:
             logger.warning("Could not mail the owner of channel %s: %s", channel_id, sent.error)
     return True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -21,6 +23,20 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
+        #: The server side of each connection a message came through (one per connection).
+        self.connections: list = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def connections_used(self) -> int:
+        return len({id(server) for server in self.connections})
+
+    def hang_up(self) -> None:
+        """Close every connection from the server's side, as a server's idle timeout does."""
+        assert self._loop is not None
+        for server in self.connections:
+            self._loop.call_soon_threadsafe(server.transport.close)
+        time.sleep(0.2)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         if address in self.refuse:
@@ -29,6 +45,9 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        self._loop = asyncio.get_running_loop()
+        if server not in self.connections:
+            self.connections.append(server)
         self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 Message accepted for delivery"
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from projects.notify import delivery as notify
 from projects.notify import services
-from projects.notify.delivery import backoff, claims, email, run, sending, webhook
+from projects.notify.delivery import backoff, claims, mailer, run, sending, webhook
 from projects.notify.delivery.outcome import Outcome
 from projects.notify.models import Channel, Delivery
 from tests.projects.notify.factories import ChannelFactory, DeliveryFactory, WatchFactory
@@ -342,7 +342,7 @@ def test_a_webhook_failing_for_less_long_stays_on(hook):
 
 def test_an_email_channel_is_never_switched_off_for_failures(monkeypatch):
     monkeypatch.setattr(
-        email, "send", lambda message: Outcome(ok=False, error="The mail server could not...")
+        mailer, "send", lambda message: Outcome(ok=False, error="The mail server could not...")
     )
     channel = ChannelFactory()
     Channel.objects.filter(pk=channel.pk).update(

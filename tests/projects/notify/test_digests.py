@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from projects.notify import delivery as notify
 from projects.notify import digests, tasks
+from projects.notify.delivery import email, mailer
 from projects.notify.models import Channel, Delivery
 from releasemon.schedules import SCHEDULES
 from tests.factories import ProjectFactory
@@ -267,6 +268,58 @@ def test_a_refused_digest_stays_pending_and_is_sent_at_the_next_run(inbox, caplo
     assert len(inbox.messages) == 1
     daily.refresh_from_db()
     assert daily.failing_since is None
+
+
+@pytest.mark.django_db
+def test_one_run_sends_every_digest_over_one_connection_past_a_refused_one(inbox):
+    channels = [
+        ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=8, time_zone="UTC")
+        for _ in range(3)
+    ]
+    widget = ProjectFactory(name="widget")
+    deliveries = [pending(each, widget, ["1.0"], at(2026, 1, 14, 20, 0)) for each in channels]
+    inbox.refuse.add(channels[1].target)
+
+    assert digests.send_due_digests(at(2026, 1, 15, 8, 0)) == 2
+    assert sorted(message["To"] for message in inbox.messages) == sorted(
+        [channels[0].target, channels[2].target]
+    )
+    assert inbox.connections_used == 1
+    states = [fresh(delivery).state for delivery in deliveries]
+    assert states == [Delivery.State.SENT, Delivery.State.PENDING, Delivery.State.SENT]
+
+
+@pytest.mark.django_db
+def test_a_connection_the_mail_server_hung_up_is_opened_again_for_the_next_mail(inbox):
+    first, second = (
+        ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=8) for _ in range(2)
+    )
+    with mailer.MailSession() as session:
+        assert mailer.send(email.test_mail(first, "1"), session).ok
+        inbox.hang_up()
+        assert mailer.send(email.test_mail(second, "2"), session).ok
+    assert [message["To"] for message in inbox.messages] == [first.target, second.target]
+    assert inbox.connections_used == 2
+
+
+@pytest.mark.django_db
+def test_people_with_different_releases_of_one_project_each_read_their_own(inbox):
+    early, late = (
+        ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=8, time_zone="UTC")
+        for _ in range(2)
+    )
+    widget = ProjectFactory(name="widget")
+    evening = at(2026, 1, 14, 20, 0)
+    pending(early, widget, ["2.0"], evening, previous="1.9")
+    pending(late, widget, ["2.0"], evening, previous="1.9")
+    pending(late, widget, ["2.1"], evening + dt.timedelta(hours=1), previous="2.0")
+
+    assert digests.send_due_digests(at(2026, 1, 15, 8, 0)) == 2
+    mails = {message["To"]: text_of(message) for message in inbox.messages}
+    for part in mails[early.target]:
+        assert "2.0" in part and "2.1" not in part
+    for part in mails[late.target]:
+        assert "2.0" in part and "2.1" in part
 
 
 @pytest.mark.django_db
