@@ -72,11 +72,12 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_RETENTION_DAYS": 30,
     # Notifications (docs/notifications.md): how long a delivery is retried, after how many
     # days of failures a webhook is switched off, one webhook request's time limit (seconds)
-    # and how many deliveries one worker sends at once.
+    # and how many deliveries one worker sends at once; how many q2 tasks share a digest run.
     "NOTIFY_RETRY_HOURS": 26,
     "NOTIFY_DISABLE_AFTER_DAYS": 3,
     "NOTIFY_WEBHOOK_TIMEOUT": 10.0,
     "NOTIFY_DELIVERY_THREADS": 8,
+    "NOTIFY_DIGEST_WORKERS": 2,
     "Q2_BROKER": "orm",
     "REDIS_URL": None,
     # Outgoing mail (address verification): EMAIL_URL, or EMAIL_HOST and friends; see

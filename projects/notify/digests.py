@@ -26,9 +26,11 @@ import logging
 import time
 import zoneinfo
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from projects.notify.delivery import claims, email, mailer, sending
@@ -42,6 +44,17 @@ MONDAY = 0
 #: How far back the last digest time is looked for: a week, and a day for time zones that
 #: skipped a date.
 SEARCH_DAYS = 9
+
+
+class Share(NamedTuple):
+    """Which of ``parts`` equal parts of the digest channels a run serves (by channel id):
+    several q2 workers build one hour's digests side by side, each its own part."""
+
+    part: int
+    parts: int
+
+
+WHOLE = Share(0, 1)
 
 
 def channel_zone(channel: Channel) -> dt.tzinfo:
@@ -82,16 +95,19 @@ def digest_time(channel: Channel, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def waiting_channels(now: dt.datetime) -> QuerySet[Channel]:
+def waiting_channels(now: dt.datetime, share: Share = WHOLE) -> QuerySet[Channel]:
     """Digest channels that are on, of owners who are not banned, with pending deliveries
-    (``oldest``: the earliest ``due_at`` of those); one query."""
+    (``oldest``: the earliest ``due_at`` of those), in ``share`` of all channels; one query."""
     pending = Q(
         deliveries__state=Delivery.State.PENDING,
         deliveries__due_at__lte=now,
         deliveries__event_id__gte=0,
     )
+    channels = Channel.objects.all()
+    if share.parts > 1:
+        channels = channels.annotate(part=Mod("pk", share.parts)).filter(part=share.part)
     return (
-        Channel.objects.filter(
+        channels.filter(
             kind=Channel.Kind.EMAIL,
             schedule__in=DIGEST_SCHEDULES,
             enabled=True,
@@ -103,21 +119,25 @@ def waiting_channels(now: dt.datetime) -> QuerySet[Channel]:
     )
 
 
-def send_due_digests(now: dt.datetime | None = None, deadline: float | None = None) -> int:
-    """Send every digest whose time has come at ``now``; return the digests sent. Past
-    ``deadline`` (a :func:`time.monotonic` time) no new digest is started: see
+def send_due_digests(
+    now: dt.datetime | None = None, deadline: float | None = None, share: Share = WHOLE
+) -> int:
+    """Send every digest of ``share`` whose time has come at ``now``; return the digests
+    sent. Past ``deadline`` (a :func:`time.monotonic` time) no new digest is started: see
     :func:`run`."""
-    return run(now, deadline)[0]
+    return run(now, deadline, share)[0]
 
 
-def run(now: dt.datetime | None = None, deadline: float | None = None) -> tuple[int, bool]:
+def run(
+    now: dt.datetime | None = None, deadline: float | None = None, share: Share = WHOLE
+) -> tuple[int, bool]:
     """:func:`send_due_digests`, and whether due digests were left for lack of time."""
     now = now or timezone.now()
     claims.drop_stopped(now)
     sent = 0
     # One connection to the mail server for the whole run.
     with mailer.MailSession() as session:
-        for channel in waiting_channels(now):
+        for channel in waiting_channels(now, share):
             cutoff = digest_time(channel, now)
             oldest: dt.datetime = channel.oldest  # type: ignore[attr-defined]  # the annotation
             if cutoff is None or oldest > cutoff:

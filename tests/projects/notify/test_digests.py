@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import pytest
@@ -188,33 +189,55 @@ def test_a_days_releases_arrive_as_one_mail_after_the_hour_and_only_once(inbox):
     assert inbox.messages[1]["Subject"] == "[releasemon] daily digest: gadget 3.2"
 
 
+def queue_into(queued: list) -> Callable:
+    """A stand-in for django-q2's async_task that keeps what it is asked to run."""
+    return lambda func, *args, **kw: queued.append((func, args))
+
+
 @pytest.mark.django_db
-def test_the_task_sends_a_due_digest_once(inbox):
+def test_the_task_shares_the_digests_among_workers_and_sends_each_once(
+    inbox, monkeypatch, settings
+):
+    settings.NOTIFY_DIGEST_WORKERS = 2
+    queued: list = []
+    monkeypatch.setattr(tasks, "async_task", queue_into(queued))
     now = timezone.now()
-    daily = ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=now.hour)
-    pending(daily, ProjectFactory(name="widget"), ["1.0"], now - dt.timedelta(days=2))
+    # Consecutive ids: one channel in each share.
+    channels = [
+        ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=now.hour) for _ in range(2)
+    ]
+    for each in channels:
+        pending(each, ProjectFactory(), ["1.0"], now - dt.timedelta(days=2))
 
     assert tasks.notify_digests() == 1
+    assert queued == [("projects.notify.tasks.notify_digests", (1, 2))]
+    # A second q2 worker runs the other share.
+    assert tasks.notify_digests(1, 2) == 1
+    assert sorted(m["To"] for m in inbox.messages) == sorted(c.target for c in channels)
+
+    queued.clear()
     assert tasks.notify_digests() == 0
-    assert len(inbox.messages) == 1
+    assert tasks.notify_digests(*queued[0][1]) == 0
+    assert len(inbox.messages) == 2
     assert notify.deliver_due() == 0
 
 
 @pytest.mark.django_db
-def test_a_task_out_of_time_leaves_the_rest_to_one_it_queues(inbox, monkeypatch):
-    queued: list[str] = []
-    monkeypatch.setattr(tasks, "async_task", lambda func, **kw: queued.append(func))
+def test_a_task_out_of_time_leaves_the_rest_to_one_it_queues(inbox, monkeypatch, settings):
+    settings.NOTIFY_DIGEST_WORKERS = 1
+    queued: list = []
+    monkeypatch.setattr(tasks, "async_task", queue_into(queued))
     monkeypatch.setattr(tasks, "DIGEST_TASK_SECONDS", 0)
     now = timezone.now()
     daily = ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=now.hour)
     pending(daily, ProjectFactory(name="widget"), ["1.0"], now - dt.timedelta(days=2))
 
     assert tasks.notify_digests() == 0
-    assert queued == ["projects.notify.tasks.notify_digests"]
+    assert queued == [("projects.notify.tasks.notify_digests", (0, 1))]
     assert inbox.messages == []
 
     monkeypatch.undo()
-    assert tasks.notify_digests() == 1
+    assert tasks.notify_digests(0, 1) == 1
 
 
 @pytest.mark.django_db
