@@ -22,7 +22,9 @@ above it:
 - :mod:`~backends.http.listing`: directory listings (HTML indexes, FTP LIST) and ``*`` globs;
 - :mod:`~backends.http.response`: reading a body under the caps and deadlines, the answer;
 - :mod:`~backends.http.ftp`: the FTP half of the client;
-- :mod:`~backends.http.client`: :class:`HttpClient` itself.
+- :mod:`~backends.http.client`: :class:`HttpClient` itself;
+- :mod:`~backends.http.connections`: the same guard around HTTP code we do not drive
+  (:func:`guarded_connections`: Apprise's chat plugins).
 
 Code imports from ``backends.http``; a test that replaces a name (``resolve_host``, the
 process's ``_environment``) patches the module that looks it up (``backends.http.guard``,
@@ -32,6 +34,7 @@ process's ``_environment``) patches the module that looks it up (``backends.http
 from backends.addresses import IPAddress, IPNetwork, ip_literal, parse_networks
 from backends.config import HttpConfig, NetworkEnvironment, network_environment
 from backends.http.client import REDIRECT_STATUSES, HttpClient, directory_sort_key
+from backends.http.connections import guarded_connections
 from backends.http.errors import (
     FetchError,
     HTTPStatusError,
@@ -80,6 +83,7 @@ __all__ = [
     "expand_globs",
     "ftp_failure",
     "ftp_subdirectories",
+    "guarded_connections",
     "html_subdirectories",
     "invalid_url",
     "ip_literal",

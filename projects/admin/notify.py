@@ -240,7 +240,7 @@ class ChannelAdmin(ObjectActionsMixin[Channel], ReadOnlyAdmin[Channel]):
     @admin.display(description="Target")
     def shown_target(self, channel: Channel) -> str:
         if channel.kind != Channel.Kind.WEBHOOK:
-            return channel.target
+            return channel.shown_target
         parts = urlsplit(channel.target)
         return f"{parts.scheme}://{parts.netloc}/…"
 

@@ -83,11 +83,13 @@ class Watch(models.Model):
 
 
 class Channel(models.Model):
-    """Where one person is told: an e-mail address or a webhook URL."""
+    """Where one person is told: an e-mail address, a webhook URL or a chat service's
+    Apprise URL."""
 
     class Kind(models.TextChoices):
         EMAIL = "email", "E-mail"
         WEBHOOK = "webhook", "Webhook"
+        CHAT = "chat", "Chat (Apprise)"
 
     class Schedule(models.TextChoices):
         IMMEDIATE = "immediate", "At once"
@@ -97,8 +99,12 @@ class Channel(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="channels")
     kind = models.CharField(max_length=10, choices=Kind)
     name = models.CharField(max_length=100)
-    #: The webhook URL, or the e-mail address.
+    #: The webhook URL, the e-mail address, or the Apprise URL (it holds the chat service's
+    #: tokens: shown again only masked, see projects.notify.chat_urls.masked).
     target = models.CharField(max_length=2000)
+    #: A chat channel's Apprise URL with its tokens masked, as people see it again (empty for
+    #: e-mail and webhooks, whose targets are shown as they are): see :attr:`shown_target`.
+    masked_target = models.CharField(max_length=2000, blank=True, default="", editable=False)
     #: A webhook's signing secret (``whsec_`` + base64), shown to its owner once.
     secret = models.CharField(max_length=100, blank=True, default="", editable=False)
     schedule = models.CharField(max_length=10, choices=Schedule, default=Schedule.IMMEDIATE)
@@ -119,6 +125,11 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def shown_target(self) -> str:
+        """Where the channel sends, as its owner and the admins see it (tokens masked)."""
+        return self.masked_target or self.target
 
 
 class Delivery(models.Model):

@@ -30,6 +30,7 @@ from backends.addresses import ip_literal
 from backends.http import is_refused_address
 from backends.regexes import InvalidRegex, validate_user_regex
 from projects.models import Distro, Project
+from projects.notify import chat_urls
 from projects.notify.models import (
     MAX_HOLD_HOURS,
     PATTERN_MAX_LENGTH,
@@ -162,6 +163,15 @@ def clean_webhook_url(url: str) -> str:
     return url
 
 
+def clean_chat_url(url: str) -> str:
+    """``url`` if a chat channel may send to it (:mod:`projects.notify.chat_urls`);
+    :class:`InvalidInput` on ``target`` otherwise."""
+    try:
+        return chat_urls.clean_url(url, backends_config.current().http.allowed_networks)
+    except chat_urls.ChatURLError as error:
+        raise InvalidInput({"target": str(error)}) from None
+
+
 def clean_email(address: str) -> str:
     address = address.strip()
     try:
@@ -214,8 +224,12 @@ def channel_create(
         errors["digest_hour"] = "An hour from 0 to 23."
     if errors:
         raise InvalidInput(errors)
+    masked_target = ""
     if kind == Channel.Kind.WEBHOOK:
         target, secret = clean_webhook_url(target), new_secret()
+    elif kind == Channel.Kind.CHAT:
+        target, secret = clean_chat_url(target), ""
+        masked_target = chat_urls.masked(target)
     else:
         target, secret = clean_email(target), ""
     channel = Channel(
@@ -223,6 +237,7 @@ def channel_create(
         kind=kind,
         name=name,
         target=target,
+        masked_target=masked_target,
         secret=secret,
         schedule=schedule,
         digest_hour=digest_hour,

@@ -1,5 +1,5 @@
 """The notification settings (``/settings/notifications/``): the user's channels (add an
-e-mail address or a webhook, send a test, rotate a webhook's secret, switch on or off,
+e-mail address, a webhook or a chat, send a test, rotate a webhook's secret, switch on or off,
 delete) and the log of their deliveries (send one again).
 
 A webhook's signing secret is shown once: right after the webhook is added or its secret
@@ -25,7 +25,7 @@ from projects.notify import selectors, services
 from projects.notify.models import Channel, Delivery
 from projects.site import errors
 from projects.site.common import SignedInRequest, confirmation_page, confirmed
-from projects.site.forms.notify import EmailChannelForm, WebhookChannelForm
+from projects.site.forms.notify import ChatChannelForm, EmailChannelForm, WebhookChannelForm
 from projects.site.watchlist_feed import settings_box
 
 #: Where a webhook's new secret waits, in the session, for the one page showing it.
@@ -66,6 +66,7 @@ def _settings_page(
     *,
     email_form: EmailChannelForm | None = None,
     webhook_form: WebhookChannelForm | None = None,
+    chat_form: ChatChannelForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
@@ -83,6 +84,7 @@ def _settings_page(
             "email_form": email_form
             or EmailChannelForm(initial={"name": "E-mail", "target": user.email}),
             "webhook_form": webhook_form or WebhookChannelForm(),
+            "chat_form": chat_form or ChatChannelForm(),
             "log": log,
             "log_length": selectors.DELIVERY_LOG_LENGTH,
             "feed_box": settings_box(request),
@@ -158,6 +160,26 @@ def channel_add_webhook(request: SignedInRequest) -> HttpResponse:
         )
         return redirect("projects:notifications")
     return _settings_page(request, webhook_form=form, status=400)
+
+
+@login_required
+@require_POST
+def channel_add_chat(request: SignedInRequest) -> HttpResponse:
+    form = ChatChannelForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            new = services.channel_create(
+                request.user, kind=Channel.Kind.CHAT, name=data["name"], target=data["target"]
+            )
+        except errors.REFUSALS as refused:
+            status = errors.on_form(form, refused).status
+            return _settings_page(request, chat_form=form, status=status)
+        messages.success(
+            request, f"Chat channel {new.channel.name} added: send a test to see it arrive."
+        )
+        return redirect("projects:notifications")
+    return _settings_page(request, chat_form=form, status=400)
 
 
 @login_required
@@ -241,7 +263,7 @@ def channel_delete(request: SignedInRequest, channel_id: int) -> HttpResponse:
             "will be sent through it. This cannot be undone.",
             channel.get_kind_display().lower(),
             channel.name,
-            channel.target,
+            channel.shown_target,
         ),
         action=reverse("projects:channel_delete", args=[channel.pk]),
         button="Delete channel",

@@ -118,6 +118,11 @@ urlpatterns = [
         name="channel_add_webhook",
     ),
     path(
+        "settings/notifications/chat",
+        notifications.channel_add_chat,
+        name="channel_add_chat",
+    ),
+    path(
         "settings/notifications/<int:channel_id>/test",
         notifications.channel_test,
         name="channel_test",

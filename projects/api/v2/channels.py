@@ -41,7 +41,11 @@ class ChannelCreateInput(AnityaInput):
 
     kind = Text(help_text=f"One of: {', '.join(Channel.Kind.values)}.")
     name = Text(help_text="Your name for it, unique among your channels (at most 100 chars).")
-    target = Text(help_text="The e-mail address, or the webhook's http(s) URL.")
+    target = Text(
+        help_text="The e-mail address, the webhook's http(s) URL, or for chat an Apprise URL "
+        "(slack://, discord://, matrixs://, tgram://, workflows://, mmosts://, ntfys://, "
+        "gotifys://, ...; shown again with its tokens masked)."
+    )
     schedule = Text(
         required=False,
         help_text=f"One of: {', '.join(Channel.Schedule.values)} (default immediate); "
@@ -71,7 +75,7 @@ class ChannelJSON(Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Channel.Kind.values)
     name = serializers.CharField()
-    target = serializers.CharField()
+    target = serializers.CharField(help_text="A chat channel's Apprise URL comes masked.")
     schedule = serializers.ChoiceField(choices=Channel.Schedule.values)
     digest_hour = serializers.IntegerField()
     time_zone = serializers.CharField()
@@ -137,7 +141,7 @@ def channel_json(channel: Channel) -> dict[str, Any]:
         "id": channel.pk,
         "kind": channel.kind,
         "name": channel.name,
-        "target": channel.target,
+        "target": channel.shown_target,
         "schedule": channel.schedule,
         "digest_hour": channel.digest_hour,
         "time_zone": channel.time_zone,

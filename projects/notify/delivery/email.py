@@ -277,13 +277,15 @@ def test_mail(channel: Channel, message_id: str) -> EmailMultiAlternatives:
 
 
 def disabled_notice(channel: Channel, to: str, last_error: str) -> EmailMultiAlternatives:
-    """The mail telling a webhook's owner it was switched off after days of failures."""
+    """The mail telling a webhook's or chat's owner it was switched off after days of
+    failures."""
     context = {
         "channel": channel,
+        "what": "chat channel" if channel.kind == Channel.Kind.CHAT else "webhook",
         "days": settings.NOTIFY_DISABLE_AFTER_DAYS,
         "last_error": last_error,
         "settings_url": site_link(SETTINGS_PATH),
     }
-    subject = f"{SUBJECT_PREFIX}your webhook {channel.name} was switched off"
+    subject = f"{SUBJECT_PREFIX}your {context['what']} {channel.name} was switched off"
     headers = {"Auto-Submitted": "auto-generated"}
     return _mail(to, "channel_disabled", context, subject, headers)

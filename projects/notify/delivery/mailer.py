@@ -12,7 +12,7 @@ from types import TracebackType
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
-from projects.notify.delivery.outcome import Outcome
+from projects.notify.delivery.outcome import Outcome, elapsed_ms
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def send(message: EmailMessage, session: MailSession | None = None) -> Outcome:
         return Outcome(
             ok=False,
             status_code=error.smtp_code,
-            latency_ms=_since(started),
+            latency_ms=elapsed_ms(started),
             error="The mail server refused the message: "
             f"{error.smtp_code} {_decoded(error.smtp_error)}",
         )
@@ -104,20 +104,16 @@ def send(message: EmailMessage, session: MailSession | None = None) -> Outcome:
             for address, (code, text) in error.recipients.items()
         )
         return Outcome(
-            ok=False, latency_ms=_since(started), error=f"The mail server refused {refusals}"
+            ok=False, latency_ms=elapsed_ms(started), error=f"The mail server refused {refusals}"
         )
     except (smtplib.SMTPException, OSError) as error:
         return Outcome(
             ok=False,
-            latency_ms=_since(started),
+            latency_ms=elapsed_ms(started),
             error=f"The mail server could not be reached: {error or type(error).__name__}",
         )
-    return Outcome(ok=True, latency_ms=_since(started))
+    return Outcome(ok=True, latency_ms=elapsed_ms(started))
 
 
 def _decoded(text: bytes | str) -> str:
     return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-
-
-def _since(started: float) -> int:
-    return max(0, round((time.monotonic() - started) * 1000))

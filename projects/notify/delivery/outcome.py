@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 #: The longest receiver answer and error kept in the delivery log (the model's columns).
@@ -25,6 +26,11 @@ class Outcome:
         excerpt = self.response_excerpt.replace("\x00", "")[:EXCERPT_LENGTH]
         object.__setattr__(self, "response_excerpt", excerpt)
         object.__setattr__(self, "error", _clip(self.error.replace("\x00", ""), ERROR_LENGTH))
+
+
+def elapsed_ms(started: float) -> int:
+    """Milliseconds since ``started`` (a :func:`time.monotonic` time), for the log's latency."""
+    return max(0, round((time.monotonic() - started) * 1000))
 
 
 def _clip(text: str, limit: int) -> str:

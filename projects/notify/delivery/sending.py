@@ -1,10 +1,12 @@
 """One attempt and what it leaves behind: the delivery log, the retry, the channel's health.
 
-:func:`attempt` sends a delivery's payload (a webhook request or a mail; any thread may run
+:func:`attempt` sends a delivery's payload (a webhook request, a chat message or a mail; any
+thread may run
 it: it does not touch the database); :func:`record_all` writes the outcomes of a batch:
 sent; pending again at the next retry; or failed once the retries cover NOTIFY_RETRY_HOURS.
 A channel's ``failing_since`` is set at its first failure and cleared by a success; a webhook
-failing for NOTIFY_DISABLE_AFTER_DAYS is switched off and its owner mailed once. E-mail
+or chat channel failing for NOTIFY_DISABLE_AFTER_DAYS is switched off and its owner mailed
+once. E-mail
 channels are never switched off for failures: those are nearly always the mail server's own,
 and switching everyone's channel off for them would lose every release.
 """
@@ -22,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from projects.notify import services
-from projects.notify.delivery import backoff, email, mailer, webhook
+from projects.notify.delivery import backoff, chat, email, mailer, webhook
 from projects.notify.delivery.outcome import Outcome
 from projects.notify.models import Channel, Delivery
 
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 Job = Callable[[], Outcome]
 PING = "ping"
+#: Channels switched off after days of failures (a mail server's failures are its own).
+SWITCHED_OFF_FOR_FAILURES = (Channel.Kind.WEBHOOK, Channel.Kind.CHAT)
 
 
 def prepare(channel: Channel, payload: Mapping[str, Any], message_id: str) -> Job:
@@ -43,6 +47,11 @@ def prepare(channel: Channel, payload: Mapping[str, Any], message_id: str) -> Jo
             payload,
             timeout=float(settings.NOTIFY_WEBHOOK_TIMEOUT),
         )
+    if channel.kind == Channel.Kind.CHAT:
+        ping = payload.get("type") == PING
+        title, text = chat.ping_text(channel.name) if ping else chat.release_text(payload)
+        timeout = float(settings.NOTIFY_WEBHOOK_TIMEOUT)
+        return functools.partial(chat.send, channel.target, title, text, timeout=timeout)
     if payload.get("type") == PING:
         return functools.partial(mailer.send, email.test_mail(channel, message_id))
     return functools.partial(mailer.send, email.release_mail(channel, payload, message_id))
@@ -99,7 +108,7 @@ def apply(
 
 def record_all(results: Sequence[tuple[Delivery, Outcome]]) -> None:
     """Write the outcomes of a batch of attempts in one transaction and one UPDATE, with
-    their channels' health; then switch off the webhooks that failed too long."""
+    their channels' health; then switch off the webhooks and chats that failed too long."""
     now = timezone.now()
     suspects: dict[int, str] = {}
     with transaction.atomic():
@@ -144,7 +153,7 @@ def save_outcomes(deliveries: Sequence[Delivery]) -> None:
 
 def note_health(channel: Channel, outcome: Outcome, now: dt.datetime) -> bool:
     """Keep ``failing_since`` of ``channel`` (and of the instance: a batch shares one per
-    channel, which spares a query per delivery); True when it is a webhook that may have
+    channel, which spares a query per delivery); True when it is a webhook or chat that may have
     failed long enough to be switched off."""
     if outcome.ok:
         if channel.failing_since is not None:
@@ -155,11 +164,11 @@ def note_health(channel: Channel, outcome: Outcome, now: dt.datetime) -> bool:
         Channel.objects.filter(pk=channel.pk, failing_since__isnull=True).update(failing_since=now)
         channel.failing_since = now
     cutoff = now - dt.timedelta(days=settings.NOTIFY_DISABLE_AFTER_DAYS)
-    return channel.kind == Channel.Kind.WEBHOOK and channel.failing_since <= cutoff
+    return channel.kind in SWITCHED_OFF_FOR_FAILURES and channel.failing_since <= cutoff
 
 
 def switch_off_if_failing(channel_id: int, last_error: str, now: dt.datetime) -> bool:
-    """Switch the webhook off when it has failed for NOTIFY_DISABLE_AFTER_DAYS, and mail its
+    """Switch the channel off when it has failed for NOTIFY_DISABLE_AFTER_DAYS, and mail its
     owner once (the row is locked: two workers cannot both switch it off)."""
     days = settings.NOTIFY_DISABLE_AFTER_DAYS
     with transaction.atomic():
@@ -178,7 +187,7 @@ def switch_off_if_failing(channel_id: int, last_error: str, now: dt.datetime) ->
         reason = f"every delivery failed for {days} day{'s' if days != 1 else ''}"
         if not services.channel_set_enabled(channel, False, reason=reason):
             return False
-    logger.warning("Webhook channel %s switched off: %s", channel_id, reason)
+    logger.warning("Channel %s switched off: %s", channel_id, reason)
     if channel.user.is_active and channel.user.email:
         sent = mailer.send(email.disabled_notice(channel, channel.user.email, last_error))
         if not sent.ok:

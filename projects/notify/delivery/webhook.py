@@ -22,7 +22,7 @@ from backends.config import HttpConfig, current
 from backends.errors import BackendError
 from backends.http import FetchError, HttpClient, ResponseTooLarge
 from messaging import webhooks
-from projects.notify.delivery.outcome import Outcome
+from projects.notify.delivery.outcome import Outcome, elapsed_ms
 
 #: The most of a receiver's answer that is read (the log keeps its first 500 characters).
 MAX_ANSWER_BYTES = 64 * 1024
@@ -68,7 +68,7 @@ def post(url: str, secret: str, msg_id: str, payload: Any, *, timeout: float) ->
     except ResponseTooLarge:
         return Outcome(
             ok=False,
-            latency_ms=_since(started),
+            latency_ms=elapsed_ms(started),
             error=f"The receiver answered more than {MAX_ANSWER_BYTES // 1024} KiB; "
             "answer webhooks with a short body.",
         )
@@ -76,15 +76,15 @@ def post(url: str, secret: str, msg_id: str, payload: Any, *, timeout: float) ->
         if error.reason == "more than 0 redirects":
             return Outcome(
                 ok=False,
-                latency_ms=_since(started),
+                latency_ms=elapsed_ms(started),
                 error="The receiver answered with a redirect, which webhooks do not follow: "
                 "use the address it redirects to.",
             )
-        return Outcome(ok=False, latency_ms=_since(started), error=f"Not delivered: {error}")
+        return Outcome(ok=False, latency_ms=elapsed_ms(started), error=f"Not delivered: {error}")
     except BackendError as error:
         # UnsafeURL (a private address: no request was made), OverBudget (too slow), ...
-        return Outcome(ok=False, latency_ms=_since(started), error=f"Not delivered: {error}")
-    latency = _since(started)
+        return Outcome(ok=False, latency_ms=elapsed_ms(started), error=f"Not delivered: {error}")
+    latency = elapsed_ms(started)
     excerpt = answer.text
     if 200 <= answer.status < 300:
         return Outcome(
@@ -98,7 +98,3 @@ def post(url: str, secret: str, msg_id: str, payload: Any, *, timeout: float) ->
         response_excerpt=excerpt,
         error=f"The receiver answered {answer.status}{reason}.",
     )
-
-
-def _since(started: float) -> int:
-    return max(0, round((time.monotonic() - started) * 1000))

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 
-from projects.notify import services
+from projects.notify import chat_urls, services
 from projects.notify.models import (
     MAX_HOLD_HOURS,
     PATTERN_MAX_LENGTH,
@@ -157,4 +157,22 @@ class WebhookChannelForm(ChannelForm):
         "signed (Standard Webhooks); the secret is shown once, after adding it.",
         error_messages={"required": "Enter the webhook's URL.", **_too_long("URL")},
         widget=forms.URLInput(attrs={"placeholder": "https://example.org/hooks/releases"}),
+    )
+
+
+class ChatChannelForm(ChannelForm):
+    """A chat channel: an Apprise URL (Slack, Discord, Matrix, Telegram, Teams, ...)."""
+
+    prefix = "chat"
+
+    target = forms.CharField(
+        max_length=chat_urls.URL_MAX_LENGTH,
+        label="Apprise URL",
+        help_text="Where Apprise sends the message, e.g. slack://TokenA/TokenB/TokenC/#releases, "
+        "discord://WebhookID/WebhookToken, tgram://BotToken/ChatID, ntfys://ntfy.sh/topic. "
+        "Services: " + ", ".join(chat_urls.SERVICE_NAMES) + ". Its tokens are not shown again.",
+        error_messages={"required": "Enter the Apprise URL.", **_too_long("URL")},
+        widget=forms.TextInput(
+            attrs={"placeholder": "slack://TokenA/TokenB/TokenC/#releases", "spellcheck": "false"}
+        ),
     )

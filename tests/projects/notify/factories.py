@@ -38,7 +38,8 @@ class DistroWatchFactory(WatchFactory):
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):
-    """An immediate e-mail channel (``webhook=True``: a webhook with a signing secret)."""
+    """An immediate e-mail channel (``webhook=True``: a webhook with a signing secret;
+    ``chat=True``: a chat through Apprise, posting JSON)."""
 
     class Meta:
         model = Channel
@@ -48,6 +49,10 @@ class ChannelFactory(factory.django.DjangoModelFactory):
             kind=Channel.Kind.WEBHOOK,
             target=factory.Sequence(lambda n: f"https://hooks.example.org/{n}"),
             secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+        chat = factory.Trait(
+            kind=Channel.Kind.CHAT,
+            target=factory.Sequence(lambda n: f"jsons://chat.example.org/{n}"),
         )
 
     user = factory.SubFactory(UserFactory)

@@ -366,6 +366,23 @@ def test_a_webhooks_secret_is_shown_at_creation_and_rotation_only(alice):
     assert channel.secret != secret
 
 
+def test_a_chat_channel_is_added_and_read_back_with_its_tokens_masked(alice):
+    target = "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
+    response = alice.client.post(
+        "/api/v2/channels/", {"kind": "chat", "name": "Team", "target": target}, format="json"
+    )
+    assert response.status_code == 201
+    assert "secret" not in response.json()
+    channel = Channel.objects.get()
+    assert channel.kind == Channel.Kind.CHAT and channel.target == target
+    for answer in (response, alice.client.get(f"/api/v2/channels/{channel.pk}/")):
+        shown = answer.json()["target"]
+        assert shown.startswith("discord://") and "JHMHI8qBe7bk2ZwO5U711o3dV_js" not in shown
+    assert (
+        "JHMHI8qBe7bk2ZwO5U711o3dV_js" not in alice.client.get("/api/v2/channels/").content.decode()
+    )
+
+
 def test_switch_a_channel_off_and_on_and_delete_it(alice):
     channel = ChannelFactory(user=alice.user)
     url = f"/api/v2/channels/{channel.pk}/"
@@ -424,6 +441,9 @@ def test_switch_a_channel_off_and_on_and_delete_it(alice):
             "time_zone",
         ),
         ({"kind": "email", "name": "x", "target": "a@example.org", "secret": "whsec_x"}, "secret"),
+        ({"kind": "chat", "name": "x", "target": "mailto://a:b@example.org"}, "target"),
+        ({"kind": "chat", "name": "x", "target": "json://192.168.1.9/hook"}, "target"),
+        ({"kind": "chat", "name": "x", "target": "slack://A/B/C", "schedule": "daily"}, "schedule"),
         ({"kind": "email", "name": "x", "target": "a@example.org", "enabled": False}, "enabled"),
     ],
 )

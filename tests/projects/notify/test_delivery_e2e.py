@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +31,7 @@ from tests.projects.notify.factories import (
     WatchFactory,
     release,
 )
+from tests.projects.notify.http_receiver import serve
 
 pytestmark = pytest.mark.django_db
 
@@ -93,32 +94,6 @@ class Receiver:
         return status, answer
 
 
-def _serve(receiver: Receiver) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, answer = receiver.handle({k.lower(): v for k, v in self.headers.items()}, body)
-            self.send_response(status)
-            if status == 302:
-                self.send_header("Location", receiver.redirect)
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        # socketserver's backlog of 5 would drop the connections of 8 sending threads.
-        request_queue_size = 128
-
-    server = Server(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    receiver.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 @pytest.fixture
 def start_receiver():
     """Start receivers on 127.0.0.1 (the guard still refuses them: see ``allow_loopback``)."""
@@ -126,7 +101,7 @@ def start_receiver():
 
     def start(secret: str, fail_first: int = 0) -> Receiver:
         receiver = Receiver(secret=secret, fail_first=fail_first)
-        servers.append(_serve(receiver))
+        servers.append(serve(receiver))
         return receiver
 
     yield start

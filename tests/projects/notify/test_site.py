@@ -557,6 +557,42 @@ def test_bad_webhook_urls_are_refused(ada_client, target, message):
     assert not Channel.objects.exists()
 
 
+def test_a_chat_is_added_and_listed_with_its_tokens_masked(ada, ada_client):
+    target = "tgram://123456789:AAHbcdefghijklmnopqrstuvwxyz0123456/-1001234567"
+
+    answer = ada_client.post(
+        "/settings/notifications/chat", {"chat-name": "team", "chat-target": target}, follow=True
+    )
+
+    channel = Channel.objects.get(user=ada)
+    assert channel.kind == Channel.Kind.CHAT and channel.target == target
+    (message,) = flashed(answer)
+    assert "Chat channel team added" in message
+    page = answer.content.decode()
+    assert channel.shown_target in page and "tgram://" in page
+    assert "AAHbcdefghijklmnopqrstuvwxyz0123456" not in page
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("mailto://me:pw@example.org", "mailto:// is not a chat service"),
+        ("json://10.0.0.5/hook", "not reachable from the internet"),
+        ("slack://", "not an Apprise URL"),
+        ("", "Enter the Apprise URL"),
+        ("slack://a/b/c/" + HUGE, "too long"),
+    ],
+)
+def test_bad_chat_urls_are_refused(ada_client, target, message):
+    response = ada_client.post(
+        "/settings/notifications/chat", {"chat-name": "team", "chat-target": target}
+    )
+
+    assert response.status_code == 400
+    assert message in " ".join(response.context["chat_form"].errors["target"])
+    assert not Channel.objects.exists()
+
+
 def test_rotating_an_email_channel_says_it_has_no_secret(ada, ada_client):
     channel = ChannelFactory(user=ada, name="mail")
 
