@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
 
 from releasemon.config import email_settings
+from tests.projects.notify.http_receiver import ChatEndpoint, Receiver, serve
 
 SITE_URL = "https://releasemon.example"
 
@@ -70,3 +74,37 @@ def smtp_server(settings):
             yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def serving() -> Iterator[Callable[[Any], Any]]:
+    """Serve receivers on 127.0.0.1 for this test (stopped after it); returns each one."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(receiver: Any) -> Any:
+        servers.append(serve(receiver))
+        return receiver
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def start_receiver(serving) -> Callable[..., Receiver]:
+    """Start webhook receivers on 127.0.0.1 (the guard still refuses them: see
+    ``allow_loopback``)."""
+    return lambda secret, fail_first=0: serving(Receiver(secret=secret, fail_first=fail_first))
+
+
+@pytest.fixture
+def endpoint(serving) -> Callable[..., ChatEndpoint]:
+    """Start JSON endpoints on 127.0.0.1, reached by chat channels (Apprise's json://)."""
+    return lambda status=200: serving(ChatEndpoint(status=status))
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    """Let deliveries reach 127.0.0.1, for this test only."""
+    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]

@@ -5,11 +5,6 @@ chat channel may use, and how they are shown again."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -21,51 +16,10 @@ from projects.notify.models import Channel, Delivery
 from projects.services import InvalidInput
 from tests.factories import UserFactory
 from tests.projects.notify.factories import ChannelFactory, DeliveryFactory, WatchFactory
-from tests.projects.notify.http_receiver import serve
 
 pytestmark = pytest.mark.django_db
 
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#releases"
-
-
-@dataclass
-class ChatEndpoint:
-    """A JSON endpoint on 127.0.0.1, as a self-hosted chat bridge would be."""
-
-    status: int = 200
-    port: int = 0
-    redirect: str = ""
-    messages: list[dict] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.port}/chat"
-
-    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
-        with self.lock:
-            self.messages.append(json.loads(body))
-        return self.status, b"{}"
-
-
-@pytest.fixture
-def endpoint() -> Iterator[Callable[..., ChatEndpoint]]:
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(status: int = 200) -> ChatEndpoint:
-        chat = ChatEndpoint(status=status)
-        servers.append(serve(chat))
-        return chat
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture
-def allow_loopback(settings):
-    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 
 def chat_delivery(target: str) -> Delivery:

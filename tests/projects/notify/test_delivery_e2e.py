@@ -9,16 +9,10 @@ waits for a backoff.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
 
 from projects.notify import delivery as notify
 from projects.notify import fanout
@@ -31,7 +25,7 @@ from tests.projects.notify.factories import (
     WatchFactory,
     release,
 )
-from tests.projects.notify.http_receiver import serve
+from tests.projects.notify.http_receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -39,81 +33,6 @@ SITE_URL = "https://releasemon.example"
 
 
 # -- a webhook receiver ------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-    verified: bool
-    status: int
-
-    @property
-    def payload(self):
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that verifies every request's signature."""
-
-    secret: str
-    port: int = 0
-    #: Answer 500 to this many requests first.
-    fail_first: int = 0
-    #: Answer every request with a 302 to this address instead.
-    redirect: str = ""
-    #: Answer this many bytes (a 200) instead.
-    big_answer: int = 0
-    requests: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    @property
-    def delivered(self) -> list[Received]:
-        """The requests that were signed right and answered 2xx."""
-        return [r for r in self.requests if r.verified and 200 <= r.status < 300]
-
-    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
-        if self.redirect or self.big_answer:
-            self.requests.append(Received(headers, body, False, 302 if self.redirect else 200))
-            return (302, b"") if self.redirect else (200, b"x" * self.big_answer)
-        try:
-            Webhook(self.secret).verify(body, headers)
-            verified = True
-        except WebhookVerificationError:
-            verified = False
-        with self.lock:
-            failing = len(self.requests) < self.fail_first
-            status = 500 if failing or not verified else 202
-            self.requests.append(Received(headers, body, verified, status))
-        answer = b"down for maintenance" if failing else b'{"ok":true}' if verified else b"bad"
-        return status, answer
-
-
-@pytest.fixture
-def start_receiver():
-    """Start receivers on 127.0.0.1 (the guard still refuses them: see ``allow_loopback``)."""
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(secret: str, fail_first: int = 0) -> Receiver:
-        receiver = Receiver(secret=secret, fail_first=fail_first)
-        servers.append(serve(receiver))
-        return receiver
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture
-def allow_loopback(settings):
-    """Let deliveries reach 127.0.0.1, for this test only."""
-    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 
 def webhook_channel(receiver: Receiver, **kw) -> Channel:
