@@ -10,8 +10,10 @@ hour the clocks skip means the moment they jump to; an hour they repeat, its fir
 A digest covers the channel's deliveries that were pending *at* its digest time (``due_at``
 at or before it); what comes later waits for the next one. So a run before the hour sends
 nothing new, the first run after it sends the digest, and later runs find nothing left: no
-"last sent" bookkeeping is needed, and a digest whose mail failed is simply sent by the next
-run. A run long after the hour (workers were down) sends the late digest then.
+"last sent" bookkeeping is needed, and a digest whose mail failed is simply sent by a later
+run (after the delivery backoff's growing waits; given up, its deliveries failed, once those
+cover NOTIFY_RETRY_HOURS). A run long after the hour (workers were down) sends the late
+digest then.
 
 Each digest is built, sent and recorded in the transaction that locked its deliveries
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's IMMEDIATE transactions serialise
@@ -29,11 +31,11 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from projects.notify.delivery import claims, email, mailer, sending
+from projects.notify.delivery import backoff, claims, email, mailer, sending
 from projects.notify.delivery.outcome import Outcome
 from projects.notify.models import Channel, Delivery
 
@@ -97,7 +99,8 @@ def digest_time(channel: Channel, now: dt.datetime) -> dt.datetime | None:
 
 def waiting_channels(now: dt.datetime, share: Share = WHOLE) -> QuerySet[Channel]:
     """Digest channels that are on, of owners who are not banned, with pending deliveries
-    (``oldest``: the earliest ``due_at`` of those), in ``share`` of all channels; one query."""
+    (``oldest``: the earliest ``due_at`` of those; ``tried`` and ``last_tried``: the most
+    attempts and the last attempt among them), in ``share`` of all channels; one query."""
     pending = Q(
         deliveries__state=Delivery.State.PENDING,
         deliveries__due_at__lte=now,
@@ -113,7 +116,11 @@ def waiting_channels(now: dt.datetime, share: Share = WHOLE) -> QuerySet[Channel
             enabled=True,
             user__is_active=True,
         )
-        .annotate(oldest=Min("deliveries__due_at", filter=pending))
+        .annotate(
+            oldest=Min("deliveries__due_at", filter=pending),
+            tried=Max("deliveries__attempts", filter=pending),
+            last_tried=Max("deliveries__last_attempt_at", filter=pending),
+        )
         .filter(oldest__isnull=False)
         .order_by("pk")
     )
@@ -133,6 +140,7 @@ def run(
 ) -> tuple[int, bool]:
     """:func:`send_due_digests`, and whether due digests were left for lack of time."""
     now = now or timezone.now()
+    began = time.monotonic()
     claims.drop_stopped(now)
     sent = 0
     # One connection to the mail server for the whole run.
@@ -140,12 +148,22 @@ def run(
         for channel in waiting_channels(now, share):
             cutoff = digest_time(channel, now)
             oldest: dt.datetime = channel.oldest  # type: ignore[attr-defined]  # the annotation
-            if cutoff is None or oldest > cutoff:
+            if cutoff is None or oldest > cutoff or not _retry_due(channel, now):
                 continue
             if deadline is not None and time.monotonic() >= deadline:
                 return sent, True
-            sent += send_digest(channel, cutoff, session)
+            # The run's clock: attempts are recorded at ``now`` plus the time the run took.
+            at = now + dt.timedelta(seconds=time.monotonic() - began)
+            sent += send_digest(channel, cutoff, session, at)
     return sent, False
+
+
+def _retry_due(channel: Channel, now: dt.datetime) -> bool:
+    """Whether a digest that failed before may be tried again: after the same growing waits
+    as any delivery (:mod:`~projects.notify.delivery.backoff`), not at every run."""
+    tried: int = channel.tried or 0  # type: ignore[attr-defined]  # the annotations
+    last: dt.datetime | None = channel.last_tried  # type: ignore[attr-defined]
+    return not tried or last is None or now >= last + backoff.planned_wait(tried)
 
 
 def _locked(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
@@ -170,12 +188,16 @@ def _send(
 
 
 def send_digest(
-    channel: Channel, cutoff: dt.datetime, session: mailer.MailSession | None = None
+    channel: Channel,
+    cutoff: dt.datetime,
+    session: mailer.MailSession | None = None,
+    now: dt.datetime | None = None,
 ) -> bool:
     """Send ``channel`` one mail with its deliveries pending since ``cutoff`` or before, and
     mark them sent, all in the transaction that locked them (the mail goes through
-    ``session``'s connection when given). On a failure they stay pending,
-    with the attempt and the error in their log, for the next run. True when a mail left."""
+    ``session``'s connection when given; the attempt is recorded at ``now``). On a failure
+    they stay pending, with the attempt and the error in their log, for a later run (failed
+    once the backoff's waits cover NOTIFY_RETRY_HOURS). True when a mail left."""
     with transaction.atomic():
         waiting = Delivery.objects.filter(
             channel=channel,
@@ -187,8 +209,11 @@ def send_digest(
         if not deliveries:
             return False
         outcome = _send(channel, deliveries, cutoff, session)
-        now = timezone.now()
+        now = now or timezone.now()
         sending.note_health(channel, outcome, now)
+        attempts = max(delivery.attempts for delivery in deliveries) + 1
+        given_up = not outcome.ok and backoff.next_try(attempts, now) is None
+        state = Delivery.State.SENT if outcome.ok else Delivery.State.PENDING
         Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
             attempts=F("attempts") + 1,
             last_attempt_at=now,
@@ -196,14 +221,15 @@ def send_digest(
             latency_ms=outcome.latency_ms,
             response_excerpt=outcome.response_excerpt,
             error=outcome.error,
-            state=Delivery.State.SENT if outcome.ok else Delivery.State.PENDING,
+            state=Delivery.State.FAILED if given_up else state,
             delivered_at=now if outcome.ok else None,
         )
     if not outcome.ok:
         logger.warning(
-            "Digest of channel %s (%d deliveries) not sent, retried at the next run: %s",
+            "Digest of channel %s (%d deliveries) not sent, %s: %s",
             channel.pk,
             len(deliveries),
+            "given up after NOTIFY_RETRY_HOURS" if given_up else "tried again later",
             outcome.error,
         )
     return outcome.ok

@@ -346,6 +346,29 @@ def test_people_with_different_releases_of_one_project_each_read_their_own(inbox
 
 
 @pytest.mark.django_db
+def test_a_failing_digest_waits_longer_each_time_then_is_given_up(inbox, settings):
+    settings.NOTIFY_RETRY_HOURS = 1
+    daily = ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=8, time_zone="UTC")
+    delivery = pending(daily, ProjectFactory(name="widget"), ["1.0"], at(2026, 1, 14, 20, 0))
+    inbox.refuse.add(daily.target)
+
+    tries = []
+    for minute in range(0, 24 * 60, 5):  # the task runs every 5 minutes, for a day
+        digests.send_due_digests(at(2026, 1, 15, 8, 0) + dt.timedelta(minutes=minute))
+        tries.append(fresh(delivery).attempts)
+        if fresh(delivery).state != Delivery.State.PENDING:
+            break
+
+    given_up = fresh(delivery)
+    assert given_up.state == Delivery.State.FAILED and "550" in given_up.error
+    # Waits of 30 s, 1, 2, 4, 8, 16 and 32 min (the runs every 5 minutes round them up)
+    # cover the hour: 8 attempts, the last one about 70 minutes after the first.
+    assert given_up.attempts == 8
+    assert len(tries) < 24
+    assert inbox.messages == []
+
+
+@pytest.mark.django_db
 def test_banned_owners_and_switched_off_channels_get_no_digest(inbox):
     banned = ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=8)
     off = ChannelFactory(schedule=Channel.Schedule.WEEKLY, digest_hour=8, enabled=False)
