@@ -1,10 +1,12 @@
 """Notifications in the moderation console: the delivery log (with a retry action), the
-channels (with their failure counts, switched on and off) and the watches, all read-only.
+channels (with their failure counts, switched on and off), the watches and the private
+watchlist feeds (revoked with an action), all read-only.
 
 Nothing here writes a row itself: retrying is :func:`projects.notify.delivery.redeliver`,
-switching a channel is :func:`projects.notify.services.channel_set_enabled`, as on the site
-and the API. Lists join what they show and skip the full result count, so they stay cheap on
-millions of deliveries; a channel's counts are subqueries, run for the rows shown.
+switching a channel is :func:`projects.notify.services.channel_set_enabled`, revoking a feed
+:func:`projects.notify.services.watchlist_feed_remove`, as on the site and the API. Lists
+join what they show and skip the full result count, so they stay cheap on millions of
+deliveries; a channel's counts are subqueries, run for the rows shown.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.http import HttpRequest
 from accounts.admin_tools import ObjectActionsMixin, object_label, report
 from projects.notify import delivery
 from projects.notify import services as notify
-from projects.notify.models import Channel, Delivery, Watch
+from projects.notify.models import Channel, Delivery, Watch, WatchlistFeed
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -265,4 +267,43 @@ class WatchAdmin(ReadOnlyAdmin[Watch]):
     ordering = ["-pk"]
     fields = _WATCH_FIELDS
     readonly_fields = _WATCH_FIELDS
+    show_full_result_count = False
+
+
+# -- private watchlist feeds --------------------------------------------------------------------
+
+#: Never the secret's hash: it opens nothing, but it is nobody's business either.
+_FEED_FIELDS = ("user", "created", "last_used")
+
+
+@admin.action(description="Revoke selected feeds (their URLs stop working)")
+@object_label("Revoke")
+def revoke_feeds(
+    modeladmin: admin.ModelAdmin[WatchlistFeed],
+    request: HttpRequest,
+    queryset: QuerySet[WatchlistFeed],
+) -> None:
+    feeds = queryset.select_related("user").order_by("pk")
+    if feeds:
+        modeladmin.log_deletions(request, feeds)
+    done = [str(feed.user) for feed in feeds if notify.watchlist_feed_remove(feed.user)]
+    report(
+        modeladmin,
+        request,
+        [f"Revoked the watchlist feed of {', '.join(done)}."] if done else [],
+        [],
+        nothing="The selected feeds were already revoked.",
+    )
+
+
+@admin.register(WatchlistFeed)
+class WatchlistFeedAdmin(ObjectActionsMixin[WatchlistFeed], ReadOnlyAdmin[WatchlistFeed]):
+    list_display = _FEED_FIELDS
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__username"]
+    ordering = ["-pk"]
+    fields = _FEED_FIELDS
+    readonly_fields = _FEED_FIELDS
+    actions = [revoke_feeds]
+    object_actions = ("revoke_feeds",)
     show_full_result_count = False

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.notify.models import Channel, Delivery
+from projects.notify import services
+from projects.notify.models import Channel, Delivery, WatchlistFeed
 from tests.factories import AdminFactory, DistroFactory, ProjectFactory, UserFactory
 from tests.projects.notify.factories import (
     ChannelFactory,
@@ -24,7 +25,8 @@ from tests.projects.notify.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["notify_delivery", "notify_channel", "notify_watch"]
+MODELS = ["notify_delivery", "notify_channel", "notify_watch", "notify_watchlistfeed"]
+SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#releases"
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +47,7 @@ def rows():
     DistroWatchFactory(user=ada, distro=DistroFactory(name="Fedora"))
     hook = ChannelFactory(user=ada, webhook=True, target="https://hooks.example.org/T0/secret-path")
     mail = ChannelFactory(user=ada, name="Mail")
+    services.watchlist_feed_new_secret(ada)
     return {
         "ada": ada,
         "watch": watch,
@@ -110,6 +113,25 @@ def test_list_query_count_does_not_grow_with_rows(admin_client, model):
     few = _queries(admin_client, url)
     DeliveryFactory.create_batch(20, state="sent")
     assert _queries(admin_client, url) == few
+
+
+def test_a_chats_page_shows_its_url_with_the_tokens_masked(admin_client, rows):
+    chat = services.channel_create(rows["ada"], kind="chat", name="Team", target=SLACK).channel
+    text = admin_client.get(reverse("admin:notify_channel_change", args=[chat.pk])).content
+    assert b"slack://" in text
+    assert b"TIiajkdnlazkcOXrIdevi7FQ" not in text and b"A1BRTD4JD" not in text
+
+
+def test_revoke_a_watchlist_feed(admin_client, rows):
+    feed = WatchlistFeed.objects.get(user=rows["ada"])
+    page = admin_client.get(reverse("admin:notify_watchlistfeed_change", args=[feed.pk]))
+    assert feed.key_hash not in page.content.decode()
+
+    answer = run_action(admin_client, "notify_watchlistfeed", "revoke_feeds", [feed])
+
+    assert page_messages(answer) == ["Revoked the watchlist feed of ada <ada@example.org>."]
+    assert not WatchlistFeed.objects.exists()
+    assert LogEntry.objects.get().object_repr == str(feed)
 
 
 def test_the_channel_page_shows_no_secret_nor_a_webhooks_path(admin_client, rows):
