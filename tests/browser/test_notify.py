@@ -2,7 +2,8 @@
 up, watches a project from its page, finds it on /watchlist/, adds a webhook aimed at a
 receiver on loopback, copies the signing secret shown once, presses "Send test" and sees the
 test in the delivery log; the receiver checks the signature with the Standard Webhooks
-reference library. No page scrolls sideways.
+reference library. Then a chat channel (an Apprise URL) is added and tested the same way. No
+page scrolls sideways.
 
 Screenshots land in ``var/screenshots/notify/`` (``<page>-<width>.png``).
 """
@@ -26,6 +27,7 @@ from tests.browser.test_site import (  # noqa: F401 (fixtures)
     session,
 )
 from tests.factories import DistroFactory, PackageFactory, ProjectFactory, ProjectVersionFactory
+from tests.projects.notify.http_receiver import ChatEndpoint, serve
 
 NOTIFY_SCREENSHOTS = SCREENSHOTS / "notify"
 
@@ -84,6 +86,16 @@ def receiver(settings):
     started.close()
 
 
+@pytest.fixture
+def chat(receiver):
+    """A JSON endpoint on loopback (allowed by ``receiver``), reached by a chat channel."""
+    endpoint = ChatEndpoint()
+    server = serve(endpoint)
+    yield endpoint
+    server.shutdown()
+    server.server_close()
+
+
 def assert_fits(visitor, name: str, label: str) -> None:
     """Screenshot the page; it must not be wider than the window."""
     NOTIFY_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -118,6 +130,7 @@ def test_watch_a_project_add_a_webhook_and_send_a_test(
     mailoutbox,
     settings,
     receiver,
+    chat,
     label,
 ):
     settings.SITE_URL = live_server.url  # the mailed link leads to this server
@@ -226,3 +239,17 @@ def test_watch_a_project_add_a_webhook_and_send_a_test(
     page.locator("#error-summary").wait_for()
     assert "not reachable from the internet" in page.locator("#row-webhook-target").inner_text()
     assert_fits(newcomer, "notifications-errors", label)
+
+    # A chat through Apprise (its JSON service, to an endpoint on loopback): added, listed
+    # with its URL masked, and a test message arrives.
+    page.fill("#id_chat-name", "team")
+    page.fill("#id_chat-target", f"json://localhost:{chat.port}/chat?:token=s3cr3t")
+    page.get_by_role("button", name="Add chat").click()
+    page.get_by_text("Chat channel team added").wait_for()
+    card = page.locator(".channel", has_text="team")
+    assert "json://localhost" in card.inner_text() and "s3cr3t" not in page.content()
+    page.get_by_role("button", name="Send test to team").click()
+    page.get_by_text("Test sent to team: accepted").wait_for()
+    (message,) = chat.messages
+    assert message["title"] == "releasemon test message"
+    assert_fits(newcomer, "notifications-chat", label)
