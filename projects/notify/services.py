@@ -182,6 +182,7 @@ def clean_email(address: str) -> str:
 
 
 def clean_time_zone(name: str) -> str:
+    name = name.strip()
     if not name or len(name) > TIME_ZONE_MAX_LENGTH:
         raise InvalidInput({"time_zone": "Choose a time zone such as Europe/Berlin or UTC."})
     try:

@@ -25,7 +25,12 @@ from projects.notify import selectors, services
 from projects.notify.models import Channel, Delivery
 from projects.site import errors
 from projects.site.common import SignedInRequest, confirmation_page, confirmed
-from projects.site.forms.notify import ChatChannelForm, EmailChannelForm, WebhookChannelForm
+from projects.site.forms.notify import (
+    ChannelForm,
+    ChatChannelForm,
+    EmailChannelForm,
+    WebhookChannelForm,
+)
 from projects.site.watchlist_feed import settings_box
 
 #: Where a webhook's new secret waits, in the session, for the one page showing it.
@@ -62,29 +67,29 @@ def payload_summary(payload: Any) -> str:
 
 
 def _settings_page(
-    request: SignedInRequest,
-    *,
-    email_form: EmailChannelForm | None = None,
-    webhook_form: WebhookChannelForm | None = None,
-    chat_form: ChatChannelForm | None = None,
-    status: int = 200,
+    request: SignedInRequest, *, bound: ChannelForm | None = None, status: int = 200
 ) -> HttpResponse:
+    """The page; ``bound`` (a channel form that was sent back) replaces its empty form."""
     user = request.user
     new_secret = request.session.pop(NEW_SECRET_SESSION_KEY, None)
     log = [
         LogRow(delivery, payload_summary(delivery.payload), delivery.state in REDELIVERABLE)
         for delivery in selectors.delivery_log(user)
     ]
+    forms: dict[str, ChannelForm] = {
+        "email_form": EmailChannelForm(initial={"name": "E-mail", "target": user.email}),
+        "webhook_form": WebhookChannelForm(),
+        "chat_form": ChatChannelForm(),
+    }
+    if bound is not None:
+        forms[f"{bound.prefix}_form"] = bound
     return render(
         request,
         "projects/notifications.html",
         {
             "channels": list(selectors.user_channels(user)),
             "new_secret": new_secret,
-            "email_form": email_form
-            or EmailChannelForm(initial={"name": "E-mail", "target": user.email}),
-            "webhook_form": webhook_form or WebhookChannelForm(),
-            "chat_form": chat_form or ChatChannelForm(),
+            **forms,
             "log": log,
             "log_length": selectors.DELIVERY_LOG_LENGTH,
             "feed_box": settings_box(request),
@@ -114,72 +119,56 @@ def notification_settings(request: SignedInRequest) -> HttpResponse:
     return _settings_page(request)
 
 
+def _add_channel(
+    request: SignedInRequest, form: ChannelForm, kind: str
+) -> services.NewChannel | HttpResponse:
+    """The channel ``form`` describes, made; or the page again with the form's errors."""
+    if not form.is_valid():
+        return _settings_page(request, bound=form, status=400)
+    data = dict(form.cleaned_data)
+    try:
+        return services.channel_create(
+            request.user, kind=kind, name=data.pop("name"), target=data.pop("target"), **data
+        )
+    except errors.REFUSALS as refused:
+        return _settings_page(request, bound=form, status=errors.on_form(form, refused).status)
+
+
 @login_required
 @require_POST
 def channel_add_email(request: SignedInRequest) -> HttpResponse:
-    form = EmailChannelForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            new = services.channel_create(
-                request.user,
-                kind=Channel.Kind.EMAIL,
-                name=data["name"],
-                target=data["target"],
-                schedule=data["schedule"],
-                digest_hour=data["digest_hour"],
-                time_zone=data["time_zone"].strip(),
-            )
-        except errors.REFUSALS as refused:
-            return _settings_page(
-                request, email_form=form, status=errors.on_form(form, refused).status
-            )
-        messages.success(request, f"E-mail channel {new.channel.name} added.")
-        return redirect("projects:notifications")
-    return _settings_page(request, email_form=form, status=400)
+    new = _add_channel(request, EmailChannelForm(request.POST), Channel.Kind.EMAIL)
+    if isinstance(new, HttpResponse):
+        return new
+    messages.success(request, f"E-mail channel {new.channel.name} added.")
+    return redirect("projects:notifications")
 
 
 @login_required
 @require_POST
 def channel_add_webhook(request: SignedInRequest) -> HttpResponse:
-    form = WebhookChannelForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            new = services.channel_create(
-                request.user, kind=Channel.Kind.WEBHOOK, name=data["name"], target=data["target"]
-            )
-        except errors.REFUSALS as refused:
-            status = errors.on_form(form, refused).status
-            return _settings_page(request, webhook_form=form, status=status)
-        _show_secret_once(request, new.channel, new.secret)
-        messages.success(
-            request,
-            f"Webhook {new.channel.name} added. Copy its signing secret now: it will not be "
-            "shown again.",
-        )
-        return redirect("projects:notifications")
-    return _settings_page(request, webhook_form=form, status=400)
+    new = _add_channel(request, WebhookChannelForm(request.POST), Channel.Kind.WEBHOOK)
+    if isinstance(new, HttpResponse):
+        return new
+    _show_secret_once(request, new.channel, new.secret)
+    messages.success(
+        request,
+        f"Webhook {new.channel.name} added. Copy its signing secret now: it will not be "
+        "shown again.",
+    )
+    return redirect("projects:notifications")
 
 
 @login_required
 @require_POST
 def channel_add_chat(request: SignedInRequest) -> HttpResponse:
-    form = ChatChannelForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            new = services.channel_create(
-                request.user, kind=Channel.Kind.CHAT, name=data["name"], target=data["target"]
-            )
-        except errors.REFUSALS as refused:
-            status = errors.on_form(form, refused).status
-            return _settings_page(request, chat_form=form, status=status)
-        messages.success(
-            request, f"Chat channel {new.channel.name} added: send a test to see it arrive."
-        )
-        return redirect("projects:notifications")
-    return _settings_page(request, chat_form=form, status=400)
+    new = _add_channel(request, ChatChannelForm(request.POST), Channel.Kind.CHAT)
+    if isinstance(new, HttpResponse):
+        return new
+    messages.success(
+        request, f"Chat channel {new.channel.name} added: send a test to see it arrive."
+    )
+    return redirect("projects:notifications")
 
 
 @login_required
