@@ -106,6 +106,11 @@ DEFAULTS: dict[str, Any] = {
     "API_THROTTLE_ANON": "600/hour",
     "API_THROTTLE_USER": "3600/hour",
     "LOG_LEVEL": "INFO",
+    # /readyz (releasemon/operations/readiness.py): how long, in seconds, a project may wait
+    # once due, the oldest unsent message, and the oldest due notification, before it is 503.
+    "READY_CHECK_MAX_AGE": 900.0,
+    "READY_OUTBOX_MAX_AGE": 300.0,
+    "READY_DELIVERY_MAX_AGE": 900.0,
 }
 
 # Environment variables that are spelled differently from their key.

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from projects.api.views import api_root
+from releasemon.operations import views as operations
 from releasemon.views import favicon
 
 admin.site.site_header = "releasemon administration"
@@ -20,6 +21,8 @@ urlpatterns = [
     # Anitya's /api (no slash) redirects to the API docs too, in one hop.
     path("api", api_root),
     path("favicon.ico", favicon, name="favicon"),
+    path("healthz", operations.healthz, name="healthz"),
+    path("readyz", operations.readyz, name="readyz"),
     path("", include("accounts.urls")),
     path("", include("projects.site.urls")),
 ]
