@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -132,6 +133,9 @@ class HttpConfig:
     limits: Limits = field(default_factory=Limits)
     #: Proxies and CA bundle; default: the process environment, read once.
     environment: NetworkEnvironment = field(default_factory=lambda: network_environment())
+    #: Told each upstream answer's HTTP status (None: no answer, the connection, DNS, TLS or
+    #: a timeout failed), for the operator's metrics; the client works the same without it.
+    on_answer: Callable[[int | None], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
+from prometheus_client import Counter
 
 from messaging.models import OutboxMessage
 from messaging.outbox import routing_key
@@ -254,6 +255,15 @@ def _pending_batch(using: str, batch_size: int) -> list[OutboxMessage]:
     return list(rows[:batch_size])
 
 
+#: What the relay did, for /metrics (prometheus_client; see projects/telemetry.py for the
+#: multiprocess mode).
+RELAYED = Counter(
+    "releasemon_relay_messages",
+    "Outbox messages the relay handed to RabbitMQ (published) or could not (failed).",
+    ["result"],
+)
+
+
 def _record_failure(row: OutboxMessage, error: str, now: datetime.datetime) -> None:
     attempts = row.attempts + 1
     retry_at = now + datetime.timedelta(seconds=backoff_seconds(attempts))
@@ -296,6 +306,7 @@ def _relay_batch(
     except BrokerError as error:
         result.error = str(error)
         _record_failure(head, result.error, timezone.now())
+        RELAYED.labels("failed").inc()
         return False
 
     sent: list[OutboxMessage] = []
@@ -322,6 +333,10 @@ def _relay_batch(
             more = len(rows) == batch_size
         _mark_sent(using, [row.pk for row in sent])
     result.sent += len(sent)
+    if sent:
+        RELAYED.labels("published").inc(len(sent))
+    if result.error:
+        RELAYED.labels("failed").inc()
     if on_sent is not None:
         for row in sent:
             on_sent(row)

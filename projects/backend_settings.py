@@ -23,6 +23,7 @@ from backends.config import (
     configure,
 )
 from backends.http import HttpConfig, parse_networks
+from projects import telemetry
 
 
 def build_http_config(source: object) -> HttpConfig:
@@ -41,6 +42,7 @@ def build_http_config(source: object) -> HttpConfig:
         max_redirects=int(getattr(source, "HTTP_MAX_REDIRECTS", default.max_redirects)),
         allowed_networks=parse_networks(getattr(source, "FETCH_ALLOWED_NETWORKS", ())),
         limits=build_limits(source),
+        on_answer=telemetry.observe_upstream_answer,
     )
 
 

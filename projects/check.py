@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from enum import Enum
 
@@ -25,7 +26,7 @@ from backends import pipeline, versions
 from backends.base import BackendError, RateLimited
 from backends.pipeline import Preview
 from messaging.outbox import emit, emit_all
-from projects import archiving, messages, next_check
+from projects import archiving, messages, next_check, telemetry
 from projects.models import Project, ProjectVersion
 
 logger = logging.getLogger(__name__)
@@ -70,9 +71,23 @@ class CheckResult:
 def check_project(
     project: Project, *, now: dt.datetime | None = None, trigger: Trigger = Trigger.PERSON
 ) -> CheckResult:
-    """Fetch the project's versions upstream and record the result (a full check)."""
+    """Fetch the project's versions upstream and record the result (a full check); it is
+    counted and logged (:mod:`projects.telemetry`)."""
     if project.archived:
         raise BackendError(ARCHIVED_ERROR)
+    started = time.monotonic()
+    checked = _fetch_and_record(project, now, trigger)
+    telemetry.observe_check(
+        project.pk,
+        project.backend,
+        checked.outcome.value,
+        time.monotonic() - started,
+        len(checked.new_versions),
+    )
+    return checked
+
+
+def _fetch_and_record(project: Project, now: dt.datetime | None, trigger: Trigger) -> CheckResult:
     try:
         result = pipeline.preview(project.to_spec(), interactive=trigger is Trigger.PERSON)
     except RateLimited as limit:

@@ -106,11 +106,20 @@ DEFAULTS: dict[str, Any] = {
     "API_THROTTLE_ANON": "600/hour",
     "API_THROTTLE_USER": "3600/hour",
     "LOG_LEVEL": "INFO",
+    # "plain" lines, or "json": one object per line (releasemon/operations/logs.py).
+    "LOG_FORMAT": "plain",
+    # Error reports to Sentry (or a compatible service) when set; see docs/production.md.
+    "SENTRY_DSN": "",
+    "SENTRY_ENVIRONMENT": "production",
+    "SENTRY_TRACES_SAMPLE_RATE": 0.0,
     # /readyz (releasemon/operations/readiness.py): how long, in seconds, a project may wait
     # once due, the oldest unsent message, and the oldest due notification, before it is 503.
     "READY_CHECK_MAX_AGE": 900.0,
     "READY_OUTBOX_MAX_AGE": 300.0,
     "READY_DELIVERY_MAX_AGE": 900.0,
+    # /metrics (releasemon/operations/metrics.py): who may read it.
+    "METRICS_ALLOWED_NETWORKS": ["127.0.0.1/32", "::1/128"],
+    "METRICS_TOKEN": "",
 }
 
 # Environment variables that are spelled differently from their key.

@@ -106,6 +106,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, even a refusal, carries the request id its log lines have.
+    "releasemon.operations.logs.RequestId",
+    "releasemon.operations.metrics.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the path, the query or the body: malformed ones get a 4xx.
     "projects.bad_input.RefuseBadInput",
@@ -359,12 +362,30 @@ NOTIFY_DIGEST_WORKERS = CONFIG["NOTIFY_DIGEST_WORKERS"]
 READY_CHECK_MAX_AGE = CONFIG["READY_CHECK_MAX_AGE"]
 READY_OUTBOX_MAX_AGE = CONFIG["READY_OUTBOX_MAX_AGE"]
 READY_DELIVERY_MAX_AGE = CONFIG["READY_DELIVERY_MAX_AGE"]
+# /metrics: the networks that may read it, and the bearer token that may from anywhere.
+METRICS_ALLOWED_NETWORKS = CONFIG["METRICS_ALLOWED_NETWORKS"]
+METRICS_TOKEN = CONFIG["METRICS_TOKEN"]
 
+LOG_FORMATS = ("plain", "json")
+if CONFIG["LOG_FORMAT"] not in LOG_FORMATS:
+    raise _config.ConfigError(
+        f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {CONFIG['LOG_FORMAT']!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "releasemon.operations.logs.AddRequestId"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "releasemon.operations.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": CONFIG["LOG_FORMAT"],
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         name: {"level": CONFIG["LOG_LEVEL"], "propagate": True}
@@ -381,3 +402,17 @@ if not DEBUG:
         SESSION_COOKIE_SECURE = True
         CSRF_COOKIE_SECURE = True
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Error reports (releasemon/operations/error_reports.py): only when SENTRY_DSN is set.
+if CONFIG["SENTRY_DSN"]:
+    from releasemon.operations.error_reports import BadDsn, start_error_reports
+
+    try:
+        start_error_reports(
+            CONFIG["SENTRY_DSN"],
+            environment=CONFIG["SENTRY_ENVIRONMENT"],
+            release=RELEASEMON_VERSION,
+            traces_sample_rate=CONFIG["SENTRY_TRACES_SAMPLE_RATE"],
+        )
+    except BadDsn as error:
+        raise _config.ConfigError(str(error)) from None

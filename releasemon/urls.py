@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from projects.api.views import api_root
 from releasemon.operations import views as operations
+from releasemon.operations.metrics import metrics
 from releasemon.views import favicon
 
 admin.site.site_header = "releasemon administration"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", operations.healthz, name="healthz"),
     path("readyz", operations.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("", include("accounts.urls")),
     path("", include("projects.site.urls")),
 ]

@@ -260,7 +260,7 @@ class HttpClient(FtpMixin):
                 self.budget.timeout(self.config.connect_timeout),
                 self.budget.timeout(self.config.read_timeout),
             )
-            response = self._send(prepared, current, timeout)
+            response = self._observed_send(prepared, current, timeout)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return self._finish(response, current, conditional, accept_statuses)
@@ -315,6 +315,21 @@ class HttpClient(FtpMixin):
         for sock in list(self._opened):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def _observed_send(
+        self, prepared: requests.PreparedRequest, url: str, timeout: tuple[float, float]
+    ) -> requests.Response:
+        """:meth:`_send`, telling the configuration's ``on_answer`` what came back."""
+        observe = self.config.on_answer
+        try:
+            response = self._send(prepared, url, timeout)
+        except FetchError:
+            if observe is not None:
+                observe(None)
+            raise
+        if observe is not None:
+            observe(response.status_code)
+        return response
 
     def _send(
         self, prepared: requests.PreparedRequest, url: str, timeout: tuple[float, float]

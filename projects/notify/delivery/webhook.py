@@ -44,6 +44,7 @@ def client_config(timeout: float) -> HttpConfig:
         read_timeout=min(base.read_timeout, timeout),
         max_response_bytes=MAX_ANSWER_BYTES,
         max_redirects=0,
+        on_answer=None,  # a receiver's answers are not upstream answers
         limits=Limits(
             deadline=timeout,
             interactive_deadline=timeout,

@@ -1,0 +1,88 @@
+"""Logs an operator's tools can read: a request id on every line of a request, and one JSON
+object per line when ``LOG_FORMAT=json``.
+
+- :class:`RequestId` (the first middleware) takes the caller's ``X-Request-ID`` when it is a
+  plain token (a proxy's or a load balancer's id, so one id follows the request through
+  them), else makes one, keeps it for the request's log lines and echoes it in the answer's
+  ``X-Request-ID`` header.
+- :class:`AddRequestId` (a logging filter on the handler) puts it on every record logged while
+  the request runs, in any thread that copied the context.
+- :class:`JsonFormatter`: ``time``, ``level``, ``logger``, ``message``, ``request_id``, and the
+  ``project_id`` and ``outcome`` that a check's lines carry (``extra=``), the traceback as
+  ``exception``. Plain text stays the default.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "releasemon_request_id", default=None
+)
+#: A request id we take from the caller: a plain token, never a line break or markup.
+INBOUND_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+HEADER = "X-Request-ID"
+#: Record attributes a JSON line carries when a log call set them (``extra=``).
+CONTEXT_FIELDS = ("request_id", "project_id", "outcome", "backend", "host")
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+class RequestId:
+    """Middleware: the request's id, taken or made, kept for its log lines, echoed back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        inbound = request.headers.get(HEADER, "")
+        request_id = inbound if INBOUND_ID.fullmatch(inbound) else uuid.uuid4().hex
+        token = _request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response[HEADER] = request_id
+        return response
+
+
+class AddRequestId(logging.Filter):
+    """Give every record the id of the request it was logged in (None outside requests)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = _request_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in CONTEXT_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                line[name] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
