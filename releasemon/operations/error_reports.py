@@ -1,8 +1,8 @@
 """Optional error reports to Sentry (or a service speaking its protocol, such as GlitchTip).
 
 Started by the settings when ``SENTRY_DSN`` is set: unhandled errors of views and tasks and
-``logger.error`` lines go to the service. Nothing personal is sent (``send_default_pii`` off:
-no cookies, no user e-mail, no IP address); performance tracing only when
+``logger.error`` lines go to the service. Nothing personal is sent (the SDK's default: no
+cookies, no user e-mail, no IP address; a test holds it to that); performance tracing only when
 ``SENTRY_TRACES_SAMPLE_RATE`` is above 0.
 """
 
@@ -30,7 +30,6 @@ def start_error_reports(
         dsn=dsn,
         environment=environment,
         release=f"releasemon@{release}",
-        send_default_pii=False,
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration(), LoggingIntegration(event_level=logging.ERROR)],
     )

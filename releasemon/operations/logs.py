@@ -30,6 +30,8 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 #: A request id we take from the caller: a plain token, never a line break or markup.
 INBOUND_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 HEADER = "X-Request-ID"
+#: The request id of lines logged outside a request (tasks, commands).
+NO_REQUEST = "-"
 #: Record attributes a JSON line carries when a log call set them (``extra=``).
 CONTEXT_FIELDS = ("request_id", "project_id", "outcome", "backend", "host")
 
@@ -57,11 +59,11 @@ class RequestId:
 
 
 class AddRequestId(logging.Filter):
-    """Give every record the id of the request it was logged in (None outside requests)."""
+    """Give every record the id of the request it was logged in (``-`` outside requests)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = _request_id.get()
+            record.request_id = _request_id.get() or NO_REQUEST
         return True
 
 
@@ -79,7 +81,7 @@ class JsonFormatter(logging.Formatter):
         }
         for name in CONTEXT_FIELDS:
             value = getattr(record, name, None)
-            if value is not None:
+            if value is not None and value != NO_REQUEST:
                 line[name] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
