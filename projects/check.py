@@ -78,12 +78,10 @@ def check_project(
     started = time.monotonic()
     checked = _fetch_and_record(project, now, trigger)
     telemetry.observe_check(
-        project.pk,
-        project.backend,
-        checked.outcome.value,
-        time.monotonic() - started,
-        len(checked.new_versions),
+        project, checked.outcome.value, time.monotonic() - started, len(checked.new_versions)
     )
+    if trigger is Trigger.PERSON:
+        telemetry.flush_tallies()  # a scheduled batch writes its tallies with its counts
     return checked
 
 

@@ -354,6 +354,9 @@ class CheckRun(models.Model):
     pending_tasks = models.PositiveIntegerField(
         default=0, help_text="Task-queue workers still checking for this run (0: finished)."
     )
+    due_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Projects due when the cycle started (the backlog)."
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -361,6 +364,30 @@ class CheckRun(models.Model):
 
     def __str__(self) -> str:
         return f"Check run {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CheckTally(models.Model):
+    """How many checks of one backend and upstream host came to one outcome in one hour, and
+    the seconds they took: what the admins' status page draws (projects/telemetry.py adds to
+    it). A few thousand rows a day, whatever the number of checks."""
+
+    hour = models.DateTimeField(help_text="The hour the checks ended in (UTC, on the hour).")
+    backend = models.CharField(max_length=50)
+    host = models.CharField(max_length=255, help_text="The upstream's host name.")
+    outcome = models.CharField(max_length=20)
+    count = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "backend", "host", "outcome"], name="check_tally_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["hour"], name="check_tally_hour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.backend} {self.host} {self.outcome}: {self.count}"
 
 
 class RateLimitBlock(models.Model):

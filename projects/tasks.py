@@ -34,13 +34,14 @@ def run_checks() -> int | None:
     """Start a cycle when projects are due and the previous one is over; return its run id."""
     now = timezone.now()
     scheduler.clean_expired_blocks(now)
-    if not scheduler.due_projects(now).exists():
+    due = scheduler.due_projects(now).count()
+    if not due:
         return None
     if scheduler.cycle_still_running(now):
         logger.info("The previous check cycle is still running; not starting another one.")
         return None
     tasks = scheduler.check_task_count()
-    run = scheduler.open_shared_run(now, tasks)
+    run = scheduler.open_shared_run(now, tasks, due=due)
     for _ in range(tasks):
         async_task("projects.tasks.check_due", run.pk, now.isoformat(), task_name="check-due")
     return run.pk

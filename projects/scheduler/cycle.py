@@ -159,7 +159,7 @@ def run_cycle(
         total = min(total, max(0, limit))
     if total == 0:
         return empty_run(cycle_time)
-    run = start_run(cycle_time)
+    run = start_run(cycle_time, due=total)
     done = 0
 
     def on_done(project_id: int, checked: Checked) -> None:

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from projects import telemetry
 from projects.models import CheckRun
 from projects.scheduler.claims import LEASE_MARGIN
 from projects.scheduler.outcomes import Counts
@@ -45,9 +46,9 @@ def empty_run(cycle_time: dt.datetime) -> CheckRun:
     return CheckRun(started_at=cycle_time, ended_at=cycle_time)
 
 
-def start_run(cycle_time: dt.datetime) -> CheckRun:
-    """Open the run of a cycle that starts at ``cycle_time``."""
-    return CheckRun.objects.create(started_at=cycle_time)
+def start_run(cycle_time: dt.datetime, due: int | None = None) -> CheckRun:
+    """Open the run of a cycle that starts at ``cycle_time`` with ``due`` projects due."""
+    return CheckRun.objects.create(started_at=cycle_time, due_count=due)
 
 
 def finish_run(run: CheckRun, elapsed: dt.timedelta, *, frozen_clock: bool) -> CheckRun:
@@ -76,9 +77,10 @@ def cycle_still_running(now: dt.datetime) -> bool:
     return CheckRun.objects.filter(pending_tasks__gt=0, started_at__gt=now - stale).exists()
 
 
-def open_shared_run(cycle_time: dt.datetime, tasks: int) -> CheckRun:
-    """Open the run of a cycle that ``tasks`` check_due tasks will share."""
-    return CheckRun.objects.create(started_at=cycle_time, pending_tasks=tasks)
+def open_shared_run(cycle_time: dt.datetime, tasks: int, due: int | None = None) -> CheckRun:
+    """Open the run of a cycle that ``tasks`` check_due tasks will share (``due`` projects
+    due when it starts)."""
+    return CheckRun.objects.create(started_at=cycle_time, pending_tasks=tasks, due_count=due)
 
 
 def add_to_run(
@@ -102,6 +104,7 @@ def add_to_run(
         changes["pending_tasks"] = Greatest(F("pending_tasks") - 1, 0)
         changes["ended_at"] = now
     CheckRun.objects.filter(pk=run_id).update(**changes)
+    telemetry.flush_tallies()
 
 
 def task_done(run_id: int) -> None:

@@ -143,9 +143,13 @@ def test_several_processes_are_added_up(tmp_path):
     }
     count = textwrap.dedent(
         """
+        import django
+        django.setup()
         from projects import telemetry
+        from projects.models import Project
+        project = Project(pk=1, backend="github", version_url="https://github.com/o/r")
         for _ in range(3):
-            telemetry.observe_check(1, "github", "success", 0.2)
+            telemetry.observe_check(project, "success", 0.2)
         """
     )
     for _ in range(2):
