@@ -6,6 +6,7 @@ from django.urls import include, path
 from projects.api.views import api_root
 from releasemon.operations import views as operations
 from releasemon.operations.metrics import metrics
+from releasemon.operations.status import status_page
 from releasemon.views import favicon
 
 admin.site.site_header = "releasemon administration"
@@ -15,6 +16,8 @@ admin.site.index_title = "Moderation"
 admin.site.index_template = "admin/releasemon_index.html"
 
 urlpatterns = [
+    # Before the admin's own URLs, which would answer it with a 404; staff only.
+    path("admin/status/", admin.site.admin_view(status_page), name="admin_status"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v2/events/", include("messaging.urls")),
