@@ -61,9 +61,8 @@ def database(now: dt.datetime) -> Part:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        plan = MigrationExecutor(connection).migration_plan(
-            MigrationExecutor(connection).loader.graph.leaf_nodes()
-        )
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         return Part(False, f"unreachable: {first_line or type(error).__name__}"[:300])
