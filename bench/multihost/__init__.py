@@ -1,0 +1,1 @@
+"""Checks spread over several machines: network namespaces, real q2 clusters (README.md)."""
