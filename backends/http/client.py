@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +23,7 @@ from backends.budget import Budget
 from backends.config import HttpConfig, current
 from backends.credentials import origin as url_origin
 from backends.errors import NotModified, RateLimited
+from backends.http.alarms import set_alarm
 from backends.http.errors import (
     _CHECK_URL,
     FetchError,
@@ -212,6 +212,36 @@ class HttpClient(FtpMixin):
         headers.update(extra or {})
         return headers
 
+    def _prepare(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        params: Any,
+        json: Any,
+        data: Any,
+        auth: Any,
+    ) -> requests.PreparedRequest:
+        """What ``Session.prepare_request`` makes of these, without its generic merging of
+        session and request settings: requests 2.34 checks typing Protocols at run time
+        there (about 35 µs each, six a request, 0.2 ms of CPU a check). The session's headers
+        come first, the request's win; the session's cookies are sent where they apply."""
+        merged = CaseInsensitiveDict(self.session.headers)
+        merged.update(headers)
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method.upper(),
+            url=url,
+            headers=merged,
+            # "" rather than {} when there are none: the same URL, without the Protocol checks.
+            params=params if params else "",
+            data=data,
+            json=json,
+            auth=auth,
+            cookies=self.session.cookies,
+        )
+        return prepared
+
     def _request(
         self,
         method: str,
@@ -232,17 +262,7 @@ class HttpClient(FtpMixin):
             if self.last_modified:
                 request_headers["If-Modified-Since"] = self.last_modified
         try:
-            prepared = self.session.prepare_request(
-                requests.Request(
-                    method,
-                    url,
-                    headers=request_headers,
-                    params=params,
-                    json=json,
-                    data=data,
-                    auth=auth,
-                )
-            )
+            prepared = self._prepare(method, url, request_headers, params, json, data, auth)
         except (requests.RequestException, ValueError, UnicodeError) as error:
             raise invalid_url(url, error) from None
 
@@ -338,9 +358,7 @@ class HttpClient(FtpMixin):
         # Socket timeouts bound each read; an upstream trickling its status line and headers
         # a byte at a time would pass them. At the check's deadline the watchdog shuts the
         # sockets down, which ends any read that is waiting.
-        watchdog = threading.Timer(self.budget.remaining(), self._shut_sockets)
-        watchdog.daemon = True
-        watchdog.start()
+        watchdog = set_alarm(self.budget.remaining(), self._shut_sockets)
         try:
             return self.session.send(
                 prepared,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from backends.credentials import origin as url_origin
+from backends.http.alarms import set_alarm
 from backends.http.errors import (
     _CHECK_URL,
     FetchError,
@@ -85,9 +86,7 @@ class FtpMixin:
                 with contextlib.suppress(OSError):
                     ftp.sock.shutdown(socket.SHUT_RDWR)
 
-        watchdog = threading.Timer(self.budget.remaining(), abort)
-        watchdog.daemon = True
-        watchdog.start()
+        watchdog = set_alarm(self.budget.remaining(), abort)
         try:
             self._ftp_login(ftp, url, parts, address)
             if listing or path.endswith("/"):

@@ -27,6 +27,7 @@ from requests.structures import CaseInsensitiveDict
 
 from backends.budget import Budget
 from backends.errors import BackendError
+from backends.http.alarms import set_alarm
 from backends.http.errors import (
     _OVERLOADED,
     _TEMPORARY,
@@ -131,9 +132,7 @@ def read_body(response: Any, url: str, budget: Budget, *, limit: int, read_timeo
         with contextlib.suppress(Exception):
             response.raw.shutdown()
 
-    watchdog = threading.Timer(deadline, abort)
-    watchdog.daemon = True
-    watchdog.start()
+    watchdog = set_alarm(deadline, abort)
     chunks: list[bytes] = []
     size = 0
     try:
