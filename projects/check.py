@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from backends import pipeline, versions
@@ -28,6 +28,7 @@ from backends.pipeline import Preview
 from messaging.outbox import emit, emit_all
 from projects import archiving, messages, next_check, telemetry
 from projects.models import Project, ProjectVersion
+from projects.row_updates import update_statement
 
 logger = logging.getLogger(__name__)
 
@@ -185,11 +186,21 @@ def _record_nothing_new(project: Project, result: Preview, now: dt.datetime) -> 
         for field, value in (("etag", result.etag), ("last_modified", result.last_modified)):
             if (value or "") != getattr(project, field):
                 changes[field] = value or ""
-    if not Project.objects.filter(pk=project.pk).update(**changes):
+    if not _update_project_row(project.pk, changes):
         raise Project.DoesNotExist(f"Project {project.pk} no longer exists")
     for field, saved in changes.items():
         setattr(project, field, saved)
     return True
+
+
+def _update_project_row(pk: int, changes: dict[str, object]) -> int:
+    """``Project.objects.filter(pk=pk).update(**changes)``, through a statement made once per
+    set of fields (:mod:`projects.row_updates`); the rows updated."""
+    statement = update_statement(Project, tuple(changes))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(changes, pk))
+        updated: int = cursor.rowcount
+        return updated
 
 
 def record_failure(

@@ -27,6 +27,7 @@ from projects.notify import services
 from projects.notify.delivery import backoff, chat, email, mailer, webhook
 from projects.notify.delivery.outcome import Outcome
 from projects.notify.models import Channel, Delivery
+from projects.row_updates import update_statement
 
 logger = logging.getLogger(__name__)
 
@@ -131,24 +132,16 @@ def save_outcomes(deliveries: Sequence[Delivery]) -> None:
     """
     if not deliveries:
         return
-    quote = connection.ops.quote_name
-    concrete = {field.name: field for field in Delivery._meta.concrete_fields}
-    column = {name: quote(field.column or field.attname) for name, field in concrete.items()}
-    fields = [concrete[name] for name in OUTCOME_FIELDS]
-    assignments = ", ".join(f"{column[name]} = %s" for name in OUTCOME_FIELDS)
-    # Only the model's own table and column names, quoted, go into the text; values are bound.
-    statement = (
-        f"UPDATE {quote(Delivery._meta.db_table)} SET {assignments} "  # noqa: S608
-        f"WHERE {column['id']} = %s AND {column['state']} = %s"
-    )
+    statement = update_statement(Delivery, tuple(OUTCOME_FIELDS), keys=("id", "state"))
     pending = str(Delivery.State.PENDING.value)
     rows = [
-        [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
-        + [delivery.pk, pending]
+        statement.params(
+            {name: getattr(delivery, name) for name in OUTCOME_FIELDS}, delivery.pk, pending
+        )
         for delivery in deliveries
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(statement, rows)
+        cursor.executemany(statement.sql, rows)
 
 
 def note_health(channel: Channel, outcome: Outcome, now: dt.datetime) -> bool:
