@@ -106,6 +106,9 @@ DEFAULTS: dict[str, Any] = {
     "API_THROTTLE_ANON": "600/hour",
     "API_THROTTLE_USER": "3600/hour",
     "LOG_LEVEL": "INFO",
+    # Seconds a PostgreSQL connection is kept after a request or task (0: closed each time,
+    # as PgBouncer in transaction mode wants; docs/production.md).
+    "DB_CONN_MAX_AGE": 60,
     # "plain" lines, or "json": one object per line (releasemon/operations/logs.py).
     "LOG_FORMAT": "plain",
     # Error reports to Sentry (or a compatible service) when set; see docs/production.md.

@@ -52,7 +52,7 @@ def _database(url: str | None) -> dict[str, Any]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
+            "CONN_MAX_AGE": CONFIG["DB_CONN_MAX_AGE"],
             "CONN_HEALTH_CHECKS": True,
         }
     raise _config.ConfigError(

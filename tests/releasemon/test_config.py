@@ -120,3 +120,10 @@ def test_manage_py_refuses_to_start_in_production_with_the_default_key(tmp_path)
     )
     assert result.returncode != 0
     assert "releasemon.E001" in result.stderr
+
+
+def test_the_database_connection_age_is_a_setting():
+    from releasemon import config
+
+    assert config.load({"DB_CONN_MAX_AGE": "0"})["DB_CONN_MAX_AGE"] == 0
+    assert config.load({})["DB_CONN_MAX_AGE"] == 60
