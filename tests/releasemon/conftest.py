@@ -1,6 +1,10 @@
-"""Fixtures of the route sweeps (tests/releasemon/routes.py)."""
+"""Fixtures of the route sweeps (tests/releasemon/routes.py) and an upstream on loopback."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -26,3 +30,28 @@ def rows() -> Rows:
     FlagFactory(project=project)
     _, secret = ApiToken.issue(admin, "scripts")
     return Rows(admin=admin, project=project, secret=secret)
+
+
+class _Page(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        missing = self.path.startswith("/gone/")
+        body = b"nothing here" if missing else b'<a href="widget-2.0.tar.gz">widget 2.0</a>'
+        self.send_response(404 if missing else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def upstream(settings) -> Iterator[str]:
+    """An upstream on 127.0.0.1 (which checks may reach for this test): a download page with
+    widget 2.0 anywhere, and a 404 under ``/gone/``."""
+    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -11,9 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -39,26 +37,6 @@ def test_a_proxys_request_id_is_kept_and_a_hostile_one_replaced(client):
         assert answer["X-Request-ID"] != hostile and len(answer["X-Request-ID"]) == 32
 
 
-class _Gone(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def gone_upstream(settings) -> Iterator[str]:
-    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gone)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/downloads/"
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture
 def json_lines() -> Iterator[io.StringIO]:
     """What the service's loggers write, as LOG_FORMAT=json writes it."""
@@ -75,10 +53,8 @@ def json_lines() -> Iterator[io.StringIO]:
     logger.setLevel(level)
 
 
-def test_a_checks_log_line_carries_the_request_id_project_and_outcome(
-    client, gone_upstream, json_lines
-):
-    project = ProjectFactory(name="widget", version_url=gone_upstream)
+def test_a_checks_log_line_carries_the_request_id_project_and_outcome(client, upstream, json_lines):
+    project = ProjectFactory(name="widget", version_url=f"{upstream}/gone/")
     client.force_login(UserFactory())
 
     answer = client.post(f"/project/{project.pk}/check")

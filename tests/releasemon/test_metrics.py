@@ -9,9 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -40,29 +37,6 @@ def scrape(client, **headers) -> dict[str, dict[tuple, float]]:
 
 def value(samples, name: str, **labels) -> float:
     return samples.get(name, {}).get(tuple(sorted(labels.items())), 0.0)
-
-
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        missing = self.path.startswith("/gone/")
-        body = b"nothing here" if missing else b'<a href="widget-2.0.tar.gz">widget 2.0</a>'
-        self.send_response(404 if missing else 200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def upstream(settings) -> Iterator[str]:
-    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_counters_move_with_real_checks(client, upstream):
