@@ -357,6 +357,11 @@ class CheckRun(models.Model):
     due_count = models.PositiveIntegerField(
         null=True, blank=True, help_text="Projects due when the cycle started (the backlog)."
     )
+    progressed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When one of its tasks last claimed or counted checks (a dead task stops).",
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -102,8 +102,10 @@ def drain(
             on_done(project_id, checked)
 
     def save_run() -> None:
+        """Add the finished checks to the run; with none, still show the run's tasks alive
+        (:func:`~projects.scheduler.runs.cycle_still_running` reads that)."""
         nonlocal unsaved
-        if run_id is not None and unsaved.total:
+        if run_id is not None:
             add_to_run(run_id, unsaved)
         unsaved = Counts()
 
@@ -111,6 +113,7 @@ def drain(
         """The next batch: claimed, loaded; None when nothing is due or the time is up."""
         nonlocal claimed
         if deadline is not None and time.monotonic() >= deadline:
+            save_run()
             return None
         wanted = batch_size
         if limit is not None:  # the projects claimed and not skipped may all be counted

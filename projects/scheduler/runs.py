@@ -14,13 +14,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from projects import telemetry
 from projects.models import CheckRun
-from projects.scheduler.claims import LEASE_MARGIN
+from projects.scheduler.claims import LEASE_MARGIN, lease_duration
 from projects.scheduler.outcomes import Counts
 
 
@@ -69,18 +69,27 @@ def finish_run(run: CheckRun, elapsed: dt.timedelta, *, frozen_clock: bool) -> C
 def cycle_still_running(now: dt.datetime) -> bool:
     """Whether a shared cycle still has tasks that may be alive at ``now``.
 
-    A task runs for at most the cluster's task timeout; a run whose tasks have not all said
-    they are done that much (and a lease margin) after it started was left by a killed
-    cluster, and does not hold the next cycle back.
+    A live task shows progress (``progressed_at``) at every claim and count, and goes at most
+    CHECK_TIMEOUT without one (its checks are abandoned then, and it claims again or ends):
+    a run whose tasks have not all said they are done and that shows no progress for a lease
+    (CHECK_TIMEOUT + a margin) has lost a task to a killed machine or cluster. It does not
+    hold the next cycle back any longer: that cycle claims the dead task's projects, whose
+    leases have ended by then. A run without progress recorded (made before it was) is judged
+    as before, by the cluster's task timeout after its start.
     """
     stale = dt.timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 0) + LEASE_MARGIN
-    return CheckRun.objects.filter(pending_tasks__gt=0, started_at__gt=now - stale).exists()
+    alive = Q(progressed_at__gt=now - lease_duration()) | Q(
+        progressed_at__isnull=True, started_at__gt=now - stale
+    )
+    return CheckRun.objects.filter(alive, pending_tasks__gt=0).exists()
 
 
 def open_shared_run(cycle_time: dt.datetime, tasks: int, due: int | None = None) -> CheckRun:
     """Open the run of a cycle that ``tasks`` check_due tasks will share (``due`` projects
     due when it starts)."""
-    return CheckRun.objects.create(started_at=cycle_time, pending_tasks=tasks, due_count=due)
+    return CheckRun.objects.create(
+        started_at=cycle_time, pending_tasks=tasks, due_count=due, progressed_at=timezone.now()
+    )
 
 
 def add_to_run(
@@ -98,6 +107,7 @@ def add_to_run(
         "new_version_count": F("new_version_count") + counts.new_versions,
     }
     now = timezone.now()
+    changes["progressed_at"] = now
     if ended:
         changes["ended_at"] = now
     if task_done:

@@ -115,6 +115,32 @@ def test_run_checks_waits_for_the_previous_cycle_unless_it_is_long_dead(queued, 
     assert tasks.run_checks() is not None
 
 
+def test_a_long_cycle_whose_tasks_progress_holds_the_next_one_back(queued, settings):
+    settings.CHECK_TIMEOUT = 20
+    ProjectFactory(next_check=ago(minutes=1))
+    timeout = settings.Q_CLUSTER["timeout"]
+    CheckRun.objects.create(
+        started_at=ago(seconds=timeout * 10), pending_tasks=1, progressed_at=ago(seconds=30)
+    )
+    assert tasks.run_checks() is None
+
+
+def test_a_task_lost_with_its_machine_holds_the_next_cycle_back_only_for_a_lease(
+    queued, settings
+):
+    """A killed machine's task never says it is done; once it has shown no progress for a
+    lease (CHECK_TIMEOUT + 60 s), when the projects it claimed are free again, the next
+    cycle starts, however long the cluster's task timeout is."""
+    settings.CHECK_TIMEOUT = 20
+    ProjectFactory(next_check=ago(minutes=1))
+    lost = CheckRun.objects.create(
+        started_at=ago(seconds=90), pending_tasks=1, progressed_at=ago(seconds=79)
+    )
+    assert tasks.run_checks() is None
+    CheckRun.objects.filter(pk=lost.pk).update(progressed_at=ago(seconds=81))
+    assert tasks.run_checks() is not None
+
+
 def test_check_due_adds_its_counts_to_the_run_and_marks_itself_done(monkeypatch, queued):
     run = CheckRun.objects.create(pending_tasks=2)
 
