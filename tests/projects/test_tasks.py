@@ -125,9 +125,7 @@ def test_a_long_cycle_whose_tasks_progress_holds_the_next_one_back(queued, setti
     assert tasks.run_checks() is None
 
 
-def test_a_task_lost_with_its_machine_holds_the_next_cycle_back_only_for_a_lease(
-    queued, settings
-):
+def test_a_task_lost_with_its_machine_holds_the_next_cycle_back_only_for_a_lease(queued, settings):
     """A killed machine's task never says it is done; once it has shown no progress for a
     lease (CHECK_TIMEOUT + 60 s), when the projects it claimed are free again, the next
     cycle starts, however long the cluster's task timeout is."""
