@@ -10,6 +10,7 @@ import django_stubs_ext
 
 from accounts.providers import ProviderConfigError, socialaccount_providers
 from releasemon import config as _config
+from releasemon.operations.logs import logging_settings
 
 # Django's generic classes (ModelAdmin, ModelForm, QuerySet...) take type parameters at run
 # time too, so annotations such as admin.ModelAdmin[Project] need no TYPE_CHECKING dance.
@@ -366,32 +367,10 @@ READY_DELIVERY_MAX_AGE = CONFIG["READY_DELIVERY_MAX_AGE"]
 METRICS_ALLOWED_NETWORKS = CONFIG["METRICS_ALLOWED_NETWORKS"]
 METRICS_TOKEN = CONFIG["METRICS_TOKEN"]
 
-LOG_FORMATS = ("plain", "json")
-if CONFIG["LOG_FORMAT"] not in LOG_FORMATS:
-    raise _config.ConfigError(
-        f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {CONFIG['LOG_FORMAT']!r}"
-    )
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "releasemon.operations.logs.AddRequestId"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
-        "json": {"()": "releasemon.operations.logs.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": CONFIG["LOG_FORMAT"],
-            "filters": ["request_id"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        name: {"level": CONFIG["LOG_LEVEL"], "propagate": True}
-        for name in ("releasemon", "projects", "backends", "accounts", "messaging")
-    },
-}
+try:
+    LOGGING = logging_settings(CONFIG["LOG_FORMAT"], CONFIG["LOG_LEVEL"])
+except ValueError as error:
+    raise _config.ConfigError(str(error)) from None
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

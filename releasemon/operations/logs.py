@@ -21,8 +21,10 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "releasemon_request_id", default=None
@@ -34,6 +36,35 @@ HEADER = "X-Request-ID"
 NO_REQUEST = "-"
 #: Record attributes a JSON line carries when a log call set them (``extra=``).
 CONTEXT_FIELDS = ("request_id", "project_id", "outcome", "backend", "host")
+LOG_FORMATS = ("plain", "json")
+#: The loggers of the service's own apps, at LOG_LEVEL (the rest at WARNING).
+OWN_LOGGERS = ("releasemon", "projects", "backends", "accounts", "messaging")
+
+
+def logging_settings(log_format: str, level: str) -> dict[str, Any]:
+    """Django's LOGGING for ``LOG_FORMAT`` and ``LOG_LEVEL``: one console handler, every line
+    with its request id; ValueError (one line) for an unknown format. The settings call it:
+    nothing here may need Django set up."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": f"{__name__}.AddRequestId"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+            "json": {"()": f"{__name__}.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": "WARNING"},
+        "loggers": {name: {"level": level, "propagate": True} for name in OWN_LOGGERS},
+    }
 
 
 def current_request_id() -> str | None:
