@@ -21,6 +21,8 @@ above it:
   transport adapter that pins each connection to the vetted address;
 - :mod:`~backends.http.listing`: directory listings (HTML indexes, FTP LIST) and ``*`` globs;
 - :mod:`~backends.http.response`: reading a body under the caps and deadlines, the answer;
+- :mod:`~backends.http.preparing` and :mod:`~backends.http.alarms`: a request made ready
+  cheaply, and the one thread that ends reads at a check's deadline;
 - :mod:`~backends.http.ftp`: the FTP half of the client;
 - :mod:`~backends.http.client`: :class:`HttpClient` itself;
 - :mod:`~backends.http.connections`: the same guard around HTTP code we do not drive

@@ -38,6 +38,7 @@ from backends.http.errors import (
 from backends.http.ftp import FtpMixin
 from backends.http.guard import FTP_SCHEMES, HTTP_SCHEMES, Resolver, _GuardedAdapter, vet_url
 from backends.http.listing import expand_globs, ftp_subdirectories, html_subdirectories
+from backends.http.preparing import prepare_request
 from backends.http.response import (
     HttpResponse,
     _clean_validator,
@@ -212,36 +213,6 @@ class HttpClient(FtpMixin):
         headers.update(extra or {})
         return headers
 
-    def _prepare(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        params: Any,
-        json: Any,
-        data: Any,
-        auth: Any,
-    ) -> requests.PreparedRequest:
-        """What ``Session.prepare_request`` makes of these, without its generic merging of
-        session and request settings: requests 2.34 checks typing Protocols at run time
-        there (about 35 µs each, six a request, 0.2 ms of CPU a check). The session's headers
-        come first, the request's win; the session's cookies are sent where they apply."""
-        merged = CaseInsensitiveDict(self.session.headers)
-        merged.update(headers)
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=method.upper(),
-            url=url,
-            headers=merged,
-            # "" rather than {} when there are none: the same URL, without the Protocol checks.
-            params=params if params else "",
-            data=data,
-            json=json,
-            auth=auth,
-            cookies=self.session.cookies,
-        )
-        return prepared
-
     def _request(
         self,
         method: str,
@@ -262,7 +233,16 @@ class HttpClient(FtpMixin):
             if self.last_modified:
                 request_headers["If-Modified-Since"] = self.last_modified
         try:
-            prepared = self._prepare(method, url, request_headers, params, json, data, auth)
+            prepared = prepare_request(
+                self.session,
+                method,
+                url,
+                request_headers,
+                params=params,
+                json=json,
+                data=data,
+                auth=auth,
+            )
         except (requests.RequestException, ValueError, UnicodeError) as error:
             raise invalid_url(url, error) from None
 
