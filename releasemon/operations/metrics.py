@@ -42,7 +42,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from backends.addresses import parse_networks
-from projects.models import Project, RateLimitBlock
+from projects.models import RateLimitBlock
+from projects.scheduler import due_projects
 from releasemon.operations import readiness
 
 REQUEST_SECONDS = Histogram(
@@ -83,10 +84,8 @@ class StateCollector(Collector):
             checks = readiness.checks(now).values
             outbox = readiness.outbox(now).values
             deliveries = readiness.deliveries(now).values
-            overdue = Project.objects.filter(
-                archived=False,
-                next_check__lte=now - dt.timedelta(seconds=settings.READY_CHECK_MAX_AGE),
-            ).count()
+            max_age = dt.timedelta(seconds=settings.READY_CHECK_MAX_AGE)
+            overdue = due_projects(now - max_age).count()
             blocks = RateLimitBlock.objects.filter(reset_at__gt=now).count()
         except DatabaseError:
             return

@@ -24,13 +24,14 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from messaging.models import OutboxMessage
 from messaging.relay import BrokerError, Publisher, describe
-from projects.models import CheckRun, Project
+from projects.models import CheckRun
 from projects.notify.delivery import claims
+from projects.scheduler import due_projects
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,8 @@ def broker(now: dt.datetime) -> Part:
 
 def checks(now: dt.datetime) -> Part:
     limit = float(settings.READY_CHECK_MAX_AGE)
-    oldest_due = Project.objects.filter(archived=False, next_check__lte=now).aggregate(
-        first=Min("next_check")
-    )["first"]
-    due = Project.objects.filter(archived=False, next_check__lte=now).count()
+    waiting = due_projects(now).aggregate(due=Count("pk"), first=Min("next_check"))
+    due, oldest_due = waiting["due"], waiting["first"]
     last = (
         CheckRun.objects.filter(ended_at__isnull=False)
         .order_by("-ended_at")
@@ -121,10 +120,8 @@ def checks(now: dt.datetime) -> Part:
 
 
 def outbox(now: dt.datetime) -> Part:
-    pending = OutboxMessage.objects.pending()
-    backlog = pending.count()
-    oldest = pending.aggregate(first=Min("created"))["first"]
-    age = _age(oldest, now)
+    pending = OutboxMessage.objects.pending().aggregate(backlog=Count("pk"), first=Min("created"))
+    backlog, age = pending["backlog"], _age(pending["first"], now)
     values = {"backlog": backlog, "oldest_unsent_seconds": age}
     if not settings.AMQP_URL:
         return Part(True, f"{backlog} message(s) kept (no broker configured)", values)
@@ -139,10 +136,8 @@ def outbox(now: dt.datetime) -> Part:
 
 
 def deliveries(now: dt.datetime) -> Part:
-    due = claims.ready(now)
-    backlog = due.count()
-    oldest = due.aggregate(first=Min("due_at"))["first"]
-    age = _age(oldest, now)
+    due = claims.ready(now).aggregate(backlog=Count("pk"), first=Min("due_at"))
+    backlog, age = due["backlog"], _age(due["first"], now)
     limit = float(settings.READY_DELIVERY_MAX_AGE)
     values = {"backlog": backlog, "oldest_due_seconds": age}
     if age is not None and age > limit:
