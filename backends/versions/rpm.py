@@ -40,9 +40,10 @@ def rpm_sort_key(s: str) -> tuple[tuple[int, int, str], ...]:
     """A key with ``rpm_vercmp(a, b) == cmp(rpm_sort_key(a), rpm_sort_key(b))``.
 
     For ``max()``/``sorted()`` over directory names (glob expansion) and for the RPM scheme.
+    rpm compares C strings, which end at the first NUL: what follows one does not count.
     """
     tokens: list[tuple[int, int, str]] = []
-    for token in _TOKEN.findall(s):
+    for token in _TOKEN.findall(s.partition("\0")[0]):
         if token == "~":
             tokens.append(_TILDE)
         elif token == "^":

@@ -209,6 +209,13 @@ def test_rpm_vercmp_equals_the_c_algorithm_on_version_like_strings(a, b):
     assert rpm_vercmp(a, b) == c_rpmvercmp(a, b)
 
 
+def test_nothing_after_a_nul_counts_as_in_rpms_c_strings():
+    # Found by the property test below: rpm's C strings end at the first NUL.
+    assert rpm_vercmp("", "\x000") == c_rpmvercmp("", "\x000") == 0
+    assert rpm_vercmp("1.0\x009", "1.0") == 0
+    assert rpm_vercmp("1.1\x00", "1.0") == 1
+
+
 @given(any_version, any_version)
 def test_rpm_vercmp_equals_the_c_algorithm_on_any_text(a, b):
     assert rpm_vercmp(a, b) == c_rpmvercmp(a, b)
