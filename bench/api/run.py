@@ -612,9 +612,21 @@ class Churn(threading.Thread):
 
 
 class Gunicorn:
-    """gunicorn serving releasemon on 127.0.0.1, in its own session; stopped by :meth:`stop`."""
+    """gunicorn serving releasemon on 127.0.0.1, in its own session; stopped by :meth:`stop`.
 
-    def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
+    ``app``, ``python`` and ``cwd`` serve another WSGI application with the same settings
+    (bench/paired serves Anitya from its own virtual environment with them).
+    """
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        env: dict[str, str],
+        *,
+        app: str = "releasemon.wsgi",
+        python: str = sys.executable,
+        cwd: Path = ROOT,
+    ) -> None:
         self.port = free_port()
         self.workers = args.workers
         self.threads = args.threads
@@ -623,10 +635,10 @@ class Gunicorn:
             prefix="bench-api-gunicorn-", suffix=".log", delete=False
         )
         self.command = [
-            sys.executable,
+            python,
             "-m",
             "gunicorn",
-            "releasemon.wsgi",
+            app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -646,7 +658,7 @@ class Gunicorn:
         ]
         self.process = subprocess.Popen(
             self.command,
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,218 @@
+"""The paired endpoints: Anitya and releasemon served by gunicorn alike, measured with wrk in
+turns (Anitya, releasemon, Anitya, releasemon, ...) on the same paths.
+
+Everything about one measurement (wrk, its Lua scripts, the CPU sampling of gunicorn and of
+the database's PostgreSQL backends, gunicorn itself) is bench/api/run.py's; this module only
+says what is measured and in which order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.api.run import (
+    WRK_SCRIPT,
+    WRK_SPREAD_SCRIPT,
+    Gunicorn,
+    Measurement,
+    measure,
+    postgres_backends,
+)
+
+# Every request a random page size (1..250, the API's limit) and a random page of that size:
+# wrk's arguments after ``--`` are the path up to ``page=``, the project count, the largest
+# page size and a seed.
+WRK_PAGE_AND_SIZE_SCRIPT = (
+    WRK_SCRIPT
+    + r"""
+function init(args)
+  prefix, total, largest = args[1], tonumber(args[2]), tonumber(args[3])
+  math.randomseed(tonumber(args[4]))
+end
+
+function request()
+  local size = math.random(1, largest)
+  local page = math.random(1, math.ceil(total / size))
+  return wrk.format("GET", prefix .. "page=" .. page .. "&items_per_page=" .. size)
+end
+"""
+)
+LARGEST_PAGE = 250  # items_per_page's maximum, in Anitya and in releasemon
+HTML_PAGE_SIZE = 50  # the site's project list, in both
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One path measured on both. ``spread`` is ``""`` (the same path every time),
+    ``"page"`` (a random ``{page}``) or ``"page-and-size"`` (a random page and page size)."""
+
+    key: str
+    label: str
+    path: str
+    spread: str = ""
+    # Slow answers (seconds each on Anitya) need a longer window, and a longer wrk timeout,
+    # to count more than a handful of requests: at least these, for both sides.
+    min_duration: float = 0.0
+    min_timeout: float = 0.0
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("v1-project", "GET /api/project/<id>", "/api/project/{project_id}"),
+    Endpoint(
+        "v1-project-package",
+        "GET /api/project/<distro>/<pkg>",
+        "/api/project/{distro}/{package}",
+    ),
+    Endpoint(
+        "v2-versions",
+        "GET /api/v2/versions/?project_id=",
+        "/api/v2/versions/?project_id={project_id}",
+    ),
+    Endpoint(
+        "v2-projects-random",
+        "v2 projects, random page and page size",
+        "/api/v2/projects/?",
+        "page-and-size",
+        min_duration=10,
+    ),
+    Endpoint("html-project", "HTML project page", "/project/{project_id}/"),
+    Endpoint("html-search", "HTML search", "/projects/search/?pattern={search}"),
+    Endpoint(
+        "html-projects-random", "HTML project list, random page", "/projects/?page={page}", "page"
+    ),
+    Endpoint(
+        "v1-projects-pattern",
+        "GET /api/projects/?pattern=py*",
+        "/api/projects/?pattern=py*",
+        min_duration=15,
+        min_timeout=60,
+    ),
+)
+
+
+def pick_parameters(projects: int) -> dict:
+    """The project the detail pages ask for (bench.api.run's choice: the middle of the id
+    range, at least 5 versions and 2 mappings), one of its Fedora packages (else any mapping),
+    a search word (the first four letters of its name) and the page counts."""
+    from bench.api.run import pick_parameters as api_pick
+    from projects.models import Package
+
+    picked = api_pick(argparse.Namespace(deep_page=1))
+    mapping = (
+        Package.objects.filter(project_id=picked["project_id"])
+        .select_related("distro")
+        .order_by("id")
+    )
+    chosen = next((m for m in mapping if m.distro.name == "Fedora"), None) or mapping.first()
+    if chosen is None:
+        raise SystemExit(f"project {picked['project_id']} has no mapping")
+    picked.update(
+        distro=chosen.distro.name,
+        package=chosen.package_name,
+        search=picked["name"][:4],
+        projects=projects,
+        html_pages=max(1, math.ceil(projects / HTML_PAGE_SIZE)),
+    )
+    return picked
+
+
+def resolve(endpoint: Endpoint, parameters: dict, page: int = 2) -> str:
+    """The path of one request (a random page is ``page``; page and size: page 2 of 25)."""
+    if endpoint.spread == "page-and-size":
+        return f"{endpoint.path}page={page}&items_per_page=25"
+    return endpoint.path.format(
+        project_id=parameters["project_id"],
+        distro=quote(parameters["distro"], safe=""),
+        package=quote(parameters["package"], safe=""),
+        search=quote(parameters["search"], safe=""),
+        page=page,
+    )
+
+
+def shown(endpoint: Endpoint, parameters: dict) -> str:
+    if endpoint.spread == "page-and-size":
+        return f"{endpoint.path}page=<random>&items_per_page=<1..{LARGEST_PAGE}>"
+    if endpoint.spread == "page":
+        return endpoint.path.replace("{page}", f"<1..{parameters['html_pages']}>").format(
+            **{k: v for k, v in parameters.items() if k != "page"}
+        )
+    return resolve(endpoint, parameters)
+
+
+def script_arguments(endpoint: Endpoint, parameters: dict, seed: int) -> list[str]:
+    if endpoint.spread == "page-and-size":
+        return [endpoint.path, str(parameters["projects"]), str(LARGEST_PAGE), str(seed)]
+    if endpoint.spread == "page":
+        prefix, suffix = resolve(endpoint, parameters, page=0).split("page=0")
+        return [prefix + "page=", "1", str(parameters["html_pages"]), suffix, str(seed)]
+    return []
+
+
+def write_scripts(folder: str) -> dict[str, str]:
+    scripts = {
+        "fixed": WRK_SCRIPT,
+        "page": WRK_SPREAD_SCRIPT,
+        "page-and-size": WRK_PAGE_AND_SIZE_SCRIPT,
+    }
+    paths = {}
+    for name, text in scripts.items():
+        paths[name] = f"{folder}/{name}.lua"
+        Path(paths[name]).write_text(text)
+    return paths
+
+
+@dataclass
+class Side:
+    """One server under measurement: its gunicorn and its database's backends."""
+
+    name: str
+    server: Gunicorn
+    database: str
+
+    def __post_init__(self) -> None:
+        self.backends = postgres_backends(self.database, set())
+
+
+def measure_pairs(
+    sides: list[Side],
+    endpoints: list[Endpoint],
+    parameters: dict,
+    args: argparse.Namespace,
+    scripts: dict[str, str],
+) -> dict[str, dict[str, list[Measurement]]]:
+    """For each endpoint, ``args.pairs`` rounds of every side in turn; the measurements by
+    endpoint key and side name, in the order taken."""
+    results: dict[str, dict[str, list[Measurement]]] = {}
+    for endpoint in endpoints:
+        path = resolve(endpoint, parameters)
+        spread = script_arguments(endpoint, parameters, args.seed)
+        chosen = {"fixed": scripts["fixed"], "spread": scripts[endpoint.spread or "fixed"]}
+        taken = results.setdefault(endpoint.key, {side.name: [] for side in sides})
+        settings = argparse.Namespace(**vars(args))
+        settings.duration = max(args.duration, endpoint.min_duration)
+        settings.timeout = max(args.timeout, endpoint.min_timeout)
+        for pair in range(args.pairs):
+            for side in sides:
+                if not args.quiet:
+                    print(
+                        f"  {endpoint.key} pair {pair + 1}/{args.pairs}: {side.name}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                side.server.wait_idle()
+                result = measure(path, spread, settings, chosen, side.server, side.backends)
+                taken[side.name].append(result)
+                if result.non_2xx or result.errors:
+                    print(
+                        f"  {endpoint.key} on {side.name}: first answer {result.first_status}, "
+                        f"{result.http_errors} answers >= 400, socket errors "
+                        f"{result.socket_errors}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    return results
