@@ -23,6 +23,8 @@ above it:
 - :mod:`~backends.http.response`: reading a body under the caps and deadlines, the answer;
 - :mod:`~backends.http.preparing` and :mod:`~backends.http.alarms`: a request made ready
   cheaply, and the one thread that ends reads at a check's deadline;
+- :mod:`~backends.http.keepalive`: the connections a thread's checks reuse per upstream
+  host (:func:`kept_connections`);
 - :mod:`~backends.http.ftp`: the FTP half of the client;
 - :mod:`~backends.http.client`: :class:`HttpClient` itself;
 - :mod:`~backends.http.connections`: the same guard around HTTP code we do not drive
@@ -56,6 +58,7 @@ from backends.http.guard import (
     is_refused_address,
     resolve_host,
 )
+from backends.http.keepalive import kept_connections
 from backends.http.listing import (
     expand_globs,
     ftp_subdirectories,
@@ -90,6 +93,7 @@ __all__ = [
     "invalid_url",
     "ip_literal",
     "is_refused_address",
+    "kept_connections",
     "network_environment",
     "parse_networks",
     "parse_reset_time",

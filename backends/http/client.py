@@ -8,8 +8,6 @@ read under the caps; FTP comes from :class:`~backends.http.ftp.FtpMixin`.
 
 from __future__ import annotations
 
-import contextlib
-import socket
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -23,29 +21,26 @@ from backends.budget import Budget
 from backends.config import HttpConfig, current
 from backends.credentials import origin as url_origin
 from backends.errors import NotModified, RateLimited
-from backends.http.alarms import set_alarm
 from backends.http.errors import (
     _CHECK_URL,
     FetchError,
     HTTPStatusError,
     UnsafeURL,
-    connect_timeout_failure,
-    connection_failure,
     display_url,
     invalid_url,
-    read_timeout_failure,
 )
 from backends.http.ftp import FtpMixin
-from backends.http.guard import FTP_SCHEMES, HTTP_SCHEMES, Resolver, _GuardedAdapter, vet_url
+from backends.http.guard import FTP_SCHEMES, HTTP_SCHEMES, Resolver, vet_url
 from backends.http.listing import expand_globs, ftp_subdirectories, html_subdirectories
 from backends.http.preparing import prepare_request
 from backends.http.response import (
     HttpResponse,
     _clean_validator,
-    deadline_reached,
     parse_reset_time,
     read_body,
+    release,
 )
+from backends.http.transport import Transport
 from backends.versions.rpm import RpmVersion
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -60,11 +55,10 @@ class HttpClient(FtpMixin):
     """One check's way out: guarded, capped, conditional requests.
 
     ``etag`` / ``last_modified`` start as the project's stored validators and, after a
-    conditional request answered 200, hold the new ones for the check to store. A ``session``
-    passed in gets this client's guarded adapter mounted: do not share it between clients
-    used at the same time. Every request, byte and page of versions is charged to one
-    :class:`~backends.budget.Budget` (the shorter deadline when ``interactive``): a client
-    is one check.
+    conditional request answered 200, hold the new ones for the check to store. Every
+    request, byte and page of versions is charged to one :class:`~backends.budget.Budget`
+    (the shorter deadline when ``interactive``): a client is one check. Its requests go out
+    through its :class:`~backends.http.transport.Transport`.
     """
 
     def __init__(
@@ -74,7 +68,6 @@ class HttpClient(FtpMixin):
         etag: str | None = None,
         last_modified: str | None = None,
         config: HttpConfig | None = None,
-        session: requests.Session | None = None,
         resolver: Resolver | None = None,
         interactive: bool = False,
         credentials: Mapping[str, tuple[str, str]] | None = None,
@@ -89,19 +82,15 @@ class HttpClient(FtpMixin):
         self._resolver = resolver
         # host -> the checked address the connection is pinned to.
         self._pins: dict[str, str] = {}
-        # Every socket this client opened: the deadline watchdog shuts them down.
-        self._opened: list[socket.socket] = []
-        self.session = session or requests.Session()
         # Proxies and the CA bundle come from self.config.environment, read once per
-        # process, instead of os.environ (and ~/.netrc) on every request.
-        self.session.trust_env = False
-        adapter = _GuardedAdapter(self._pins, self._opened)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        # process, never from os.environ (or ~/.netrc) on a request.
+        self._transport = Transport(
+            pins=self._pins, budget=self.budget, config=self.config, insecure=insecure
+        )
 
     def close(self) -> None:
-        """Release the pooled connections (a client is used for one check)."""
-        self.session.close()
+        """Release the connections not kept for the next check (a client is one check)."""
+        self._transport.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -234,7 +223,7 @@ class HttpClient(FtpMixin):
                 request_headers["If-Modified-Since"] = self.last_modified
         try:
             prepared = prepare_request(
-                self.session,
+                self._transport.cookies,
                 method,
                 url,
                 request_headers,
@@ -260,7 +249,7 @@ class HttpClient(FtpMixin):
                 self.budget.timeout(self.config.connect_timeout),
                 self.budget.timeout(self.config.read_timeout),
             )
-            response = self._observed_send(prepared, current, timeout)
+            response = self._transport.send(prepared, current, timeout)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return self._finish(response, current, conditional, accept_statuses)
@@ -291,9 +280,10 @@ class HttpClient(FtpMixin):
             if new.hostname != origin_host or (scheme == "http" and origin_scheme == "https"):
                 # Never hand credentials meant for one host to another, nor send them in clear.
                 prepared.headers.pop("Authorization", None)
-            # Cookies the upstream set on the way (the session's jar), for the next hop only.
+            # Cookies the upstream set on the way (this check's jar), for the next hop only.
             prepared.headers.pop("Cookie", None)
-            prepared.prepare_cookies(self.session.cookies)
+            if self._transport.cookies:
+                prepared.prepare_cookies(self._transport.cookies)
         limit = self.config.max_redirects
         raise FetchError(
             url,
@@ -310,57 +300,6 @@ class HttpClient(FtpMixin):
         if found is not None:  # UTF-8, as RFC 7617 servers expect (requests would use latin-1)
             HTTPBasicAuth(found[0].encode(), found[1].encode())(prepared)
 
-    def _shut_sockets(self) -> None:
-        """Wake every read blocked on this client's sockets (the deadline has come)."""
-        for sock in list(self._opened):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def _observed_send(
-        self, prepared: requests.PreparedRequest, url: str, timeout: tuple[float, float]
-    ) -> requests.Response:
-        """:meth:`_send`, telling the configuration's ``on_answer`` what came back."""
-        observe = self.config.on_answer
-        try:
-            response = self._send(prepared, url, timeout)
-        except FetchError:
-            if observe is not None:
-                observe(None)
-            raise
-        if observe is not None:
-            observe(response.status_code)
-        return response
-
-    def _send(
-        self, prepared: requests.PreparedRequest, url: str, timeout: tuple[float, float]
-    ) -> requests.Response:
-        environment = self.config.environment
-        # Socket timeouts bound each read; an upstream trickling its status line and headers
-        # a byte at a time would pass them. At the check's deadline the watchdog shuts the
-        # sockets down, which ends any read that is waiting.
-        watchdog = set_alarm(self.budget.remaining(), self._shut_sockets)
-        try:
-            return self.session.send(
-                prepared,
-                allow_redirects=False,
-                timeout=timeout,
-                stream=True,
-                proxies=environment.proxies_for(url),
-                verify=False if self.insecure else (environment.ca_bundle or self.session.verify),
-                cert=self.session.cert,
-            )
-        except requests.exceptions.ConnectTimeout:
-            deadline_reached(self.budget)
-            raise connect_timeout_failure(url, timeout[0]) from None
-        except requests.exceptions.ReadTimeout:
-            deadline_reached(self.budget)
-            raise read_timeout_failure(url, timeout[1]) from None
-        except (requests.RequestException, OSError, ValueError) as error:
-            deadline_reached(self.budget)
-            raise connection_failure(url, error) from None
-        finally:
-            watchdog.cancel()
-
     def _finish(
         self,
         response: Any,
@@ -373,7 +312,7 @@ class HttpClient(FtpMixin):
         if isinstance(reason, bytes):
             reason = reason.decode("latin-1")
         if status == 304 and conditional and 304 not in accept_statuses:
-            response.close()
+            release(response)
             raise NotModified()
         if status == 429 and 429 not in accept_statuses:
             response.close()

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -31,6 +32,7 @@ from backends.http.errors import (
     dns_failure,
     invalid_url,
 )
+from backends.http.keepalive import kept_pools, register_use, too_idle
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -184,11 +186,18 @@ else:
 
 
 class _PinnedConnectionMixin(_Connection):
-    """Connects to ``pinned_address`` while keeping the hostname for Host, SNI and the cert."""
+    """Connects to ``pinned_address`` while keeping the hostname for Host, SNI and the cert.
+
+    Each request registers the socket it goes out on with the client sending it (its
+    deadline watchdog shuts it down), whether this connection was opened for that client or
+    kept from an earlier check (:mod:`backends.http.keepalive`); a kept one idle too long
+    is closed first, so the request goes out on a new connection.
+    """
 
     pinned_address: str
-    #: The client's list of the sockets it opened, which its deadline watchdog shuts down.
-    opened: list[socket.socket]
+    last_used: float | None = None
+    #: Requests sent on the current socket (more than none: it is a kept connection).
+    requests_carried = 0
 
     def _new_conn(self) -> socket.socket:
         # urllib3 connects to ``_dns_host`` and uses ``host`` (derived from it) for TLS; swap
@@ -199,20 +208,32 @@ class _PinnedConnectionMixin(_Connection):
             sock = super()._new_conn()
         finally:
             self._dns_host = hostname
-        self.opened.append(sock)
+        self.requests_carried = 0
+        register_use(sock, reused=False)
         return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None and too_idle(self.last_used):
+            self.close()
+        self.last_used = time.monotonic()
+        if self.sock is not None:  # (https connects before the request, http in it)
+            register_use(self.sock, reused=self.requests_carried > 0)
+        super().request(*args, **kwargs)
+        self.requests_carried += 1
 
 
 class _GuardedAdapter(HTTPAdapter):
     """A transport adapter that only connects to addresses the client checked.
 
-    ``responses`` replaces ``HTTPAdapter.send`` in tests, so the pinning below only runs
-    against real sockets (see the local-server tests).
+    Inside :func:`~backends.http.keepalive.kept_connections` its pools (for direct
+    connections) are the thread's kept ones, keyed by the vetted address too, and closing the
+    adapter leaves them open for the next check. ``responses`` replaces
+    ``HTTPAdapter.send`` in tests, so the pinning below only runs against real sockets (see
+    the local-server tests).
     """
 
-    def __init__(self, pins: dict[str, str], opened: list[socket.socket]) -> None:
+    def __init__(self, pins: dict[str, str]) -> None:
         self._pins = pins
-        self._opened = opened
         super().__init__(pool_connections=4, pool_maxsize=4, max_retries=0)
 
     def get_connection_with_tls_context(
@@ -222,32 +243,49 @@ class _GuardedAdapter(HTTPAdapter):
         proxies: Mapping[str, str] | None = None,
         cert: tuple[str, str] | str | None = None,
     ) -> ConnectionPool:
-        # requests' stubs say ConnectionPool; for http(s) URLs its pool manager makes
-        # HTTPConnectionPools, which have the ConnectionCls replaced below.
-        pool = cast(
-            HTTPConnectionPool,
-            super().get_connection_with_tls_context(request, verify, proxies, cert),
-        )
         url = request.url or ""
-        if requests.utils.select_proxy(url, proxies):
+        if proxies and requests.utils.select_proxy(url, proxies):
             # Through a proxy the proxy resolves the name; our check of the name still ran,
             # but the connection cannot be pinned.
-            return pool
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
         host = (urlsplit(url).hostname or "").lower()
         address = self._pins.get(host)
         if address is None:
             raise UnsafeURL(
                 f"{display_url(url)}: refusing to connect to a host the check did not vet first"
             )
-        base = pool.ConnectionCls
-        if (
-            getattr(base, "pinned_address", None) != address
-            or getattr(base, "opened", None) is not self._opened
-        ):
-            original = getattr(base, "_unpinned", base)
-            pool.ConnectionCls = type(
-                f"Pinned{original.__name__}",
-                (_PinnedConnectionMixin, original),
-                {"pinned_address": address, "_unpinned": original, "opened": self._opened},
+        kept = kept_pools()
+        if kept is not None:
+            host_params, pool_kwargs = self.build_connection_pool_key_attributes(
+                request, True if verify is None else verify, cert
             )
+            pool, new = kept.pool(dict(host_params), dict(pool_kwargs), address)
+            if new:
+                _pin(pool, address)
+            return pool
+        # requests' stubs say ConnectionPool; for http(s) URLs its pool manager makes
+        # HTTPConnectionPools, which have the ConnectionCls replaced below.
+        pool = cast(
+            HTTPConnectionPool,
+            super().get_connection_with_tls_context(request, verify, proxies, cert),
+        )
+        if getattr(pool.ConnectionCls, "pinned_address", None) != address:
+            _pin(pool, address)
         return pool
+
+    def request_url(self, request: PreparedRequest, proxies: Mapping[str, str] | None) -> str:
+        if proxies:
+            return super().request_url(request, proxies)
+        # Without proxies requests' own version parses the URL twice to find that out.
+        path = request.path_url
+        return f"/{path.lstrip('/')}" if path.startswith("//") else path
+
+
+def _pin(pool: HTTPConnectionPool, address: str) -> None:
+    """Make the pool's new connections connect to ``address``."""
+    original = getattr(pool.ConnectionCls, "_unpinned", pool.ConnectionCls)
+    pool.ConnectionCls = type(
+        f"Pinned{original.__name__}",
+        (_PinnedConnectionMixin, original),
+        {"pinned_address": address, "_unpinned": original},
+    )

@@ -161,6 +161,21 @@ def read_body(response: Any, url: str, budget: Budget, *, limit: int, read_timeo
     return b"".join(chunks)
 
 
+def release(response: Any) -> None:
+    """Close an answer whose body is not wanted; when it has none left to read (a 304, a
+    204, an empty body), its connection is kept for the next request instead."""
+    raw = response.raw
+    if getattr(raw, "length_remaining", None) == 0:
+        try:
+            raw.read()  # b"": marks the answer complete, so the connection can carry another
+        except _READ_ERRORS:
+            response.close()
+            return
+        raw.release_conn()
+        return
+    response.close()
+
+
 def _too_slow(url: str, deadline: float) -> FetchError:
     return FetchError(
         url,

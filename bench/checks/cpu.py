@@ -19,12 +19,16 @@ and PostgreSQL are other processes) per project, in three cases:
 
 Each case is run ``--repeat`` times (the dataset reloaded each time) and the best is
 printed, with the PostgreSQL connections of the benchmark database before and after (the
-drain must not leave any open). It shares the runner's options and database (EMPTIED).
+drain must not leave any open) and the TCP connections the simulator accepted per case (the
+pool thread keeps its connection to the upstream: one, not one per check).
+``--no-keepalive`` measures the same without keep-alive (every check connects anew, as before
+``backends.http.keepalive``). It shares the runner's options and database (EMPTIED).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -72,9 +76,14 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     from projects.scheduler import drain
 
     settings.CRON_POOL = args.pool
+    if args.no_keepalive:
+        import projects.scheduler.pool
+
+        projects.scheduler.pool.kept_connections = contextlib.nullcontext  # type: ignore[assignment]
     database = connection.settings_dict["NAME"]
     sim = SimulatorProcess(args)
     runs: dict[str, list[float]] = {case: [] for case in CASES}
+    connected: dict[str, int] = {}
     try:
         for attempt in range(args.repeat):
             load_dataset(args, sim.url)
@@ -87,6 +96,7 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
                         Project.objects.all(), timezone.now() - dt.timedelta(seconds=1)
                     )
                 profile = ThreadProfiles() if args.profile and attempt == 0 else None
+                accepted = sim.call("GET", "stats")["connections"]
                 started = time.process_time()
                 if profile is not None:
                     with profile:
@@ -99,11 +109,15 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
                 if counts.success != args.projects:
                     raise SystemExit(f"{case}: {counts} (expected {args.projects} successes)")
                 runs[case].append(1000 * spent / args.projects)
+                connected[case] = sim.call("GET", "stats")["connections"] - accepted - 1
             after = _backends(database)
             if not args.quiet:
                 print(
                     f"run {attempt + 1}: "
-                    + ", ".join(f"{case} {runs[case][-1]:.2f} ms" for case in CASES)
+                    + ", ".join(
+                        f"{case} {runs[case][-1]:.2f} ms ({connected[case]} connections)"
+                        for case in CASES
+                    )
                     + f"; other connections to {database}: {before} before, {after} after",
                     file=sys.stderr,
                     flush=True,
@@ -136,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--profile", metavar="PREFIX", help="cProfile the first run of each case (all threads)"
     )
+    parser.add_argument(
+        "--no-keepalive", action="store_true", help="every check connects anew (for comparison)"
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     # What the simulator and the loader need (see bench.checks.run).
@@ -147,7 +164,11 @@ def main(argv: list[str] | None = None) -> None:
     ensure_database(args.database_url)
     setup_django(args.database_url, migrate=True)
     runs = measure(args)
-    print(f"CPU per check, {args.projects} projects, CRON_POOL={args.pool}, best of {args.repeat}:")
+    keepalive = "off" if args.no_keepalive else "on"
+    print(
+        f"CPU per check, {args.projects} projects, CRON_POOL={args.pool}, keep-alive "
+        f"{keepalive}, best of {args.repeat}:"
+    )
     for case in CASES:
         print(f"  {case:<18} {min(runs[case]):6.2f} ms")
 

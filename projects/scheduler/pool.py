@@ -24,6 +24,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from backends.base import BackendError
+from backends.http import kept_connections
 from projects import next_check
 from projects.check import CheckResult, Outcome, Trigger, check_project
 from projects.models import Project
@@ -159,30 +160,37 @@ class CheckPool:
             thread.start()
 
     def _work(self, worker: _Worker) -> None:
-        """A pool thread: check the projects it is handed until the pool closes."""
+        """A pool thread: check the projects it is handed until the pool closes.
+
+        Its checks reuse their connections to each upstream host (keep-alive) until then.
+        """
         try:
-            while (job := self._jobs.get()) is not None:
-                batch, project = job
-                if batch.over():
-                    batch.events.put((project.pk, None))
-                    continue
-                with self._lock:
-                    worker.current = (batch, project.pk, time.monotonic())
-                try:
-                    checked = check_one(project, now=batch.now, blocks=batch.blocks)
-                except Exception:
-                    logger.exception("Checking project id %s failed unexpectedly", project.pk)
-                    checked = Checked(Outcome.ERROR)
-                with self._lock:
-                    if worker.abandoned:  # already counted as an error; a new thread took over
-                        return
-                    worker.current = None
-                batch.events.put((project.pk, checked))
+            with kept_connections():
+                self._check_jobs(worker)
         finally:
             with self._lock:
                 self._threads.pop(worker, None)
             with contextlib.suppress(Exception):
                 connections.close_all()
+
+    def _check_jobs(self, worker: _Worker) -> None:
+        while (job := self._jobs.get()) is not None:
+            batch, project = job
+            if batch.over():
+                batch.events.put((project.pk, None))
+                continue
+            with self._lock:
+                worker.current = (batch, project.pk, time.monotonic())
+            try:
+                checked = check_one(project, now=batch.now, blocks=batch.blocks)
+            except Exception:
+                logger.exception("Checking project id %s failed unexpectedly", project.pk)
+                checked = Checked(Outcome.ERROR)
+            with self._lock:
+                if worker.abandoned:  # already counted as an error; a new thread took over
+                    return
+                worker.current = None
+            batch.events.put((project.pk, checked))
 
     def _abandon_overdue(self, batch: _Batch, timeout: float) -> list[int]:
         """Give up on this batch's checks running for ``timeout`` seconds; return their ids."""

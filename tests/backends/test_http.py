@@ -246,7 +246,7 @@ def test_the_environment_proxy_is_used_and_no_proxy_hosts_are_reached_directly(
     assert direct.text == f"www.direct.test:{port}"
 
 
-def test_the_environment_is_read_once_not_on_every_request(monkeypatch):
+def test_the_environment_is_read_once_not_on_every_request(monkeypatch, mock_http):
     monkeypatch.setattr(backends.config, "_environment", None)
     monkeypatch.setenv("https_proxy", "http://proxy.example.org:3128")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
@@ -258,7 +258,12 @@ def test_the_environment_is_read_once_not_on_every_request(monkeypatch):
         "https": "http://proxy.example.org:3128"
     }
     assert first.ca_bundle == "/etc/ssl/company-ca.pem"
-    assert HttpClient().session.trust_env is False  # requests must not read it again
+    # A request goes through the proxy read first, though the variable is gone now.
+    mock_http.get("https://pypi.org/simple/", body="x")
+    HttpClient(config=HttpConfig()).get("https://pypi.org/simple/")
+    sent = mock_http.calls[0].request.req_kwargs
+    assert sent["proxies"] == {"https": "http://proxy.example.org:3128"}
+    assert sent["verify"] == "/etc/ssl/company-ca.pem"
 
 
 def test_the_ca_bundle_of_the_environment_verifies_certificates(mock_http):
