@@ -88,14 +88,16 @@ def preview(
             client.close()
 
     found, skipped = _usable_versions(spec, scheme, releases)
-    stored = {_parse(spec, scheme, raw).parsed for raw in spec.stored_versions}
-    new = tuple(version for version in found if version.parsed not in stored)
+    # Each stored version is parsed once, for both what is new and what is latest.
+    stored = {raw: _parse(spec, scheme, raw) for raw in spec.stored_versions}
+    known = {version.parsed for version in stored.values()}
+    new = tuple(version for version in found if version.parsed not in known)
     client.budget.check_new_versions(len(new))
     return Preview(
         scheme=scheme,
         versions=found,
         new_versions=new,
-        latest_version=_latest(spec, scheme, new),
+        latest_version=_latest(spec, scheme, stored, new),
         not_modified=not_modified,
         etag=client.etag,
         last_modified=client.last_modified,
@@ -146,11 +148,17 @@ def _usable_versions(
     return found, skipped
 
 
-def _latest(spec: ProjectSpec, scheme: str, new: tuple[FoundVersion, ...]) -> str | None:
-    """The newest visible version among the stored and the new ones (pre-releases count)."""
+def _latest(
+    spec: ProjectSpec,
+    scheme: str,
+    stored: dict[str, versions.Version],
+    new: tuple[FoundVersion, ...],
+) -> str | None:
+    """The newest visible version among the stored (raw -> parsed) and the new ones
+    (pre-releases count)."""
     candidates = [
-        _parse(spec, scheme, raw)
-        for raw in spec.stored_versions
+        version
+        for raw, version in stored.items()
         if not versions.is_filtered(raw, spec.version_filter, spec.version_prefix)
     ]
     candidates += [_parse(spec, scheme, found.raw) for found in new]

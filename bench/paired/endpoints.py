@@ -55,10 +55,11 @@ class Endpoint:
     label: str
     path: str
     spread: str = ""
-    # Slow answers (seconds each on Anitya) need a longer window, and a longer wrk timeout,
-    # to count more than a handful of requests: at least these, for both sides.
+    # Slow answers (seconds each on Anitya) need a longer window, a longer wrk timeout, and
+    # fewer connections (else no answer comes back within the window): for both sides alike.
     min_duration: float = 0.0
     min_timeout: float = 0.0
+    connections: int = 0  # 0: --connections
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -87,10 +88,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "v1-projects-pattern",
-        "GET /api/projects/?pattern=py*",
+        "GET /api/projects/?pattern=py* (2 connections, 20 s)",
         "/api/projects/?pattern=py*",
-        min_duration=15,
+        min_duration=20,
         min_timeout=60,
+        connections=2,
     ),
 )
 
@@ -196,6 +198,7 @@ def measure_pairs(
         settings = argparse.Namespace(**vars(args))
         settings.duration = max(args.duration, endpoint.min_duration)
         settings.timeout = max(args.timeout, endpoint.min_timeout)
+        settings.connections = endpoint.connections or args.connections
         for pair in range(args.pairs):
             for side in sides:
                 if not args.quiet:
@@ -204,7 +207,8 @@ def measure_pairs(
                         file=sys.stderr,
                         flush=True,
                     )
-                side.server.wait_idle()
+                for other in sides:  # the previous measurement's queue, on either server
+                    other.server.wait_idle(limit=30)
                 result = measure(path, spread, settings, chosen, side.server, side.backends)
                 taken[side.name].append(result)
                 if result.non_2xx or result.errors:

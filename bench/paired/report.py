@@ -113,6 +113,8 @@ def endpoint_rows(endpoints, results: dict) -> tuple[list[list[str]], list[list[
 
         def cell(s: dict) -> str:
             total = None if s["app_ms"] is None else s["app_ms"] + (s["db_ms"] or 0.0)
+            if not s["requests"]:
+                return f"no answer within {_f(s['seconds'], 0)} s"
             return (
                 f"{_f(s['rps'])} req/s, p99 {_f(s['p99_ms'], 0)} ms, "
                 f"{_f(total)} ms CPU ({_f(s['db_ms'])} PG)"

@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if shutil.which("wrk") is None and not args.skip_endpoints:
         raise SystemExit("wrk (the load tool) is not installed: `apt-get install -y wrk`")
     load_before = load_average()
+    code_before = code_fingerprint()
     databases = _databases(args)
     anitya_version = anitya_env.ensure_venv(args.quiet)
     nv_version = None
@@ -154,11 +155,17 @@ def run(args: argparse.Namespace) -> int:
         endpoint_results, parameters = measure_endpoints(args, selected)
     cycles = [] if args.skip_checks else checks.measure_cycles(args, databases)
     load_after = load_average()
+    code_after = code_fingerprint()
     elapsed = time.monotonic() - started
 
     header = [
         f"paired benchmark: Anitya {anitya_version} (var/bench/anitya-venv, pinned) against "
-        f"releasemon {code_fingerprint()}",
+        f"releasemon {code_before}"
+        + (
+            ""
+            if code_after == code_before
+            else f"; CHANGED during the run, at the end: {code_after}"
+        ),
         *header_data,
         f"gunicorn {importlib.metadata.version('gunicorn')} for both: {args.workers} workers "
         f"({'sync' if args.threads == 1 else 'gthread'}, {args.threads} thread(s)), 127.0.0.1, "
@@ -229,7 +236,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--check-projects", type=int, default=2000, help="per check cycle")
     parser.add_argument("--pairs", type=int, default=3, help="alternating pairs (>= 3 advised)")
     parser.add_argument("--duration", type=float, default=5, help="wrk seconds per measurement")
-    parser.add_argument("--warmup", type=float, default=2, help="wrk warm-up seconds")
+    parser.add_argument("--warmup", type=float, default=1, help="wrk warm-up seconds")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=30, help="wrk's socket timeout, s")

@@ -84,6 +84,10 @@ class Project(models.Model):
     created_on = models.DateTimeField(default=timezone.now)
     updated_on = models.DateTimeField(default=timezone.now)
 
+    #: The stored version strings, when a batch of checks read them for all its projects in
+    #: one query (``projects.scheduler.cycle.load_claimed``); :meth:`to_spec` reads them then.
+    preloaded_versions: tuple[str, ...] | None = None
+
     class Meta:
         ordering = [Lower("name")]
         constraints = [
@@ -122,6 +126,7 @@ class Project(models.Model):
         for field in Project._meta.concrete_fields:
             setattr(self, field.attname, getattr(saved, field.attname))
         self.__dict__.pop("sorted_versions", None)
+        self.preloaded_versions = None
         if hasattr(self, "_prefetched_objects_cache"):
             self._prefetched_objects_cache.clear()
 
@@ -192,11 +197,14 @@ class Project(models.Model):
             ecosystem_name=self.ecosystem_name,
             etag=self.etag or None,
             last_modified=self.last_modified or None,
-            stored_versions=(
-                tuple(stored.version for stored in self.versions.all()) if self.pk else ()
-            ),
+            stored_versions=self._stored_version_strings(),
             credentials=self.spec_credentials,
         )
+
+    def _stored_version_strings(self) -> tuple[str, ...]:
+        if self.preloaded_versions is not None:
+            return self.preloaded_versions
+        return tuple(stored.version for stored in self.versions.all()) if self.pk else ()
 
     @property
     def spec_credentials(self) -> dict[str, tuple[str, str]]:
