@@ -60,6 +60,8 @@ class Endpoint:
     min_duration: float = 0.0
     min_timeout: float = 0.0
     connections: int = 0  # 0: --connections
+    # No wrk warm-up: its requests would still run (seconds each) in the measured window.
+    no_warmup: bool = False
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -88,11 +90,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "v1-projects-pattern",
-        "GET /api/projects/?pattern=py* (2 connections, 20 s)",
+        "GET /api/projects/?pattern=py* (2 connections, 25 s)",
         "/api/projects/?pattern=py*",
-        min_duration=20,
+        min_duration=25,
         min_timeout=60,
         connections=2,
+        no_warmup=True,
     ),
 )
 
@@ -199,6 +202,8 @@ def measure_pairs(
         settings.duration = max(args.duration, endpoint.min_duration)
         settings.timeout = max(args.timeout, endpoint.min_timeout)
         settings.connections = endpoint.connections or args.connections
+        if endpoint.no_warmup:
+            settings.warmup = 0
         for pair in range(args.pairs):
             for side in sides:
                 if not args.quiet:

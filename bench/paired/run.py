@@ -235,7 +235,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--projects", type=int, default=10_000, help="endpoints' dataset")
     parser.add_argument("--check-projects", type=int, default=2000, help="per check cycle")
     parser.add_argument("--pairs", type=int, default=3, help="alternating pairs (>= 3 advised)")
-    parser.add_argument("--duration", type=float, default=5, help="wrk seconds per measurement")
+    parser.add_argument("--duration", type=float, default=4, help="wrk seconds per measurement")
     parser.add_argument("--warmup", type=float, default=1, help="wrk warm-up seconds")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--wrk-threads", type=int, default=1)
