@@ -37,6 +37,7 @@ from projects.representations.answer_cache import (
     stamped_answer,
 )
 from projects.representations.fragment_cache import FRAGMENT_TTL, fragments
+from projects.representations.project_answers import project_answer
 from projects.representations.project_json import (
     ShownVersion,
     detailed_json,
@@ -81,6 +82,7 @@ __all__ = [
     "load_rows",
     "load_versions",
     "naive_iso",
+    "project_answer",
     "project_json",
     "raw_answer",
     "row_of",

@@ -30,6 +30,8 @@ class RawJSON:
         self.etag = etag
         self.stamps: dict[int, str] = {}
         self.items: list[str] | None = None
+        #: When what it shows last changed, for answers that send Last-Modified.
+        self.last_modified: dt.datetime | None = None
         self.checked = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def __repr__(self) -> str:

@@ -235,7 +235,7 @@ class ProjectApi(V1View):
     def get(self, request: Request, project_id: str) -> Response:
         number = project_id.isascii() and project_id.isdigit()
         pk = inputs.valid_id(int(project_id)) if number else None
-        data = representations.detailed_json(pk) if pk else None
+        data = detailed_answer(pk) if pk else None
         if data is None:
             return notok("no such project", 404)
         return Response(data)
@@ -256,7 +256,7 @@ class ProjectByPackageApi(V1View):
         project = None
         if inputs.usable_text(distro) and inputs.usable_text(package_name):
             project = selectors.project_for_package(distro, package_name)
-        data = representations.detailed_json(project.pk) if project else None
+        data = detailed_answer(project.pk) if project else None
         if data is None:
             return notok(f'No package "{package_name}" found in distro "{distro}"', 404)
         return Response(data)
@@ -276,10 +276,20 @@ class ProjectByEcosystemApi(V1View):
         project = None
         if inputs.usable_text(ecosystem) and inputs.usable_text(project_name):
             project = selectors.project_in_ecosystem(ecosystem, project_name)
-        data = representations.detailed_json(project.pk) if project else None
+        data = detailed_answer(project.pk) if project else None
         if data is None:
             return notok(f'No project "{project_name}" found in ecosystem "{ecosystem}"', 404)
         return Response(data)
+
+
+def detailed_answer(project_id: int) -> RawJSON | None:
+    """The detailed Project JSON of one project, rendered (cached while it holds)."""
+    return representations.project_answer("v1 project", project_id, _detailed)
+
+
+def _detailed(project_id: int) -> tuple[dict[str, Any], None] | None:
+    data = representations.detailed_json(project_id)
+    return None if data is None else (data, None)
 
 
 @csrf_exempt  # whatever the method: a JSON 404, never the site's HTML "CSRF failed" page

@@ -54,23 +54,13 @@ class VersionsApi(V2View):
         project_id = inputs.valid_id(inputs.query_integer(request, "project_id", errors))
         if errors:
             raise InputError(errors)
-        rows = representations.load_rows([project_id]) if project_id else {}
-        if project_id is None or not rows:
+        answer = None
+        if project_id is not None:
+            answer = representations.project_answer("v2 versions", project_id, _versions)
+        if answer is None:
             return Response({"output": "notok", "error": "No such project"}, status=404)
-        row = rows[project_id]
-        stored = representations.load_versions([project_id]).get(project_id, [])
-        shown = representations.shown_versions(row, stored)
-        body: dict[str, Any] = {
-            "latest_version": row["latest_version"],
-            "stable_versions": [v.parsed for v in shown if not v.prerelease],
-            "versions": [v.parsed for v in shown],
-        }
-        if shown and shown[0].created_on:
-            body["latest_version_created_on"] = representations.naive_iso(shown[0].created_on)
-        if shown and shown[0].published_at:
-            body["latest_version_published_on"] = representations.naive_iso(shown[0].published_at)
-        self.last_modified = row["updated_on"]
-        return Response(body)
+        self.last_modified = answer.last_modified
+        return Response(answer)
 
     @extend_schema(
         operation_id="v2_versions_check",
@@ -156,6 +146,25 @@ class VersionsApi(V2View):
             found = services.preview_project(project)
         new: list[StoredVersion] = [(version.raw, None, None) for version in found.new_versions]
         return Response(versions_body(project, found=found.found_versions, new=new))
+
+
+def _versions(project_id: int) -> tuple[dict[str, Any], Any] | None:
+    """A project's versions answer, and when the project last changed."""
+    row = representations.load_rows([project_id]).get(project_id)
+    if row is None:
+        return None
+    stored = representations.load_versions([project_id]).get(project_id, [])
+    shown = representations.shown_versions(row, stored)
+    body: dict[str, Any] = {
+        "latest_version": row["latest_version"],
+        "stable_versions": [v.parsed for v in shown if not v.prerelease],
+        "versions": [v.parsed for v in shown],
+    }
+    if shown and shown[0].created_on:
+        body["latest_version_created_on"] = representations.naive_iso(shown[0].created_on)
+    if shown and shown[0].published_at:
+        body["latest_version_published_on"] = representations.naive_iso(shown[0].published_at)
+    return body, row["updated_on"]
 
 
 def project_fields(
