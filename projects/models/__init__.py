@@ -350,6 +350,7 @@ class Flag(models.Model):
 
 # The checker's own records: its runs, its tallies, the upstreams' rate limits.
 from projects.models.checks import CheckRun, CheckTally, RateLimitBlock  # noqa: E402
+from projects.models.counters import HitCounter  # noqa: E402
 
 __all__ = [
     "VERSION_MAX_LENGTH",
@@ -358,6 +359,7 @@ __all__ = [
     "CheckTally",
     "Distro",
     "Flag",
+    "HitCounter",
     "Package",
     "Project",
     "ProjectVersion",

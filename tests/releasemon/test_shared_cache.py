@@ -65,6 +65,28 @@ def test_a_counter_starts_again_in_a_new_window():
     assert count_hit(cache, "test:window:2", 60) == 1
 
 
+@pytest.mark.django_db
+def test_a_counter_whose_window_ended_starts_again_and_old_ones_are_cleaned_up(monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from projects import shared_cache
+    from projects.models import HitCounter
+
+    assert [count_hit(cache, "test:ended", 60) for _ in range(2)] == [1, 2]
+    HitCounter.objects.update(expires=timezone.now() - dt.timedelta(seconds=1))
+    assert count_hit(cache, "test:ended", 60) == 1  # the key came back after its window
+    HitCounter.objects.create(
+        counter_key="test:gone", count=5, expires=timezone.now() - dt.timedelta(hours=1)
+    )
+    monkeypatch.setattr(shared_cache, "CLEAN_EVERY", 1)
+    count_hit(cache, "test:other", 60)
+    assert not HitCounter.objects.filter(counter_key__endswith="test:gone").exists()
+    cache.clear()
+    assert not HitCounter.objects.exists()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
