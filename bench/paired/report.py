@@ -48,7 +48,9 @@ def _f(value: float | None, digits: int = 1) -> str:
 def _x(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:.2f}x" if value < 10 else f"{value:.0f}x"
+    if value >= 10:
+        return f"{value:.0f}x"
+    return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
 
 
 def endpoint_summary(runs: Sequence[Measurement]) -> dict:
