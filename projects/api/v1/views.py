@@ -253,10 +253,10 @@ class ProjectByPackageApi(V1View):
     )
     def get(self, request: Request, distro: str, package_name: str) -> Response:
         package_name = package_name.rstrip("/")
-        project = None
+        found = None
         if inputs.usable_text(distro) and inputs.usable_text(package_name):
-            project = selectors.project_for_package(distro, package_name)
-        data = detailed_answer(project.pk) if project else None
+            found = selectors.project_id_for_package(distro, package_name)
+        data = detailed_answer(found) if found is not None else None
         if data is None:
             return notok(f'No package "{package_name}" found in distro "{distro}"', 404)
         return Response(data)
@@ -273,10 +273,10 @@ class ProjectByEcosystemApi(V1View):
         responses={200: schema.DetailedProject, 404: schema.V1_ERROR},
     )
     def get(self, request: Request, ecosystem: str, project_name: str) -> Response:
-        project = None
+        found = None
         if inputs.usable_text(ecosystem) and inputs.usable_text(project_name):
-            project = selectors.project_in_ecosystem(ecosystem, project_name)
-        data = detailed_answer(project.pk) if project else None
+            found = selectors.project_id_in_ecosystem(ecosystem, project_name)
+        data = detailed_answer(found) if found is not None else None
         if data is None:
             return notok(f'No project "{project_name}" found in ecosystem "{ecosystem}"', 404)
         return Response(data)
