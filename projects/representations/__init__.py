@@ -37,7 +37,7 @@ from projects.representations.answer_cache import (
     stamped_answer,
 )
 from projects.representations.fragment_cache import FRAGMENT_TTL, fragments
-from projects.representations.project_answers import project_answer
+from projects.representations.project_answers import project_answer, stamp_and_generation
 from projects.representations.project_json import (
     ShownVersion,
     detailed_json,
@@ -87,6 +87,7 @@ __all__ = [
     "raw_answer",
     "row_of",
     "shown_versions",
+    "stamp_and_generation",
     "stamped_answer",
     "stamps_of",
 ]

@@ -30,7 +30,7 @@ def _stamp_statement() -> str:
     return f"{select} FROM {project} p LEFT JOIN {generation} c ON c.id = 1 WHERE p.id = %s"
 
 
-def _stamp_and_generation(project_id: int) -> tuple[str, int | None] | None:
+def stamp_and_generation(project_id: int) -> tuple[str, int | None] | None:
     """The project's change stamp and the committed catalogue generation (None outside
     what can be trusted); None when there is no such project."""
     with connection.cursor() as cursor:
@@ -39,9 +39,15 @@ def _stamp_and_generation(project_id: int) -> tuple[str, int | None] | None:
     if row is None:
         return None
     stamp, current = row
-    if current is None:  # the catalogue row went (a flushed test database): put it back
+    if current is None or not _trusted():  # (the row went, in a flushed test database)
         current = catalogue.generation()
     return str(stamp), current
+
+
+def _trusted() -> bool:
+    """Whether the generation read now can be trusted: not inside a transaction, which may
+    hold changes of its own that it does not count yet (see projects/catalogue.py)."""
+    return not connection.in_atomic_block and connection.vendor in catalogue.COUNTED_VENDORS
 
 
 #: What an answer is built from: its data and when the project last changed; None when there
@@ -52,9 +58,9 @@ Build = Callable[[int], tuple[Any, dt.datetime | None] | None]
 def project_answer(kind: str, project_id: int, build: Build) -> RawJSON | None:
     """The answer of ``kind`` for one project, ``build(project_id)`` rendered (None: there is
     no such project), from the cache while the project's stamp and the generation hold."""
-    if connection.in_atomic_block or connection.vendor not in catalogue.COUNTED_VENDORS:
+    if not _trusted():
         return _rendered(build(project_id))
-    found = _stamp_and_generation(project_id)
+    found = stamp_and_generation(project_id)
     if found is None:
         return None
     stamp, current = found

@@ -21,6 +21,7 @@ from projects import check, selectors
 from projects.models import Project
 from projects.site import checks, errors, watching
 from projects.site.common import get_project, is_admin, project_url, unauthorized, wants_json
+from projects.site.page_cache import anonymous_page
 
 VERSIONS_PER_PAGE = 100
 
@@ -80,7 +81,9 @@ def _shown_project(project_id: int) -> Project:
 
 @require_safe
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
-    return project_page(request, _shown_project(project_id))
+    return anonymous_page(
+        request, project_id, lambda: project_page(request, _shown_project(project_id))
+    )
 
 
 @require_safe
