@@ -19,7 +19,9 @@ once and model instances plus per-project version objects cost milliseconds each
   catalogue generation holds (``projects/catalogue.py``: no project added, deleted, renamed or
   mapped since) and their projects' stamps are unchanged. Which projects a list holds comes
   from ``catalogue.ordered_ids``, so a repeated list, or any page of one, costs a primary-key
-  lookup of its ids' stamps and no ``COUNT`` or ``OFFSET``.
+  lookup of its ids' stamps and no ``COUNT`` or ``OFFSET``;
+- :mod:`.project_answers`: single-project answers (v1's detailed JSON, v2's versions) under
+  the same two keys, the stamp and the generation read in one statement per request.
 
 tests/projects/api/test_representations.py pins the equivalence with ``Project.as_json``.
 """
