@@ -99,20 +99,7 @@ def run_anitya(sim: SimulatorProcess, config, database: str, latency: float, n: 
     result, db_cpu, stats = _timed(
         sim, database, lambda: anitya_env.run_side(["check"], config, timeout=3600)
     )
-    return CycleResult(
-        side="Anitya",
-        latency_ms=1000 * latency,
-        projects=n,
-        wall=result["wall"],
-        cpu=result["cpu"],
-        db_cpu=db_cpu,
-        success=result["success"],
-        errors=result["error"] + result["ratelimit"],
-        new_versions=result["new_versions"],
-        requests=stats["requests"],
-        connections=stats["connections"],
-        details=result,
-    )
+    return _cycle_result("Anitya", latency, n, result, db_cpu, stats)
 
 
 def run_releasemon(
@@ -142,8 +129,15 @@ def run_releasemon(
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
     result, db_cpu, stats = _timed(sim, database, body)
+    return _cycle_result("releasemon", latency, n, result, db_cpu, stats)
+
+
+def _cycle_result(
+    side: str, latency: float, n: int, result: dict, db_cpu: float | None, stats: dict
+) -> CycleResult:
+    """One side's cycle, from its own report, PostgreSQL's CPU and the simulator's counts."""
     return CycleResult(
-        side="releasemon",
+        side=side,
         latency_ms=1000 * latency,
         projects=n,
         wall=result["wall"],
