@@ -72,30 +72,38 @@ def anitya_python() -> str:
     raise SystemExit("no python3.11 found to create Anitya's virtual environment")
 
 
+def install_pinned(venv: Path, requirements: Path, stamp: Path, wanted: str) -> None:
+    """Create ``venv`` (the system's Python 3.11) if missing, install the pinned
+    ``requirements`` into it without resolving anything else, and write ``wanted`` to
+    ``stamp`` so the next run knows they are in."""
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([anitya_python(), "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "-r",
+            str(requirements),
+        ],
+        check=True,
+    )
+    stamp.write_text(wanted + "\n")
+
+
 def ensure_venv(quiet: bool = False) -> str:
     """Create or update var/bench/anitya-venv from the pinned requirements; Anitya's version."""
     wanted = _requirements_hash()
     if not (PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted):
         if not quiet:
             print(f"  installing the pinned Anitya into {VENV}", file=sys.stderr, flush=True)
-        VENV.parent.mkdir(parents=True, exist_ok=True)
-        if not PYTHON.exists():
-            subprocess.run([anitya_python(), "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [
-                str(PYTHON),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "-r",
-                str(REQUIREMENTS),
-            ],
-            check=True,
-        )
-        STAMP.write_text(wanted + "\n")
+        install_pinned(VENV, REQUIREMENTS, STAMP, wanted)
     version = subprocess.run(
         [str(PYTHON), "-c", "import importlib.metadata as m; print(m.version('anitya'))"],
         capture_output=True,

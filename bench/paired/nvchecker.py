@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench.dataset import check_kind, check_project_name
-from bench.paired.anitya_env import VAR, anitya_python
+from bench.paired.anitya_env import VAR, install_pinned
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "nvchecker-requirements.txt"
@@ -37,24 +37,8 @@ _startup: dict[str, float] = {}
 
 def ensure_venv() -> str:
     wanted = REQUIREMENTS.read_text()
-    if not (COMMAND.exists() and STAMP.exists() and STAMP.read_text() == wanted):
-        if not VENV.exists():
-            subprocess.run([anitya_python(), "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [
-                str(VENV / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "-r",
-                str(REQUIREMENTS),
-            ],
-            check=True,
-        )
-        STAMP.write_text(wanted)
+    if not (COMMAND.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted):
+        install_pinned(VENV, REQUIREMENTS, STAMP, wanted)
     return subprocess.run(
         [str(COMMAND), "--version"], capture_output=True, text=True, check=True
     ).stdout.strip()
