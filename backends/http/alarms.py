@@ -16,6 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 
+#: Every this many alarms set, the cancelled ones are dropped from the heap.
+PRUNE_EVERY = 4096
+
 
 class Alarm:
     """One alarm: runs its action at ``at`` (a :func:`time.monotonic` time) unless cancelled."""
@@ -24,11 +27,15 @@ class Alarm:
 
     def __init__(self, at: float, action: Callable[[], object]) -> None:
         self.at = at
-        self.action = action
+        self.action: Callable[[], object] | None = action
         self.cancelled = False
 
     def cancel(self) -> None:
+        # The action (a check's client or answer, through a bound method or closure) is let
+        # go now, not when the alarm's time comes: a check's alarms are set a deadline ahead
+        # (60 s) and nearly all are cancelled within milliseconds.
         self.cancelled = True
+        self.action = None
 
 
 class _AlarmClock:
@@ -41,7 +48,10 @@ class _AlarmClock:
     def set(self, seconds: float, action: Callable[[], object]) -> Alarm:
         alarm = Alarm(time.monotonic() + max(0.0, seconds), action)
         with self._changed:
-            heapq.heappush(self._heap, (alarm.at, next(self._order), alarm))
+            order = next(self._order)
+            if order % PRUNE_EVERY == 0:
+                self._prune()
+            heapq.heappush(self._heap, (alarm.at, order, alarm))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._serve, name="releasemon-alarms", daemon=True
@@ -50,6 +60,12 @@ class _AlarmClock:
             elif self._heap[0][2] is alarm:
                 self._changed.notify()  # the new alarm rings before the one waited for
         return alarm
+
+    def _prune(self) -> None:
+        """Drop the cancelled alarms (the caller holds the lock): at a few hundred checks a
+        second, a deadline's worth of them would otherwise wait in the heap for their time."""
+        self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+        heapq.heapify(self._heap)
 
     def _serve(self) -> None:
         while True:
@@ -64,10 +80,11 @@ class _AlarmClock:
                     self._changed.wait(wait)
                     continue
                 _, _, alarm = heapq.heappop(self._heap)
-            if not alarm.cancelled:
+            action = alarm.action  # (None once cancelled, whenever that happened)
+            if action is not None:
                 # An alarm only shuts sockets down; a failure there has nobody to tell.
                 with contextlib.suppress(Exception):
-                    alarm.action()
+                    action()
 
 
 _clock = _AlarmClock()

@@ -35,3 +35,30 @@ def test_a_failing_action_does_not_stop_the_clock():
     set_alarm(0.01, lambda: 1 / 0)
     set_alarm(0.05, done.set)
     assert done.wait(5)
+
+
+def test_a_cancelled_alarm_lets_go_of_its_action_at_once():
+    # A check's alarms are set a deadline ahead and cancelled within milliseconds; what they
+    # would run (the check's client, its answer) must not live until that deadline.
+    import gc
+    import weakref
+
+    class Client:
+        def shut(self) -> None:
+            pass
+
+    client = Client()
+    alive = weakref.ref(client)
+    alarm = set_alarm(3600, client.shut)
+    alarm.cancel()
+    del client
+    gc.collect()
+    assert alive() is None
+
+
+def test_cancelled_alarms_do_not_pile_up_in_the_clock():
+    from backends.http import alarms
+
+    for _ in range(3 * alarms.PRUNE_EVERY):
+        set_alarm(3600, lambda: None).cancel()
+    assert len(alarms._clock._heap) <= alarms.PRUNE_EVERY + 10
