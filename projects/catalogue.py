@@ -32,10 +32,15 @@ Key = tuple[Hashable, ...]
 COUNTED_VENDORS = {"postgresql", "sqlite"}
 
 
+def trusted() -> bool:
+    """Whether a generation read now can be trusted: not inside a transaction (which may hold
+    changes of its own that it does not count yet), on a database with the triggers."""
+    return not connection.in_atomic_block and connection.vendor in COUNTED_VENDORS
+
+
 def generation() -> int | None:
-    """The committed catalogue generation; None where it cannot be trusted (in a transaction,
-    or on a database without the triggers)."""
-    if connection.in_atomic_block or connection.vendor not in COUNTED_VENDORS:
+    """The committed catalogue generation; None where it cannot be trusted (:func:`trusted`)."""
+    if not trusted():
         return None
     current = Catalogue.objects.filter(pk=1).values_list("generation", flat=True).first()
     if current is None:

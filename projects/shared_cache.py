@@ -15,6 +15,7 @@ own instead (:class:`~projects.models.HitCounter`): one upsert that returns the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from typing import Any
 
@@ -38,24 +39,14 @@ class DatabaseCache(DjangoDatabaseCache):
         connection = connections[using]
         ops = connection.ops
         now = tz_now()
-        table = ops.quote_name(HitCounter._meta.db_table)
-        name, count, expires = (ops.quote_name(column) for column in _COLUMNS)
-        # A row whose window ended is started again: the key names its window, but a
-        # client's key could come back after the clean-up missed it.
-        upsert = (
-            f"INSERT INTO {table} ({name}, {count}, {expires}) VALUES (%s, 1, %s) "  # noqa: S608
-            f"ON CONFLICT ({name}) DO UPDATE SET "
-            f"{count} = CASE WHEN {table}.{expires} < %s THEN 1 ELSE {table}.{count} + 1 END, "
-            f"{expires} = CASE WHEN {table}.{expires} < %s THEN excluded.{expires} "
-            f"ELSE {table}.{expires} END RETURNING {count}"
-        )
+        upsert, clean = _statements(using)
         ends = ops.adapt_datetimefield_value(now + dt.timedelta(seconds=window + 1))
         current = ops.adapt_datetimefield_value(now)
         with connection.cursor() as cursor:
             cursor.execute(upsert, [key, ends, current, current])
             counted = int(cursor.fetchone()[0])
             if random.randrange(CLEAN_EVERY) == 0:  # noqa: S311 (not security)
-                cursor.execute(f"DELETE FROM {table} WHERE {expires} < %s", [current])  # noqa: S608
+                cursor.execute(clean, [current])
         return counted
 
     def clear(self) -> None:
@@ -64,6 +55,25 @@ class DatabaseCache(DjangoDatabaseCache):
 
 
 _COLUMNS = ("counter_key", "count", "expires")
+
+
+@functools.cache
+def _statements(using: str) -> tuple[str, str]:
+    """The counting upsert and the clean-up, for the database ``using`` (made once)."""
+    quote = connections[using].ops.quote_name
+    table = quote(HitCounter._meta.db_table)
+    name, count, expires = (quote(column) for column in _COLUMNS)
+    # A row whose window ended is started again: the key names its window, but a client's
+    # key could come back after the clean-up missed it.
+    upsert = (
+        f"INSERT INTO {table} ({name}, {count}, {expires}) VALUES (%s, 1, %s) "  # noqa: S608
+        f"ON CONFLICT ({name}) DO UPDATE SET "
+        f"{count} = CASE WHEN {table}.{expires} < %s THEN 1 ELSE {table}.{count} + 1 END, "
+        f"{expires} = CASE WHEN {table}.{expires} < %s THEN excluded.{expires} "
+        f"ELSE {table}.{expires} END RETURNING {count}"
+    )
+    clean = f"DELETE FROM {table} WHERE {expires} < %s"  # noqa: S608
+    return upsert, clean
 
 
 def count_hit(cache: Any, key: str, window: int) -> int:

@@ -12,6 +12,7 @@ in the lists. Inside a transaction nothing is cached (the generation cannot be t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from projects.representations.answer_cache import Key, RawJSON, answers, raw_ans
 from projects.representations.project_json import dumps
 
 
+@functools.cache
 def _stamp_statement() -> str:
     project, generation = Project._meta.db_table, Catalogue._meta.db_table
     # The models' table names; the id is a parameter.
@@ -39,15 +41,11 @@ def stamp_and_generation(project_id: int) -> tuple[str, int | None] | None:
     if row is None:
         return None
     stamp, current = row
-    if current is None or not _trusted():  # (the row went, in a flushed test database)
+    if not catalogue.trusted():
+        return str(stamp), None
+    if current is None:  # the row went (a flushed test database): put it back
         current = catalogue.generation()
     return str(stamp), current
-
-
-def _trusted() -> bool:
-    """Whether the generation read now can be trusted: not inside a transaction, which may
-    hold changes of its own that it does not count yet (see projects/catalogue.py)."""
-    return not connection.in_atomic_block and connection.vendor in catalogue.COUNTED_VENDORS
 
 
 #: What an answer is built from: its data and when the project last changed; None when there
@@ -58,7 +56,7 @@ Build = Callable[[int], tuple[Any, dt.datetime | None] | None]
 def project_answer(kind: str, project_id: int, build: Build) -> RawJSON | None:
     """The answer of ``kind`` for one project, ``build(project_id)`` rendered (None: there is
     no such project), from the cache while the project's stamp and the generation hold."""
-    if not _trusted():
+    if not catalogue.trusted():
         return _rendered(build(project_id))
     found = stamp_and_generation(project_id)
     if found is None:
