@@ -52,6 +52,7 @@ def _install() -> None:
             pinned = vet_url(f"https://{shown}:{port}/", pins={}, allowed_networks=allowed)
             return original((pinned, port), *args, **kwargs)
 
+        # A mark on the function, so a second install sees it is already guarded.
         create_connection.releasemon_guarded = True  # type: ignore[attr-defined]
         urllib3.util.connection.create_connection = create_connection
 

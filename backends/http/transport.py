@@ -112,6 +112,7 @@ class Transport:
             proxies=environment.proxies_for(url),
         )
         if "Set-Cookie" in response.headers:
+            # requests.cookies.extract_cookies_to_jar has no annotations.
             extract_cookies_to_jar(self.cookies, prepared, response.raw)  # type: ignore[no-untyped-call]
         return response
 

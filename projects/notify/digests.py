@@ -161,7 +161,8 @@ def run(
 def _retry_due(channel: Channel, now: dt.datetime) -> bool:
     """Whether a digest that failed before may be tried again: after the same growing waits
     as any delivery (:mod:`~projects.notify.delivery.backoff`), not at every run."""
-    tried: int = channel.tried or 0  # type: ignore[attr-defined]  # the annotations
+    # tried and last_tried are annotations of the claiming query, unknown to the model's type.
+    tried: int = channel.tried or 0  # type: ignore[attr-defined]
     last: dt.datetime | None = channel.last_tried  # type: ignore[attr-defined]
     return not tried or last is None or now >= last + backoff.planned_wait(tried)
 

@@ -142,6 +142,7 @@ def registry() -> CollectorRegistry:
     """Every process's counts (multiprocess mode) or this one's, and the database's state."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         combined = CollectorRegistry()
+        # prometheus-client's MultiProcessCollector.__init__ has no annotations.
         multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
     else:
         combined = CollectorRegistry()
@@ -153,6 +154,8 @@ def registry() -> CollectorRegistry:
 class _ThisProcess(Collector):
     """The default registry's metrics (this process), inside a registry of our own."""
 
+    # Collector.collect is typed as yielding Metric; REGISTRY.collect() yields the same objects
+    # under a looser type.
     def collect(self) -> Iterator[object]:  # type: ignore[override]
         yield from REGISTRY.collect()
 

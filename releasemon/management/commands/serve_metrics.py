@@ -37,6 +37,7 @@ def worker_registry() -> CollectorRegistry:
             "PROMETHEUS_MULTIPROC_DIR is not set: give it the workers' folder (docs/operations.md)."
         )
     registry = CollectorRegistry()
+    # prometheus-client's MultiProcessCollector.__init__ has no annotations.
     multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return registry
 
