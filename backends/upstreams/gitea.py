@@ -48,8 +48,10 @@ class Gitea(Backend):
     fields = {
         "version_url": FieldHelp(
             "Gitea/Forgejo project url",
-            "The repository's web address, e.g. https://codeberg.org/forgejo/forgejo. Leave "
-            "empty when the homepage is that address.",
+            "The repository's web address on any Gitea or Forgejo server: Codeberg (e.g. "
+            "https://codeberg.org/forgejo/forgejo), gitea.com or a self-hosted instance "
+            "(https://git.example.org/owner/repo). Leave empty when the homepage is that "
+            "address.",
         ),
         "releases_only": FieldHelp(
             "Check releases instead of tags",

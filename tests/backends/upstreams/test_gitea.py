@@ -183,3 +183,41 @@ def test_the_form_shows_the_gitea_fields():
     fields = get_backend("Gitea").fields
     assert fields["version_url"].label == "Gitea/Forgejo project url"
     assert fields["releases_only"].label == "Check releases instead of tags"
+
+
+# Codeberg's answers as recorded (gitea.json: the tags of freedroid/freedroid-src and the
+# releases of forgejo/forgejo), newest first as Forgejo lists them; every one is a version.
+CODEBERG_TAGS = [
+    *("1.0", "1.0rc3", "1.0rc2", "1.0rc1", "0.16.1", "0.16", "0.16rc3", "0.16rc2", "0.16rc1"),
+    *("0.15.1", "0.15", "0.15rc2", "0.15rc1", "0.14.1", "0.14", "0.14rc3", "0.14rc1", "0.13"),
+    *("0.13rc2", "0.13rc1", "0.12", "0.12rc1", "0.11", "0.11rc1", "0.10.4+"),
+]
+FORGEJO_RELEASES = [
+    *("v1.20.4-0", "v1.20.3-0", "v1.20.2-0", "v1.20.1-0", "v1.19.4-0", "v1.19.3-0"),
+    *("v1.19.2-0", "v1.19.1-0", "v1.19.0-3", "v1.19.0-2", "v1.18.5-0", "v1.18.3-2"),
+    *("v1.18.3-1", "v1.18.3-0", "v1.18.2-1", "v1.18.2-0", "v1.18.1-0", "v1.18.0-1"),
+    *("v1.18.0-0", "v1.18.0-rc1-2", "v1.18.0-rc1-1", "v1.18.0-rc1", "v1.18.0-rc0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case_id", "expected"),
+    [("gitea-1", CODEBERG_TAGS), ("gitea-5", FORGEJO_RELEASES)],
+    ids=["codeberg-tags", "codeberg-forgejo-releases"],
+)
+def test_codeberg_lists_every_tag_and_release_in_its_order(mock_http, case_id, expected):
+    case = recorded_case("gitea.json", case_id)
+    replay(mock_http, case)
+
+    releases = fetch(make_spec(case))
+
+    assert [release.version for release in releases] == expected
+    assert len(mock_http.calls) == 1  # one short page: the whole list
+
+
+def test_the_help_names_forgejo_codeberg_and_self_hosted_servers():
+    help_text = get_backend("Gitea").fields["version_url"].help_text
+    assert "Forgejo" in help_text
+    assert "Codeberg" in help_text
+    assert "self-hosted" in help_text
+    assert "https://codeberg.org/forgejo/forgejo" in get_backend("Gitea").examples
