@@ -24,11 +24,22 @@ class Ecosystem:
 ECOSYSTEMS: dict[str, Ecosystem] = {
     ecosystem.name: ecosystem
     for ecosystem in (
+        Ecosystem("aur", "AUR"),
+        Ecosystem("conda", "conda"),
         Ecosystem("crates.io", "crates.io", aliases=("Cargo",)),
+        Ecosystem("docker", "Docker Hub", default_version_scheme="Semantic"),
+        Ecosystem("go", "Go modules", default_version_scheme="Semantic", aliases=("Golang",)),
+        Ecosystem("hex", "Hex.pm", default_version_scheme="Semantic"),
+        Ecosystem("homebrew", "Homebrew"),
+        Ecosystem("homebrew-cask", "Homebrew Cask"),
         Ecosystem("maven", "Maven Central"),
         Ecosystem("npm", "npmjs"),
+        Ecosystem("nuget", "NuGet", default_version_scheme="Semantic"),
+        Ecosystem("open-vsx", "Open VSX", default_version_scheme="Semantic"),
+        Ecosystem("pub", "pub.dev", default_version_scheme="Semantic"),
         Ecosystem("pypi", "PyPI"),
         Ecosystem("rubygems", "Rubygems"),
+        Ecosystem("terraform", "Terraform Registry", default_version_scheme="Semantic"),
     )
 }
 

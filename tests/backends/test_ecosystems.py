@@ -1,4 +1,4 @@
-"""Ecosystems: the five package indexes, and how a project's ecosystem_name is derived."""
+"""Ecosystems: the package indexes, and how a project's ecosystem_name is derived."""
 
 import pytest
 
@@ -11,23 +11,41 @@ from backends.ecosystems import (
 from backends.registry import BACKENDS
 from backends.versions import SCHEME_NAMES
 
+# Anitya's five, whose names and default scheme its clients rely on.
+ANITYA_ECOSYSTEMS = {
+    "crates.io": "crates.io",
+    "maven": "Maven Central",
+    "npm": "npmjs",
+    "pypi": "PyPI",
+    "rubygems": "Rubygems",
+}
 
-def test_the_five_ecosystems_and_their_default_backends():
+
+def test_the_ecosystems_and_their_default_backends():
     assert {name: e.default_backend for name, e in ECOSYSTEMS.items()} == {
-        "crates.io": "crates.io",
-        "maven": "Maven Central",
-        "npm": "npmjs",
-        "pypi": "PyPI",
-        "rubygems": "Rubygems",
+        **ANITYA_ECOSYSTEMS,
+        "aur": "AUR",
+        "conda": "conda",
+        "docker": "Docker Hub",
+        "go": "Go modules",
+        "hex": "Hex.pm",
+        "homebrew": "Homebrew",
+        "homebrew-cask": "Homebrew Cask",
+        "nuget": "NuGet",
+        "open-vsx": "Open VSX",
+        "pub": "pub.dev",
+        "terraform": "Terraform Registry",
     }
     assert ECOSYSTEMS["crates.io"].aliases == ("Cargo",)
+    assert ECOSYSTEMS["go"].aliases == ("Golang",)
 
 
 def test_every_default_backend_and_scheme_exists():
     for ecosystem in ECOSYSTEMS.values():
         assert ecosystem.default_backend in BACKENDS
-        assert ecosystem.default_version_scheme == "RPM"
         assert ecosystem.default_version_scheme in SCHEME_NAMES
+    for name in ANITYA_ECOSYSTEMS:
+        assert ECOSYSTEMS[name].default_version_scheme == "RPM"
 
 
 # Contract §1.9.

@@ -91,6 +91,16 @@ def _page(name: str, homepage: str, backend: str, url: str, body: str, **fields:
 
 
 UPSTREAMS: dict[str, Upstream] = {
+    "AUR": Upstream(
+        spec("yay", "https://github.com/Jguer/yay", "AUR"),
+        # The request escapes the brackets of arg[] (aurweb reads both spellings).
+        "https://aur.archlinux.org/rpc/?v=5&type=info&arg%5B%5D=yay",
+        not_found=re.escape(
+            "https://aur.archlinux.org/rpc/?v=5&type=info&arg[]=yay: no aurweb RPC interface"
+        ),
+        unreadable_body='{"results": [',
+        unreadable=NO_JSON,
+    ),
     "BitBucket": Upstream(
         _later(spec("upcxx", "https://bitbucket.org/berkeleylab/upcxx/src/master/", "BitBucket")),
         "https://api.bitbucket.org/2.0/repositories/berkeleylab/upcxx/refs/tags",
@@ -105,6 +115,25 @@ UPSTREAMS: dict[str, Upstream] = {
         spec("Foo", "https://git.example.org/cgit/foo.git/", "Cgit"),
         "https://git.example.org/cgit/foo.git/refs/tags",
         unreadable_body="<table><tr><td><a href='x'>",
+    ),
+    "conda": Upstream(
+        spec("numpy", "https://numpy.org", "conda"),
+        "https://api.anaconda.org/package/conda-forge/numpy",
+        not_found=re.escape(
+            'No package "numpy" in the conda-forge channel: '
+            "https://api.anaconda.org/package/conda-forge/numpy"
+        ),
+        unreadable_body='{"versions": [',
+        unreadable=NO_JSON,
+    ),
+    # A tag list is in lexical order over its pages: every check reads them all.
+    "Container registry (OCI)": Upstream(
+        spec("app", "https://a.example", "Container registry (OCI)", version_url="ghcr.io/o/app"),
+        "https://ghcr.io/v2/o/app/tags/list",
+        not_found=re.escape('No image "o/app" on ghcr.io: https://ghcr.io/v2/o/app/tags/list'),
+        unreadable_body='{"tags": [',
+        unreadable=NO_JSON,
+        unconditional_because="tags are listed in lexical order: page 1 unchanged, new tags later",
     ),
     "Copr": Upstream(
         _later(
@@ -155,6 +184,14 @@ UPSTREAMS: dict[str, Upstream] = {
         "http://ftp.debian.org/debian/pool/main/f/foo/",
         "<html><body",
     ),
+    "Docker Hub": Upstream(
+        spec("nginx", "https://hub.docker.com/_/nginx", "Docker Hub"),
+        "https://registry-1.docker.io/v2/library/nginx/tags/list",
+        not_found=re.escape('No image "library/nginx" on registry-1.docker.io: https://'),
+        unreadable_body="<html>",
+        unreadable=NO_JSON,
+        unconditional_because="tags are listed in lexical order: page 1 unchanged, new tags later",
+    ),
     "Drupal6": _page(
         "admin_menu",
         "https://www.drupal.org/project/admin_menu",
@@ -183,6 +220,15 @@ UPSTREAMS: dict[str, Upstream] = {
         "Freshmeat",
         "http://freshmeat.net/projects/foo",
         "<a href=/projects",
+    ),
+    "Git (any host)": Upstream(
+        spec("repo", "https://git.example.org/owner/repo.git", "Git (any host)"),
+        "https://git.example.org/owner/repo.git/info/refs?service=git-upload-pack",
+        not_found=r"^No Git repository at https://git\.example\.org/owner/repo\.git: .*HTTP 404",
+        unreadable_body="<html><body><form action='/login'>",
+        unreadable="^Not a Git repository: .* answered a web page",
+        empty="^Not a Git repository: .* answered an empty page",
+        names_url=True,
     ),
     "GitHub": Upstream(
         _later(spec("bar", "https://github.com/foo/bar", "GitHub")),
@@ -222,6 +268,14 @@ UPSTREAMS: dict[str, Upstream] = {
         "https://ftpmirror.gnu.org/gnu/foo/",
         "<a href='x",
     ),
+    # An empty list sends the check to @latest, whose empty answer is not JSON.
+    "Go modules": Upstream(
+        spec("github.com/go-kit/kit", "https://github.com/go-kit/kit", "Go modules"),
+        "https://proxy.golang.org/github.com/go-kit/kit/@v/list",
+        not_found=re.escape('No Go module "github.com/go-kit/kit" on https://proxy.golang.org: '),
+        unreadable=r"@v/list: unexpected answer \(no line is a version",
+        empty=NO_JSON,
+    ),
     "Gogs": Upstream(
         spec("repo", "https://gogs.example.org/owner/repo", "Gogs"),
         "https://gogs.example.org/owner/repo/releases",
@@ -233,6 +287,47 @@ UPSTREAMS: dict[str, Upstream] = {
         not_found=re.escape("https://hackage.haskell.org/package/foo-bar answered HTTP 404"),
         unreadable_body="<html><a href='foo-bar-",
         unreadable="^foo-bar: no upstream version found\\.",
+    ),
+    "Hex.pm": Upstream(
+        spec("foo", "https://hex.pm/packages/foo", "Hex.pm"),
+        "https://hex.pm/api/packages/foo",
+        not_found=re.escape('No package "foo" on hex.pm: https://hex.pm/api/packages/foo'),
+        unreadable_body='{"releases": [',
+        unreadable=NO_JSON,
+    ),
+    "Homebrew": Upstream(
+        spec("wget", "https://www.gnu.org/software/wget/", "Homebrew"),
+        "https://formulae.brew.sh/api/formula/wget.json",
+        not_found=re.escape(
+            'No formula "wget" in Homebrew: https://formulae.brew.sh/api/formula/wget.json'
+        ),
+        unreadable_body='{"versions": {',
+        unreadable=NO_JSON,
+    ),
+    "Homebrew Cask": Upstream(
+        spec("firefox", "https://www.mozilla.org/firefox/", "Homebrew Cask"),
+        "https://formulae.brew.sh/api/cask/firefox.json",
+        not_found=re.escape(
+            'No cask "firefox" in Homebrew: https://formulae.brew.sh/api/cask/firefox.json'
+        ),
+        unreadable_body='{"version": "1',
+        unreadable=NO_JSON,
+    ),
+    "Helm": Upstream(
+        spec(
+            "widget",
+            "https://widget.example.com/",
+            "Helm",
+            version_url="https://charts.example.com/stable",
+        ),
+        "https://charts.example.com/stable/index.yaml",
+        not_found=re.escape(
+            "No Helm chart repository at https://charts.example.com/stable/index.yaml (HTTP 404)"
+        ),
+        unreadable_body="entries: {widget: [",
+        unreadable="index.yaml: invalid YAML answer",
+        empty=r"index.yaml: unexpected answer \(not a Helm repository index",
+        names_url=True,
     ),
     "Launchpad": _page(
         "foo",
@@ -254,6 +349,23 @@ UPSTREAMS: dict[str, Upstream] = {
         spec("foo", "https://www.npmjs.com/package/foo", "npmjs"),
         "https://registry.npmjs.org/foo",
         not_found=re.escape("No versions found at https://registry.npmjs.org/foo"),
+        unreadable_body='{"versions": {',
+        unreadable=NO_JSON,
+    ),
+    "NuGet": Upstream(
+        spec("Foo.Bar", "https://www.nuget.org/packages/Foo.Bar", "NuGet"),
+        "https://api.nuget.org/v3-flatcontainer/foo.bar/index.json",
+        not_found=re.escape('No package "Foo.Bar" on nuget.org: https://api.nuget.org/'),
+        unreadable_body='{"versions": [',
+        unreadable=NO_JSON,
+    ),
+    "Open VSX": Upstream(
+        _later(spec("redhat.java", "https://github.com/redhat-developer/vscode-java", "Open VSX")),
+        "https://open-vsx.org/api/redhat/java/versions",
+        not_found=re.escape(
+            'No extension "redhat.java" on open-vsx.org: '
+            "https://open-vsx.org/api/redhat/java/versions"
+        ),
         unreadable_body='{"versions": {',
         unreadable=NO_JSON,
     ),
@@ -284,6 +396,13 @@ UPSTREAMS: dict[str, Upstream] = {
         not_found="no such package on pecl.php.net",
         unreadable_body="<a><r><v>1.0</v></r>",
         unreadable="invalid XML answer",
+    ),
+    "pub.dev": Upstream(
+        spec("foo", "https://pub.dev/packages/foo", "pub.dev"),
+        "https://pub.dev/api/packages/foo",
+        not_found=re.escape('No package "foo" on pub.dev: https://pub.dev/api/packages/foo'),
+        unreadable_body='{"versions": [',
+        unreadable=NO_JSON,
     ),
     "PyPI": Upstream(
         spec("foo", "https://pypi.org/project/foo/", "PyPI"),
@@ -337,6 +456,17 @@ UPSTREAMS: dict[str, Upstream] = {
         # A version link cut off in the middle of its markup.
         unreadable_body=f'<a href="{HACKAGE}foo"><span class="version">1.0</spa',
         unreadable="^foo: no upstream version found\\.",
+    ),
+    "Terraform Registry": Upstream(
+        spec(
+            "hashicorp/aws",
+            "https://registry.terraform.io/providers/hashicorp/aws",
+            "Terraform Registry",
+        ),
+        "https://registry.terraform.io/v1/providers/hashicorp/aws/versions",
+        not_found=re.escape('No provider "hashicorp/aws" on registry.terraform.io: https://'),
+        unreadable_body='{"versions": [',
+        unreadable=NO_JSON,
     ),
 }
 
