@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from backends.addresses import IPNetwork, ip_literal
 from backends.budget import Limits
+from backends.github_tokens import GitHubApp, TokenPool
 
 # Anitya's default regex (contract §6.1): `<name>[-_]<version>` followed by an archive
 # extension. The operator's DEFAULT_REGEX replaces it.
@@ -159,8 +160,16 @@ class BackendsConfig:
     #: Timeouts, size caps, the User-Agent, the networks a check may reach anyway and the
     #: budget of one check.
     http: HttpConfig = field(default_factory=HttpConfig)
-    #: The token the GitHub backend sends (GITHUB_ACCESS_TOKEN); without one it cannot check.
+    #: The token the GitHub backend sends (GITHUB_ACCESS_TOKEN); without any token (this,
+    #: github_access_tokens or github_app) it cannot check.
     github_access_token: str | None = field(default=None, repr=False)
+    #: More tokens, used in turn with the first (GITHUB_ACCESS_TOKENS).
+    github_access_tokens: tuple[str, ...] = field(default=(), repr=False)
+    #: A GitHub App installation whose tokens join them (GITHUB_APP_*).
+    github_app: GitHubApp | None = field(default=None, repr=False)
+    #: Where the tokens' budgets are kept (the web app's: in the database); None: in the
+    #: memory of each check (backends.upstreams.github.token_pool).
+    github_token_pool: TokenPool | None = field(default=None, repr=False, compare=False)
     #: Credentials for private PyPI simple indexes (PYPI_SIMPLE_CREDENTIALS).
     pypi_simple_credentials: tuple[IndexCredentials, ...] = ()
     #: Seconds of CPU one regex search may take (REGEX_TIMEOUT).

@@ -9,7 +9,9 @@ it when Django starts (web workers, the q2 cluster, management commands), and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +24,14 @@ from backends.config import (
     IndexCredentials,
     configure,
 )
+from backends.github_tokens import GitHubApp
 from backends.http import HttpConfig, parse_networks
+from backends.upstreams.github import configured_tokens
 from projects import telemetry
+
+#: Whether the GitHub token pool is kept in the database (every process shares its budgets).
+#: The tests of ``backends/`` run without a database and turn it off.
+github_pool_in_database = True
 
 
 def build_http_config(source: object) -> HttpConfig:
@@ -82,19 +90,70 @@ def index_credentials(configured: object) -> tuple[IndexCredentials, ...]:
     return tuple(entries)
 
 
+def github_tokens(configured: object) -> tuple[str, ...]:
+    """GITHUB_ACCESS_TOKENS: the non-empty strings of a list (anything else is ignored)."""
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    if not isinstance(configured, list | tuple):
+        return ()
+    return tuple(item.strip() for item in configured if isinstance(item, str) and item.strip())
+
+
+def github_app(source: object) -> GitHubApp | None:
+    """The GitHub App (GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and the PEM file named by
+    GITHUB_APP_PRIVATE_KEY_FILE), or None without an id and an installation.
+
+    A key file that cannot be read leaves the App without a key and with the reason, which
+    its checks report (never the key itself).
+    """
+    app_id = str(getattr(source, "GITHUB_APP_ID", "") or "").strip()
+    installation = getattr(source, "GITHUB_APP_INSTALLATION_ID", None)
+    try:
+        installation_id = int(installation or 0)
+    except (TypeError, ValueError):
+        installation_id = 0
+    if not app_id or app_id == "0" or installation_id <= 0:
+        return None
+    key_file = str(getattr(source, "GITHUB_APP_PRIVATE_KEY_FILE", "") or "").strip()
+    if not key_file:
+        return GitHubApp(
+            app_id, installation_id, key_problem="GITHUB_APP_PRIVATE_KEY_FILE is not set"
+        )
+    try:
+        private_key = Path(key_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        return GitHubApp(
+            app_id, installation_id, key_problem=f"cannot read the private key file ({reason})"
+        )
+    return GitHubApp(app_id, installation_id, private_key=private_key)
+
+
 def build_backends_config(source: object = settings) -> BackendsConfig:
     """Every setting backends read, from ``source`` (Django's settings by default).
 
-    A setting that is missing takes the backends' own default, as when no Django runs.
+    A setting that is missing takes the backends' own default, as when no Django runs. With
+    any GitHub token configured, their budgets are kept in the database
+    (:class:`~projects.services.github_pool.DatabaseTokenPool`).
     """
     token = getattr(source, "GITHUB_ACCESS_TOKEN", None)
-    return BackendsConfig(
+    config = BackendsConfig(
         http=build_http_config(source),
         github_access_token=str(token) if token else None,
+        github_access_tokens=github_tokens(getattr(source, "GITHUB_ACCESS_TOKENS", ())),
+        github_app=github_app(source),
         pypi_simple_credentials=index_credentials(getattr(source, "PYPI_SIMPLE_CREDENTIALS", None)),
         regex_timeout=float(getattr(source, "REGEX_TIMEOUT", DEFAULT_REGEX_TIMEOUT)),
         default_regex=str(getattr(source, "DEFAULT_REGEX", None) or DEFAULT_REGEX),
     )
+    tokens = configured_tokens(config)
+    if github_pool_in_database and (tokens or config.github_app is not None):
+        # Here, not at the top: projects/apps.py imports this module before the models can be.
+        from projects.services.github_pool import DatabaseTokenPool
+
+        pool = DatabaseTokenPool(tokens, config.github_app)
+        config = dataclasses.replace(config, github_token_pool=pool)
+    return config
 
 
 def install() -> None:

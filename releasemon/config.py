@@ -35,6 +35,13 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": 3600 * 24 * 14,
     "DEFAULT_REGEX": DEFAULT_REGEX,
     "GITHUB_ACCESS_TOKEN": None,
+    # More tokens for the GitHub backend, used in turn with GITHUB_ACCESS_TOKEN (a list; in the
+    # environment a JSON list or comma-separated), and a GitHub App whose installation tokens
+    # join them (docs/operations.md, "GitHub tokens").
+    "GITHUB_ACCESS_TOKENS": [],
+    "GITHUB_APP_ID": 0,
+    "GITHUB_APP_INSTALLATION_ID": 0,
+    "GITHUB_APP_PRIVATE_KEY_FILE": "",
     "CRON_POOL": 10,
     "CHECK_TIMEOUT": 600,
     "CHECK_ERROR_THRESHOLD": 100,

@@ -11,6 +11,6 @@ One module per family of models; importing them registers their admins (Django i
 ``projects.admin`` at start-up).
 """
 
-from projects.admin import checkruns, distros, flags, notify, projects, versions
+from projects.admin import checkruns, distros, flags, github_pool, notify, projects, versions
 
-__all__ = ["checkruns", "distros", "flags", "notify", "projects", "versions"]
+__all__ = ["checkruns", "distros", "flags", "github_pool", "notify", "projects", "versions"]

@@ -351,6 +351,7 @@ class Flag(models.Model):
 # The checker's own records: its runs, its tallies, the upstreams' rate limits.
 from projects.models.checks import CheckRun, CheckTally, RateLimitBlock  # noqa: E402
 from projects.models.counters import HitCounter  # noqa: E402
+from projects.models.github import GitHubPoolEntry  # noqa: E402
 
 __all__ = [
     "VERSION_MAX_LENGTH",
@@ -359,6 +360,7 @@ __all__ = [
     "CheckTally",
     "Distro",
     "Flag",
+    "GitHubPoolEntry",
     "HitCounter",
     "Package",
     "Project",

@@ -19,6 +19,7 @@ from backends import ecosystems, registry
 from backends.base import BackendError
 from projects import check, selectors
 from projects.models import Project
+from projects.selectors import github_budget
 from projects.site import checks, errors, watching
 from projects.site.common import get_project, is_admin, project_url, unauthorized, wants_json
 from projects.site.page_cache import anonymous_page
@@ -56,6 +57,7 @@ def project_page(
         "may_full_check": checks.may_full_check(request, project, bool(rows)),
         "may_test_check": request.user.is_authenticated and not project.archived,
         "rate_limited_until": selectors.rate_limited_until(project),
+        "github_budget": github_budget.github_budget() if project.backend == "GitHub" else None,
         "last_log_line": (project.logs or "").strip().splitlines()[-1:],
         "ecosystem": ecosystem,
         "now": timezone.now(),

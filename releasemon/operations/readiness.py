@@ -11,7 +11,9 @@ Each part is judged on its own and says why in one line, so a probe's log names 
 - **outbox**: the oldest message not yet relayed is younger than READY_OUTBOX_MAX_AGE (only
   judged with a broker: without ``AMQP_URL`` messages stay in the outbox by design);
 - **deliveries**: the oldest notification due at once (not a digest waiting for its hour)
-  has been due for less than READY_DELIVERY_MAX_AGE.
+  has been due for less than READY_DELIVERY_MAX_AGE;
+- **github**: what is left of the GitHub token pool's budgets (always ok: a spent budget
+  only defers the GitHub projects).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from messaging.relay import BrokerError, Publisher, describe
 from projects.models import CheckRun
 from projects.notify.delivery import claims
 from projects.scheduler import due_projects
+from projects.selectors.github_budget import github_budget
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,22 @@ def deliveries(now: dt.datetime) -> Part:
     return Part(True, f"{backlog} notification(s) due", values)
 
 
+def github(now: dt.datetime) -> Part:
+    """The GitHub token pool's budget: information, never a failure (a spent budget defers
+    the GitHub projects until its reset; docs/operations.md, "GitHub tokens")."""
+    budget = github_budget(now=now)
+    if budget is None:
+        return Part(True, "no GitHub token configured", {"configured": False})
+    return Part(True, budget.describe(), budget.as_json())
+
+
 PARTS: dict[str, Callable[[dt.datetime], Part]] = {
     "database": database,
     "broker": broker,
     "checks": checks,
     "outbox": outbox,
     "deliveries": deliveries,
+    "github": github,
 }
 
 
@@ -180,7 +193,7 @@ def readiness(now: dt.datetime | None = None) -> Report:
     parts: dict[str, Part] = {"database": database(now)}
     parts["broker"] = broker(now)
     reachable = parts["database"].ok or parts["database"].values.get("unapplied_migrations")
-    for name in ("checks", "outbox", "deliveries"):
+    for name in ("checks", "outbox", "deliveries", "github"):
         if not reachable:
             parts[name] = Part(False, "not judged: the database is unreachable")
             continue

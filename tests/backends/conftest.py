@@ -51,6 +51,15 @@ def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(guard, "resolve_host", lambda host, port: [PUBLIC_ADDRESS])
 
 
+@pytest.fixture(autouse=True)
+def github_pool_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No database here: GitHub tokens set through ``settings`` rotate within each check
+    (backends.github_tokens.LocalTokenPool), not through the database pool of the web app."""
+    from projects import backend_settings
+
+    monkeypatch.setattr(backend_settings, "github_pool_in_database", False)
+
+
 @pytest.fixture
 def mock_http() -> Iterator[responses.RequestsMock]:
     """An active `responses` mock; unregistered URLs raise ConnectionError (-> FetchError)."""

@@ -42,7 +42,14 @@ def test_healthz_answers_without_touching_the_database(client, django_assert_num
 def test_a_healthy_instance_is_ready_and_says_what_it_looked_at(client):
     status, body = ready(client)
     assert status == 200 and body["status"] == "ok" and body["failing"] == []
-    assert set(body["parts"]) == {"database", "broker", "checks", "outbox", "deliveries"}
+    assert set(body["parts"]) == {
+        "database",
+        "broker",
+        "checks",
+        "outbox",
+        "deliveries",
+        "github",
+    }
     assert body["parts"]["database"] == {"ok": True, "detail": "reachable and migrated"}
     assert body["parts"]["broker"]["configured"] is False
 

@@ -230,15 +230,14 @@ UPSTREAMS: dict[str, Upstream] = {
         empty="^Not a Git repository: .* answered an empty page",
         names_url=True,
     ),
+    # A later check asks the REST API conditionally first, then GraphQL (by POST).
     "GitHub": Upstream(
         _later(spec("bar", "https://github.com/foo/bar", "GitHub")),
-        "https://api.github.com/graphql",
-        method="POST",
+        "https://api.github.com/repos/foo/bar/git/matching-refs/tags",
         not_found=r'^bar: Server responded with status "404"',
         server_error=r'^bar: Server responded with status "503": "Service Unavailable"$',
         unreadable_body="{not json",
         unreadable=NO_JSON,
-        unconditional_because="its GraphQL API is queried by POST, which has no conditional form",
         configured={"github_access_token": "contract-token"},
     ),
     "GitLab": Upstream(

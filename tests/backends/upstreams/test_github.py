@@ -1,9 +1,15 @@
-"""GitHub: GraphQL tags and releases, pagination on a first check, every kind of rate limit."""
+"""GitHub: GraphQL tags and releases, pagination on a first check, every kind of rate limit.
+
+Later checks first ask the REST API conditionally whether anything changed
+(test_github_conditional.py); here the autouse :func:`repository_changed` always says it did,
+so these tests see the GraphQL calls they always saw, after that one REST request.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 
 import pytest
@@ -30,6 +36,26 @@ COMMIT = "https://github.com/foo/bar/commit/"
 def token(settings):
     settings.GITHUB_ACCESS_TOKEN = "s3cret"
     return settings
+
+
+@pytest.fixture(autouse=True)
+def repository_changed(request):
+    """The REST API answers every conditional request of a later check: changed."""
+    if "mock_http" in request.fixturenames:
+        mock = request.getfixturevalue("mock_http")
+        mock.get(re.compile(r"https://api\.github\.com/repos/.*"), json=[], headers=REST_BUDGET)
+
+
+REST_BUDGET = {
+    "ETag": '"changed"',
+    "X-RateLimit-Limit": "5000",
+    "X-RateLimit-Remaining": "4999",
+    "X-RateLimit-Reset": str(int(time.time()) + 3600),
+}
+
+
+def graphql_calls(mock_http) -> list:
+    return [call for call in mock_http.calls if call.request.method == "POST"]
 
 
 def spec(**fields) -> ProjectSpec:
@@ -133,9 +159,9 @@ def test_the_query_is_authenticated_newest_first_and_uses_variables(mock_http):
     assert len(mock_http.calls) == 0
 
     fetch(later(version_url="foo/bar"))
-    request = mock_http.calls[0].request
+    request = graphql_calls(mock_http)[0].request
     assert request.headers["Authorization"] == "bearer s3cret"
-    body = sent(mock_http.calls[0])
+    body = sent(graphql_calls(mock_http)[0])
     # ...and names travel as variables, never spliced into the query text.
     assert body["variables"] == {"owner": "foo", "name": "bar", "first": 100, "cursor": None}
     assert 'refPrefix: "refs/tags/"' in body["query"]
@@ -202,7 +228,7 @@ def test_releases_use_the_tag_name_and_skip_releases_without_tag(mock_http):
         Release("v3.0", COMMIT + "c3", dt.datetime(2024, 2, 3, 4, 5, 6, tzinfo=dt.UTC)),
         Release("v2.9", COMMIT + "c29", dt.datetime(2023, 3, 1, tzinfo=dt.UTC)),
     ]
-    query = sent(mock_http.calls[0])["query"]
+    query = sent(graphql_calls(mock_http)[0])["query"]
     assert "releases(" in query and "CREATED_AT" in query
 
 
@@ -230,7 +256,7 @@ def test_a_later_check_reads_the_newest_page_only(mock_http):
     mock_http.post(API, json=page([tag("2.0")]))
 
     assert [r.version for r in fetch(later())] == ["3.0"]
-    assert len(mock_http.calls) == 1
+    assert len(graphql_calls(mock_http)) == 1
 
 
 def test_a_repeated_cursor_stops_the_paging(mock_http):

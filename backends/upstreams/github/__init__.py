@@ -1,39 +1,49 @@
-"""GitHub: tags or releases through the GraphQL API, with commit links and dates.
+"""GitHub: tags or releases through the GraphQL API, with commit links and dates; a
+conditional REST request first, so that unchanged repositories cost nothing.
 
 The REST API would cost one request per 100 tags and carries no dates; one GraphQL query
 returns 100 refs with their commit URL and date. A project's first check pages through every
-ref (newest first) so that its history is complete; later checks read the newest page only,
-which is where new tags appear. GitHub refuses anonymous GraphQL calls, so the operator's
-GITHUB_ACCESS_TOKEN is mandatory, and every way GitHub signals a rate limit becomes
-:class:`RateLimited` scoped to api.github.com, so that the scheduler defers only GitHub projects.
+ref (newest first) so that its history is complete. A later check first asks the REST API
+whether the repository's tag refs (or its newest releases) changed since the last check,
+sending back their ETag (:func:`~backends.upstreams.github.calls.unchanged`): GitHub answers
+304 without spending any budget, and the check ends with nothing new. Otherwise it reads the
+newest GraphQL page, which is where new tags appear, and the new ETag is kept with it.
+
+GitHub refuses anonymous GraphQL calls, so a token is mandatory: the operator's
+GITHUB_ACCESS_TOKEN, more of them (GITHUB_ACCESS_TOKENS) and a GitHub App's installation
+tokens form a pool (:mod:`backends.github_tokens`) used in turn; a spent token hands over to
+the next within the check, and only when all are spent does the check raise
+:class:`RateLimited` scoped to api.github.com, so that the scheduler defers only GitHub
+projects.
+
+- :mod:`.calls`: the REST and GraphQL calls, the budgets GitHub announces, its errors;
+- :mod:`.app`: GitHub App installation tokens (a JWT exchanged for an hour-long token).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, RateLimited, Release
-from backends.config import current
-from backends.http import parse_reset_time
-from backends.upstreams._common import (
-    as_dict,
-    hosted_repository,
-    parse_iso_datetime,
-    web_url,
-)
+from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.config import BackendsConfig, current
+from backends.github_tokens import RATE_LIMIT_SCOPE, GitHubToken, LocalTokenPool, TokenPool
+from backends.http import HttpClient
+from backends.upstreams._common import as_dict, hosted_repository, parse_iso_datetime, web_url
+from backends.upstreams.github.app import process_app_tokens
+from backends.upstreams.github.calls import API_URL, graphql, unchanged
 
-if TYPE_CHECKING:
-    from backends.http import HttpClient, HttpResponse
+__all__ = ["API_URL", "MAX_PAGES", "RATE_LIMIT_SCOPE", "GitHub", "parse_repository", "token_pool"]
 
-API_URL = "https://api.github.com/graphql"
-RATE_LIMIT_SCOPE = "api.github.com"
 PAGE_SIZE = 100
 # A first check reads at most this many pages (5,000 refs), so a hostile or gigantic
 # repository cannot keep a worker busy forever.
 MAX_PAGES = 50
-_MAX_ERRORS_SHOWN = 5
+# What a later check asks the REST API conditionally: every tag ref in one answer (its ETag
+# moves whenever a tag is added, moved or deleted, wherever it sorts), or the newest 100
+# releases, the window the GraphQL query reads.
+_TAGS_PATH = "{owner}/{name}/git/matching-refs/tags"
+_RELEASES_PATH = "{owner}/{name}/releases?per_page=100"
 
 _GITHUB_HOSTS = ("github.com", "www.github.com")
 # GitHub's own rules: owners are alphanumerics and dashes, repositories also allow `.` and `_`.
@@ -93,6 +103,35 @@ def parse_repository(spec: ProjectSpec) -> tuple[str, str] | None:
     return hosted_repository(spec, _GITHUB_HOSTS, _OWNER, _REPOSITORY)
 
 
+def configured_tokens(config: BackendsConfig) -> list[GitHubToken]:
+    """The operator's personal tokens, GITHUB_ACCESS_TOKEN first, each once."""
+    secrets = [config.github_access_token, *config.github_access_tokens]
+    tokens: dict[str, GitHubToken] = {}
+    for number, secret in enumerate((s.strip() for s in secrets if s and s.strip()), start=1):
+        token = GitHubToken(f"Token {number}", secret)
+        tokens.setdefault(token.key, token)
+    return list(tokens.values())
+
+
+def token_pool(config: BackendsConfig) -> TokenPool:
+    """The configured pool (the web app's, in the database), else one for this check: the
+    personal tokens and, with a GitHub App, this process's installation token (minted
+    through a client of its own: the exchange is no part of the check's budget)."""
+    if config.github_token_pool is not None:
+        return config.github_token_pool
+    tokens = configured_tokens(config)
+    if config.github_app is not None:
+        try:
+            with HttpClient(config=config.http) as client:
+                minted = process_app_tokens.get(config.github_app, client)
+        except BackendError:
+            if not tokens:
+                raise
+        else:
+            tokens.append(minted.as_pool_token(config.github_app))
+    return LocalTokenPool(tokens)
+
+
 class GitHub(Backend):
     """Tags (or releases) of a GitHub repository."""
 
@@ -135,13 +174,17 @@ class GitHub(Backend):
                 '"owner/project" (or leave it empty with a https://github.com/owner/project '
                 "homepage)."
             )
-        token = current().github_access_token
-        if not token:
-            raise BackendError(
-                f'Could not call : "{API_URL}" of "{spec.name}", with error: '
-                "github_access_token not configured"
-            )
         owner, name = repository
+        pool = token_pool(current())
+        if not spec.first_check:
+            path = _RELEASES_PATH if spec.releases_only else _TAGS_PATH
+            unchanged(
+                spec,
+                http,
+                pool,
+                path.format(owner=owner, name=name),
+                whole_list=not spec.releases_only,
+            )
         query = _RELEASES_QUERY if spec.releases_only else _TAGS_QUERY
         connection_key = "releases" if spec.releases_only else "refs"
         parse = _release_from_release if spec.releases_only else _release_from_tag
@@ -152,7 +195,7 @@ class GitHub(Backend):
         for _page in range(MAX_PAGES if spec.first_check else 1):
             http.budget.check_versions(len(releases))  # before reading one more page
             variables = {"owner": owner, "name": name, "first": PAGE_SIZE, "cursor": cursor}
-            data = self._query(spec, http, token, query, variables)
+            data = graphql(spec, http, pool, query, variables)
             repository_data = data.get("repository")
             if not isinstance(repository_data, dict):
                 raise BackendError(f"{spec.name}: GitHub answered without the repository.")
@@ -171,90 +214,6 @@ class GitHub(Backend):
         if not releases:
             raise BackendError(f"{spec.name}: No upstream version found.")
         return releases
-
-    def _query(
-        self,
-        spec: ProjectSpec,
-        http: HttpClient,
-        token: str,
-        query: str,
-        variables: dict[str, Any],
-    ) -> dict[str, Any]:
-        """One GraphQL call; rate limits become RateLimited, errors Anitya's messages."""
-        response = http.post(
-            API_URL,
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"bearer {token}"},
-            accept_statuses=range(200, 600),
-        )
-        if not 200 <= response.status < 300:
-            _raise_for_status(spec, response)
-        if (response.headers.get("X-RateLimit-Remaining") or "").strip() == "0":
-            # Anitya's rule: the answer that spent the last point is discarded too.
-            raise RateLimited(parse_reset_time(response.headers), scope=RATE_LIMIT_SCOPE)
-        payload = response.json()
-        if not isinstance(payload, dict):
-            raise BackendError(f"{spec.name}: GitHub answered something that is not an object.")
-        data = as_dict(payload.get("data"))
-        errors = payload.get("errors")
-        rate_limit = as_dict(data.get("rateLimit"))
-        if isinstance(errors, list) and any(
-            as_dict(error).get("type") == "RATE_LIMITED" for error in errors
-        ):
-            raise RateLimited(_reset_at(response, rate_limit), scope=RATE_LIMIT_SCOPE)
-        remaining = rate_limit.get("remaining")
-        if isinstance(remaining, int) and not isinstance(remaining, bool) and remaining <= 0:
-            raise RateLimited(_reset_at(response, rate_limit), scope=RATE_LIMIT_SCOPE)
-        if errors:
-            raise BackendError(_errors_message(spec, errors))
-        if not data:
-            raise BackendError(f"{spec.name}: GitHub answered without data.")
-        return data
-
-
-def _raise_for_status(spec: ProjectSpec, response: HttpResponse) -> None:
-    """A non-2xx answer: a rate limit when GitHub says so, else Anitya's status message."""
-    headers = response.headers
-    remaining = (headers.get("X-RateLimit-Remaining") or "").strip()
-    if response.status in (403, 429) and (remaining == "0" or headers.get("Retry-After")):
-        raise RateLimited(parse_reset_time(headers), scope=RATE_LIMIT_SCOPE)
-    detail = ""
-    try:
-        detail = str(as_dict(response.json()).get("message") or "")[:200]
-    except BackendError:
-        detail = ""
-    if response.status == 429 or (response.status == 403 and "rate limit" in detail.lower()):
-        # A secondary limit announced only in the body: parse_reset_time falls back to an hour.
-        raise RateLimited(parse_reset_time(headers), scope=RATE_LIMIT_SCOPE)
-    message = f'{spec.name}: Server responded with status "{response.status}": "{response.reason}"'
-    if detail:
-        message += f" ({detail})"
-    raise BackendError(message)
-
-
-def _reset_at(response: HttpResponse, rate_limit: dict[str, Any]) -> dt.datetime:
-    """The reset time from the headers, else the body's ``rateLimit.resetAt`` (capped)."""
-    headers = response.headers
-    if headers.get("Retry-After") or headers.get("X-RateLimit-Reset"):
-        return parse_reset_time(headers)
-    reset = parse_iso_datetime(rate_limit.get("resetAt"))
-    if reset is None:
-        return parse_reset_time(headers)
-    now = dt.datetime.now(dt.UTC)
-    return min(max(reset, now), now + dt.timedelta(days=1))
-
-
-def _errors_message(spec: ProjectSpec, errors: object) -> str:
-    """Anitya's text: one ``"<type>": "<message>"`` line per GraphQL error."""
-    lines = []
-    for error in errors if isinstance(errors, list) else [errors]:
-        error = as_dict(error)
-        kind = str(error.get("type") or "ERROR")[:100]
-        text = str(error.get("message") or "unknown error")[:300]
-        lines.append(f'"{kind}": "{text}"')
-        if len(lines) == _MAX_ERRORS_SHOWN:
-            break
-    return f"{spec.name}: Server responded with following errors \n" + "\n".join(lines)
 
 
 def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
