@@ -56,7 +56,7 @@ class DetailedProject(Project):
 
 
 class ProjectV2(Project):
-    """v2's Project JSON: Anitya's keys plus five more (nothing removed or renamed)."""
+    """v2's Project JSON: Anitya's keys plus six more (nothing removed or renamed)."""
 
     latest_stable_version = _text(allow_null=True)
     latest_version_created_on = _text(
@@ -67,6 +67,11 @@ class ProjectV2(Project):
         help_text="When the upstream published the latest version, if it says (naive ISO, UTC).",
     )
     pre_release_filter = _text(allow_null=True)
+    purl = _text(
+        allow_null=True,
+        help_text="The package's Package URL (pkg:pypi/requests, pkg:github/psf/requests), "
+        "without version; null where the backend's registry has no registered PURL type.",
+    )
     version_filter = _text(allow_null=True)
 
 
@@ -79,6 +84,30 @@ class ProjectPage(Serializer):
     items_per_page = serializers.IntegerField()
     page = serializers.IntegerField()
     total_items = serializers.IntegerField()
+
+
+#: ``POST /api/v2/projects/purls/``: one entry per PURL given, in its order, in each list.
+#: (Written out: a serializer cannot call a field ``errors``, nor make a list's items nullable.)
+PURL_LOOKUP = OpenApiResponse(
+    {
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {"allOf": [{"$ref": "#/components/schemas/ProjectV2"}], "nullable": True},
+                "description": "The project each PURL names (the one added first when several "
+                "do), or null: none has it, or the PURL could not be read.",
+            },
+            "errors": {
+                "type": "array",
+                "items": {"type": "string", "nullable": True},
+                "description": "Why each PURL could not be read (a malformed one), or null.",
+            },
+        },
+        "required": ["errors", "items"],
+    },
+    description='`{"errors": [...], "items": [...]}`, as long as `purls`.',
+)
 
 
 class PackageItem(Serializer):

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from backends import registry, versions
+from backends import purls, registry, versions
 from projects.models import Project, epoch
 from projects.representations.rows import (
     StoredVersion,
@@ -120,6 +120,8 @@ def project_json(
         data["latest_version_created_on"] = naive_iso(latest.created_on) if latest else None
         data["latest_version_published_on"] = naive_iso(latest.published_at) if latest else None
         data["pre_release_filter"] = row["pre_release_filter"]
+        # The package's Package URL (backends/purls), null where its type has none.
+        data["purl"] = purls.project_purl(purls.ProjectFields.of(row))
         data["version_filter"] = row["version_filter"]
     if packages is not None:
         data["packages"] = packages

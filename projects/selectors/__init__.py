@@ -3,7 +3,8 @@
 - :mod:`.search`: Anitya's glob patterns, its project search, the status lists and the API's
   filters that ignore case;
 - :mod:`.projects`: one project, and the lists of projects the site shows;
-- :mod:`.distros`: distributions and the packages mapped in them.
+- :mod:`.distros`: distributions and the packages mapped in them;
+- :mod:`.purls`: the projects Package URLs name, and a project's own.
 
 Callers import the package (``from projects import selectors``); the names below are its
 public ones.
@@ -40,6 +41,12 @@ from projects.selectors.projects import (
     sorted_projects,
     tracked_project_count,
 )
+from projects.selectors.purls import (
+    PurlMatch,
+    project_ids_for_purl,
+    project_purl,
+    projects_for_purls,
+)
 from projects.selectors.search import (
     STATUS_LISTS,
     Glob,
@@ -62,6 +69,7 @@ __all__ = [
     "PROJECT_SORTS",
     "STATUS_LISTS",
     "Glob",
+    "PurlMatch",
     "distro_by_name",
     "distro_ids",
     "distro_list",
@@ -78,13 +86,16 @@ __all__ = [
     "project_detail",
     "project_id_for_package",
     "project_id_in_ecosystem",
+    "project_ids_for_purl",
     "project_ids_in_list_order",
     "project_in_ecosystem",
     "project_list",
     "project_names",
+    "project_purl",
     "project_sort_key",
     "projects_by_last_check",
     "projects_by_status",
+    "projects_for_purls",
     "projects_in_distro",
     "projects_named",
     "projects_with_homepage",

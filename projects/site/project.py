@@ -60,6 +60,7 @@ def project_page(
         "github_budget": github_budget.github_budget() if project.backend == "GitHub" else None,
         "last_log_line": (project.logs or "").strip().splitlines()[-1:],
         "ecosystem": ecosystem,
+        "purl": selectors.project_purl(project),
         "now": timezone.now(),
         **watching.project_context(request, project),
         **extra,

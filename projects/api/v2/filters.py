@@ -1,5 +1,5 @@
-"""API v2's list filters, as django-filter FilterSets: ``?name=`` and ``?ecosystem=`` for
-projects, ``?distribution=`` and ``?name=`` for packages.
+"""API v2's list filters, as django-filter FilterSets: ``?name=``, ``?ecosystem=`` and
+``?purl=`` for projects, ``?distribution=`` and ``?name=`` for packages.
 
 django-filter reads and cleans the query parameters: surrounding spaces are trimmed, and text
 with a NUL character (which PostgreSQL cannot even compare) makes the set invalid, so the list
@@ -14,6 +14,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from backends import purls
 from projects import selectors
 from projects.models import Package, Project
 
@@ -32,9 +33,23 @@ class DistroNamed(django_filters.CharFilter):
         return selectors.in_distro_named(qs, value or "")
 
 
+class NamedByPurl(django_filters.CharFilter):
+    """The projects the Package URL names (``projects/selectors/purls.py``); the view refuses
+    a malformed one before, so here it simply names none."""
+
+    def filter(self, qs: QuerySet[Any], value: str | None) -> QuerySet[Any]:
+        if not value:
+            return qs
+        try:
+            return qs.filter(pk__in=selectors.project_ids_for_purl(value))
+        except purls.InvalidPurl:
+            return qs.none()
+
+
 class ProjectFilter(django_filters.FilterSet):
     name = IgnoringCase(field_name="name")
     ecosystem = IgnoringCase(field_name="ecosystem_name")
+    purl = NamedByPurl(field_name="id")
 
     class Meta:
         model = Project

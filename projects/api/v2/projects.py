@@ -1,4 +1,4 @@
-"""API v2's projects: the list, by name and ecosystem, and creating one."""
+"""API v2's projects: the list, by name, ecosystem and Package URL, and creating one."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backends import registry
+from backends import purls, registry
 from projects import catalogue, limits, representations, services
 from projects.api import inputs, schema
+from projects.api.inputs import InputError
 from projects.api.v2.common import (
     CHECK_LIMITED,
     PAGE_PARAMETERS,
@@ -46,7 +47,7 @@ def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> R
 
 
 class ProjectsApi(V2View):
-    """Projects, by name and ecosystem."""
+    """Projects, by name, ecosystem and Package URL."""
 
     name = "v2 projects"
 
@@ -61,12 +62,24 @@ class ProjectsApi(V2View):
             OpenApiParameter(
                 "ecosystem", OpenApiTypes.STR, description="pypi, npm, ... or a homepage"
             ),
+            OpenApiParameter(
+                "purl",
+                OpenApiTypes.STR,
+                description="A Package URL (pkg:pypi/requests, pkg:docker/library/nginx, "
+                "pkg:github/psf/requests): the projects it names; its version, qualifiers "
+                "and subpath are ignored. A malformed one is 400.",
+            ),
         ],
         responses={200: schema.ProjectPage, 400: schema.FIELD_ERRORS},
     )
     def get(self, request: Request) -> Response:
         page, per_page = page_arguments(request)
-        filters = list_filters(request, "name", "ecosystem")
+        filters = list_filters(request, "name", "ecosystem", "purl")
+        if filters["purl"] is not None:
+            try:
+                purls.lookup_key(filters["purl"])
+            except purls.InvalidPurl as error:
+                raise InputError({"purl": str(error)}) from None
         return Response(projects_page(filters, page, per_page))
 
     @extend_schema(

@@ -6,6 +6,8 @@ the views pass what they validated to the services.
 
 from __future__ import annotations
 
+from rest_framework import serializers
+
 from projects.api.inputs import AnityaInput, Boolean, Integer, Text
 
 
@@ -71,4 +73,17 @@ class VersionCheckInput(AnityaInput):
     releases_only = Boolean(required=False)
     dry_run = Boolean(
         default=True, initial=True, help_text="Store nothing (the default): a preview."
+    )
+
+
+class PurlLookupInput(AnityaInput):
+    """Projects by Package URL, many at once: an answer for each, in the order given."""
+
+    # Describes the body; projects/api/v2/purls.py reads it, each PURL on its own.
+
+    purls = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        max_length=1000,
+        help_text="Up to 1,000 Package URLs (pkg:pypi/requests, pkg:npm/%40types/node, "
+        "pkg:github/psf/requests, ...); versions, qualifiers and subpaths are ignored.",
     )

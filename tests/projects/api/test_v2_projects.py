@@ -33,6 +33,7 @@ EXTRA_KEYS = {
     "latest_version_created_on",
     "latest_version_published_on",
     "pre_release_filter",
+    "purl",
     "version_filter",
 }
 
