@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Collection, Sequence
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -69,6 +70,11 @@ class DatabaseTokenPool:
     def __init__(self, tokens: Sequence[GitHubToken], app: GitHubApp | None = None) -> None:
         self._tokens = {token.key: token for token in tokens}
         self._app = app
+        # The budgets this process last read or wrote: a reading that tells nothing new (a
+        # 304's unchanged headers) writes nothing. The UPDATEs' conditions keep it correct
+        # when another process moved a row since.
+        self._lock = threading.Lock()
+        self._known: dict[tuple[str, str], Budget] = {}
 
     @property
     def keys(self) -> list[str]:
@@ -105,6 +111,8 @@ class DatabaseTokenPool:
             self.ensure_rows()
             rows = list(GitHubPoolEntry.objects.filter(key__in=keys))
         candidates = [self._candidate(row, resource) for row in rows]
+        with self._lock:
+            self._known.update({(c.token.key, resource): c.budget for c in candidates})
         skipped = set(skip)
         app_error: BackendError | None = None
         now = timezone.now()
@@ -125,6 +133,11 @@ class DatabaseTokenPool:
         _check_resource(resource)
         if reading.remaining is None or reading.reset_at is None:
             return
+        with self._lock:
+            known = self._known.get((token.key, resource))
+            if known is not None and known.merged(reading) == known:
+                return
+            self._known[(token.key, resource)] = (known or Budget()).merged(reading)
         limit, remaining, reset = (
             f"{resource}_{name}" for name in ("limit", "remaining", "reset_at")
         )
@@ -144,6 +157,9 @@ class DatabaseTokenPool:
 
     def exhaust(self, token: GitHubToken, resource: str, reset_at: dt.datetime) -> None:
         _check_resource(resource)
+        with self._lock:
+            known = self._known.get((token.key, resource), Budget())
+            self._known[(token.key, resource)] = Budget(known.limit, 0, reset_at)
         GitHubPoolEntry.objects.filter(key=token.key).update(
             **{f"{resource}_remaining": 0, f"{resource}_reset_at": reset_at}
         )

@@ -12,12 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
 
 import pytest
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from responses import matchers
@@ -29,6 +32,7 @@ from projects import check, scheduler
 from projects.models import GitHubPoolEntry, Project, RateLimitBlock
 from projects.services.github_pool import DatabaseTokenPool, unseal
 from tests.factories import AdminFactory, ProjectFactory, ProjectVersionFactory
+from tests.projects.conftest import shares_connections_safely
 
 API = "https://api.github.com/graphql"
 TAG_REFS = re.compile(r"https://api\.github\.com/repos/foo/[^/]+/git/matching-refs/tags")
@@ -127,6 +131,22 @@ def test_a_cycle_of_unchanged_projects_spends_no_budget(pool, mock_http, two_tok
 
 
 @pytest.mark.django_db
+def test_an_unchanged_repository_reads_the_pool_once_and_writes_nothing(mock_http, two_tokens):
+    set_budget(ALPHA, CORE, 4990)
+    set_budget(BETA, CORE, 4990)
+    mock_http.get(TAG_REFS, status=304, headers=budget(4990))
+    project = Project.objects.prefetch_related("versions").get(pk=github_project("quiet").pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert check.check_project(project, trigger=check.Trigger.SCHEDULER).outcome is (
+            check.Outcome.SUCCESS
+        )
+
+    pool_queries = [q["sql"] for q in queries.captured_queries if "githubpoolentry" in q["sql"]]
+    assert len(pool_queries) == 1 and pool_queries[0].startswith("SELECT")
+
+
+@pytest.mark.django_db
 def test_a_second_token_takes_over_when_the_first_is_spent_mid_cycle(mock_http, two_tokens):
     set_budget(ALPHA, GRAPHQL, 3000)  # the most left: used first
     set_budget(BETA, GRAPHQL, 2000)
@@ -190,6 +210,31 @@ def test_processes_share_the_budgets_and_a_stale_reading_changes_nothing(two_tok
     other_machine.exhaust(alpha, GRAPHQL, window)
     chosen = two_tokens.take(GRAPHQL)
     assert chosen is not None and chosen.key == BETA
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readings_reported_at_once_by_many_checkers_keep_the_lowest(two_tokens):
+    window = dt.datetime.fromtimestamp(RESET, dt.UTC)
+    alpha = GitHubToken("Token 1", SECRETS[0])
+    remaining = [4795 + 7 * n for n in range(16)]  # the lowest first: the last must not win
+
+    def report(value: int) -> None:
+        try:  # one process each: nothing known beforehand, every reading is written
+            DatabaseTokenPool([alpha]).record(alpha, GRAPHQL, RateReading(5000, value, window))
+        finally:
+            connection.close()
+
+    if shares_connections_safely():
+        threads = [threading.Thread(target=report, args=(value,)) for value in remaining]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:  # SQLite's in-memory test database takes one writer at a time
+        for value in remaining:
+            DatabaseTokenPool([alpha]).record(alpha, GRAPHQL, RateReading(5000, value, window))
+
+    assert (row(ALPHA).graphql_remaining, row(ALPHA).graphql_reset_at) == (min(remaining), window)
 
 
 @pytest.fixture
