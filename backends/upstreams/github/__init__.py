@@ -33,7 +33,15 @@ from backends.upstreams._common import as_dict, hosted_repository, parse_iso_dat
 from backends.upstreams.github.app import process_app_tokens
 from backends.upstreams.github.calls import API_URL, graphql, unchanged
 
-__all__ = ["API_URL", "MAX_PAGES", "RATE_LIMIT_SCOPE", "GitHub", "parse_repository", "token_pool"]
+__all__ = [
+    "API_URL",
+    "MAX_PAGES",
+    "RATE_LIMIT_SCOPE",
+    "GitHub",
+    "configured_tokens",
+    "parse_repository",
+    "token_pool",
+]
 
 PAGE_SIZE = 100
 # A first check reads at most this many pages (5,000 refs), so a hostile or gigantic
