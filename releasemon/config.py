@@ -311,6 +311,27 @@ def parse_email_url(url: str) -> dict[str, Any]:
     return values
 
 
+def task_queue_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """django-q2's Q_CLUSTER: the database as broker, or Redis with Q2_BROKER=redis."""
+    cluster: dict[str, Any] = {
+        "name": "releasemon",
+        "workers": config["Q2_WORKERS"],
+        # q2 stops a task a minute after its check's own deadline; its retry must come later.
+        "timeout": config["CHECK_TIMEOUT"] + 60,
+        "retry": config["CHECK_TIMEOUT"] + 120,
+        "max_attempts": 1,
+        "catch_up": False,
+        "orm": "default",
+        "poll": 1,
+        "ack_failures": True,
+        "label": "Task queue",
+    }
+    if config["Q2_BROKER"] == "redis" and config["REDIS_URL"]:
+        del cluster["orm"]
+        cluster["redis"] = config["REDIS_URL"]
+    return cluster
+
+
 def email_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     """Django's mail settings from the configuration.
 

@@ -302,21 +302,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # django-q2: the ORM broker needs nothing else; Redis is optional for larger sites.
-Q_CLUSTER = {
-    "name": "releasemon",
-    "workers": CONFIG["Q2_WORKERS"],
-    "timeout": CONFIG["CHECK_TIMEOUT"] + 60,
-    "retry": CONFIG["CHECK_TIMEOUT"] + 120,
-    "max_attempts": 1,
-    "catch_up": False,
-    "orm": "default",
-    "poll": 1,
-    "ack_failures": True,
-    "label": "Task queue",
-}
-if CONFIG["Q2_BROKER"] == "redis" and CONFIG["REDIS_URL"]:
-    Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = CONFIG["REDIS_URL"]
+Q_CLUSTER = _config.task_queue_settings(CONFIG)
 
 # The service's own settings, read by the apps (names follow Anitya's configuration keys).
 ADMIN_EMAIL = CONFIG["ADMIN_EMAIL"]
