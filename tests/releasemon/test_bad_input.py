@@ -267,6 +267,7 @@ def test_the_api_posts_are_found():
     labels = {route.label.rstrip("/") for route in API_POSTS}
     assert labels == {
         "/api/v2/projects",
+        "/api/v2/projects/purls",
         "/api/v2/packages",
         "/api/v2/versions",
         "/api/version/get",
