@@ -54,6 +54,8 @@ class ProjectSpec:
     last_modified: str | None = None
     # Raw version strings already stored for the project (empty on a first check).
     stored_versions: tuple[str, ...] = ()
+    # Those of them marked withdrawn (gone upstream): never the latest version.
+    withdrawn_versions: tuple[str, ...] = ()
     # Credentials split off the project's URLs (backends/credentials.py): origin
     # ("https://host[:port]") -> (username, password). The client sends them to that origin
     # only; backends never put them in a URL or a message. Left out of repr and comparisons.
@@ -74,6 +76,8 @@ class Release:
     version: str
     commit_url: str | None = None
     published_at: dt.datetime | None = None
+    withdrawn: bool = False
+    """Listed, but withdrawn by the upstream (a yanked PyPI release): never stored as new."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,11 @@ class Backend:
     default_version_scheme: ClassVar[str] = "RPM"
     check_interval: ClassVar[dt.timedelta] = dt.timedelta(hours=1)
     has_feed: ClassVar[bool] = False
+    lists_every_version: ClassVar[bool] = False
+    """True when :meth:`fetch` returns the upstream's whole list on every check (a registry's
+    document, a repository's reference list), so a stored version missing from it has gone
+    upstream. Paging backends (later checks read the newest page) and web pages (they often
+    show the current release only) leave it False: they never withdraw a version."""
 
     def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
         """Return every release the upstream lists, raw, in any order.

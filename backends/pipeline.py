@@ -7,11 +7,12 @@ call :func:`preview`; a full check then hands the result to ``projects.check.rec
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backends import registry, versions
 from backends.base import BackendError, NotModified, ProjectSpec, Release
 from backends.http import HttpClient
+from backends.withdrawals import WithdrawalChanges, withdrawal_changes
 
 # Anitya's version column is 50 characters and it skips strings of 50 or more.
 MAX_VERSION_LENGTH = 50
@@ -44,6 +45,14 @@ class Preview:
     last_modified: str | None = None
     skipped: tuple[str, ...] = ()
     """Why some upstream strings were not kept, for the logs."""
+    complete: bool = False
+    """The upstream's whole list was read (``lists_every_version``, not a 304): only such a
+    check withdraws stored versions."""
+    listed: frozenset[str] = frozenset()
+    """Every parsed version the upstream offers (filters not applied, withdrawn ones left
+    out), which a complete check compares with the stored ones."""
+    withdrawals: WithdrawalChanges = field(default_factory=WithdrawalChanges)
+    """What a complete check withdraws or brings back, against the spec's stored versions."""
 
     @property
     def found_versions(self) -> list[str]:
@@ -87,21 +96,36 @@ def preview(
         if http is None:
             client.close()
 
-    found, skipped = _usable_versions(spec, scheme, releases)
-    # Each stored version is parsed once, for both what is new and what is latest.
+    offered = [release for release in releases if not release.withdrawn]
+    found, skipped = _usable_versions(spec, scheme, offered)
+    # Each stored version is parsed once, for what is new, withdrawn and latest.
     stored = {raw: _parse(spec, scheme, raw) for raw in spec.stored_versions}
     known = {version.parsed for version in stored.values()}
     new = tuple(version for version in found if version.parsed not in known)
     client.budget.check_new_versions(len(new))
+    complete = backend.lists_every_version and not not_modified
+    listed = frozenset(
+        _parse(spec, scheme, raw).parsed
+        for release in offered
+        if (raw := release.version.strip()) and len(raw) < MAX_VERSION_LENGTH
+    )
+    changes = WithdrawalChanges()
+    if complete:
+        parsed = {raw: version.parsed for raw, version in stored.items()}
+        changes = withdrawal_changes(parsed, spec.withdrawn_versions, listed)
+    withdrawn = (set(spec.withdrawn_versions) - set(changes.restore)) | set(changes.withdraw)
     return Preview(
         scheme=scheme,
         versions=found,
         new_versions=new,
-        latest_version=_latest(spec, scheme, stored, new),
+        latest_version=_latest(spec, scheme, stored, new, withdrawn),
         not_modified=not_modified,
         etag=client.etag,
         last_modified=client.last_modified,
         skipped=tuple(skipped),
+        complete=complete,
+        listed=listed,
+        withdrawals=changes,
     )
 
 
@@ -153,13 +177,15 @@ def _latest(
     scheme: str,
     stored: dict[str, versions.Version],
     new: tuple[FoundVersion, ...],
+    withdrawn: set[str],
 ) -> str | None:
-    """The newest visible version among the stored (raw -> parsed) and the new ones
-    (pre-releases count)."""
+    """The newest visible version among the stored (raw -> parsed, the ``withdrawn`` ones
+    left out) and the new ones (pre-releases count)."""
     candidates = [
         version
         for raw, version in stored.items()
-        if not versions.is_filtered(raw, spec.version_filter, spec.version_prefix)
+        if raw not in withdrawn
+        and not versions.is_filtered(raw, spec.version_filter, spec.version_prefix)
     ]
     candidates += [_parse(spec, scheme, found.raw) for found in new]
     ordered = versions.sort_versions(candidates)

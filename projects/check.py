@@ -25,6 +25,8 @@ from django.utils import timezone
 from backends import pipeline, versions
 from backends.base import BackendError, RateLimited
 from backends.pipeline import Preview
+from backends.versions import Version
+from backends.withdrawals import withdrawal_changes
 from messaging.outbox import emit, emit_all
 from projects import archiving, messages, next_check, telemetry
 from projects.models import Project, ProjectVersion
@@ -107,10 +109,18 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
     Nine checks in ten find nothing new (most of them answered 304); those are recorded with
     one UPDATE (:func:`_record_nothing_new`). A preview with new versions takes the row lock
     and re-reads the stored versions, so that concurrent checks of one project store and
-    announce each version once.
+    announce each version once. So does a complete answer that withdraws stored versions or
+    brings some back (:func:`_apply_withdrawals`): a withdrawn version is never the latest,
+    and only new versions are announced, as Anitya does.
     """
     now = now or timezone.now()
-    if not result.new_versions and _record_nothing_new(project, result, now):
+    if result.withdrawals.warning:
+        logger.warning(
+            "Check of %s (id %s): %s", project.name, project.pk, result.withdrawals.warning
+        )
+    if not (result.new_versions or result.withdrawals) and _record_nothing_new(
+        project, result, now
+    ):
         return CheckResult(Outcome.SUCCESS)
     with transaction.atomic():
         locked = _locked(project)
@@ -131,8 +141,11 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
             ignore_conflicts=True,
         )
         old_version = locked.latest_version
+        _apply_withdrawals(known, result, now)
         candidates = [
-            version for row, version in known if not locked.is_version_filtered(row.version)
+            version
+            for row, version in known
+            if row.withdrawn_on is None and not locked.is_version_filtered(row.version)
         ]
         candidates += [locked.make_version(found.raw) for found in new]
         ordered = versions.sort_versions(candidates)
@@ -160,6 +173,32 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
             )
     project.take_saved_state(locked)
     return CheckResult(Outcome.SUCCESS, new_versions=tuple(found.parsed for found in new))
+
+
+def _apply_withdrawals(
+    known: list[tuple[ProjectVersion, Version]], result: Preview, now: dt.datetime
+) -> bool:
+    """Mark withdrawn (on ``now``) the rows of ``known`` a complete ``result`` no longer
+    lists, unmark those it lists again; the rows are updated in place. True when any changed.
+
+    The changes are worked out again from the locked rows rather than taken from the preview,
+    which compared the versions read before the lock.
+    """
+    if not result.complete:
+        return False
+    stored = {row.version: version.parsed for row, version in known}
+    withdrawn = {row.version for row, _ in known if row.withdrawn_on is not None}
+    changes = withdrawal_changes(stored, withdrawn, result.listed)
+    rows = {row.version: row for row, _ in known}
+    for raws, stamp in ((changes.withdraw, now), (changes.restore, None)):
+        if not raws:
+            continue
+        ProjectVersion.objects.filter(pk__in=[rows[raw].pk for raw in raws]).update(
+            withdrawn_on=stamp
+        )
+        for raw in raws:
+            rows[raw].withdrawn_on = stamp
+    return bool(changes)
 
 
 def _record_nothing_new(project: Project, result: Preview, now: dt.datetime) -> bool:

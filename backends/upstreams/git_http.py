@@ -82,6 +82,7 @@ class GitHttp(Backend):
     """Tags of any Git repository served over HTTP(S), smart or dumb."""
 
     name = "Git (any host)"
+    lists_every_version = True  # the reference list names every tag
     examples = (
         "https://git.kernel.org/pub/scm/git/git.git",
         "https://codeberg.org/forgejo/forgejo.git",

@@ -44,6 +44,7 @@ class Npmjs(Backend):
         ),
     }
     has_feed = True
+    lists_every_version = True
 
     def version_url(self, spec: ProjectSpec) -> str:
         return package_url(spec.name)

@@ -14,19 +14,20 @@ if TYPE_CHECKING:
 FEED_URL = "https://pypi.org/rss/updates.xml"
 
 
-def _release(version: str, files: Any) -> Release | None:
-    """The release of one ``releases`` entry, or None when every one of its files is yanked.
+def _release(version: str, files: Any) -> Release:
+    """The release of one ``releases`` entry, ``withdrawn`` when every one of its files is
+    yanked.
 
     Anitya looked only at the first file's ``yanked`` flag, so a release whose first wheel was
     yanked (e.g. a broken build replaced by a new upload) vanished although its other files
     stay installable. A version is yanked for pip only when all its files are (PEP 592), so
-    that is the rule here. A version without files is kept, as in Anitya.
+    that is the rule here. A version without files is kept, as in Anitya. A yanked release is
+    never stored as new; a stored one is marked withdrawn (``backends.withdrawals``).
     """
     if not isinstance(files, list):
         files = []
     files = [file for file in files if isinstance(file, dict)]
-    if files and all(file.get("yanked") is True for file in files):
-        return None
+    yanked = bool(files) and all(file.get("yanked") is True for file in files)
     times = [
         stamp
         for file in files
@@ -34,11 +35,11 @@ def _release(version: str, files: Any) -> Release | None:
             stamp := parse_iso_datetime(file.get("upload_time_iso_8601") or file.get("upload_time"))
         )
     ]
-    return Release(version, published_at=min(times) if times else None)
+    return Release(version, published_at=min(times) if times else None, withdrawn=yanked)
 
 
 class PyPI(Backend):
-    """Every non-yanked release of a project on pypi.org."""
+    """Every release of a project on pypi.org (the yanked ones flagged)."""
 
     name = "PyPI"
     examples = ("https://pypi.org/project/pip", "https://pypi.org/project/requests")
@@ -50,6 +51,7 @@ class PyPI(Backend):
         ),
     }
     has_feed = True
+    lists_every_version = True
 
     def version_url(self, spec: ProjectSpec) -> str:
         return f"https://pypi.org/pypi/{quote(spec.name.strip(), safe='')}/json"
@@ -64,11 +66,7 @@ class PyPI(Backend):
         # A project whose every release was deleted has no `releases`: no versions, no error.
         if not isinstance(releases, dict):
             return []
-        return [
-            release
-            for version, files in releases.items()
-            if (release := _release(version, files)) is not None
-        ]
+        return [_release(version, files) for version, files in releases.items()]
 
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:
         """The 40 latest uploads; item titles read ``"<name> <version>"``."""

@@ -30,6 +30,7 @@ class Rubygems(Backend):
         ),
     }
     has_feed = True
+    lists_every_version = True
 
     def version_url(self, spec: ProjectSpec) -> str:
         return f"{API}{quote(spec.name.strip(), safe='')}.json"

@@ -87,6 +87,7 @@ class Project(models.Model):
     #: The stored version strings, when a batch of checks read them for all its projects in
     #: one query (``projects.scheduler.cycle.load_claimed``); :meth:`to_spec` reads them then.
     preloaded_versions: tuple[str, ...] | None = None
+    preloaded_withdrawn: tuple[str, ...] = ()
 
     class Meta:
         ordering = [Lower("name")]
@@ -127,6 +128,7 @@ class Project(models.Model):
             setattr(self, field.attname, getattr(saved, field.attname))
         self.__dict__.pop("sorted_versions", None)
         self.preloaded_versions = None
+        self.preloaded_withdrawn = ()
         if hasattr(self, "_prefetched_objects_cache"):
             self._prefetched_objects_cache.clear()
 
@@ -181,6 +183,7 @@ class Project(models.Model):
 
     def to_spec(self) -> ProjectSpec:
         """The frozen view of this project that backends and the check pipeline read."""
+        stored, withdrawn = self._stored_version_strings()
         return ProjectSpec(
             name=self.name,
             homepage=self.homepage,
@@ -197,14 +200,20 @@ class Project(models.Model):
             ecosystem_name=self.ecosystem_name,
             etag=self.etag or None,
             last_modified=self.last_modified or None,
-            stored_versions=self._stored_version_strings(),
+            stored_versions=stored,
+            withdrawn_versions=withdrawn,
             credentials=self.spec_credentials,
         )
 
-    def _stored_version_strings(self) -> tuple[str, ...]:
+    def _stored_version_strings(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The stored raw versions, and those of them marked withdrawn."""
         if self.preloaded_versions is not None:
-            return self.preloaded_versions
-        return tuple(stored.version for stored in self.versions.all()) if self.pk else ()
+            return self.preloaded_versions, self.preloaded_withdrawn
+        rows = list(self.versions.all()) if self.pk else []
+        return (
+            tuple(row.version for row in rows),
+            tuple(row.version for row in rows if row.withdrawn_on is not None),
+        )
 
     @property
     def spec_credentials(self) -> dict[str, tuple[str, str]]:
@@ -255,6 +264,11 @@ class ProjectVersion(models.Model):
         null=True, blank=True, help_text="When the upstream published it, where it says."
     )
     commit_url = models.URLField(max_length=500, null=True, blank=True)
+    withdrawn_on = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a check found it gone upstream (deleted, yanked).",
+    )
 
     class Meta:
         constraints = [

@@ -42,9 +42,11 @@ from projects.representations.fragment_cache import FRAGMENT_TTL, fragments
 from projects.representations.project_answers import project_answer, stamp_and_generation
 from projects.representations.project_json import (
     ShownVersion,
+    add_withdrawn,
     detailed_json,
     dumps,
     instance_json,
+    latest_shown,
     naive_iso,
     project_json,
     shown_versions,
@@ -71,6 +73,7 @@ __all__ = [
     "RawJSON",
     "ShownVersion",
     "StoredVersion",
+    "add_withdrawn",
     "catalogue_answer",
     "changed_since",
     "clear_caches",
@@ -80,6 +83,7 @@ __all__ = [
     "fragments",
     "fragments_answer",
     "instance_json",
+    "latest_shown",
     "load_packages",
     "load_rows",
     "load_versions",

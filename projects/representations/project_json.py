@@ -29,6 +29,7 @@ class ShownVersion:
     prerelease: bool
     created_on: dt.datetime | None
     published_at: dt.datetime | None
+    withdrawn_on: dt.datetime | None = None
 
 
 # -- versions ---------------------------------------------------------------------------------
@@ -64,18 +65,20 @@ def forget_parsed_versions() -> None:
 def shown_versions(row: dict[str, Any], stored: Iterable[StoredVersion]) -> list[ShownVersion]:
     """The project's visible versions, newest first, exactly as ``Project.visible_versions``.
 
-    ``stored`` holds (raw version, created_on, published_at) of every stored version.
+    ``stored`` holds (raw version, created_on, published_at, withdrawn_on) of every stored
+    version.
     """
     scheme = registry.resolve_scheme_name(
         row["version_scheme"], row["ecosystem_name"], row["backend"]
     )
     version_filter, prefix = row["version_filter"], row["version_prefix"]
     keyed = []
-    for raw, created_on, published_at in stored:
+    for raw, created_on, published_at, withdrawn_on in stored:
         if version_filter and versions.is_filtered(raw, version_filter, prefix):
             continue
         sort_key, parsed, prerelease = _parse(scheme, row, raw)
-        keyed.append((sort_key, ShownVersion(parsed, prerelease, created_on, published_at)))
+        shown = ShownVersion(parsed, prerelease, created_on, published_at, withdrawn_on)
+        keyed.append((sort_key, shown))
     keyed.sort(key=lambda pair: pair[0], reverse=True)
     return [shown for _, shown in keyed]
 
@@ -85,6 +88,19 @@ def naive_iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+
+
+def add_withdrawn(data: dict[str, Any], shown: Sequence[ShownVersion]) -> None:
+    """v2's added ``withdrawn_versions`` key (newest first), only where a version is
+    withdrawn, so that the answers of every other project stay Anitya's, byte for byte."""
+    withdrawn = [version.parsed for version in shown if version.withdrawn_on is not None]
+    if withdrawn:
+        data["withdrawn_versions"] = withdrawn
+
+
+def latest_shown(shown: Sequence[ShownVersion]) -> ShownVersion | None:
+    """The newest version shown that is not withdrawn (the latest version's row)."""
+    return next((version for version in shown if version.withdrawn_on is None), None)
 
 
 # -- JSON -------------------------------------------------------------------------------------
@@ -115,14 +131,16 @@ def project_json(
         "versions": [version.parsed for version in shown],
     }
     if extended:
-        latest = shown[0] if shown else None
-        data["latest_stable_version"] = stable[0] if stable else None
+        latest = latest_shown(shown)
+        live_stable = [v.parsed for v in shown if not v.prerelease and v.withdrawn_on is None]
+        data["latest_stable_version"] = live_stable[0] if live_stable else None
         data["latest_version_created_on"] = naive_iso(latest.created_on) if latest else None
         data["latest_version_published_on"] = naive_iso(latest.published_at) if latest else None
         data["pre_release_filter"] = row["pre_release_filter"]
         # The package's Package URL (backends/purls), null where its type has none.
         data["purl"] = purls.project_purl(purls.ProjectFields.of(row))
         data["version_filter"] = row["version_filter"]
+        add_withdrawn(data, shown)
     if packages is not None:
         data["packages"] = packages
     return dict(sorted(data.items()))
@@ -138,7 +156,7 @@ def instance_json(project: Project, *, extended: bool = False) -> dict[str, Any]
     """The Project JSON of a model instance (e.g. a project that could not be created)."""
     row = row_of(project)
     stored = (
-        [(v.version, v.created_on, v.published_at) for v in project.versions.all()]
+        [(v.version, v.created_on, v.published_at, v.withdrawn_on) for v in project.versions.all()]
         if project.pk
         else []
     )

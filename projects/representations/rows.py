@@ -41,7 +41,8 @@ CHUNK = 900
 LARGE_CHUNK = 50_000
 
 #: A stored version: (raw string, created_on, published_at).
-StoredVersion = tuple[str, dt.datetime | None, dt.datetime | None]
+#: (raw version, created_on, published_at, withdrawn_on) of one stored version.
+StoredVersion = tuple[str, dt.datetime | None, dt.datetime | None, dt.datetime | None]
 
 Item = TypeVar("Item")
 
@@ -64,20 +65,23 @@ def load_rows(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 def load_versions(ids: Sequence[int], *, times: bool = True) -> dict[int, list[StoredVersion]]:
     """Every stored version of these projects, by project id.
 
-    Without ``times`` both times are None: reading hundreds of thousands of datetimes is the
-    slowest part of a big list, and Anitya's Project JSON does not show them.
+    Without ``times`` the created and published times are None: reading hundreds of
+    thousands of datetimes is the slowest part of a big list, and Anitya's Project JSON does
+    not show them. ``withdrawn_on`` is always read (NULL but for withdrawn versions).
     """
     stored: dict[int, list[StoredVersion]] = defaultdict(list)
     for chunk in chunks(ids):
         query = ProjectVersion.objects.filter(project_id__in=chunk)
         if times:
-            for project_id, raw, created_on, published_at in query.values_list(
-                "project_id", "version", "created_on", "published_at"
+            for project_id, raw, created_on, published_at, withdrawn_on in query.values_list(
+                "project_id", "version", "created_on", "published_at", "withdrawn_on"
             ):
-                stored[project_id].append((raw, created_on, published_at))
+                stored[project_id].append((raw, created_on, published_at, withdrawn_on))
         else:
-            for project_id, raw in query.values_list("project_id", "version"):
-                stored[project_id].append((raw, None, None))
+            for project_id, raw, withdrawn_on in query.values_list(
+                "project_id", "version", "withdrawn_on"
+            ):
+                stored[project_id].append((raw, None, None, withdrawn_on))
     return stored
 
 

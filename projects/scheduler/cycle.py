@@ -38,11 +38,17 @@ def load_claimed(ids: list[int]) -> list[Project]:
     of them unless it finds something new, and a third of the cost of model instances."""
     loaded = Project.objects.filter(pk__in=ids).in_bulk()
     stored: dict[int, list[str]] = {pk: [] for pk in loaded}
+    withdrawn: dict[int, list[str]] = {pk: [] for pk in loaded}
     rows = ProjectVersion.objects.filter(project_id__in=list(loaded)).order_by()
-    for project_id, version in rows.values_list("project_id", "version"):
+    for project_id, version, withdrawn_on in rows.values_list(
+        "project_id", "version", "withdrawn_on"
+    ):
         stored[project_id].append(version)
+        if withdrawn_on is not None:
+            withdrawn[project_id].append(version)
     for pk, project in loaded.items():
         project.preloaded_versions = tuple(stored[pk])
+        project.preloaded_withdrawn = tuple(withdrawn[pk])
     return [loaded[pk] for pk in ids if pk in loaded]
 
 

@@ -21,7 +21,7 @@ def versions_delete(
 ) -> list[str]:
     """Delete some stored versions (raw strings), or all with ``None``; return those deleted.
 
-    The latest version becomes the newest one left (NULL when none is), and one
+    The latest version becomes the newest one left not withdrawn (NULL when none is), and one
     ``project.version.remove.v2`` lists the deleted version strings (Anitya's "delete all"
     sent object reprs, pitfall 15).
     """
@@ -34,7 +34,7 @@ def versions_delete(
         return []
     rows.delete()
     locked.__dict__.pop("sorted_versions", None)
-    visible = locked.visible_versions
+    visible = [pair for pair in locked.visible_versions if pair[0].withdrawn_on is None]
     locked.latest_version = visible[0][1].parsed if visible else None
     locked.updated_on = timezone.now()
     locked.save(update_fields=["latest_version", "updated_on"])

@@ -36,6 +36,7 @@ def project_page(
             "stored": stored,
             "version": version,
             "filtered": project.is_version_filtered(stored.version),
+            "withdrawn": stored.withdrawn_on is not None,
         }
         for stored, version in project.sorted_versions
     ]
@@ -49,7 +50,8 @@ def project_page(
         "project": project,
         "versions": versions_page.object_list,
         "page": versions_page,
-        "latest": visible[0] if visible else None,
+        # A withdrawn version stays listed (struck through) but is never the latest.
+        "latest": next((row for row in visible if not row["withdrawn"]), None),
         "packages": project.sorted_packages,
         "is_admin": admin,
         # Administrators triage flags: the project's open ones are on its page for them.

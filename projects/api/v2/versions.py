@@ -144,7 +144,9 @@ class VersionsApi(V2View):
         """What a check of ``project`` (stored, edited in memory, or temporary) would find."""
         with limits.preview_slot(limits.requester(self.request)):
             found = services.preview_project(project)
-        new: list[StoredVersion] = [(version.raw, None, None) for version in found.new_versions]
+        new: list[StoredVersion] = [
+            (version.raw, None, None, None) for version in found.new_versions
+        ]
         return Response(versions_body(project, found=found.found_versions, new=new))
 
 
@@ -160,10 +162,12 @@ def _versions(project_id: int) -> tuple[dict[str, Any], Any] | None:
         "stable_versions": [v.parsed for v in shown if not v.prerelease],
         "versions": [v.parsed for v in shown],
     }
-    if shown and shown[0].created_on:
-        body["latest_version_created_on"] = representations.naive_iso(shown[0].created_on)
-    if shown and shown[0].published_at:
-        body["latest_version_published_on"] = representations.naive_iso(shown[0].published_at)
+    latest = representations.latest_shown(shown)
+    if latest and latest.created_on:
+        body["latest_version_created_on"] = representations.naive_iso(latest.created_on)
+    if latest and latest.published_at:
+        body["latest_version_published_on"] = representations.naive_iso(latest.published_at)
+    representations.add_withdrawn(body, shown)
     return body, row["updated_on"]
 
 
@@ -196,10 +200,13 @@ def versions_body(
     shown = representations.shown_versions(row, [*stored, *(new or [])])
     latest = project.latest_version
     if found is not None:  # a dry run: the latest version as if the new ones were stored
-        latest = shown[0].parsed if shown else None
-    return {
+        newest = representations.latest_shown(shown)
+        latest = newest.parsed if newest else None
+    body = {
         "found_versions": found,
         "latest_version": latest,
         "stable_versions": [v.parsed for v in shown if not v.prerelease],
         "versions": [v.parsed for v in shown],
     }
+    representations.add_withdrawn(body, shown)
+    return body

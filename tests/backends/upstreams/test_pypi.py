@@ -64,9 +64,12 @@ def test_a_version_is_yanked_only_when_all_its_files_are(mock_http):
     }
     mock_http.get(URL, json={"info": {}, "releases": releases})
 
-    found = {r.version: r.published_at for r in fetch(spec())}
+    fetched = fetch(spec())
+    found = {r.version: r.published_at for r in fetched if not r.withdrawn}
 
     assert list(found) == ["1.0", "1.2", "1.3"]
+    # A yanked release is reported, flagged, so that a stored one is marked withdrawn.
+    assert [r.version for r in fetched if r.withdrawn] == ["1.1"]
     # The earliest upload of any file, yanked ones included, is when the version came out.
     assert found["1.0"] == dt.datetime(2020, 1, 1, 10, 0, 0, 100000, tzinfo=dt.UTC)
     assert found["1.2"] is None
