@@ -15,6 +15,7 @@ from projects.api.v2.channels import (
 from projects.api.v2.packages import PackagesApi
 from projects.api.v2.projects import ProjectsApi
 from projects.api.v2.purls import PurlLookupApi
+from projects.api.v2.streams import ProjectStreamsApi
 from projects.api.v2.versions import VersionsApi
 from projects.api.v2.watches import WatchApi, WatchesApi
 
@@ -22,6 +23,11 @@ urlpatterns = [
     re_path(r"^packages/?$", PackagesApi.as_view(), name="v2-packages"),
     re_path(r"^projects/?$", ProjectsApi.as_view(), name="v2-projects"),
     re_path(r"^projects/purls/?$", PurlLookupApi.as_view(), name="v2-project-purls"),
+    re_path(
+        r"^projects/(?P<project_id>[0-9]+)/streams/?$",
+        ProjectStreamsApi.as_view(),
+        name="v2-project-streams",
+    ),
     re_path(r"^versions/?$", VersionsApi.as_view(), name="v2-versions"),
     re_path(r"^watches/?$", WatchesApi.as_view(), name="v2-watches"),
     re_path(r"^watches/(?P<watch_id>[0-9]+)/?$", WatchApi.as_view(), name="v2-watch"),

@@ -1,0 +1,82 @@
+"""API v2's release streams of a project: ``GET /api/v2/projects/<id>/streams/``.
+
+Read-only and public like the project answers. The streams are the project page's
+(:func:`projects.selectors.streams.project_streams`); an unknown project is v2's 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backends.versions.streams import Stream
+from projects import selectors
+from projects.api import inputs, schema
+from projects.api.drf import Serializer
+from projects.api.v2.common import V2View
+from projects.api.v2.watches import id_parameter, stamp
+from projects.selectors.streams import project_streams
+
+
+class StreamJSON(Serializer):
+    """One release stream (describes the answers)."""
+
+    name = serializers.CharField(help_text="`3.12`, `16`, `1!2`; `other` for unnumbered ones.")
+    key = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The epoch, the major and, for a line split by minor, the minor.",
+    )
+    latest_version = serializers.CharField()
+    latest_stable_version = serializers.CharField(allow_null=True)
+    first_release = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC.")
+    last_release = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC.")
+    backports = serializers.BooleanField(
+        help_text="Released after a newer stream had started: a maintained older line."
+    )
+    versions = serializers.ListField(child=serializers.CharField(), help_text="Newest first.")
+
+
+class StreamsJSON(Serializer):
+    project_id = serializers.IntegerField()
+    streams = StreamJSON(many=True, help_text="Newest stream first.")
+
+
+def stream_json(stream: Stream) -> dict[str, Any]:
+    return {
+        "name": stream.name,
+        "key": list(stream.key),
+        "latest_version": stream.latest.parsed,
+        "latest_stable_version": stream.latest_stable.parsed if stream.latest_stable else None,
+        "first_release": stamp(stream.first_release),
+        "last_release": stamp(stream.last_release),
+        "backports": stream.backports,
+        "versions": [item.version.parsed for item in reversed(stream.versions)],
+    }
+
+
+class ProjectStreamsApi(V2View):
+    """The release streams detected from a project's versions."""
+
+    name = "v2 project streams"
+
+    @extend_schema(
+        operation_id="v2_project_streams",
+        tags=["v2"],
+        parameters=[id_parameter("project_id")],
+        responses={200: StreamsJSON, 404: schema.NOT_FOUND},
+    )
+    def get(self, request: Request, project_id: str) -> Response:
+        # The route takes digits only; more digits than an id can have name no project.
+        pk = (
+            inputs.valid_id(int(project_id)) if len(project_id) <= len(str(inputs.MAX_ID)) else None
+        )
+        project = selectors.project_detail(pk) if pk is not None else None
+        if project is None:
+            raise Http404
+        streams = project_streams(project)
+        return Response({"project_id": project.pk, "streams": [stream_json(s) for s in streams]})

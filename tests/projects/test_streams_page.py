@@ -1,0 +1,49 @@
+"""The project page's "Release streams" table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.factories import ProjectFactory, ProjectVersionFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _project(*versions: tuple[str, int], **fields):
+    project = ProjectFactory(**fields)
+    for raw, day in versions:
+        ProjectVersionFactory(project=project, version=raw, created_on=DAY + timedelta(days=day))
+    return project
+
+
+def _table(page: str) -> str:
+    start = page.index('aria-labelledby="streams-title"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_a_project_with_parallel_lines_shows_its_streams(client):
+    project = _project(
+        ("3.11.0", 0), ("3.12.0", 300), ("3.11.9", 400), ("3.12.1", 420), ("3.13.0rc1", 500),
+        version_scheme="Python (PEP 440)",
+    )  # fmt: skip
+    page = client.get(f"/project/{project.pk}/").content.decode()
+    table = _table(page)
+    assert "Release streams" in table
+    rows = table.split("<tr>")[2:]
+    assert [row.split("</th>")[0].rsplit(">", 1)[1] for row in rows] == ["3.13", "3.12", "3.11"]
+    assert "3.13.0rc1" in rows[0] and ">none<" in rows[0]
+    assert 'datetime="2025-02-04T00:00:00+00:00"' in rows[2]
+    assert ">backports</span>" in rows[2] and ">backports</span>" not in rows[1]
+    # The table comes before the versions list.
+    assert page.index("streams-title") < page.index("versions-title")
+
+
+def test_a_project_with_one_stream_shows_no_table(client):
+    project = _project(("1.0", 0), ("1.1", 10), ("1.2", 20))
+    page = client.get(f"/project/{project.pk}/").content.decode()
+    assert "streams-title" not in page
+    assert "versions-title" in page
