@@ -55,8 +55,18 @@ class DetailedProject(Project):
     packages = Package(many=True)
 
 
+def _newest_version() -> serializers.CharField:
+    return _text(
+        required=False,
+        help_text="Only where it differs from the latest version: the version the upstream "
+        "published last, when that came out after the latest (a backport to an older line). "
+        "Withdrawn versions and versions without an upstream publication date do not count.",
+    )
+
+
 class ProjectV2(Project):
-    """v2's Project JSON: Anitya's keys plus six more (nothing removed or renamed)."""
+    """v2's Project JSON: Anitya's keys plus six more (nothing removed or renamed), and
+    ``newest_version``, only where it says something."""
 
     latest_stable_version = _text(allow_null=True)
     latest_version_created_on = _text(
@@ -73,6 +83,7 @@ class ProjectV2(Project):
         "without version; null where the backend's registry has no registered PURL type.",
     )
     version_filter = _text(allow_null=True)
+    newest_version = _newest_version()
 
 
 class RequestedProject(Serializer):
@@ -137,6 +148,7 @@ class ProjectVersions(Serializer):
     latest_version_published_on = _text(required=False, help_text="Only when known.")
     stable_versions = _versions()
     versions = _versions()
+    newest_version = _newest_version()
 
 
 class CheckResult(Serializer):

@@ -42,6 +42,7 @@ from projects.representations.fragment_cache import FRAGMENT_TTL, fragments
 from projects.representations.project_answers import project_answer, stamp_and_generation
 from projects.representations.project_json import (
     ShownVersion,
+    add_newest,
     add_withdrawn,
     detailed_json,
     dumps,
@@ -73,6 +74,7 @@ __all__ = [
     "RawJSON",
     "ShownVersion",
     "StoredVersion",
+    "add_newest",
     "add_withdrawn",
     "catalogue_answer",
     "changed_since",

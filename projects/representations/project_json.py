@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backends import purls, registry, versions
+from backends.versions import newest as newest_rule
 from projects.models import Project, epoch
 from projects.representations.rows import (
     StoredVersion,
@@ -98,6 +99,18 @@ def add_withdrawn(data: dict[str, Any], shown: Sequence[ShownVersion]) -> None:
         data["withdrawn_versions"] = withdrawn
 
 
+def add_newest(data: dict[str, Any], shown: Sequence[ShownVersion]) -> None:
+    """v2's added ``newest_version`` key: the version the upstream published last, only where
+    it is not the latest (highest) one and came out after it (a backport); every other answer
+    stays as it was. The rule is :mod:`backends.versions.newest`, as on the project page."""
+    live = [version for version in shown if version.withdrawn_on is None]
+    newest = newest_rule.newest_when_not_highest(
+        live, lambda version: version.published_at, lambda version: version.created_on
+    )
+    if newest is not None:
+        data["newest_version"] = newest.parsed
+
+
 def latest_shown(shown: Sequence[ShownVersion]) -> ShownVersion | None:
     """The newest version shown that is not withdrawn (the latest version's row)."""
     return next((version for version in shown if version.withdrawn_on is None), None)
@@ -141,6 +154,7 @@ def project_json(
         data["purl"] = purls.project_purl(purls.ProjectFields.of(row))
         data["version_filter"] = row["version_filter"]
         add_withdrawn(data, shown)
+        add_newest(data, shown)
     if packages is not None:
         data["packages"] = packages
     return dict(sorted(data.items()))

@@ -20,6 +20,7 @@ from backends.base import BackendError
 from projects import check, selectors
 from projects.models import Project
 from projects.selectors import github_budget
+from projects.selectors.newest import newest_if_not_highest
 from projects.site import checks, errors, watching
 from projects.site.common import get_project, is_admin, project_url, unauthorized, wants_json
 from projects.site.page_cache import anonymous_page
@@ -52,6 +53,8 @@ def project_page(
         "page": versions_page,
         # A withdrawn version stays listed (struck through) but is never the latest.
         "latest": next((row for row in visible if not row["withdrawn"]), None),
+        # Newest versus highest: a backport published after the latest version, if any.
+        "newest": newest_if_not_highest(project),
         "packages": project.sorted_packages,
         "is_admin": admin,
         # Administrators triage flags: the project's open ones are on its page for them.

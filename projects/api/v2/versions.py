@@ -168,6 +168,7 @@ def _versions(project_id: int) -> tuple[dict[str, Any], Any] | None:
     if latest and latest.published_at:
         body["latest_version_published_on"] = representations.naive_iso(latest.published_at)
     representations.add_withdrawn(body, shown)
+    representations.add_newest(body, shown)
     return body, row["updated_on"]
 
 
