@@ -55,6 +55,15 @@ class DetailedProject(Project):
     packages = Package(many=True)
 
 
+def _withdrawn_versions() -> serializers.ListField:
+    return serializers.ListField(
+        child=_text(),
+        required=False,
+        help_text="Only where the project has any: its versions withdrawn upstream (a deleted "
+        "tag, a yanked release), newest first. They stay in `versions`, never the latest.",
+    )
+
+
 def _newest_version() -> serializers.CharField:
     return _text(
         required=False,
@@ -65,8 +74,8 @@ def _newest_version() -> serializers.CharField:
 
 
 class ProjectV2(Project):
-    """v2's Project JSON: Anitya's keys plus six more (nothing removed or renamed), and
-    ``newest_version``, only where it says something."""
+    """v2's Project JSON: Anitya's keys plus six more (nothing removed or renamed), and two
+    that appear only where they say something (``withdrawn_versions``, ``newest_version``)."""
 
     latest_stable_version = _text(allow_null=True)
     latest_version_created_on = _text(
@@ -83,6 +92,7 @@ class ProjectV2(Project):
         "without version; null where the backend's registry has no registered PURL type.",
     )
     version_filter = _text(allow_null=True)
+    withdrawn_versions = _withdrawn_versions()
     newest_version = _newest_version()
 
 
@@ -148,6 +158,7 @@ class ProjectVersions(Serializer):
     latest_version_published_on = _text(required=False, help_text="Only when known.")
     stable_versions = _versions()
     versions = _versions()
+    withdrawn_versions = _withdrawn_versions()
     newest_version = _newest_version()
 
 
@@ -158,6 +169,7 @@ class CheckResult(Serializer):
     latest_version = _text(allow_null=True)
     stable_versions = _versions()
     versions = _versions()
+    withdrawn_versions = _withdrawn_versions()
 
 
 class ApiVersion(Serializer):

@@ -60,6 +60,23 @@ def test_schema_describes_writes_and_their_errors(schema):
 
 
 @pytest.mark.parametrize(
+    ("component", "keys"),
+    [
+        ("ProjectV2", {"withdrawn_versions", "newest_version"}),
+        ("ProjectVersions", {"withdrawn_versions", "newest_version"}),
+        ("CheckResult", {"withdrawn_versions"}),
+    ],
+)
+def test_schema_describes_the_keys_added_only_where_they_say_something(schema, component, keys):
+    described = schema["components"]["schemas"][component]
+    for key in keys:
+        assert key in described["properties"], key
+        assert described["properties"][key]["description"].startswith("Only where"), key
+        assert key not in described.get("required", []), key
+    assert described["properties"]["withdrawn_versions"]["type"] == "array"
+
+
+@pytest.mark.parametrize(
     ("url", "asset"),
     [
         ("/api/v2/schema/swagger-ui/", "swagger-ui-bundle.js"),
