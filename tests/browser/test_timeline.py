@@ -2,7 +2,7 @@
 chart fills the panel without widening the page, its lane names and year labels keep a
 readable size, every mark sits inside it, and hovering a mark names its version and date.
 
-Screenshots land in ``var/screenshots/timeline-<width>.png``.
+Screenshots land in ``var/screenshots/timeline-<width>.png`` (and a dark one on the phone).
 """
 
 from __future__ import annotations
@@ -60,7 +60,10 @@ def _cpython():
     return Project.objects.get(pk=project.pk), len(data["versions"]) + 1
 
 
-@pytest.mark.parametrize(("label", "options"), [("desktop", DESKTOP), ("390", PHONE)])
+@pytest.mark.parametrize(
+    ("label", "options"),
+    [("desktop", DESKTOP), ("390", PHONE), ("390-dark", {**PHONE, "color_scheme": "dark"})],
+)
 def test_the_timeline_fits_and_stays_readable(session, label, options):  # noqa: F811 (fixture)
     project, count = _cpython()
     visitor = session(**options)
