@@ -17,6 +17,8 @@ One module per entity; callers import this package (``from projects import servi
 - :mod:`~projects.services.credentials`: credentials typed into URL fields;
 - :mod:`~projects.services.projects`: build, preview, create, edit, delete; archiving is
   :mod:`projects.archiving`, below the check recorder that archives failing projects;
+- :mod:`~projects.services.edit_preview`: what saving an edit would show, and a fresh check
+  with its settings, writing nothing;
 - :mod:`~projects.services.versions`: deleting stored versions;
 - :mod:`~projects.services.distros`, :mod:`~projects.services.packages` (mappings) and
   :mod:`~projects.services.flags`.
@@ -30,6 +32,7 @@ from projects.services.credentials import (
     split_credentials,
 )
 from projects.services.distros import distro_create, distro_delete, distro_rename, find_distro
+from projects.services.edit_preview import EditPreview, FreshCheck, edit_preview, fresh_check
 from projects.services.errors import (
     DistroExists,
     DistroNotFound,
@@ -82,7 +85,9 @@ __all__ = [
     "Credentials",
     "DistroExists",
     "DistroNotFound",
+    "EditPreview",
     "FieldChanges",
+    "FreshCheck",
     "InvalidInput",
     "MappingClash",
     "ProjectArchived",
@@ -97,10 +102,12 @@ __all__ = [
     "distro_create",
     "distro_delete",
     "distro_rename",
+    "edit_preview",
     "edited_copy",
     "find_distro",
     "flag_create",
     "flag_set_state",
+    "fresh_check",
     "merged_credentials",
     "package_map",
     "package_unmap",
