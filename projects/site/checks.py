@@ -51,6 +51,18 @@ def run_test_check(request: HttpRequest, project: Project) -> TestCheck:
     return preview_json(result), None, 200
 
 
+def run_fresh_check(
+    request: HttpRequest, preview: services.EditPreview
+) -> tuple[services.FreshCheck | None, str | None, int]:
+    """The fresh check of an edit's preview, under the same limits as a Test check: what it
+    found (its ``error`` says when the upstream failed), or why it was refused, and the status."""
+    try:
+        with limits.preview_slot(limits.requester(request)):
+            return services.fresh_check(preview), None, 200
+    except limits.Limited as refused:
+        return None, str(refused), 429
+
+
 def run_full_check(request: HttpRequest, project: Project) -> check.CheckResult:
     """A full check now, stored and announced; its failures never count (issue #13). Raises
     :class:`limits.Limited` when this project or this user has had their share."""

@@ -84,6 +84,45 @@ def _form_test_check(
     return _form_page(request, form, project, status=status, test_result=result, test_error=error)
 
 
+#: How many versions each list of an edit's preview shows; the rest are counted.
+PREVIEW_LIST_LENGTH = 50
+
+
+def _capped(items: Any) -> dict[str, Any]:
+    items = list(items)
+    return {"items": items[:PREVIEW_LIST_LENGTH], "more": max(0, len(items) - PREVIEW_LIST_LENGTH)}
+
+
+def _form_edit_preview(request: HttpRequest, form: ProjectForm, project: Project) -> HttpResponse:
+    """Preview changes: the stored versions as the page would show them once the values typed
+    are saved, and a fresh check with them; nothing is saved."""
+    if not form.is_valid():
+        return _form_page(request, form, project, status=400)
+    try:
+        preview = services.edit_preview(
+            project, form.project_values(), forget_credentials=form.forget_requested
+        )
+    except errors.REFUSALS as refused:
+        refusal = errors.on_form(form, refused)
+        return _form_page(request, form, project, status=refusal.status, **refusal.context)
+    fresh, fresh_refused, status = checks.run_fresh_check(request, preview)
+    diff = preview.diff
+    shown = {
+        "changes": sorted(field for field in preview.changes if field not in services.PRIVATE_FIELDS),
+        "diff": diff,
+        "hidden": _capped(diff.hidden),
+        "revealed": _capped(diff.revealed),
+        "relabelled": _capped(diff.relabelled),
+        "moved": _capped(diff.moved),
+        "fresh": fresh,
+        "fresh_refused": fresh_refused,
+    }
+    if fresh is not None:
+        shown["new_versions"] = _capped(fresh.new_versions)
+        shown["not_found"] = _capped(fresh.not_found)
+    return _form_page(request, form, project, status=status, edit_preview=shown)
+
+
 def _after_save(request: HttpRequest, project: Project, form: ProjectForm) -> None:
     """The optional parts of saving: a first mapping (creation) and a full check."""
     distro = form.cleaned_data.get("distro")
@@ -143,6 +182,8 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     form = ProjectForm.for_project(project, request.POST)
     if request.POST.get("action") == "test":
         return _form_test_check(request, form, project)
+    if "preview" in request.POST:
+        return _form_edit_preview(request, form, project)
     if not form.is_valid():
         return _form_page(request, form, project, status=400)
     try:
