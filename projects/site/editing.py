@@ -7,7 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
@@ -105,10 +111,14 @@ def _form_edit_preview(request: HttpRequest, form: ProjectForm, project: Project
     except errors.REFUSALS as refused:
         refusal = errors.on_form(form, refused)
         return _form_page(request, form, project, status=refusal.status, **refusal.context)
+    except Project.DoesNotExist:  # deleted meanwhile
+        raise Http404("No such project.") from None
     fresh, fresh_refused, status = checks.run_fresh_check(request, preview)
     diff = preview.diff
     shown = {
-        "changes": sorted(field for field in preview.changes if field not in services.PRIVATE_FIELDS),
+        "changes": sorted(
+            field for field in preview.changes if field not in services.PRIVATE_FIELDS
+        ),
         "diff": diff,
         "hidden": _capped(diff.hidden),
         "revealed": _capped(diff.revealed),

@@ -86,7 +86,7 @@ def test_the_preview_shows_hidden_revealed_and_the_latest_and_saves_nothing(ada,
     assert versions_in(section(html, "Hidden (1)")) == ["2.0-rc1"]
     assert versions_in(section(html, "Revealed (1)")) == ["1.2-beta"]
     latest = section(html, "Latest version")
-    assert "<span class=\"version\">2.0-rc1</span> now" in latest
+    assert '<span class="version">2.0-rc1</span> now' in latest
     assert '<strong class="version">1.2-beta</strong> after saving' in latest
     fresh = section(html, "Fresh check with the new values")
     assert versions_in(fresh) == ["2.0", "2.0"]  # the latest after the check, the new version
@@ -105,7 +105,7 @@ def test_moves_and_relabels_are_listed(ada, fake_backend):
         f"/project/{project.pk}/edit", form_of(project, version_prefix="release-")
     ).content.decode()
 
-    assert "release-1.0</span> becomes <span class=\"version\">1.0" in html
+    assert 'release-1.0</span> becomes <span class="version">1.0' in html
     assert "place 2 now, place 1 after saving" in section(html, "Order")
 
 

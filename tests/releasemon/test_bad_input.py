@@ -31,7 +31,12 @@ from django.urls import resolve
 
 from accounts.models import ApiToken
 from projects.api.parsers import MAX_JSON_DEPTH
-from projects.api.v2.serializers import PackageCreateInput, ProjectCreateInput, VersionCheckInput
+from projects.api.v2.serializers import (
+    PackageCreateInput,
+    ProjectCreateInput,
+    ProjectPreviewInput,
+    VersionCheckInput,
+)
 from tests.factories import (
     ProjectFactory,
 )
@@ -247,13 +252,17 @@ def test_nul_in_headers_gets_no_server_error(rows, anonymous, header, url):
 # -- API bodies -----------------------------------------------------------------------------
 
 
+#: The parameters an API route answering POST may take here: a project's (its preview).
+POST_PARAMS = {(), ("project_id",)}
+
+
 def _api_post_routes() -> list[Route]:
     """The API routes answering POST (their view classes say so), one spelling each."""
     routes = {}
     for route in ROUTES:
-        if not route.is_api or route.params:
+        if not route.is_api or route.params not in POST_PARAMS:
             continue
-        match = resolve("/" + route.prefix + route.template)
+        match = resolve("/" + route.prefix + route.template % dict.fromkeys(route.params, "1"))
         view_class = getattr(match.func, "view_class", None)
         if view_class is not None and hasattr(view_class, "post"):
             routes.setdefault(view_class, route)
@@ -268,6 +277,7 @@ def test_the_api_posts_are_found():
     assert labels == {
         "/api/v2/projects",
         "/api/v2/projects/purls",
+        "/api/v2/projects/<project_id>/preview",
         "/api/v2/packages",
         "/api/v2/versions",
         "/api/version/get",
@@ -278,9 +288,9 @@ def test_the_api_posts_are_found():
 
 @pytest.mark.parametrize("route", API_POSTS, ids=lambda route: route.label)
 @pytest.mark.parametrize("opening", ["[", '{"a":'])
-def test_json_nested_100000_deep_is_a_400(route, token_client, opening):
+def test_json_nested_100000_deep_is_a_400(route, rows, token_client, opening):
     body = opening * 100_000
-    url = "/" + route.prefix + route.template
+    url = url_for(route, rows)
     response = token_client.post(url, body, content_type="application/json")
     assert response.status_code == 400, _describe(response)
     assert response["Content-Type"] == "application/json"
@@ -316,14 +326,14 @@ def _assert_too_large(response: Any) -> None:
 
 @pytest.mark.parametrize("route", API_POSTS, ids=lambda route: route.label)
 @pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
-def test_a_body_too_large_is_a_413_with_its_content_length(route, token_client, content_type):
-    url = "/" + route.prefix + route.template
+def test_a_body_too_large_is_a_413_with_its_content_length(route, rows, token_client, content_type):
+    url = url_for(route, rows)
     _assert_too_large(token_client.post(url, _too_large_body(), content_type=content_type))
 
 
 @pytest.mark.parametrize("route", API_POSTS, ids=lambda route: route.label)
-def test_a_chunked_body_too_large_is_a_413(route, token_client):
-    url = "/" + route.prefix + route.template
+def test_a_chunked_body_too_large_is_a_413(route, rows, token_client):
+    url = url_for(route, rows)
     response = token_client.post(
         url,
         _too_large_body(),
@@ -523,6 +533,7 @@ API_TEXT_FIELDS = (
         for name in _text_fields(PackageCreateInput)
     ]
     + [("/api/v2/versions/", name, {"id": 1}) for name in _text_fields(VersionCheckInput)]
+    + [("/api/v2/projects/1/preview/", name, {}) for name in _text_fields(ProjectPreviewInput)]
 )
 
 

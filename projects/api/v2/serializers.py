@@ -76,6 +76,29 @@ class VersionCheckInput(AnityaInput):
     )
 
 
+class ProjectPreviewInput(AnityaInput):
+    """Preview an edit of a project: the fields given change, the others keep their stored
+    value (as the edit would apply them); nothing is saved. `check` also runs a fresh check
+    with the new values."""
+
+    name = Text(required=False)
+    homepage = Text(required=False, help_text="An http(s) URL.")
+    backend = Text(required=False)
+    version_url = Text(required=False, allow_null=True)
+    version_scheme = Text(required=False, allow_null=True)
+    version_pattern = Text(required=False, allow_null=True)
+    version_prefix = Text(required=False, allow_null=True, help_text="`;`-separated prefixes.")
+    pre_release_filter = Text(required=False, allow_null=True)
+    version_filter = Text(required=False, allow_null=True)
+    regex = Text(required=False, allow_null=True)
+    insecure = Boolean(required=False)
+    releases_only = Boolean(required=False)
+    check = Boolean(
+        default=False,
+        help_text="Also ask the upstream now with the new values (limited like a dry run).",
+    )
+
+
 class PurlLookupInput(AnityaInput):
     """Projects by Package URL, many at once: an answer for each, in the order given."""
 

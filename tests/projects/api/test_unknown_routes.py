@@ -154,6 +154,7 @@ def test_every_operation_anyone_may_call_says_so(schema):
     assert private - own == {
         ("POST", "/api/v2/packages/"),
         ("POST", "/api/v2/projects/"),
+        ("POST", "/api/v2/projects/{project_id}/preview/"),
         ("POST", "/api/v2/versions/"),
     }
     # v1 needs nothing, its check included (as in Anitya); the event log takes no credentials.
