@@ -14,7 +14,7 @@ from backends import registry
 from backends.base import Backend, BackendError, Release
 from backends.versions.edit_diff import ShownVersion, latest, latest_stable
 from messaging.models import OutboxMessage
-from projects import services
+from projects import check, services
 from projects.models import Project, ProjectVersion
 from tests.backends.versions.strategies import version_like
 from tests.factories import ProjectFactory, ProjectVersionFactory
@@ -301,3 +301,49 @@ def test_an_upstream_failure_is_the_checks_error(listing):
 
     assert check.error == "The upstream answered 500"
     assert check.new_versions == ()
+
+
+# -- exactness of the fresh check: what it says is what saving and checking does --------------
+
+_VOCABULARY = ["0.9", "1.0", "1.1", "v1.2", "1.2-beta1", "2.0-rc1", "2.0", "release-3.0", "3.0"]
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    stored=st.lists(st.sampled_from(_VOCABULARY), max_size=7, unique=True),
+    withdrawn=st.sets(st.integers(0, 6), max_size=2),
+    upstream=st.lists(st.sampled_from([*_VOCABULARY, "3.1", "4.0-rc1", "v4.0"]), unique=True),
+    complete=st.booleans(),
+    edit=_settings,
+)
+def test_the_fresh_check_is_what_a_check_after_saving_does(
+    monkeypatch, stored, withdrawn, upstream, complete, edit
+):
+    monkeypatch.setattr(registry, "get_backend", lambda name: Listing(upstream, complete=complete))
+    fields = {key: edit[key] for key in ("version_prefix", "version_filter", "version_scheme")}
+    with transaction.atomic():
+        project = ProjectFactory()
+        for index, raw in enumerate(stored):
+            ProjectVersion.objects.create(
+                project=project,
+                version=raw,
+                withdrawn_on=WITHDRAWN_ON if index in withdrawn else None,
+            )
+        marked = set(project.versions.filter(withdrawn_on__isnull=False).values_list("version"))
+
+        fresh = services.fresh_check(services.edit_preview(project, fields))
+        services.project_edit(project, agent="someone", **fields)
+        result = check.check_project(project)
+
+        assert fresh.error is None and result.outcome is check.Outcome.SUCCESS
+        assert set(result.new_versions) == set(fresh.new_versions)
+        now_marked = set(project.versions.filter(withdrawn_on__isnull=False).values_list("version"))
+        assert {(raw,) for raw in fresh.withdrawn} == now_marked - marked
+        assert {(raw,) for raw in fresh.restored} == marked - now_marked
+        project.refresh_from_db()
+        assert project.latest_version == fresh.latest_version
+        transaction.set_rollback(True)
