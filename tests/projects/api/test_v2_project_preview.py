@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import responses
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
 
 from backends.http import guard
 from messaging.models import OutboxMessage
 from projects import limits
 from projects.models import Project
-from tests.factories import ProjectFactory, ProjectVersionFactory
+from tests.factories import ProjectFactory, ProjectVersionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +41,24 @@ def test_previewing_needs_credentials(api):
     response = api.post(url(project.pk), {"version_filter": "1"}, format="json")
     assert response.status_code == 401
     assert response.json()["error"] == "authentication_required"
+
+
+def test_a_session_previews_with_its_csrf_token():
+    project = stored_project("1.0", "1.1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(UserFactory(email="bob@example.org"))
+    body = json.dumps({"version_filter": "1.1"})
+
+    refused = browser.post(url(project.pk), body, content_type="application/json")
+    secret = _get_new_csrf_string()
+    browser.cookies["csrftoken"] = secret
+    allowed = browser.post(
+        url(project.pk), body, content_type="application/json", HTTP_X_CSRFTOKEN=secret
+    )
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 200
+    assert allowed.json()["hidden"] == ["1.1"]
 
 
 def test_the_preview_of_a_filter_and_prefix_change(alice):
