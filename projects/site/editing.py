@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -94,9 +95,13 @@ def _form_test_check(
 PREVIEW_LIST_LENGTH = 50
 
 
-def _capped(items: Any) -> dict[str, Any]:
-    items = list(items)
-    return {"items": items[:PREVIEW_LIST_LENGTH], "more": max(0, len(items) - PREVIEW_LIST_LENGTH)}
+def _capped(items: Iterable[Any]) -> dict[str, Any]:
+    """The first items of a preview's list, and how many more there are."""
+    listed = list(items)
+    return {
+        "items": listed[:PREVIEW_LIST_LENGTH],
+        "more": max(0, len(listed) - PREVIEW_LIST_LENGTH),
+    }
 
 
 def _form_edit_preview(request: HttpRequest, form: ProjectForm, project: Project) -> HttpResponse:
