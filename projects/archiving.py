@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from messaging.outbox import emit
-from projects import messages
-from projects.models import Project
+from projects import audit, messages
+from projects.models import AuditEntry, Project
 
 
 @transaction.atomic
@@ -31,6 +31,13 @@ def project_set_archived(project: Project, archived: bool, *, agent: str) -> boo
     locked.archived = archived
     locked.updated_on = timezone.now()
     locked.save(update_fields=["archived", "updated_on"])
+    audit.record(
+        AuditEntry.Kind.PROJECT_ARCHIVE if archived else AuditEntry.Kind.PROJECT_UNARCHIVE,
+        locked,
+        agent=agent,
+        before={"archived": not archived},
+        after={"archived": archived},
+    )
     emit(messages.project_edit(locked, agent, {"archived": (not archived, archived)}))
     project.take_saved_state(locked)
     return True

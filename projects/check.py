@@ -28,8 +28,8 @@ from backends.pipeline import Preview
 from backends.versions import Version
 from backends.withdrawals import withdrawal_changes
 from messaging.outbox import emit, emit_all
-from projects import archiving, messages, next_check, telemetry
-from projects.models import Project, ProjectVersion
+from projects import archiving, audit, messages, next_check, telemetry
+from projects.models import AuditEntry, Project, ProjectVersion
 from projects.row_updates import update_statement
 
 logger = logging.getLogger(__name__)
@@ -274,8 +274,10 @@ def record_failure(
                 locked.error_counter,
                 error,
             )
-            emit(messages.project_remove(locked, CHECKER_AGENT))
+            message = messages.project_remove(locked, CHECKER_AGENT)
+            audit.record(AuditEntry.Kind.PROJECT_REMOVE, locked, agent=CHECKER_AGENT)
             locked.delete()
+            emit(message)
             return CheckResult(Outcome.DELETED, error=str(error))
         if at_threshold:
             _archive(locked, error)

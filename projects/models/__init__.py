@@ -362,13 +362,15 @@ class Flag(models.Model):
         return f"Flag #{self.pk} on {self.project}"
 
 
-# The checker's own records: its runs, its tallies, the upstreams' rate limits.
+# The audit log; the checker's own records: its runs, its tallies, the upstreams' rate limits.
+from projects.models.audit import AuditEntry  # noqa: E402
 from projects.models.checks import CheckRun, CheckTally, RateLimitBlock  # noqa: E402
 from projects.models.counters import HitCounter  # noqa: E402
 from projects.models.github import GitHubPoolEntry  # noqa: E402
 
 __all__ = [
     "VERSION_MAX_LENGTH",
+    "AuditEntry",
     "Catalogue",
     "CheckRun",
     "CheckTally",

@@ -20,6 +20,9 @@ One module per entity; callers import this package (``from projects import servi
 - :mod:`~projects.services.edit_preview`: what saving an edit would show, and a fresh check
   with its settings, writing nothing;
 - :mod:`~projects.services.versions`: deleting stored versions;
+- :mod:`~projects.services.history`: what each of them writes to the audit log
+  (:mod:`projects.audit`), and :mod:`~projects.services.revert`: putting a project's settings
+  back as an entry of the log kept them;
 - :mod:`~projects.services.distros`, :mod:`~projects.services.packages` (mappings) and
   :mod:`~projects.services.flags`.
 """
@@ -68,6 +71,7 @@ from projects.services.projects import (
     project_delete,
     project_edit,
 )
+from projects.services.revert import project_revert, reverted_settings
 from projects.services.validation import clean_project_fields
 from projects.services.versions import versions_delete
 
@@ -115,7 +119,9 @@ __all__ = [
     "project_create",
     "project_delete",
     "project_edit",
+    "project_revert",
     "project_set_archived",
+    "reverted_settings",
     "split_credentials",
     "versions_delete",
 ]

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from messaging.outbox import emit
 from projects import messages
 from projects.models import Distro
+from projects.services import history
 from projects.services.errors import DistroExists, InvalidInput
 from projects.services.fields import TEXT_MAX_LENGTH, optional_text
 
@@ -67,9 +68,13 @@ def distro_rename(distro: Distro, new_name: str, *, agent: str) -> bool:
 
 @transaction.atomic
 def distro_delete(distro: Distro, *, agent: str) -> int:
-    """Delete a distribution and its mappings (``distro.remove``); return how many mappings."""
+    """Delete a distribution and its mappings (``distro.remove``); return how many mappings.
+
+    Each mapping's project gets a ``mapping.remove`` entry in the audit log."""
     locked = Distro.objects.select_for_update().get(pk=distro.pk)
-    mappings = locked.packages.count()
+    packages = list(locked.packages.select_related("project", "distro"))
+    mappings = len(packages)
+    history.mappings_removed_with_distro(packages, agent)
     message = messages.distro_remove(locked, agent)
     locked.delete()
     emit(message)

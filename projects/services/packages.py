@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from messaging.outbox import emit
 from projects import messages
 from projects.models import Package, Project
+from projects.services import history
 from projects.services.distros import distro_create, find_distro
 from projects.services.errors import DistroNotFound, InvalidInput, MappingClash, ProjectArchived
 from projects.services.fields import TEXT_MAX_LENGTH, optional_text
@@ -70,9 +71,10 @@ def package_map(
             edited.append("package_name")
         if not edited:
             return package
-        prev = package.package_name
+        prev, prev_distro = package.package_name, package.distro.name
         package.distro, package.package_name = target, name
         package.save(update_fields=["distro", "package_name"])
+        history.mapping_edited(package, agent, distro=prev_distro, package_name=prev)
         emit(messages.map_update(package, agent, prev, edited))
         return package
     try:
@@ -81,6 +83,7 @@ def package_map(
     except IntegrityError:
         owner = Package.objects.get(distro=target, package_name=name).project
         raise MappingClash(owner, target.name, name) from None
+    history.mapping_added(package, agent)
     emit(messages.map_new(package, agent))
     return package
 
@@ -92,5 +95,6 @@ def package_unmap(package: Package, *, agent: str) -> None:
         Package.objects.select_for_update().select_related("project", "distro").get(pk=package.pk)
     )
     message = messages.map_remove(locked, agent)
+    history.mapping_removed(locked, agent)
     locked.delete()
     emit(message)

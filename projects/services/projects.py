@@ -18,6 +18,7 @@ from backends.pipeline import Preview
 from messaging.outbox import emit
 from projects import check, messages, next_check
 from projects.models import Project
+from projects.services import history
 from projects.services.credentials import merged_credentials, split_credentials
 from projects.services.errors import (
     InvalidInput,
@@ -118,6 +119,7 @@ def project_create(
     try:
         with transaction.atomic():
             project.save()
+            history.project_added(project, agent)
             emit(messages.project_add(project, agent))
     except IntegrityError:
         raise ProjectExists(project, clashing_project(project)) from None
@@ -167,15 +169,17 @@ def project_edit(
     *,
     agent: str,
     forget_credentials: bool = False,
+    reverts: int | None = None,
     **fields: Unpack[ProjectFields],
 ) -> FieldChanges:
     """Change a project's fields; announce the changes (``project.edit``) if there are any.
 
-    Returns ``{field: (old, new)}`` (empty: nothing changed, nothing sent). Archived projects
-    refuse every change but unarchiving (:func:`project_set_archived`). Changing how the
-    upstream is asked makes the project due now, without the last answer's validators.
-    Credentials (:func:`edited_copy`) are saved but not announced: a change of them alone
-    sends nothing.
+    Returns ``{field: (old, new)}`` (empty: nothing changed, nothing sent, nothing logged).
+    Archived projects refuse every change but unarchiving (:func:`project_set_archived`).
+    Changing how the upstream is asked makes the project due now, without the last answer's
+    validators. Credentials (:func:`edited_copy`) are saved but not announced: a change of
+    them alone sends nothing (the audit log says that they changed). ``reverts`` is the audit
+    entry whose state the edit restores (:func:`projects.services.project_revert`).
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if locked.archived and (set(fields) != {"archived"} or forget_credentials):
@@ -198,6 +202,7 @@ def project_edit(
             locked.save()
     except IntegrityError:
         raise ProjectExists(edited, clashing_project(edited)) from None
+    history.project_edited(locked, agent, changes, reverts=reverts)
     announced = {field: change for field, change in changes.items() if field not in PRIVATE_FIELDS}
     if announced:
         emit(messages.project_edit(locked, agent, announced))
@@ -210,5 +215,6 @@ def project_delete(project: Project, *, agent: str) -> None:
     """Delete a project with its versions, mappings and flags (``project.remove``)."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
     message = messages.project_remove(locked, agent)
+    history.project_removed(locked, agent)
     locked.delete()
     emit(message)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from messaging.outbox import emit
 from projects import messages
 from projects.models import Project, ProjectVersion
+from projects.services import history
 
 
 @transaction.atomic
@@ -32,12 +33,14 @@ def versions_delete(
     deleted = list(rows.order_by("created_on", "pk").values_list("version", flat=True))
     if not deleted:
         return []
+    latest_before = locked.latest_version
     rows.delete()
     locked.__dict__.pop("sorted_versions", None)
     visible = [pair for pair in locked.visible_versions if pair[0].withdrawn_on is None]
     locked.latest_version = visible[0][1].parsed if visible else None
     locked.updated_on = timezone.now()
     locked.save(update_fields=["latest_version", "updated_on"])
+    history.versions_removed(locked, agent, deleted, latest_before=latest_before)
     emit(messages.version_remove_v2(locked, deleted, agent))
     project.take_saved_state(locked)
     return deleted

@@ -1,0 +1,40 @@
+"""Reverting a project's settings to an earlier state from its audit log.
+
+A revert is an edit: it calls :func:`projects.services.project_edit` with the settings an
+audit entry kept, so the values are validated again, a rename or a new homepage is checked for
+clashes, ``project.edit`` is sent and a new entry (marked as a revert) is written, exactly as
+for any edit. Credentials are not settings the log keeps: a revert leaves them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projects.models import AuditEntry, Project
+from projects.services.errors import InvalidInput
+from projects.services.fields import EDITABLE_FIELDS, FieldChanges
+from projects.services.projects import project_edit
+
+NOT_REVERTABLE = "This history entry is not a change of this project's settings."
+
+
+def reverted_settings(entry: AuditEntry) -> dict[str, Any]:
+    """The editable settings as they were right after ``entry``."""
+    kept = entry.settings or {}
+    return {field: kept[field] for field in EDITABLE_FIELDS if field in kept}
+
+
+def project_revert(project: Project, entry: AuditEntry, *, agent: str) -> FieldChanges:
+    """Put ``project``'s editable settings back as they were right after ``entry`` (a
+    creation, an edit or an archiving of this project).
+
+    Returns the changes as :func:`project_edit` does; empty when the project already is in
+    that state (nothing is sent or logged). Raises :class:`InvalidInput` for an entry of
+    another project or one that is not a settings change, and whatever :func:`project_edit`
+    raises: :class:`ProjectArchived` (archived projects are not edited: unarchive first),
+    :class:`ProjectExists` (the old name is taken now), :class:`InvalidInput` (a value the
+    rules refuse today).
+    """
+    if entry.project_id != project.pk or not entry.revertable:
+        raise InvalidInput({"entry": NOT_REVERTABLE})
+    return project_edit(project, agent=agent, reverts=entry.pk, **reverted_settings(entry))
