@@ -4,7 +4,8 @@
   filters that ignore case;
 - :mod:`.projects`: one project, and the lists of projects the site shows;
 - :mod:`.distros`: distributions and the packages mapped in them;
-- :mod:`.purls`: the projects Package URLs name, and a project's own.
+- :mod:`.purls`: the projects Package URLs name, and a project's own;
+- :mod:`.history`: a project's audit log.
 
 Callers import the package (``from projects import selectors``); the names below are its
 public ones.
@@ -20,6 +21,7 @@ from projects.selectors.distros import (
     projects_in_distro,
     wiki_rows,
 )
+from projects.selectors.history import history_entry, project_history
 from projects.selectors.projects import (
     DEFAULT_PROJECT_SORT,
     FEED_LENGTH,
@@ -75,6 +77,7 @@ __all__ = [
     "distro_list",
     "distro_names_matching",
     "equal_ignoring_case",
+    "history_entry",
     "ids_by_name",
     "in_distro_named",
     "matches",
@@ -84,6 +87,7 @@ __all__ = [
     "packages_in_distro",
     "project_by_id",
     "project_detail",
+    "project_history",
     "project_id_for_package",
     "project_id_in_ecosystem",
     "project_ids_for_purl",
