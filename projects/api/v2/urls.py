@@ -13,6 +13,7 @@ from projects.api.v2.channels import (
     RedeliverApi,
 )
 from projects.api.v2.edit_preview import ProjectPreviewApi
+from projects.api.v2.history import ProjectHistoryApi
 from projects.api.v2.packages import PackagesApi
 from projects.api.v2.projects import ProjectsApi
 from projects.api.v2.purls import PurlLookupApi
@@ -33,6 +34,11 @@ urlpatterns = [
         r"^projects/(?P<project_id>[0-9]+)/preview/?$",
         ProjectPreviewApi.as_view(),
         name="v2-project-preview",
+    ),
+    re_path(
+        r"^projects/(?P<project_id>[0-9]+)/history/?$",
+        ProjectHistoryApi.as_view(),
+        name="v2-project-history",
     ),
     re_path(r"^versions/?$", VersionsApi.as_view(), name="v2-versions"),
     re_path(r"^watches/?$", WatchesApi.as_view(), name="v2-watches"),
