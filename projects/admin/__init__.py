@@ -1,4 +1,5 @@
-"""The moderation console: projects, versions, distros, mappings, flags and check runs.
+"""The moderation console: projects, versions, distros, mappings, flags, check runs and the
+audit log (with "revert to this state").
 
 Every change made here goes through :mod:`projects.services` (or :func:`check_project`), so
 the messages Anitya's consumers expect are sent, and is recorded in the admin log. Actions are
@@ -11,6 +12,24 @@ One module per family of models; importing them registers their admins (Django i
 ``projects.admin`` at start-up).
 """
 
-from projects.admin import checkruns, distros, flags, github_pool, notify, projects, versions
+from projects.admin import (
+    checkruns,
+    distros,
+    flags,
+    github_pool,
+    history,
+    notify,
+    projects,
+    versions,
+)
 
-__all__ = ["checkruns", "distros", "flags", "github_pool", "notify", "projects", "versions"]
+__all__ = [
+    "checkruns",
+    "distros",
+    "flags",
+    "github_pool",
+    "history",
+    "notify",
+    "projects",
+    "versions",
+]

@@ -170,7 +170,11 @@ class ProjectAdmin(
     ordering = ["name"]
 
     def object_links(self, request: HttpRequest, obj: Project) -> list[dict[str, str]]:
-        return [{"label": "Project page", "url": reverse("projects:project", args=[obj.pk])}]
+        history = reverse("admin:projects_auditentry_changelist") + f"?project_id={obj.pk}"
+        return [
+            {"label": "Project page", "url": reverse("projects:project", args=[obj.pk])},
+            {"label": "History", "url": history},
+        ]
 
     @admin.display(description="Credentials stored for")
     def stored_credentials(self, obj: Project) -> str:

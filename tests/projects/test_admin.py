@@ -34,6 +34,7 @@ MODELS = [
     "projects_package",
     "projects_flag",
     "projects_checkrun",
+    "projects_auditentry",
     "accounts_user",
     "accounts_apitoken",
 ]
