@@ -84,6 +84,18 @@ def subject_access_report(user: User) -> dict[str, Any]:
             }
             for flag in user.flags.select_related("project").order_by("created_on", "pk")
         ],
+        # The changes they made to projects, mappings and versions (the audit log).
+        "changes": [
+            {
+                "id": entry.pk,
+                "project_id": entry.project_id,
+                "project": entry.project_name,
+                "kind": entry.kind,
+                "agent": entry.agent,
+                "when": _time(entry.when),
+            }
+            for entry in user.audit_entries.order_by("when", "pk")
+        ],
         "admin_log": [
             {
                 "action_time": _time(entry.action_time),

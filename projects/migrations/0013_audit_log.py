@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                         help_text="The account the agent names, when exactly one does.",
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
+                        related_name="audit_entries",
                         to=settings.AUTH_USER_MODEL,
                     ),
                 ),

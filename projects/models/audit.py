@@ -42,7 +42,7 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="+",
+        related_name="audit_entries",
         help_text="The account the agent names, when exactly one does.",
     )
     when = models.DateTimeField(default=timezone.now)

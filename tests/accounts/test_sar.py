@@ -111,7 +111,7 @@ def test_sar_of_a_user_with_tokens_flags_a_linked_account_and_admin_actions(sett
     assert set(record) == {
         "id", "email", "username", "active", "admin", "configured_admin", "date_joined",
         "last_login", "local_password", "email_addresses", "social_accounts", "api_tokens",
-        "flags", "admin_log",
+        "flags", "changes", "admin_log",
     }  # fmt: skip
     text = json.dumps(record)
     assert secret not in text and token.key_hash not in text and user.password not in text
@@ -124,6 +124,29 @@ def test_sar_by_username_finds_every_user_of_that_name_once():
     records = sar(username="same", email="a@example.org")
     assert [record["id"] for record in records] == [str(first.pk), str(second.pk)]
     assert all(record["api_tokens"] == [] and record["flags"] == [] for record in records)
+
+
+def test_sar_lists_the_changes_a_user_made():
+    from projects import services
+    from projects.models import AuditEntry
+
+    user = UserFactory(email="ada@example.org", username="ada")
+    project = ProjectFactory(name="geany")
+    services.project_edit(project, agent="ada@example.org", version_prefix="v")
+    services.project_edit(project, agent="bob", version_prefix="w")  # someone else's
+    entry = AuditEntry.objects.get(agent="ada@example.org")
+    [record] = sar(email="ada@example.org")
+    assert record["changes"] == [
+        {
+            "id": entry.pk,
+            "project_id": project.pk,
+            "project": "geany",
+            "kind": "project.edit",
+            "agent": "ada@example.org",
+            "when": entry.when.isoformat(),
+        }
+    ]
+    assert user.audit_entries.count() == 1
 
 
 def test_sar_of_nobody_is_an_empty_list():
