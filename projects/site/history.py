@@ -21,6 +21,7 @@ from projects import selectors, services
 from projects.models import AuditEntry, Project
 from projects.site import errors
 from projects.site.common import agent, confirmed, get_project, page
+from projects.site.forms.project import DEFAULT_HELP
 
 ENTRIES_PER_PAGE = 25
 #: Version strings an entry lists before "and N more".
@@ -42,8 +43,20 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+#: Labels of what the log names besides the form's fields.
+LABELS = {
+    "archived": "Archived",
+    "url_credentials": "Credentials in the URLs",
+    "versions": "Versions",
+    "latest_version": "Latest version",
+}
+
+
 def label(field: str) -> str:
-    return field.replace("_", " ").capitalize()
+    """The field's label on the project form, else a readable name."""
+    if field in DEFAULT_HELP:
+        return DEFAULT_HELP[field][0]
+    return LABELS.get(field) or field.replace("_", " ").capitalize()
 
 
 def entry_rows(entry: AuditEntry) -> list[dict[str, str]]:

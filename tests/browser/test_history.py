@@ -1,0 +1,125 @@
+"""History and revert in headless Chromium, at desktop width and on a 360 px phone (issue #20):
+a user edits a project's regex and version prefix on the edit page and saves, which changes the
+versions the page shows and its latest version; then opens the History tab, reverts the edit
+after its confirmation, and the project page shows the same versions and latest version as
+before, with the two ``project.edit`` messages in the outbox. No page scrolls sideways.
+
+Screenshots land in ``var/screenshots/history/`` (``<page>-<width>.png``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from messaging.models import OutboxMessage
+from projects import services
+from projects.models import AuditEntry, Project
+from tests.browser.test_layout import DESKTOP, PHONE, WIDTH_PROBE
+from tests.browser.test_site import (  # noqa: F401 (fixtures)
+    SCREENSHOTS,
+    browser,
+    pytestmark,
+    session,
+)
+from tests.factories import UserFactory
+
+HISTORY_SCREENSHOTS = SCREENSHOTS / "history"
+
+
+def assert_fits(visitor, name: str, label: str) -> None:
+    """Screenshot the page; it must not be wider than the window."""
+    HISTORY_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    visitor.page.screenshot(path=str(HISTORY_SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    probe = visitor.page.evaluate(WIDTH_PROBE, visitor.page.viewport_size["width"])
+    assert max(probe["html"], probe["body"], probe["inner"]) <= probe["width"], (name, probe)
+
+
+def shown_versions(page) -> tuple[list[str], str]:
+    """The versions table's rows and the latest version, as the project page shows them."""
+    rows = page.locator("table.versions tbody tr").all_inner_texts()
+    latest = page.locator("#details-title + dl dd").first.inner_text()
+    return rows, latest
+
+
+@pytest.mark.parametrize("label", ["desktop", "360"])
+def test_edit_a_project_then_revert_it_from_the_history_tab(
+    session,  # noqa: F811 (the imported fixture)
+    upstream,
+    label,
+):
+    UserFactory(email="ada@example.org", username="ada", verified_email=True)
+    page_url = upstream.publish("geany", "1.38", "2.0", "2.1rc1")
+    project = services.project_create(
+        agent="ada",
+        validate=True,  # the first check stores the versions, as the site's form does
+        name="geany",
+        homepage="https://www.geany.org/",
+        backend="custom",
+        version_url=page_url,
+        pre_release_filter="rc",
+    )
+    assert project.versions.count() == 3
+
+    ada = session(**(PHONE if label == "360" else DESKTOP))
+    page = ada.page
+    ada.sign_in("ada@example.org")
+    ada.go(f"/project/{project.pk}/")
+    before = shown_versions(page)
+    assert before[1].startswith("2.1rc1")
+
+    # Edit the regex and the version prefix, and save.
+    page.locator(".toolbar").get_by_role("link", name="Edit").click()
+    page.fill("#id_regex", r"geany-([\d.]+(?:rc\d+)?)\.tar\.gz")
+    page.fill("#id_version_prefix", "1.")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Project edited", exact=True).wait_for()
+    edited = shown_versions(page)
+    assert edited != before  # "1.38" is now "38", the highest
+    assert edited[1].startswith("38")
+
+    # The History tab lists the edit, newest first, with its values before and after.
+    page.locator("#history-link").click()
+    page.get_by_role("heading", name="History of geany").wait_for()
+    entries = page.locator("li.history-entry")
+    assert entries.count() == 2
+    newest = entries.first.inner_text()
+    assert "Project edited by ada" in newest
+    assert "Version prefix: (unset) → 1." in newest
+    assert r"geany-([\d.]+(?:rc\d+)?)\.tar\.gz" in newest
+    assert "Project added by ada" in entries.nth(1).inner_text()
+    assert_fits(ada, "history", label)
+
+    # Revert to the state after the creation: a confirmation lists what changes, then back.
+    revert = page.get_by_role("button", name="Revert to the state of")
+    assert revert.count() == 1  # the newest entry is the current state: nothing to revert
+    revert.click()
+    page.get_by_role("heading", name="Revert the settings of geany").wait_for()
+    question = page.locator("ul.revert-changes").inner_text()
+    assert "Version prefix: 1. → (unset)" in question and "Regex:" in question
+    assert_fits(ada, "revert-confirm", label)
+    page.get_by_role("button", name="Revert to this state").click()
+    page.get_by_text("Settings reverted to their state of").wait_for()
+    assert page.locator("li.history-entry").count() == 3
+    assert "revert to" in page.locator("li.history-entry").first.inner_text()
+    assert_fits(ada, "history-after-revert", label)
+
+    # The project is back as before: the same versions, the same latest version.
+    page.get_by_role("link", name="Back to the project").click()
+    page.get_by_role("heading", name="geany").first.wait_for()
+    assert shown_versions(page) == before
+    assert_fits(ada, "project-after-revert", label)
+    project = Project.objects.get(pk=project.pk)
+    assert (project.regex, project.version_prefix) == (None, None)
+
+    # And the edit and its revert were both announced, by ada.
+    edits = [
+        message.body["message"]
+        for message in OutboxMessage.objects.filter(topic="project.edit").order_by("pk")
+    ]
+    assert [(m["agent"], sorted(m["fields"])) for m in edits] == [
+        ("ada", ["regex", "version_prefix"]),
+        ("ada", ["regex", "version_prefix"]),
+    ]
+    assert edits[1]["changes"]["version_prefix"] == {"old": "1.", "new": None}
+    revert_entry = AuditEntry.objects.filter(project_id=project.pk).latest("pk")
+    assert revert_entry.reverts == AuditEntry.objects.get(kind="project.add").pk
