@@ -72,7 +72,12 @@ def distro_delete(distro: Distro, *, agent: str) -> int:
 
     Each mapping's project gets a ``mapping.remove`` entry in the audit log."""
     locked = Distro.objects.select_for_update().get(pk=distro.pk)
-    packages = list(locked.packages.select_related("project", "distro"))
+    # Only what the entries name: a big distribution has tens of thousands of mappings.
+    packages = list(
+        locked.packages.select_related("project", "distro").only(
+            "package_name", "project__name", "distro__name"
+        )
+    )
     mappings = len(packages)
     history.mappings_removed_with_distro(packages, agent)
     message = messages.distro_remove(locked, agent)
