@@ -1,8 +1,9 @@
-"""History and revert in headless Chromium, at desktop width and on a 360 px phone (issue #20):
-a user edits a project's regex and version prefix on the edit page and saves, which changes the
-versions the page shows and its latest version; then opens the History tab, reverts the edit
-after its confirmation, and the project page shows the same versions and latest version as
-before, with the two ``project.edit`` messages in the outbox. No page scrolls sideways.
+"""Preview, history and revert in headless Chromium, at desktop width and on a 360 px phone
+(issue #20): a user edits a project's regex and version filter on the edit page, previews the
+edit (the versions it would hide and reveal, and a fresh check with the new regex), saves, and
+the page shows what the preview said; then opens the History tab, reverts the edit after its
+confirmation, and the project page shows the same versions and latest version as before, with
+the edits' ``project.edit`` messages in the outbox. No page scrolls sideways.
 
 Screenshots land in ``var/screenshots/history/`` (``<page>-<width>.png``).
 """
@@ -41,8 +42,11 @@ def shown_versions(page) -> tuple[list[str], str]:
     return rows, latest
 
 
+NARROWER_REGEX = r"geany-(2[\d.]*(?:rc\d+)?)\.tar\.gz"
+
+
 @pytest.mark.parametrize("label", ["desktop", "360"])
-def test_edit_a_project_then_revert_it_from_the_history_tab(
+def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     session,  # noqa: F811 (the imported fixture)
     upstream,
     label,
@@ -59,47 +63,63 @@ def test_edit_a_project_then_revert_it_from_the_history_tab(
         pre_release_filter="rc",
     )
     assert project.versions.count() == 3
+    services.project_edit(project, agent="ada", version_filter="1.38")  # 1.38 hidden
 
     ada = session(**(PHONE if label == "360" else DESKTOP))
     page = ada.page
     ada.sign_in("ada@example.org")
     ada.go(f"/project/{project.pk}/")
     before = shown_versions(page)
+    assert [row.split()[0] for row in before[0]] == ["2.1rc1", "2.0"]
     assert before[1].startswith("2.1rc1")
 
-    # Edit the regex and the version prefix, and save.
+    # Edit the regex and the version filter, and preview the edit before saving.
     page.locator(".toolbar").get_by_role("link", name="Edit").click()
-    page.fill("#id_regex", r"geany-([\d.]+(?:rc\d+)?)\.tar\.gz")
-    page.fill("#id_version_prefix", "1.")
-    page.get_by_role("button", name="Save").click()
+    page.fill("#id_regex", NARROWER_REGEX)
+    page.fill("#id_version_filter", "rc")
+    page.get_by_role("button", name="Preview changes").click()
+    panel = page.get_by_role("region", name="Preview of your changes")
+    panel.wait_for()
+    assert panel.get_by_role("heading", name="Hidden (1)").is_visible()
+    assert panel.get_by_role("heading", name="Revealed (1)").is_visible()
+    hidden = panel.locator("h3:has-text('Hidden (1)') ~ ul").first.inner_text()
+    revealed = panel.locator("h3:has-text('Revealed (1)') ~ ul").first.inner_text()
+    assert (hidden.strip(), revealed.strip()) == ("2.1rc1", "1.38")
+    text = panel.inner_text()
+    assert "2.1rc1 now, 2.0 after saving" in text  # the latest version changes
+    # The fresh check with the narrower regex no longer finds 1.38, which is kept.
+    assert "Stored versions the upstream no longer lists (1)" in text
+    assert "kept as they are" in text
+    assert Project.objects.get(pk=project.pk).version_filter == "1.38"  # nothing saved yet
+    assert_fits(ada, "preview", label)
+
+    page.locator("main form").get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Project edited", exact=True).wait_for()
     edited = shown_versions(page)
-    assert edited != before  # "1.38" is now "38", the highest
-    assert edited[1].startswith("38")
+    assert [row.split()[0] for row in edited[0]] == ["2.0", "1.38"]  # as the preview said
+    assert edited[1].startswith("2.0")
 
     # The History tab lists the edit, newest first, with its values before and after.
     page.locator("#history-link").click()
     page.get_by_role("heading", name="History of geany").wait_for()
     entries = page.locator("li.history-entry")
-    assert entries.count() == 2
+    assert entries.count() == 3
     newest = entries.first.inner_text()
     assert "Project edited by ada" in newest
-    assert "Version prefix: (unset) → 1." in newest
-    assert r"geany-([\d.]+(?:rc\d+)?)\.tar\.gz" in newest
-    assert "Project added by ada" in entries.nth(1).inner_text()
+    assert "Version filter: 1.38 → rc" in newest
+    assert NARROWER_REGEX in newest
+    assert "Project added by ada" in entries.nth(2).inner_text()
     assert_fits(ada, "history", label)
 
-    # Revert to the state after the creation: a confirmation lists what changes, then back.
-    revert = page.get_by_role("button", name="Revert to the state of")
-    assert revert.count() == 1  # the newest entry is the current state: nothing to revert
-    revert.click()
+    # Revert to the state before the browser's edit: a confirmation lists what changes.
+    entries.nth(1).get_by_role("button", name="Revert to the state of").click()
     page.get_by_role("heading", name="Revert the settings of geany").wait_for()
     question = page.locator("ul.revert-changes").inner_text()
-    assert "Version prefix: 1. → (unset)" in question and "Regex:" in question
+    assert "Version filter: rc → 1.38" in question and "Regex:" in question
     assert_fits(ada, "revert-confirm", label)
     page.get_by_role("button", name="Revert to this state").click()
     page.get_by_text("Settings reverted to their state of").wait_for()
-    assert page.locator("li.history-entry").count() == 3
+    assert page.locator("li.history-entry").count() == 4
     assert "revert to" in page.locator("li.history-entry").first.inner_text()
     assert_fits(ada, "history-after-revert", label)
 
@@ -109,17 +129,21 @@ def test_edit_a_project_then_revert_it_from_the_history_tab(
     assert shown_versions(page) == before
     assert_fits(ada, "project-after-revert", label)
     project = Project.objects.get(pk=project.pk)
-    assert (project.regex, project.version_prefix) == (None, None)
+    assert (project.regex, project.version_filter) == (None, "1.38")
+    assert project.versions.count() == 3  # neither the preview nor the edits stored anything
 
-    # And the edit and its revert were both announced, by ada.
+    # And the edits and the revert were all announced, by ada.
     edits = [
         message.body["message"]
         for message in OutboxMessage.objects.filter(topic="project.edit").order_by("pk")
     ]
     assert [(m["agent"], sorted(m["fields"])) for m in edits] == [
-        ("ada", ["regex", "version_prefix"]),
-        ("ada", ["regex", "version_prefix"]),
+        ("ada", ["version_filter"]),
+        ("ada", ["regex", "version_filter"]),
+        ("ada", ["regex", "version_filter"]),
     ]
-    assert edits[1]["changes"]["version_prefix"] == {"old": "1.", "new": None}
+    assert edits[2]["changes"]["version_filter"] == {"old": "rc", "new": "1.38"}
     revert_entry = AuditEntry.objects.filter(project_id=project.pk).latest("pk")
-    assert revert_entry.reverts == AuditEntry.objects.get(kind="project.add").pk
+    assert revert_entry.reverts == (
+        AuditEntry.objects.filter(project_id=project.pk, kind="project.edit").order_by("pk")[0].pk
+    )
