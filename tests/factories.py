@@ -9,6 +9,15 @@ from django.utils import timezone
 from accounts.models import User
 from projects.models import Distro, Flag, Package, Project, ProjectVersion
 
+#: A custom-backend project's fields as the site's form and ``services.project_create`` take them.
+GEANY = {
+    "name": "geany",
+    "homepage": "https://www.geany.org/",
+    "backend": "custom",
+    "version_url": "https://www.geany.org/download/releases",
+    "regex": r"geany-([\d.]+)\.tar",
+}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

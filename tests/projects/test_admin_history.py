@@ -10,17 +10,10 @@ from django.urls import reverse
 from messaging.models import OutboxMessage
 from projects import services
 from projects.models import AuditEntry
-from tests.factories import AdminFactory, UserFactory
+from tests.factories import GEANY, AdminFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-NEW = {
-    "name": "geany",
-    "homepage": "https://www.geany.org/",
-    "backend": "custom",
-    "version_url": "https://www.geany.org/download/releases",
-    "regex": r"geany-([\d.]+)\.tar",
-}
 CHANGELIST = "admin:projects_auditentry_changelist"
 
 
@@ -37,7 +30,7 @@ def admin_client(client):
 
 @pytest.fixture
 def edited():
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     created = AuditEntry.objects.get(project_id=project.pk)
     services.project_edit(project, agent="bob", regex=r"geany_(\d+)")
     return project, created
@@ -50,7 +43,7 @@ def messages_of(response) -> list[str]:
 def test_the_project_page_links_its_history_and_the_list_filters_by_project(admin_client, edited):
     project, _ = edited
     other = services.project_create(
-        agent="ada", validate=False, **{**NEW, "name": "other", "homepage": "https://o.org/"}
+        agent="ada", validate=False, **{**GEANY, "name": "other", "homepage": "https://o.org/"}
     )
     page = admin_client.get(reverse("admin:projects_project_change", args=[project.pk]))
     link = reverse(CHANGELIST) + f"?project_id={project.pk}"
@@ -85,7 +78,7 @@ def test_revert_from_the_list_after_a_confirmation(admin_client, edited):
     done = admin_client.post(reverse(CHANGELIST), {**data, "post": "yes"}, follow=True)
     assert messages_of(done) == ["Reverted geany: regex."]
     project.refresh_from_db()
-    assert project.regex == NEW["regex"]
+    assert project.regex == GEANY["regex"]
     message = OutboxMessage.objects.filter(topic="project.edit").latest("pk")
     assert message.body["message"]["agent"] == "root"
     newest = AuditEntry.objects.latest("pk")
@@ -105,7 +98,7 @@ def test_revert_with_the_button_on_an_entrys_page(admin_client, edited):
     assert admin_client.post(url).status_code == 200  # the confirmation
     admin_client.post(url, {"post": "yes"})
     project.refresh_from_db()
-    assert project.regex == NEW["regex"]
+    assert project.regex == GEANY["regex"]
 
 
 def test_reverting_to_the_current_state_or_several_states_changes_nothing(admin_client, edited):

@@ -12,6 +12,7 @@ from messaging.models import OutboxMessage
 from projects import check, services
 from projects.models import AuditEntry, Project
 from tests.factories import (
+    GEANY,
     DistroFactory,
     PackageFactory,
     ProjectFactory,
@@ -22,14 +23,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 Kind = AuditEntry.Kind
-
-NEW = {
-    "name": "geany",
-    "homepage": "https://www.geany.org/",
-    "backend": "custom",
-    "version_url": "https://www.geany.org/download/releases",
-    "regex": r"geany-([\d.]+)\.tar",
-}
 
 
 def entries(project_id: int | None = None) -> list[AuditEntry]:
@@ -43,13 +36,13 @@ def topics() -> list[str]:
 
 def test_creation_keeps_every_setting_and_names_the_user():
     ada = UserFactory(username="ada")
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     (entry,) = entries()
     assert entry.kind == Kind.PROJECT_ADD
     assert (entry.project_id, entry.project_name, entry.agent) == (project.pk, "geany", "ada")
     assert entry.user == ada
     assert entry.before is None
-    assert entry.after["regex"] == NEW["regex"]
+    assert entry.after["regex"] == GEANY["regex"]
     assert entry.after["version_prefix"] is None and entry.after["insecure"] is False
     assert entry.settings == entry.after
     assert set(entry.settings) == set(services.PROJECT_FIELDS)
@@ -233,7 +226,7 @@ def test_version_deletion_lists_the_versions_and_the_latest_before_and_after():
 
 
 def test_revert_restores_the_settings_announces_and_logs_it():
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     created = entries()[0]
     services.project_edit(project, agent="bob", regex=r"geany_(\d+)", version_prefix="v")
     OutboxMessage.objects.all().delete()
@@ -242,40 +235,40 @@ def test_revert_restores_the_settings_announces_and_logs_it():
 
     assert set(changes) == {"regex", "version_prefix"}
     project.refresh_from_db()
-    assert (project.regex, project.version_prefix) == (NEW["regex"], None)
+    assert (project.regex, project.version_prefix) == (GEANY["regex"], None)
     (message,) = OutboxMessage.objects.all()
     assert message.topic == "project.edit"
     assert message.body["message"]["agent"] == "root"
     assert message.body["message"]["changes"]["regex"] == {
         "old": r"geany_(\d+)",
-        "new": NEW["regex"],
+        "new": GEANY["regex"],
     }
     revert = entries()[-1]
     assert (revert.kind, revert.agent, revert.reverts) == (Kind.PROJECT_EDIT, "root", created.pk)
-    assert revert.after == {"regex": NEW["regex"], "version_prefix": None}
+    assert revert.after == {"regex": GEANY["regex"], "version_prefix": None}
 
 
 def test_revert_to_the_current_state_changes_sends_and_logs_nothing():
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     before = (len(entries()), topics())
     assert services.project_revert(project, entries()[0], agent="root") == {}
     assert (len(entries()), topics()) == before
 
 
 def test_revert_leaves_credentials_as_they_are():
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     created = entries()[0]
     services.project_edit(
         project, agent="ada", version_url="https://u:p@www.geany.org/download/all"
     )
     services.project_revert(project, created, agent="root")
     project.refresh_from_db()
-    assert project.version_url == NEW["version_url"]
+    assert project.version_url == GEANY["version_url"]
     assert project.spec_credentials == {"https://www.geany.org": ("u", "p")}
 
 
 def test_revert_of_an_archived_project_is_refused():
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     created = entries()[0]
     services.project_edit(project, agent="ada", regex="x(.*)")
     services.project_set_archived(project, True, agent="root")
@@ -286,7 +279,7 @@ def test_revert_of_an_archived_project_is_refused():
 
 
 def test_revert_refuses_another_projects_entry_and_a_mapping_entry():
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     other = ProjectFactory()
     services.project_edit(other, agent="ada", regex="o(.*)")
     DistroFactory(name="Fedora")
@@ -299,9 +292,9 @@ def test_revert_refuses_another_projects_entry_and_a_mapping_entry():
 
 
 def test_revert_to_a_name_taken_since_is_refused_as_an_edit_would_be():
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     created = entries()[0]
     services.project_edit(project, agent="ada", name="geany-ide")
-    services.project_create(agent="bob", validate=False, **NEW)
+    services.project_create(agent="bob", validate=False, **GEANY)
     with pytest.raises(services.ProjectExists):
         services.project_revert(project, created, agent="root")

@@ -10,17 +10,9 @@ from messaging.models import OutboxMessage
 from projects import services
 from projects.models import AuditEntry, Project
 from projects.site.page_cache import forget_pages
-from tests.factories import AdminFactory, DistroFactory, UserFactory
+from tests.factories import GEANY, AdminFactory, DistroFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-NEW = {
-    "name": "geany",
-    "homepage": "https://www.geany.org/",
-    "backend": "custom",
-    "version_url": "https://www.geany.org/download/releases",
-    "regex": r"geany-([\d.]+)\.tar",
-}
 
 
 @pytest.fixture
@@ -33,7 +25,7 @@ def user_client():
 @pytest.fixture
 def edited():
     """A project created, then edited: its creation entry is the state to go back to."""
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     created = AuditEntry.objects.get(project_id=project.pk)
     services.project_edit(project, agent="bob", regex=r"geany_(\d+)", version_prefix="v")
     return project, created
@@ -77,7 +69,7 @@ def test_the_history_lists_who_when_and_before_after_newest_first(client, edited
 
 
 def test_the_history_is_paginated(client):
-    project = services.project_create(agent="ada", validate=False, **NEW)
+    project = services.project_create(agent="ada", validate=False, **GEANY)
     for number in range(30):
         services.project_edit(project, agent="ada", version_prefix=f"v{number}")
     first = client.get(history(project)).content.decode()
@@ -114,7 +106,7 @@ def test_a_user_reverts_after_confirming(user_client, edited):
     assert done.redirect_chain[-1][0] == history(project)
     assert "Settings reverted to their state of" in done.content.decode()
     project.refresh_from_db()
-    assert (project.regex, project.version_prefix) == (NEW["regex"], None)
+    assert (project.regex, project.version_prefix) == (GEANY["regex"], None)
     assert project_edits() == edits + 1
     newest = AuditEntry.objects.filter(project_id=project.pk).latest("pk")
     assert (newest.agent, newest.reverts) == ("ada", created.pk)
@@ -177,7 +169,7 @@ def test_an_archived_project_is_not_reverted_and_the_page_says_why(user_client, 
 def test_entries_of_another_project_or_of_a_mapping_are_not_found(user_client, edited):
     project, _ = edited
     other = services.project_create(
-        agent="ada", validate=False, **{**NEW, "name": "other", "homepage": "https://o.org/"}
+        agent="ada", validate=False, **{**GEANY, "name": "other", "homepage": "https://o.org/"}
     )
     foreign = AuditEntry.objects.get(project_id=other.pk)
     DistroFactory(name="Fedora")
@@ -190,7 +182,7 @@ def test_entries_of_another_project_or_of_a_mapping_are_not_found(user_client, e
 def test_a_refused_revert_is_explained(user_client, edited):
     project, created = edited
     services.project_edit(project, agent="ada", name="geany-ide")
-    services.project_create(agent="bob", validate=False, **NEW)  # the old name is taken
+    services.project_create(agent="bob", validate=False, **GEANY)  # the old name is taken
     answer = user_client.post(revert(project, created), {"confirm": "1"}, follow=True)
     assert "Not reverted:" in answer.content.decode()
     project.refresh_from_db()
