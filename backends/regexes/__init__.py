@@ -57,6 +57,7 @@ from backends.regexes.matching import (
     validate_user_regex,
     versions_by_regex,
 )
+from backends.regexes.searching import PatternFailed, search
 
 __all__ = [
     "CACHE",
@@ -73,6 +74,7 @@ __all__ = [
     "Estimate",
     "InvalidRegex",
     "PatternCache",
+    "PatternFailed",
     "RegexTooLarge",
     "_compile",
     "compile_within_budget",
@@ -81,6 +83,7 @@ __all__ = [
     "find_versions",
     "project_regex",
     "releases_from",
+    "search",
     "validate_user_regex",
     "versions_by_regex",
 ]

@@ -18,19 +18,24 @@ comes first, so `1!2.0` is never in the stream of `2.0`):
 
 A stream is a *backport* line when it received a release dated strictly after the first
 release of a stream with a higher key, i.e. it was still patched once a newer line existed.
+
+Streams defined by hand (a name and a pattern, or the end-of-life mark of a detected stream)
+are :mod:`backends.stream_definitions`: only the versions they do not take reach
+:func:`detect_streams`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from backends.versions.base import Version
 from backends.versions.levels import release_numbers
 from backends.versions.pep440 import Pep440Version
 
-#: A stream's key: the epoch (for PEP 440, else "0") then the major, and the minor when split.
+#: A stream's key: the epoch (for PEP 440, else "0") then the major, and the minor when split;
+#: empty for the unnumbered versions and for a hand-defined stream.
 StreamKey = tuple[str, ...]
 
 
@@ -54,6 +59,10 @@ class Stream:
     first_release: datetime | None
     last_release: datetime | None
     backports: bool
+    #: Defined by hand (:mod:`backends.stream_definitions`) rather than detected.
+    defined: bool = False
+    #: The day the line stopped being maintained, when someone marked it.
+    end_of_life: date | None = None
 
 
 def _epoch(version: Version) -> str:
@@ -71,7 +80,7 @@ def _key_order(key: StreamKey) -> tuple[tuple[int, str], ...]:
     return tuple(_number_order(part) for part in key)
 
 
-def _version_order(item: DatedVersion) -> tuple[object, ...]:
+def version_order(item: DatedVersion) -> tuple[object, ...]:
     # The order of backends.versions.sort_versions: sort key, ties by raw string.
     return (item.version.sort_key, item.version.raw)
 
@@ -126,36 +135,55 @@ def _group(items: Sequence[DatedVersion]) -> dict[StreamKey, list[DatedVersion]]
     return groups
 
 
+def make_stream(
+    key: StreamKey,
+    name: str,
+    members: list[DatedVersion],
+    *,
+    defined: bool = False,
+    end_of_life: date | None = None,
+) -> Stream:
+    """The stream of ``members`` (oldest first, not empty), its backport mark not yet set."""
+    dates = _dates(members)
+    first, last = (min(dates), max(dates)) if dates else (None, None)
+    stable = [item.version for item in members if not item.version.is_prerelease()]
+    return Stream(
+        key=key,
+        name=name,
+        versions=tuple(members),
+        latest=members[-1].version,
+        latest_stable=stable[-1] if stable else None,
+        first_release=first,
+        last_release=last,
+        backports=False,
+        defined=defined,
+        end_of_life=end_of_life,
+    )
+
+
+def _detected(items: Sequence[DatedVersion]) -> list[Stream]:
+    """The detected streams of ``items`` (ordered by :func:`version_order`)."""
+    groups = _group(items)
+    keys = sorted(groups, key=_key_order, reverse=True)
+    streams: list[Stream] = []
+    # Walking from the newest stream down, the earliest first release among higher keys.
+    newer_start: datetime | None = None
+    for key in keys:
+        stream = make_stream(key, _name(key), groups[key])
+        first, last = stream.first_release, stream.last_release
+        backports = bool(
+            key and last is not None and newer_start is not None and last > newer_start
+        )
+        streams.append(replace(stream, backports=backports))
+        if key and first is not None:
+            newer_start = first if newer_start is None else min(newer_start, first)
+    return streams
+
+
 def detect_streams(items: Iterable[DatedVersion]) -> list[Stream]:
     """The release streams of ``items`` (see the module docstring), newest stream first.
 
     Every version lands in exactly one stream. The result does not depend on the order of
     ``items``: versions are ordered by their scheme, streams by their key.
     """
-    groups = _group(sorted(items, key=_version_order))
-    keys = sorted(groups, key=_key_order, reverse=True)
-    streams: list[Stream] = []
-    # Walking from the newest stream down, the earliest first release among higher keys.
-    newer_start: datetime | None = None
-    for key in keys:
-        members = groups[key]
-        dates = _dates(members)
-        first, last = (min(dates), max(dates)) if dates else (None, None)
-        stable = [item.version for item in members if not item.version.is_prerelease()]
-        streams.append(
-            Stream(
-                key=key,
-                name=_name(key),
-                versions=tuple(members),
-                latest=members[-1].version,
-                latest_stable=stable[-1] if stable else None,
-                first_release=first,
-                last_release=last,
-                backports=bool(
-                    key and last is not None and newer_start is not None and last > newer_start
-                ),
-            )
-        )
-        if key and first is not None:
-            newer_start = first if newer_start is None else min(newer_start, first)
-    return streams
+    return _detected(sorted(items, key=version_order))

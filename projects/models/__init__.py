@@ -367,6 +367,7 @@ from projects.models.audit import AuditEntry  # noqa: E402
 from projects.models.checks import CheckRun, CheckTally, RateLimitBlock  # noqa: E402
 from projects.models.counters import HitCounter  # noqa: E402
 from projects.models.github import GitHubPoolEntry  # noqa: E402
+from projects.models.streams import ReleaseStream  # noqa: E402
 
 __all__ = [
     "VERSION_MAX_LENGTH",
@@ -382,6 +383,7 @@ __all__ = [
     "Project",
     "ProjectVersion",
     "RateLimitBlock",
+    "ReleaseStream",
     "epoch",
     "validate_backend",
     "validate_version_scheme",

@@ -3,20 +3,39 @@
 The versions are :attr:`Project.visible_versions` (the project's prefix, scheme, pre-release
 and version filters applied, exactly as on its page and in its API answers); a version's date
 is its upstream publication date where the upstream gave one, else the day it was retrieved.
-Versions marked withdrawn (``ProjectVersion.withdrawn_on``) belong to no stream. The grouping
-itself is :func:`backends.versions.streams.detect_streams`.
+Versions marked withdrawn (``ProjectVersion.withdrawn_on``) belong to no stream. The project's
+hand-defined streams (:class:`~projects.models.ReleaseStream`, in their order) take the
+versions their patterns find first (:func:`backends.stream_definitions.release_streams`);
+the grouping of the others is :func:`backends.versions.streams.detect_streams`.
 """
 
 from __future__ import annotations
 
-from backends.versions.streams import DatedVersion, Stream, detect_streams
-from projects.models import Project
+from collections.abc import Iterable
+
+from backends.stream_definitions import release_streams
+from backends.versions.streams import DatedVersion, Stream
+from projects.models import Project, ReleaseStream
+
+
+def stream_definitions(project: Project) -> list[ReleaseStream]:
+    """The project's hand-defined streams in the order they are tried (prefetched or read)."""
+    return list(project.release_streams.all())
 
 
 def project_streams(project: Project) -> list[Stream]:
-    """The project's release streams, newest first (no stream when it has no version)."""
-    return detect_streams(
-        DatedVersion(version, stored.published_at or stored.created_on)
-        for stored, version in project.visible_versions
-        if stored.withdrawn_on is None
+    """The project's release streams: the hand-defined ones that hold a version, in their
+    order, then the detected ones, newest first (no stream when it has no version)."""
+    return release_streams(
+        (
+            DatedVersion(version, stored.published_at or stored.created_on)
+            for stored, version in project.visible_versions
+            if stored.withdrawn_on is None
+        ),
+        [row.definition for row in stream_definitions(project)],
     )
+
+
+def stream_names(streams: Iterable[Stream]) -> dict[str, str]:
+    """Each version (as shown) of ``streams`` -> the name of its stream."""
+    return {item.version.parsed: stream.name for stream in streams for item in stream.versions}

@@ -23,6 +23,7 @@ One module per entity; callers import this package (``from projects import servi
 - :mod:`~projects.services.history`: what each of them writes to the audit log
   (:mod:`projects.audit`), and :mod:`~projects.services.revert`: putting a project's settings
   back as an entry of the log kept them;
+- :mod:`~projects.services.streams`: release streams defined by hand;
 - :mod:`~projects.services.distros`, :mod:`~projects.services.packages` (mappings) and
   :mod:`~projects.services.flags`.
 """
@@ -72,6 +73,7 @@ from projects.services.projects import (
     project_edit,
 )
 from projects.services.revert import project_revert, reverted_settings
+from projects.services.streams import StreamFields, stream_create, stream_delete, stream_edit
 from projects.services.validation import clean_project_fields
 from projects.services.versions import versions_delete
 
@@ -99,6 +101,7 @@ __all__ = [
     "ProjectExists",
     "ProjectFields",
     "ServiceError",
+    "StreamFields",
     "asks_upstream_anew",
     "build_project",
     "clashing_project",
@@ -123,5 +126,8 @@ __all__ = [
     "project_set_archived",
     "reverted_settings",
     "split_credentials",
+    "stream_create",
+    "stream_delete",
+    "stream_edit",
     "versions_delete",
 ]

@@ -17,6 +17,7 @@ from projects.site import (
     moderation,
     notifications,
     project,
+    streams,
     unsubscribe,
     watching,
     watchlist_feed,
@@ -60,6 +61,17 @@ urlpatterns = [
     path("project/<int:project_id>/map/<int:package_id>", mappings.project_map, name="map_edit"),
     path("project/<int:project_id>/test-check", project.project_test_check, name="test_check"),
     path("project/<int:project_id>/check", project.project_full_check, name="full_check"),
+    path("project/<int:project_id>/streams", streams.project_streams_manage, name="streams"),
+    path(
+        "project/<int:project_id>/streams/<int:stream_id>",
+        streams.project_stream_edit,
+        name="stream_edit",
+    ),
+    path(
+        "project/<int:project_id>/streams/<int:stream_id>/delete",
+        streams.project_stream_delete,
+        name="stream_delete",
+    ),
     path(
         "project/<int:project_id>/archive/set/<str:state>",
         moderation.project_archive,

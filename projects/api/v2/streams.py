@@ -1,7 +1,8 @@
 """API v2's release streams of a project: ``GET /api/v2/projects/<id>/streams/``.
 
 Read-only and public like the project answers. The streams are the project page's
-(:func:`projects.selectors.streams.project_streams`); an unknown project is v2's 404.
+(:func:`projects.selectors.streams.project_streams`): the hand-defined ones first, then the
+detected ones; an unknown project is v2's 404.
 """
 
 from __future__ import annotations
@@ -26,10 +27,20 @@ from projects.selectors.streams import project_streams
 class StreamJSON(Serializer):
     """One release stream (describes the answers)."""
 
-    name = serializers.CharField(help_text="`3.12`, `16`, `1!2`; `other` for unnumbered ones.")
+    name = serializers.CharField(
+        help_text="`3.12`, `16`, `1!2`; `other` for unnumbered ones; a hand-defined "
+        "stream's own name (e.g. `LTS`)."
+    )
     key = serializers.ListField(
         child=serializers.CharField(),
-        help_text="The epoch, the major and, for a line split by minor, the minor.",
+        help_text="The epoch, the major and, for a line split by minor, the minor; empty "
+        "for `other` and for a hand-defined stream.",
+    )
+    defined = serializers.BooleanField(
+        help_text="Defined by hand (a name and a pattern) rather than detected."
+    )
+    end_of_life = serializers.DateField(
+        allow_null=True, help_text="The day the stream was marked end-of-life (YYYY-MM-DD)."
     )
     latest_version = serializers.CharField()
     latest_stable_version = serializers.CharField(allow_null=True)
@@ -50,6 +61,8 @@ def stream_json(stream: Stream) -> dict[str, Any]:
     return {
         "name": stream.name,
         "key": list(stream.key),
+        "defined": stream.defined,
+        "end_of_life": stream.end_of_life.isoformat() if stream.end_of_life else None,
         "latest_version": stream.latest.parsed,
         "latest_stable_version": stream.latest_stable.parsed if stream.latest_stable else None,
         "first_release": stamp(stream.first_release),

@@ -70,7 +70,7 @@ def test_the_selector_reads_no_more_rows_for_2000_versions(django_assert_num_que
         for minor in range(20)
         for patch in range(25)
     )
-    project = Project.objects.prefetch_related("versions").get(pk=project.pk)
+    project = Project.objects.prefetch_related("versions", "release_streams").get(pk=project.pk)
     assert len(project.visible_versions) == 2000  # parsed and sorted once, as on the page
     with django_assert_num_queries(0):
         streams = project_streams(project)
@@ -88,6 +88,8 @@ def test_the_endpoint_answers_the_streams(api):
     assert body["streams"][2] == {
         "name": "3.11",
         "key": ["0", "3", "11"],
+        "defined": False,
+        "end_of_life": None,
         "latest_version": "3.11.9",
         "latest_stable_version": "3.11.9",
         "first_release": "2024-01-01T00:00:00Z",
@@ -123,6 +125,6 @@ def test_the_schema_documents_the_endpoint(api):
     assert set(operation["responses"]) >= {"200", "404"}
     stream = schema["components"]["schemas"]["StreamJSON"]
     assert set(stream["properties"]) == {
-        "name", "key", "latest_version", "latest_stable_version", "first_release",
-        "last_release", "backports", "versions",
+        "name", "key", "defined", "end_of_life", "latest_version", "latest_stable_version",
+        "first_release", "last_release", "backports", "versions",
     }  # fmt: skip
