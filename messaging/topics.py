@@ -227,6 +227,7 @@ def version_update(
     old_version: str | None,
     upstream_versions: Iterable[str],
     agent: str = CHECKER_AGENT,
+    streams: Mapping[str, str | None] | None = None,
 ) -> list[Message]:
     """``project.version.update`` then ``project.version.update.v2``, for one check.
 
@@ -234,7 +235,12 @@ def version_update(
     necessarily a new one; ``upstream_versions`` are the new versions (parsed, ascending);
     ``old_version`` is the previous latest version (``""`` when there was none). ``packages``
     are the project's mappings, ordered as for :func:`project_flag`.
+
+    ``streams`` (ours, issue #20) maps new versions to the release stream each belongs to;
+    when given, both bodies carry the added key ``streams``: every new version -> its
+    stream's name (null for one in no stream). anitya-schema's classes allow added keys.
     """
+    upstream_versions = list(upstream_versions)
     common = {
         "project": project,
         "old_version": old_version or "",
@@ -244,6 +250,8 @@ def version_update(
         "ecosystem": project["ecosystem"],
         "agent": agent,
     }
+    if streams is not None:
+        common["streams"] = {version: streams.get(version) for version in upstream_versions}
     v1 = {**common, "upstream_version": upstream_version or "", "odd_change": False}
     v2 = {**common, "upstream_versions": list(upstream_versions)}
     return [

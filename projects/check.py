@@ -31,6 +31,7 @@ from messaging.outbox import emit, emit_all
 from projects import archiving, audit, messages, next_check, telemetry
 from projects.models import AuditEntry, Project, ProjectVersion
 from projects.row_updates import update_statement
+from projects.selectors.streams import project_streams, stream_names
 
 logger = logging.getLogger(__name__)
 
@@ -162,13 +163,17 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
         locked.updated_on = now
         locked.save()
         if new:
+            # The stream of each new version, as the page shows them now (an added key).
+            names = stream_names(project_streams(locked))
+            new_parsed = [found.parsed for found in new]
             emit_all(
                 messages.version_update(
                     locked,
                     upstream_version=locked.latest_version,
                     old_version=old_version,
-                    upstream_versions=[found.parsed for found in new],
+                    upstream_versions=new_parsed,
                     agent=CHECKER_AGENT,
+                    streams={version: names.get(version) for version in new_parsed},
                 )
             )
     project.take_saved_state(locked)

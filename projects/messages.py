@@ -106,8 +106,10 @@ def version_update(
     old_version: str | None,
     upstream_versions: Iterable[str],
     agent: str = CHECKER_AGENT,
+    streams: Mapping[str, str | None] | None = None,
 ) -> list[Message]:
-    """``project.version.update`` then ``project.version.update.v2``, for one check."""
+    """``project.version.update`` then ``project.version.update.v2``, for one check;
+    ``streams`` maps the new versions to their release streams' names (the added key)."""
     return topics.version_update(
         project_json(project),
         packages_json(project),
@@ -115,6 +117,7 @@ def version_update(
         old_version=old_version,
         upstream_versions=upstream_versions,
         agent=agent,
+        streams=streams,
     )
 
 

@@ -27,8 +27,10 @@ The payload (frozen at fan-out, what the channels send)::
      "latest": "1.3.0", "previous": "1.2.3",   # previous: the event's old version, or null
      "published_at": {"1.3.0": "2024-05-01T12:00:00+00:00"},   # where the upstream says
      "links": {"project": <url>, "release": <commit/release URL of "latest", or null>},
-     "packages": [{"distro", "package_name"}]} # the mappings in the distributions the user
+     "packages": [{"distro", "package_name"}], # the mappings in the distributions the user
                                                # watches (a distribution watch), or all of them
+     "streams": {"1.3.0": "1"}}                # each version's release stream, when the event
+                                               # recorded them (events since issue #20)
 
 A watch with a maturity delay (``hold_hours``) gets HELD deliveries due that many hours after
 the event was stored; the others are PENDING and due at once.
@@ -82,6 +84,8 @@ class VersionEvent:
     project_id: int
     new_versions: list[str]
     old_version: str | None
+    #: The added key ``streams`` of the body (issue #20): new version -> its stream's name.
+    streams: dict[str, str | None] | None = None
 
 
 def fan_out(batch_size: int = BATCH_SIZE) -> int:
@@ -144,11 +148,19 @@ def _version_events(ids: Sequence[int]) -> list[VersionEvent]:
                     project_id=int(body["project"]["id"]),
                     new_versions=[str(version) for version in message["upstream_versions"]],
                     old_version=str(message.get("old_version") or "") or None,
+                    streams=_streams(message.get("streams")),
                 )
             )
         except (KeyError, TypeError, ValueError):
             logger.warning("Event %s is not a version event the fan-out can read; skipped", row_id)
     return events
+
+
+def _streams(value: Any) -> dict[str, str | None] | None:
+    """The body's ``streams`` (version -> stream name), None when it has none usable."""
+    if not isinstance(value, dict):
+        return None
+    return {str(key): str(name) if name else None for key, name in value.items()}
 
 
 # -- who hears of what -----------------------------------------------------------------------
@@ -228,7 +240,7 @@ def _write_deliveries(events: Sequence[VersionEvent], now: dt.datetime) -> int:
 def _event_deliveries(
     event: VersionEvent, project: Project, batch: _Batch, now: dt.datetime
 ) -> Iterable[Delivery]:
-    versions = EventVersions(project, event.new_versions, event.old_version)
+    versions = EventVersions(project, event.new_versions, event.old_version, event.streams)
     payloads = _Payloads(event, project)
     packages = batch.packages.get(project.pk, [])
     for user_id, watches in batch.watches_by_user(project.pk).items():
@@ -302,6 +314,8 @@ class _Payloads:
             if row is not None and row.published_at is not None:
                 published[version] = row.published_at.isoformat()
         latest = self.stored.get(versions[-1])
+        recorded = self.event.streams
+        streams = {"streams": {v: recorded.get(v) for v in versions}} if recorded else {}
         return {
             "type": "release",
             "event_id": self.event.id,
@@ -318,4 +332,5 @@ class _Payloads:
                 {"distro": package.distro.name, "package_name": package.package_name}
                 for package in packages
             ],
+            **streams,
         }

@@ -8,6 +8,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from backends.stream_definitions import NAME_MAX_LENGTH
+
+#: A watch follows a release stream by its name.
+STREAM_NAME_MAX_LENGTH = NAME_MAX_LENGTH
+
 #: Include and exclude patterns go through the project regexes' safety rules; this long at most.
 PATTERN_MAX_LENGTH = 512
 #: The longest maturity delay: a month.
@@ -48,6 +53,13 @@ class Watch(models.Model):
         blank=True,
         default="",
         help_text="Never versions this regular expression finds.",
+    )
+    stream = models.CharField(
+        max_length=STREAM_NAME_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="Only versions of the project's release stream of this name, compared "
+        "ignoring case (empty: every stream).",
     )
     hold_hours = models.PositiveSmallIntegerField(
         default=0,

@@ -20,6 +20,11 @@ A watch's rules, in order (a version must pass all of them):
    compile budget, match-memory bound and CPU time limit. A pattern that fails at match time
    (over a budget, too slow, rejected by a newer regex module) excludes nothing: the version
    stays, and one line is logged.
+4. **Stream** (when ``stream`` is set, a project watch): only versions of the project's
+   release stream of that name, compared ignoring case. A version's stream is the one the
+   event recorded (its body's ``streams``), else the one it is in now
+   (:func:`projects.selectors.streams.project_streams`, read once per event and only when a
+   watch follows a stream).
 
 :class:`EventVersions` reads an event's versions once (parsing, stability, baselines), so a
 fan-out applies the rules of thousands of watches to one event without parsing anything
@@ -30,16 +35,15 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import regex
-
-from backends import config
-from backends.regexes import RegexTooLarge, compile_within_budget
+from backends import regexes
+from backends.regexes import PatternFailed
 from backends.versions import Change, Version, change_level, sort_versions
 from projects.models import Project
 from projects.notify.models import ChangeLevel, Watch
+from projects.selectors.streams import project_streams, stream_names
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +69,16 @@ class NewVersion:
 class EventVersions:
     """The new versions of one event for ``project``, ready for any number of watches."""
 
-    def __init__(self, project: Project, new_versions: Sequence[str], old_version: str | None):
+    def __init__(
+        self,
+        project: Project,
+        new_versions: Sequence[str],
+        old_version: str | None,
+        streams: Mapping[str, str | None] | None = None,
+    ):
         self.project = project
+        self._recorded = {text: name for text, name in (streams or {}).items() if name}
+        self._now: dict[str, str] | None = None
         stored = _stored_by_parsed(project)
 
         def read(text: str) -> Version:
@@ -99,7 +111,18 @@ class EventVersions:
             if (new.stable or not watch.stable_only)
             and new.change >= minimum
             and self._passes_patterns(watch, new.text)
+            and self._in_stream(watch, new.text)
         ]
+
+    def _in_stream(self, watch: Watch, text: str) -> bool:
+        if not watch.stream:
+            return True
+        name = self._recorded.get(text)
+        if name is None:
+            if self._now is None:
+                self._now = stream_names(project_streams(self.project))
+            name = self._now.get(text)
+        return name is not None and name.lower() == watch.stream.lower()
 
     def _passes_patterns(self, watch: Watch, text: str) -> bool:
         # A pattern that failed (None) excludes nothing.
@@ -127,26 +150,10 @@ class EventVersions:
         return self._found[key]
 
 
-class PatternFailed(Exception):
-    """A watch's pattern could not be run on a version; the message says why, in one line."""
-
-
 def search(pattern: str, text: str) -> bool:
-    """Whether ``pattern`` matches anywhere in ``text``, within the user regexes' limits.
-
-    Raises :class:`PatternFailed` when it is over the compile budget or the match-memory
-    bound, runs out of CPU time (``REGEX_TIMEOUT``), memory or recursion, or does not compile.
-    """
-    try:
-        compiled, cost = compile_within_budget(pattern)
-        problem = cost.memory_problem(len(text))
-        if problem is not None:
-            raise RegexTooLarge(problem)
-        return compiled.search(text, timeout=config.current().regex_timeout) is not None
-    except TimeoutError:
-        raise PatternFailed("it took too long") from None
-    except (RegexTooLarge, regex.error, MemoryError, RecursionError, ValueError) as error:
-        raise PatternFailed(" ".join(str(error).split()) or type(error).__name__) from None
+    """Whether ``pattern`` matches anywhere in ``text``, within the user regexes' limits
+    (:func:`backends.regexes.search`; raises :class:`PatternFailed`)."""
+    return regexes.search(pattern, text)
 
 
 def _stored_by_parsed(project: Project) -> dict[str, Version]:

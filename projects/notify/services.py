@@ -34,11 +34,13 @@ from projects.notify import chat_urls
 from projects.notify.models import (
     MAX_HOLD_HOURS,
     PATTERN_MAX_LENGTH,
+    STREAM_NAME_MAX_LENGTH,
     ChangeLevel,
     Channel,
     Watch,
     WatchlistFeed,
 )
+from projects.selectors.streams import project_streams
 from projects.services import InvalidInput
 
 #: Standard Webhooks secrets: ``whsec_`` and base64 of 24 to 64 random bytes.
@@ -59,11 +61,25 @@ class WatchRules:
     include_pattern: str = ""
     exclude_pattern: str = ""
     hold_hours: int = 0
+    #: A release stream's name: only its versions (a project watch only).
+    stream: str = ""
 
 
-def clean_rules(rules: WatchRules) -> WatchRules:
-    """``rules`` checked; :class:`InvalidInput` names every wrong field."""
+def clean_rules(rules: WatchRules, *, of_distro: bool = False) -> WatchRules:
+    """``rules`` checked; :class:`InvalidInput` names every wrong field. ``of_distro``: the
+    rules of a distribution watch, which follows no stream (stream names are a project's).
+
+    A stream name need not be one of the project's streams now: a watch may wait for a line
+    that does not exist yet (the site and the API say so when it does not,
+    :func:`unknown_stream`)."""
     errors: dict[str, str] = {}
+    stream = rules.stream.strip() if isinstance(rules.stream, str) else ""
+    if stream and of_distro:
+        errors["stream"] = "Only a watch of one project can follow a release stream."
+    elif len(stream) > STREAM_NAME_MAX_LENGTH:
+        errors["stream"] = f"At most {STREAM_NAME_MAX_LENGTH} characters."
+    elif not stream.isprintable():
+        errors["stream"] = "Use printable characters only."
     if rules.min_change not in ChangeLevel.values:
         errors["min_change"] = f"Choose one of: {', '.join(ChangeLevel.values)}."
     for field in ("include_pattern", "exclude_pattern"):
@@ -85,6 +101,22 @@ def clean_rules(rules: WatchRules) -> WatchRules:
         include_pattern=rules.include_pattern.strip(),
         exclude_pattern=rules.exclude_pattern.strip(),
         hold_hours=rules.hold_hours,
+        stream=stream,
+    )
+
+
+def unknown_stream(watch: Watch) -> str | None:
+    """What to tell the person when ``watch`` follows a stream its project has not now (it
+    hears nothing until a stream of that name holds a new version); None otherwise."""
+    if not watch.stream or watch.project is None:
+        return None
+    names = {stream.name.lower() for stream in project_streams(watch.project)}
+    if watch.stream.lower() in names:
+        return None
+    return (
+        f"{watch.project.name} has no release stream named {watch.stream!r} now "
+        f"(streams: {', '.join(sorted(names)) or 'none'}); the watch hears nothing until one "
+        "holds a new version."
     )
 
 
@@ -96,7 +128,7 @@ def _apply(watch: Watch, rules: WatchRules) -> None:
 def _watch(user: User, rules: WatchRules | None, **target: Project | Distro) -> Watch:
     """``user``'s watch of ``target`` (a project or a distro), made with ``rules`` (the
     defaults when None), or the existing one, given ``rules`` when they are not None."""
-    cleaned = clean_rules(rules or WatchRules())
+    cleaned = clean_rules(rules or WatchRules(), of_distro="distro" in target)
     watch, created = Watch.objects.select_for_update().get_or_create(
         user=user, **target, defaults=dataclasses.asdict(cleaned)
     )
@@ -120,7 +152,7 @@ def watch_distro(user: User, distro: Distro, rules: WatchRules | None = None) ->
 
 def watch_set_rules(watch: Watch, rules: WatchRules) -> Watch:
     """Change what ``watch`` is told about (deliveries already written keep their rules)."""
-    _apply(watch, clean_rules(rules))
+    _apply(watch, clean_rules(rules, of_distro=watch.distro_id is not None))
     watch.save()
     return watch
 

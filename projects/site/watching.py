@@ -26,6 +26,7 @@ from projects import selectors as project_selectors
 from projects.models import Distro, Project
 from projects.notify import selectors, services
 from projects.notify.models import ChangeLevel, Watch
+from projects.selectors.streams import project_streams
 from projects.site import errors
 from projects.site.common import SignedInRequest, get_project, page, project_url
 from projects.site.forms.notify import WatchRulesForm
@@ -56,6 +57,8 @@ def rules_summary(watch: Watch, *, capitalized: bool = True) -> str:
         parts.append(f"matching {watch.include_pattern}")
     if watch.exclude_pattern:
         parts.append(f"not matching {watch.exclude_pattern}")
+    if watch.stream:
+        parts.append(f"stream {watch.stream}")
     if watch.hold_hours:
         parts.append(f"held {watch.hold_hours} h")
     return ", ".join(parts)
@@ -234,11 +237,18 @@ def watch_rules(request: SignedInRequest, watch_id: int) -> HttpResponse:
                 messages.success(
                     request, f"Rules for {target} saved: {rules_summary(watch, capitalized=False)}."
                 )
+                unknown = services.unknown_stream(watch)
+                if unknown is not None:
+                    messages.warning(request, unknown)
                 return redirect("projects:watchlist")
     elif request.method in {"GET", "HEAD"}:
         form = WatchRulesForm(initial=WatchRulesForm.initial_from(watch))
     else:
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    names = [stream.name for stream in project_streams(watch.project)] if watch.project else []
     return render(
-        request, "projects/watch_rules.html", {"form": form, "watch": watch}, status=status
+        request,
+        "projects/watch_rules.html",
+        {"form": form, "watch": watch, "stream_names": names},
+        status=status,
     )

@@ -40,7 +40,14 @@ NO_TARGET = "Give a project_id or a distribution."
 TWO_TARGETS = "Give a project_id or a distribution, not both."
 NO_PROJECT = "No such project."
 NO_DISTRO = "No such distribution."
-RULE_FIELDS = ("stable_only", "min_change", "include_pattern", "exclude_pattern", "hold_hours")
+RULE_FIELDS = (
+    "stable_only",
+    "min_change",
+    "include_pattern",
+    "exclude_pattern",
+    "hold_hours",
+    "stream",
+)
 
 
 class OwnView(V2View):
@@ -117,6 +124,12 @@ class WatchRulesInput(AnityaInput):
         help_text=f"Hold a release 0..{MAX_HOLD_HOURS} hours; drop it if it is withdrawn or "
         "superseded meanwhile (default 0).",
     )
+    stream = Text(
+        required=False,
+        help_text="Only versions of the project's release stream of this name (ignoring "
+        "case; empty: every stream). A project watch only. A name the project has not now is "
+        "accepted (a line to come) and the answer's `warnings` say so.",
+    )
 
 
 class WatchCreateInput(WatchRulesInput):
@@ -140,7 +153,14 @@ class WatchJSON(Serializer):
     include_pattern = serializers.CharField(allow_blank=True)
     exclude_pattern = serializers.CharField(allow_blank=True)
     hold_hours = serializers.IntegerField()
+    stream = serializers.CharField(allow_blank=True, help_text="Empty: every stream.")
     created = serializers.CharField(help_text="ISO 8601, UTC.")
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Only in the answers to a creation or an edit, when there is something to "
+        "say: e.g. the project has no release stream of the watch's name now.",
+    )
 
 
 class WatchPage(Serializer):
@@ -161,8 +181,18 @@ def watch_json(watch: Watch) -> dict[str, Any]:
         "include_pattern": watch.include_pattern,
         "exclude_pattern": watch.exclude_pattern,
         "hold_hours": watch.hold_hours,
+        "stream": watch.stream,
         "created": stamp(watch.created),
     }
+
+
+def written_watch_json(watch: Watch) -> dict[str, Any]:
+    """A watch just created or edited: its JSON, with ``warnings`` when there are some."""
+    answer = watch_json(watch)
+    unknown = notify.unknown_stream(watch)
+    if unknown is not None:
+        answer["warnings"] = [unknown]
+    return answer
 
 
 def rules_of(watch: Watch) -> dict[str, Any]:
@@ -220,7 +250,7 @@ class WatchesApi(OwnView):
                 raise inputs.InputError({"distribution": NO_DISTRO})
             existed = watches.filter(distro=distro).exists()
             watch = notify.watch_distro(user, distro, rules)
-        return Response(watch_json(watch), status=200 if existed else 201)
+        return Response(written_watch_json(watch), status=200 if existed else 201)
 
 
 class WatchApi(OwnView):
@@ -259,7 +289,7 @@ class WatchApi(OwnView):
         watch = self.get_object()
         if given:
             watch = notify.watch_set_rules(watch, notify.WatchRules(**{**rules_of(watch), **given}))
-        return Response(watch_json(watch))
+        return Response(written_watch_json(watch))
 
     @extend_schema(
         operation_id="v2_watches_delete",

@@ -16,6 +16,7 @@ from projects.notify import chat_urls, services
 from projects.notify.models import (
     MAX_HOLD_HOURS,
     PATTERN_MAX_LENGTH,
+    STREAM_NAME_MAX_LENGTH,
     ChangeLevel,
     Channel,
     Watch,
@@ -59,6 +60,15 @@ class WatchRulesForm(forms.Form):
         error_messages=_too_long("pattern"),
         widget=forms.TextInput(attrs={"placeholder": "e.g. (?i)nightly"}),
     )
+    stream = forms.CharField(
+        required=False,
+        max_length=STREAM_NAME_MAX_LENGTH,
+        label="Only the stream",
+        help_text="A release stream of the project by name (e.g. 3.12 or LTS); empty: every "
+        "stream. A name the project has not now waits for that line.",
+        error_messages=_too_long("stream name"),
+        widget=forms.TextInput(attrs={"list": "stream-names", "autocomplete": "off"}),
+    )
     hold_hours = forms.IntegerField(
         min_value=0,
         max_value=MAX_HOLD_HOURS,
@@ -83,6 +93,7 @@ class WatchRulesForm(forms.Form):
             include_pattern=data["include_pattern"],
             exclude_pattern=data["exclude_pattern"],
             hold_hours=data["hold_hours"],
+            stream=data.get("stream") or "",
         )
 
     @staticmethod
@@ -94,6 +105,7 @@ class WatchRulesForm(forms.Form):
             "include_pattern": watch.include_pattern,
             "exclude_pattern": watch.exclude_pattern,
             "hold_hours": watch.hold_hours,
+            "stream": watch.stream,
         }
 
 

@@ -177,6 +177,7 @@ def test_watch_a_project_then_read_change_and_stop(alice):
         "include_pattern": "",
         "exclude_pattern": "",
         "hold_hours": 0,
+        "stream": "",
         "created": body["created"],
     }
     assert body["created"].endswith("Z")
