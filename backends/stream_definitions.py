@@ -3,7 +3,10 @@
 A :class:`StreamDefinition` with a pattern (a regular expression searched in the version as
 shown, e.g. ``^18\\.`` for an LTS line) is a stream of its own: it takes every version it
 finds, and a version found by several belongs to the first, in the defined order. Only the
-versions no definition took are detected (:func:`backends.versions.streams.detect_streams`).
+versions no definition took are placed in the detected streams
+(:func:`backends.versions.streams.detect_streams`).
+Which detected streams exist is still decided over all the versions, so taking a line out
+never renames or joins the others; a detected stream whose versions were all taken is gone.
 A definition with an empty pattern defines no stream: it marks the *detected* stream of its
 name (``3.8``, ``16``, ``other``) end-of-life on its date, which is how a detected line is
 retired. Names of definitions with a pattern never look like detected names
@@ -135,9 +138,10 @@ def release_streams(
         if members
     ]
     retired = {d.name.lower(): d.end_of_life for d in definitions if not d.pattern}
+    left = {id(item) for item in rest}
     detected = [
         replace(stream, end_of_life=retired.get(stream.name.lower()))
-        for stream in detect_streams(rest)
+        for stream in detect_streams(ordered, placed=lambda item: id(item) in left)
     ]
     streams = [*defined, *detected]
     if not defined:

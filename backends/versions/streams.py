@@ -26,7 +26,7 @@ are :mod:`backends.stream_definitions`: only the versions they do not take reach
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -161,9 +161,23 @@ def make_stream(
     )
 
 
-def _detected(items: Sequence[DatedVersion]) -> list[Stream]:
-    """The detected streams of ``items`` (ordered by :func:`version_order`)."""
-    groups = _group(items)
+def detect_streams(
+    items: Iterable[DatedVersion], *, placed: Callable[[DatedVersion], bool] | None = None
+) -> list[Stream]:
+    """The release streams of ``items`` (see the module docstring), newest stream first.
+
+    Every version lands in exactly one stream. The result does not depend on the order of
+    ``items``: versions are ordered by their scheme, streams by their key.
+
+    With ``placed``, the streams are still decided over all of ``items`` (which lines exist,
+    where a major is split), but only the versions ``placed`` accepts are put in them, and a
+    stream left without any is dropped: hand-defined streams took the others
+    (:mod:`backends.stream_definitions`), and taking a line out must not rename the rest.
+    """
+    groups = _group(sorted(items, key=version_order))
+    if placed is not None:
+        kept = {key: [item for item in members if placed(item)] for key, members in groups.items()}
+        groups = {key: members for key, members in kept.items() if members}
     keys = sorted(groups, key=_key_order, reverse=True)
     streams: list[Stream] = []
     # Walking from the newest stream down, the earliest first release among higher keys.
@@ -178,12 +192,3 @@ def _detected(items: Sequence[DatedVersion]) -> list[Stream]:
         if key and first is not None:
             newer_start = first if newer_start is None else min(newer_start, first)
     return streams
-
-
-def detect_streams(items: Iterable[DatedVersion]) -> list[Stream]:
-    """The release streams of ``items`` (see the module docstring), newest stream first.
-
-    Every version lands in exactly one stream. The result does not depend on the order of
-    ``items``: versions are ordered by their scheme, streams by their key.
-    """
-    return _detected(sorted(items, key=version_order))

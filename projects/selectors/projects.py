@@ -6,13 +6,21 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from backends import registry
 from backends.base import ProjectSpec
-from projects.models import Distro, Flag, Package, Project, ProjectVersion, RateLimitBlock
+from projects.models import (
+    Distro,
+    Flag,
+    Package,
+    Project,
+    ProjectVersion,
+    RateLimitBlock,
+    ReleaseStream,
+)
 
 
 def tracked_project_count() -> int:
@@ -25,9 +33,12 @@ def project_by_id(pk: int) -> Project | None:
 
 
 def project_detail(pk: int) -> Project | None:
-    """A project with everything its page shows, in a fixed number of queries."""
+    """A project with everything its page shows, in a fixed number of queries; whether it
+    has hand-defined release streams is read with it (``has_release_streams``), so a project
+    without any (nearly all) costs no query for them."""
     return (
         Project.objects.filter(pk=pk)
+        .annotate(has_release_streams=Exists(ReleaseStream.objects.filter(project=OuterRef("pk"))))
         .prefetch_related(
             "versions", Prefetch("packages", queryset=Package.objects.select_related("distro"))
         )

@@ -19,7 +19,11 @@ from projects.models import Project, ReleaseStream
 
 
 def stream_definitions(project: Project) -> list[ReleaseStream]:
-    """The project's hand-defined streams in the order they are tried (prefetched or read)."""
+    """The project's hand-defined streams in the order they are tried (prefetched or read;
+    none without a query when :func:`~projects.selectors.project_detail` saw that there are
+    none)."""
+    if getattr(project, "has_release_streams", None) is False:
+        return []
     return list(project.release_streams.all())
 
 
