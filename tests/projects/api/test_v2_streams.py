@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from projects import services
 from projects.models import Project
 from projects.selectors.streams import project_streams
 from tests.factories import ProjectFactory, ProjectVersionFactory
@@ -128,3 +129,25 @@ def test_the_schema_documents_the_endpoint(api):
         "name", "key", "defined", "end_of_life", "latest_version", "latest_stable_version",
         "first_release", "last_release", "backports", "versions",
     }  # fmt: skip
+
+
+def test_defined_streams_and_end_of_life_marks_are_in_the_answer(api):
+    project = _python_like(version_scheme="Semantic")
+    services.stream_create(
+        project,
+        services.StreamFields("security", r"^3\.11\.", end_of_life=datetime(2027, 10, 31).date()),
+        agent="ada",
+    )
+    services.stream_create(
+        project, services.StreamFields("3.13", "", datetime(2029, 10, 1).date()), agent="ada"
+    )
+    body = api.get(f"/api/v2/projects/{project.pk}/streams/").json()
+    # The detected lines are decided over every version: 3.12 and 3.13 stay apart although,
+    # without 3.11, they never overlapped.
+    assert [(s["name"], s["defined"], s["key"], s["end_of_life"]) for s in body["streams"]] == [
+        ("security", True, [], "2027-10-31"),
+        ("3.13", False, ["0", "3", "13"], "2029-10-01"),
+        ("3.12", False, ["0", "3", "12"], None),
+    ]
+    assert body["streams"][0]["versions"] == ["3.11.9", "3.11.0"]
+    assert body["streams"][0]["backports"] is True
