@@ -16,7 +16,9 @@ Patterns were validated when entered and run here within the user regexes' limit
 (:func:`backends.regexes.search`), with ONE time budget (``REGEX_TIMEOUT``) for all the
 definitions and versions of a project together: a pattern that fails (too slow on some
 version, over a budget) takes no further version, and one line is logged; the versions it
-would have taken are detected. A hand-defined stream is a backport line when a stream whose
+would have taken are detected. A pattern that failed on a version with at least half the
+budget is not run on that version again in this process (:data:`FAILURES`), so the next
+page view does not wait for it. A hand-defined stream is a backport line when a stream whose
 versions are all higher started before its last release (and a detected stream is one, too,
 when such a newer stream is a hand-defined one).
 
@@ -28,7 +30,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -61,6 +65,34 @@ class StreamDefinition:
     end_of_life: date | None = None
 
 
+class _Failures:
+    """The (pattern, version) pairs a pattern failed on with a fair share of the budget (at
+    least half), kept per process: a pattern too slow on one version costs its time once, not
+    on every page view. Bounded, oldest forgotten first."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self.size = size
+        self._pairs: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, pair: object) -> bool:
+        with self._lock:
+            return pair in self._pairs
+
+    def add(self, pair: tuple[str, str]) -> None:
+        with self._lock:
+            self._pairs[pair] = None
+            while len(self._pairs) > self.size:
+                self._pairs.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pairs.clear()
+
+
+FAILURES = _Failures()
+
+
 def _claim(
     items: Sequence[DatedVersion], definitions: Sequence[StreamDefinition], timeout: float | None
 ) -> tuple[list[list[DatedVersion]], list[DatedVersion]]:
@@ -71,20 +103,25 @@ def _claim(
     deadline = time.monotonic() + budget
     failed: set[int] = set()
     for item in items:
+        text = item.version.parsed
         for index, definition in enumerate(definitions):
             if index in failed:
                 continue
+            pair = (definition.pattern, text)
+            given = deadline - time.monotonic()
             try:
-                found = search(
-                    definition.pattern, item.version.parsed, timeout=deadline - time.monotonic()
-                )
+                if pair in FAILURES:
+                    raise PatternFailed("it failed on this version before")
+                found = search(definition.pattern, text, timeout=given)
             except PatternFailed as error:
+                if budget > 0 and given >= budget / 2:
+                    FAILURES.add(pair)
                 logger.warning(
                     "The pattern %r of stream %r failed on version %r and takes no more "
                     "versions: %s",
                     definition.pattern,
                     definition.name,
-                    item.version.parsed,
+                    text,
                     error,
                 )
                 failed.add(index)

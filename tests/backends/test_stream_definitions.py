@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from backends import stream_definitions
 from backends.stream_definitions import (
     StreamDefinition,
     name_problem,
@@ -18,6 +19,13 @@ from backends.versions import make_version
 from backends.versions.streams import DatedVersion, Stream, detect_streams
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "streams"
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_failures():
+    stream_definitions.FAILURES.clear()
+    yield
+    stream_definitions.FAILURES.clear()
 
 
 def _history(name: str) -> list[DatedVersion]:
@@ -165,3 +173,26 @@ def test_a_pattern_too_slow_on_the_projects_versions_is_refused():
     assert problem is not None
     assert "'11111" in problem and "took too long" in problem
     assert pattern_problem(r"^1\.", ["1.0", "1" * 45], timeout=0.5) is None
+
+
+def test_a_pattern_that_timed_out_on_a_version_is_not_run_on_it_again(monkeypatch):
+    calls = []
+    real = stream_definitions.search
+
+    def counting(pattern, text, *, timeout=None):
+        calls.append((pattern, text))
+        return real(pattern, text, timeout=timeout)
+
+    monkeypatch.setattr(stream_definitions, "search", counting)
+    slow_text = "1" * 45
+    versions = [DatedVersion(make_version(raw, scheme="RPM"), None) for raw in ("1.0", slow_text)]
+    definitions = [StreamDefinition("slow", r"(1|11)+2"), StreamDefinition("one", r"^1\.")]
+    for _ in range(3):
+        streams = release_streams(versions, definitions, timeout=0.2)
+        assert [s.name for s in streams if s.defined] == ["one"]
+    # Run once on the version it is too slow on, then never again; the other pattern (which
+    # the first run's spent budget failed) runs on every computation.
+    assert calls.count((r"(1|11)+2", slow_text)) == 1
+    assert calls.count((r"^1\.", slow_text)) == 3
+    assert (r"(1|11)+2", slow_text) in stream_definitions.FAILURES
+    assert (r"^1\.", slow_text) not in stream_definitions.FAILURES
