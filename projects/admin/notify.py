@@ -73,6 +73,7 @@ _WATCH_FIELDS = (
     "min_change",
     "include_pattern",
     "exclude_pattern",
+    "stream",
     "hold_hours",
     "created",
 )
