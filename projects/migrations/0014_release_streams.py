@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0012_version_withdrawn'),
+        ('projects', '0013_audit_log'),
     ]
 
     operations = [
