@@ -17,6 +17,9 @@ from backends.stream_definitions import release_streams
 from backends.versions.streams import DatedVersion, Stream
 from projects.models import Project, ReleaseStream
 
+#: Where :func:`project_streams` keeps its answer on a project instance.
+_KEPT = "_release_streams_kept"
+
 
 def stream_definitions(project: Project) -> list[ReleaseStream]:
     """The project's hand-defined streams in the order they are tried (prefetched or read;
@@ -29,15 +32,27 @@ def stream_definitions(project: Project) -> list[ReleaseStream]:
 
 def project_streams(project: Project) -> list[Stream]:
     """The project's release streams: the hand-defined ones that hold a version, in their
-    order, then the detected ones, newest first (no stream when it has no version)."""
-    return release_streams(
+    order, then the detected ones, newest first (no stream when it has no version).
+
+    Kept on the instance while its parsed versions and its definitions are the same ones: the
+    project page asks twice (the streams table and the timeline), and grouping 2,000 versions
+    takes some 15 ms.
+    """
+    definitions = [row.definition for row in stream_definitions(project)]
+    parsed = project.sorted_versions  # the instance's own list, replaced when it is saved
+    kept = project.__dict__.get(_KEPT)
+    if kept is not None and kept[0] is parsed and kept[1] == definitions:
+        return list(kept[2])
+    streams = release_streams(
         (
             DatedVersion(version, stored.published_at or stored.created_on)
             for stored, version in project.visible_versions
             if stored.withdrawn_on is None
         ),
-        [row.definition for row in stream_definitions(project)],
+        definitions,
     )
+    project.__dict__[_KEPT] = (parsed, definitions, tuple(streams))
+    return streams
 
 
 def stream_names(streams: Iterable[Stream]) -> dict[str, str]:

@@ -47,3 +47,31 @@ def test_a_project_with_one_stream_shows_no_table(client):
     page = client.get(f"/project/{project.pk}/").content.decode()
     assert "streams-title" not in page
     assert "versions-title" in page
+
+
+def test_the_page_groups_the_versions_once_for_the_table_and_the_timeline(client, monkeypatch):
+    from projects.selectors import streams as selector
+
+    calls = []
+    grouping = selector.release_streams
+    monkeypatch.setattr(
+        selector, "release_streams", lambda *args: calls.append(1) or grouping(*args)
+    )
+    project = _project(("3.11.0", 0), ("3.12.0", 300), ("3.11.9", 400))
+    page = client.get(f"/project/{project.pk}/").content.decode()
+    assert "streams-title" in page and "<svg" in page
+    assert len(calls) == 1
+
+
+def test_kept_streams_follow_a_new_definition_on_the_same_instance():
+    from projects import services
+    from projects.models import Project
+    from projects.selectors.streams import project_streams
+
+    project = _project(("16.1", 0), ("18.2", 10), ("18.3", 20))
+    project = Project.objects.get(pk=project.pk)
+    assert [s.name for s in project_streams(project)] == ["18", "16"]
+    services.stream_create(
+        project, services.StreamFields(name="LTS", pattern=r"^18\.2$"), agent="ada"
+    )
+    assert [s.name for s in project_streams(project)] == ["LTS", "18", "16"]
