@@ -93,3 +93,30 @@ def record_many(
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=500)
     return len(entries)
+
+
+def record_imports(
+    entries: Iterable[
+        tuple[int, str, Mapping[str, Any] | None, Mapping[str, Any], Mapping[str, Any]]
+    ],
+    *,
+    agent: str,
+) -> int:
+    """One ``project.import`` entry per ``(project id, name, before, after, settings)`` of a
+    batch of projects an import added or changed (``before`` is None for an added one),
+    written in one statement; return how many. The import writes history, not changes
+    people made, so no account is named."""
+    rows = [
+        AuditEntry(
+            project_id=project_id,
+            project_name=name,
+            kind=Kind.PROJECT_IMPORT,
+            agent=agent,
+            before=_plain(before),
+            after=_plain(after),
+            settings=_plain(settings),
+        )
+        for project_id, name, before, after, settings in entries
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=500)
+    return len(rows)

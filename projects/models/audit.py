@@ -30,6 +30,8 @@ class AuditEntry(models.Model):
         MAPPING_EDIT = "mapping.edit", "Mapping edited"
         MAPPING_REMOVE = "mapping.remove", "Mapping deleted"
         VERSIONS_REMOVE = "versions.remove", "Versions deleted"
+        #: Added or changed by ``manage.py import_anitya`` (its settings as Anitya had them).
+        PROJECT_IMPORT = "project.import", "Project imported from Anitya"
 
     # A plain integer and the name, not a foreign key: the history of a deleted project stays.
     project_id = models.BigIntegerField()
