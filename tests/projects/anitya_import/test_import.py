@@ -38,11 +38,16 @@ def v2(client: APIClient, name: str) -> list[dict]:
     return answer.json()["items"]
 
 
+@pytest.mark.parametrize("batch_size", ["1000", "2"])
 def test_every_project_keeps_its_id_versions_order_mappings_and_latest(
-    anitya_db, tmp_path, fresh_caches
+    anitya_db, tmp_path, fresh_caches, batch_size
 ):
     expected = fill(anitya_db)
-    run_import(anitya_db, tmp_path)
+    err, _ = run_import(anitya_db, tmp_path, "--batch-size", batch_size)
+    # A progress line per batch of projects (ids 1 to 40 in batches of 2: at least 6).
+    assert len([line for line in err.splitlines() if line.startswith("projects ")]) >= (
+        6 if batch_size == "2" else 1
+    )
     client = APIClient()
     ids = sorted({*expected.versions, *expected.names, 5, 6, 10, 20, 21})
     for pid in ids:

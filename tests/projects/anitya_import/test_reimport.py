@@ -1,0 +1,162 @@
+"""Importing again brings exactly what changed on Anitya; a dry run writes nothing; bad
+``--from`` values are one readable line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from rest_framework.test import APIClient
+
+from projects.anitya_import.source import AnityaSource, SourceError
+from projects.models import AuditEntry, Catalogue, Package, Project, ProjectVersion
+from tests.factories import ProjectFactory
+from tests.projects.anitya_import.catalogue import T0, fill, project
+from tests.projects.anitya_import.test_import import run_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def answers(client: APIClient) -> dict[int, dict]:
+    return {
+        pid: client.get(f"/api/project/{pid}").json()
+        for pid in Project.objects.values_list("id", flat=True)
+    }
+
+
+def change_anitya(db) -> None:
+    """A new version, an edited project, a deleted mapping, a new project with a mapping."""
+    later = T0 + dt.timedelta(days=400)
+    db.insert("projects_versions", project_id=1, version="2.32.0", created_on=later)
+    db.execute("UPDATE projects SET latest_version = '2.32.0', updated_on = ? WHERE id = 1", later)
+    db.execute("UPDATE projects SET regex = 'rpmthing-v(.*)', updated_on = ? WHERE id = 2", later)
+    db.execute("DELETE FROM packages WHERE id = 2")
+    project(db, 40, "newcomer", "https://newcomer.example")
+    db.insert("packages", id=7, distro_name="Debian", project_id=40, package_name="newcomer")
+    db.commit()
+
+
+def test_a_second_import_brings_exactly_the_changes(anitya_db, tmp_path, fresh_caches):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    client = APIClient()
+    before = answers(client)
+    change_anitya(anitya_db)
+    err, _ = run_import(anitya_db, tmp_path)
+    summary = err.strip().splitlines()[-1]
+    assert "projects +1 ~2 -0" in summary
+    assert "versions +1 ~0 -0" in summary
+    assert "mappings +1 ~0 -1" in summary
+    after = answers(client)
+    assert set(after) - set(before) == {40}
+    assert after[40]["packages"] == [{"distro": "Debian", "package_name": "newcomer"}]
+    assert after[1]["versions"][0] == after[1]["version"] == "2.32.0"
+    assert after[1]["packages"] == [{"distro": "Fedora", "package_name": "python-requests"}]
+    assert after[2]["regex"] == "rpmthing-v(.*)"
+    for pid in set(before) - {1, 2}:
+        assert after[pid] == before[pid], pid
+    # A third run finds nothing to do.
+    err, _ = run_import(anitya_db, tmp_path)
+    assert "projects +0 ~0 -0" in err.strip().splitlines()[-1]
+
+
+def test_a_project_deleted_on_anitya_goes_at_the_next_import(anitya_db, tmp_path):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    anitya_db.execute("DELETE FROM projects_versions WHERE project_id = 7")
+    anitya_db.execute("DELETE FROM projects WHERE id = 7")
+    anitya_db.commit()
+    run_import(anitya_db, tmp_path)
+    assert not Project.objects.filter(pk=7).exists()
+    assert AuditEntry.objects.filter(project_id=7, kind=AuditEntry.Kind.PROJECT_REMOVE).exists()
+
+
+def test_a_dry_run_reports_the_changes_and_writes_nothing(anitya_db, tmp_path):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    change_anitya(anitya_db)
+    Catalogue.objects.get_or_create(pk=1)
+    generation = Catalogue.objects.get(pk=1).generation
+    versions = ProjectVersion.objects.count()
+    err, rows = run_import(anitya_db, tmp_path, "--dry-run")
+    assert "Dry run, nothing written" in err
+    assert "projects +1 ~2 -0" in err
+    assert not Project.objects.filter(pk=40).exists()
+    assert Package.objects.filter(pk=2).exists()
+    assert ProjectVersion.objects.count() == versions
+    assert Catalogue.objects.get(pk=1).generation == generation
+    assert rows  # the report is still written
+
+
+def test_the_first_import_into_an_empty_database_dry_run_creates_nothing(anitya_db, tmp_path):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path, "--dry-run")
+    assert not Project.objects.exists()
+
+
+def test_new_projects_get_ids_after_the_imported_ones(anitya_db, tmp_path):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    created = ProjectFactory()
+    assert created.pk > Project.objects.exclude(pk=created.pk).latest("id").pk
+
+
+def test_a_database_with_projects_of_its_own_is_refused(anitya_db, tmp_path):
+    fill(anitya_db)
+    ProjectFactory()
+    with pytest.raises(CommandError, match="not imported from Anitya"):
+        run_import(anitya_db, tmp_path)
+
+
+def test_the_source_is_opened_read_only(anitya_db):
+    fill(anitya_db)
+    with AnityaSource(anitya_db.location) as source:
+        with pytest.raises(SourceError, match=r"read-?only"):
+            source._fetch("DELETE FROM projects", ())
+        assert len(source.rows("projects", {"id": "int"}, order="id")) > 10
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{tmp}/missing.sqlite", "no such file"),
+        ("{tmp}/garbage.sqlite", "not a SQLite database"),
+        ("{tmp}/empty.sqlite", "not an Anitya 2.x database"),
+        ("mysql://anitya@localhost/anitya", "use a postgresql:// URL"),
+        (
+            "postgresql://nobody:secret@127.0.0.1:1/anitya",
+            "cannot connect to postgresql://nobody:***@",
+        ),
+    ],
+)
+def test_a_bad_source_is_one_readable_line(tmp_path, source, message):
+    (tmp_path / "garbage.sqlite").write_bytes(b"not a database at all" * 100)
+    sqlite3.connect(tmp_path / "empty.sqlite").execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(CommandError) as raised:
+        call_command(
+            "import_anitya",
+            "--from",
+            source.format(tmp=tmp_path),
+            "--report",
+            str(tmp_path / "r.csv"),
+        )
+    text = str(raised.value)
+    assert message in text
+    assert "\n" not in text and "Traceback" not in text
+    assert "secret" not in text
+
+
+def test_sequences_follow_on_postgresql(anitya_db, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's rowids need no sequence")
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    assert (
+        Package.objects.create(
+            distro_id=Package.objects.first().distro_id, project_id=1, package_name="seq"
+        ).pk
+        > 3
+    )
