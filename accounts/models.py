@@ -132,6 +132,8 @@ class ApiToken(models.Model):
     description = models.TextField(blank=True, default="")
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(null=True, blank=True)
+    #: Brought by ``manage.py import_anitya``: a later import removes it once Anitya has not.
+    from_anitya = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created"]

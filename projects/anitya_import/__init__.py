@@ -49,6 +49,7 @@ from projects.anitya_import.users_rows import (
     TOKEN_COLUMNS,
     USER_COLUMNS,
     UserMap,
+    remove_revoked_tokens,
     write_identities,
     write_tokens,
     write_users,
@@ -128,6 +129,8 @@ def _import(source: AnityaSource, report: Report, size: int) -> None:
             report.problem(problems)
             report.count(kind, tally)
             report.batch(f"{kind} batch {number + 1}", {kind: tally})
+    revoked = remove_revoked_tokens(users)
+    report.count("tokens", Tally(removed=revoked))
     problems = []
     with transaction.atomic():
         distros, tally = write_distros(source, problems, size=size)

@@ -8,7 +8,8 @@ into that account (reported): their tokens and flags follow.
 
 Anitya stores API tokens in plain text (``tokens.token``, its primary key); ours are stored as
 their SHA-256 (:func:`accounts.models.hash_token`), so the import hashes each one and the same
-string keeps authenticating. The plain text is never written anywhere here.
+string keeps authenticating. The plain text is never written anywhere here. A token revoked on
+Anitya between two imports is deleted by the second (``ApiToken.from_anitya``).
 
 Social identities: Anitya 2.3 dropped python-social-auth's ``social_auth_usersocialauth``
 (its users sign in through Authlib and are found by e-mail); older databases still have it.
@@ -55,6 +56,8 @@ class UserMap:
     def __init__(self) -> None:
         self.merged: dict[uuid.UUID, uuid.UUID] = {}
         self.skipped: set[uuid.UUID] = set()
+        #: The hashes of every token Anitya has (a few thousand at most).
+        self.token_hashes: set[str] = set()
 
     def get(self, anitya_id: uuid.UUID) -> uuid.UUID | None:
         if anitya_id in self.skipped:
@@ -175,12 +178,14 @@ def write_tokens(rows: Sequence[Row], users: UserMap, problems: list[Problem]) -
             problems=problems,
         )
         key = hash_token(secret)
+        users.token_hashes.add(key)
         wanted[key] = ApiToken(
             user_id=user,
             key_hash=key,
             prefix=secret[:TOKEN_PREFIX_LENGTH],
             description=description or "",
             created=row["created"],
+            from_anitya=True,
         )
     stored = {
         key: (user, description, created)
@@ -203,9 +208,21 @@ def write_tokens(rows: Sequence[Row], users: UserMap, problems: list[Problem]) -
         upserts,
         update_conflicts=True,
         unique_fields=["key_hash"],
-        update_fields=["user", "description", "created"],
+        update_fields=["user", "description", "created", "from_anitya"],
     )
     return tally
+
+
+def remove_revoked_tokens(users: UserMap) -> int:
+    """Delete the tokens an earlier import brought that Anitya no longer has (revoked there),
+    so they stop working here too; tokens made here are never touched."""
+    revoked = [
+        pk
+        for pk, key in ApiToken.objects.filter(from_anitya=True).values_list("id", "key_hash")
+        if key not in users.token_hashes
+    ]
+    ApiToken.objects.filter(id__in=revoked).delete()
+    return len(revoked)
 
 
 def write_identities(rows: Sequence[Row], users: UserMap, problems: list[Problem]) -> Tally:

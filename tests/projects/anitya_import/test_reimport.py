@@ -11,10 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken, User
 from projects.anitya_import.source import AnityaSource, SourceError
 from projects.models import AuditEntry, Catalogue, Package, Project, ProjectVersion
 from tests.factories import ProjectFactory
-from tests.projects.anitya_import.catalogue import T0, fill, project
+from tests.projects.anitya_import.catalogue import ALICE, ALICE_TOKEN, T0, fill, project
 from tests.projects.anitya_import.test_import import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,3 +161,18 @@ def test_sequences_follow_on_postgresql(anitya_db, tmp_path):
         ).pk
         > 3
     )
+
+
+def test_a_token_revoked_on_anitya_stops_working_at_the_next_import(anitya_db, tmp_path):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    alice = User.objects.get(pk=ALICE)
+    _, own = ApiToken.issue(alice, "made here")
+    anitya_db.execute("DELETE FROM tokens")
+    anitya_db.commit()
+    run_import(anitya_db, tmp_path)
+    client = APIClient()
+    revoked = client.get("/api/v2/watches/", HTTP_AUTHORIZATION=f"Token {ALICE_TOKEN}")
+    assert revoked.status_code in (401, 403)
+    kept = client.get("/api/v2/watches/", HTTP_AUTHORIZATION=f"Token {own}")
+    assert kept.status_code == 200
