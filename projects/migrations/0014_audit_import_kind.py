@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0013_audit_log'),
+        ("projects", "0013_audit_log"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='kind',
-            field=models.CharField(choices=[('project.add', 'Project added'), ('project.edit', 'Project edited'), ('project.archive', 'Project archived'), ('project.unarchive', 'Project unarchived'), ('project.remove', 'Project deleted'), ('mapping.add', 'Mapping added'), ('mapping.edit', 'Mapping edited'), ('mapping.remove', 'Mapping deleted'), ('versions.remove', 'Versions deleted'), ('project.import', 'Project imported from Anitya')], max_length=32),
+            model_name="auditentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("project.add", "Project added"),
+                    ("project.edit", "Project edited"),
+                    ("project.archive", "Project archived"),
+                    ("project.unarchive", "Project unarchived"),
+                    ("project.remove", "Project deleted"),
+                    ("mapping.add", "Mapping added"),
+                    ("mapping.edit", "Mapping edited"),
+                    ("mapping.remove", "Mapping deleted"),
+                    ("versions.remove", "Versions deleted"),
+                    ("project.import", "Project imported from Anitya"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
