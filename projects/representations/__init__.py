@@ -49,8 +49,10 @@ from projects.representations.project_json import (
     instance_json,
     latest_shown,
     naive_iso,
+    package_json,
     project_json,
     shown_versions,
+    versions_json,
 )
 from projects.representations.rows import (
     ROW_FIELDS,
@@ -90,6 +92,7 @@ __all__ = [
     "load_rows",
     "load_versions",
     "naive_iso",
+    "package_json",
     "project_answer",
     "project_json",
     "raw_answer",
@@ -98,4 +101,5 @@ __all__ = [
     "stamp_and_generation",
     "stamped_answer",
     "stamps_of",
+    "versions_json",
 ]

@@ -160,6 +160,37 @@ def project_json(
     return dict(sorted(data.items()))
 
 
+def versions_json(row: dict[str, Any], shown: Sequence[ShownVersion]) -> dict[str, Any]:
+    """API v2's answer about a project's versions (``/api/v2/versions/?project_id=``)."""
+    body: dict[str, Any] = {
+        "latest_version": row["latest_version"],
+        "stable_versions": [v.parsed for v in shown if not v.prerelease],
+        "versions": [v.parsed for v in shown],
+    }
+    latest = latest_shown(shown)
+    if latest and latest.created_on:
+        body["latest_version_created_on"] = naive_iso(latest.created_on)
+    if latest and latest.published_at:
+        body["latest_version_published_on"] = naive_iso(latest.published_at)
+    add_withdrawn(body, shown)
+    add_newest(body, shown)
+    return body
+
+
+def package_json(
+    distro: str, package_name: str, row: dict[str, Any], shown: Sequence[ShownVersion]
+) -> dict[str, Any]:
+    """One mapping as API v2's packages list shows it (``/api/v2/packages/``)."""
+    return {
+        "distribution": distro,
+        "ecosystem": row["ecosystem_name"],
+        "name": package_name,
+        "project": row["name"],
+        "stable_version": next((v.parsed for v in shown if not v.prerelease), None),
+        "version": row["latest_version"],
+    }
+
+
 def dumps(data: Any) -> str:
     """Compact JSON with sorted keys; U+2028/9 escaped as DRF's renderer does."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -50,14 +50,7 @@ def packages_page(filters: dict[str, str | None], page: int, per_page: int) -> R
             if project is None:  # deleted since the page was read
                 continue
             shown = representations.shown_versions(project, stored.get(project_id, []))
-            item = {
-                "distribution": distro,
-                "ecosystem": project["ecosystem_name"],
-                "name": package_name,
-                "project": project["name"],
-                "stable_version": next((v.parsed for v in shown if not v.prerelease), None),
-                "version": project["latest_version"],
-            }
+            item = representations.package_json(distro, package_name, project, shown)
             items.append(representations.dumps(item))
         return page_body(items, page, per_page, len(every))
 

@@ -156,19 +156,7 @@ def _versions(project_id: int) -> tuple[dict[str, Any], Any] | None:
     if row is None:
         return None
     stored = representations.load_versions([project_id]).get(project_id, [])
-    shown = representations.shown_versions(row, stored)
-    body: dict[str, Any] = {
-        "latest_version": row["latest_version"],
-        "stable_versions": [v.parsed for v in shown if not v.prerelease],
-        "versions": [v.parsed for v in shown],
-    }
-    latest = representations.latest_shown(shown)
-    if latest and latest.created_on:
-        body["latest_version_created_on"] = representations.naive_iso(latest.created_on)
-    if latest and latest.published_at:
-        body["latest_version_published_on"] = representations.naive_iso(latest.published_at)
-    representations.add_withdrawn(body, shown)
-    representations.add_newest(body, shown)
+    body = representations.versions_json(row, representations.shown_versions(row, stored))
     return body, row["updated_on"]
 
 
