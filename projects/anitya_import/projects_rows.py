@@ -109,7 +109,9 @@ def _comparable(value: Any) -> Any:
 
 
 def write_projects(rows: Sequence[Row], problems: list[Problem]) -> tuple[ProjectBatch, Tally]:
-    """Add or update the batch's projects (ids kept); one audit entry each that changed."""
+    """Add or update the batch's projects (ids kept). A project added, or whose settings
+    changed, gets a ``project.import`` audit entry; one whose check state alone moved (Anitya
+    checked it since the last import) is updated without one."""
     cleaned = []
     for row in rows:
         values, found = clean_project(row)
@@ -133,12 +135,13 @@ def write_projects(rows: Sequence[Row], problems: list[Problem]) -> tuple[Projec
                 tally.unchanged += 1
                 continue
             tally.changed += 1
-            shown = [f for f in changed if f in PROJECT_FIELDS]
-            before = {f: old[f] for f in shown}
-            after = {f: values[f] for f in shown}
+            settings_changed = [f for f in changed if f in PROJECT_FIELDS]
+            before = {f: old[f] for f in settings_changed}
+            after = {f: values[f] for f in settings_changed}
         upserts.append(Project(**values))
-        settings = {field: values[field] for field in PROJECT_FIELDS}
-        entries.append((values["id"], values["name"], before, after, settings))
+        if after:  # a project's check state alone (Anitya checked it) is no entry's business
+            settings = {field: values[field] for field in PROJECT_FIELDS}
+            entries.append((values["id"], values["name"], before, after, settings))
     if upserts:
         Project.objects.bulk_create(
             upserts, update_conflicts=True, unique_fields=["id"], update_fields=list(WRITTEN)

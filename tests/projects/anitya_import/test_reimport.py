@@ -176,3 +176,21 @@ def test_a_token_revoked_on_anitya_stops_working_at_the_next_import(anitya_db, t
     assert revoked.status_code in (401, 403)
     kept = client.get("/api/v2/watches/", HTTP_AUTHORIZATION=f"Token {own}")
     assert kept.status_code == 200
+
+
+def test_a_check_on_anitya_updates_the_state_without_a_history_entry(anitya_db, tmp_path):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    entries = AuditEntry.objects.count()
+    checked = T0 + dt.timedelta(days=500)
+    anitya_db.execute(
+        "UPDATE projects SET last_check = ?, next_check = ?, updated_on = ? WHERE id = 3",
+        checked,
+        checked + dt.timedelta(hours=1),
+        checked,
+    )
+    anitya_db.commit()
+    err, _ = run_import(anitya_db, tmp_path)
+    assert "projects +0 ~1 -0" in err.strip().splitlines()[-1]
+    assert Project.objects.get(pk=3).last_check == checked
+    assert AuditEntry.objects.count() == entries
