@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, cast
 
-from backends import ecosystems, registry
+from backends import ecosystems
 from projects.models import VERSION_MAX_LENGTH, Project
 from projects.services.credentials import merged_credentials, split_credentials
 from projects.services.errors import InvalidInput
@@ -77,8 +77,9 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
     pid = row["id"]
 
-    def note(field: str, value: Any, reason: str) -> None:
-        problems.append(Problem("projects", pid, field, value, reason))
+    def note(field: str, value: Any, reason: str, action: str) -> None:
+        reason = reason if reason.endswith(".") else reason + "."
+        problems.append(Problem("projects", pid, field, value, f"{reason} {action}"))
 
     raw = {
         key: text(value, table="projects", id=pid, field=key, problems=problems)
@@ -111,22 +112,22 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
                 value = fields.get(field)
                 if field == "name":
                     fields["name"] = str(value or "")[:TEXT_MAX_LENGTH].strip() or f"anitya-{pid}"
-                    note(field, value, f"{reason} Replaced by {fields['name']!r}.")
+                    note(field, value, reason, f"Replaced by {fields['name']!r}.")
                 elif field == "homepage":
                     # Kept as Anitya had it (it is the project's identity), but not checked.
                     kept_homepage = str(value or "")[:TEXT_MAX_LENGTH]
                     fields["homepage"] = "https://example.invalid/"
                     archive = True
-                    note(field, value, f"{reason} Kept as is; the project is archived.")
+                    note(field, value, reason, "Kept as is; the project is archived.")
                 elif field == "backend":
                     fields["backend"] = "custom"
                     archive = True
-                    note(field, value, f"{reason} Replaced by 'custom'; the project is archived.")
+                    note(field, value, reason, "Replaced by 'custom'; the project is archived.")
                 else:
                     fields[field] = None
                     archive = archive or field in ARCHIVING_FIELDS
-                    tail = " the project is archived." if field in ARCHIVING_FIELDS else ""
-                    note(field, value, f"{reason} Cleared;{tail}".rstrip(";"))
+                    tail = "; the project is archived." if field in ARCHIVING_FIELDS else "."
+                    note(field, value, reason, f"Cleared{tail}")
     if cleaned is None:  # cannot happen: every round clears what it was told about
         raise RuntimeError(f"project {pid}: fields could not be mended")
     values: dict[str, Any] = dict(cleaned)
@@ -135,9 +136,6 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     values["ecosystem_name"] = ecosystems.derive_ecosystem_name(
         values["backend"], values["homepage"]
     )
-    backend = registry.get_backend(values["backend"])
-    if backend.required_version_url and not values.get("version_url"):
-        note("version_url", None, "The backend needs a version URL; checks will fail until set.")
     latest = fitted(
         raw.get("latest_version"),
         VERSION_MAX_LENGTH,
@@ -153,7 +151,7 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         logs = f"Archived on import from Anitya: {reasons}" + (f"\n{logs}" if logs else "")
     created = raw.get("created_on") or raw.get("updated_on") or raw.get("last_check")
     if created is None:
-        note("created_on", None, "No creation time: the Unix epoch is used.")
+        note("created_on", None, "No creation time.", "The Unix epoch is used.")
         created = UNKNOWN_TIME
     values.update(
         id=pid,

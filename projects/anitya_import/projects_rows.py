@@ -59,7 +59,7 @@ WRITTEN = (
     "url_credentials",
 )
 AGENT = "anitya-import"
-CLASH = "Another project has this name in its ecosystem (or with this homepage). Renamed."
+CLASH = "Another project has this name in its ecosystem (or with this homepage). Renamed"
 COMMIT_URL_MAX_LENGTH = 500
 
 
@@ -97,8 +97,11 @@ def _resolve_clashes(cleaned: list[dict[str, Any]], problems: list[Problem]) -> 
     for values in cleaned:
         keys = (values["name"], values["homepage"]), (values["name"], values["ecosystem_name"])
         if keys[0] in by_homepage or keys[1] in by_ecosystem:
-            problems.append(Problem("projects", values["id"], "name", values["name"], CLASH))
-            values["name"] = _renamed(values)
+            renamed = _renamed(values)
+            problems.append(
+                Problem("projects", values["id"], "name", values["name"], f"{CLASH} {renamed!r}.")
+            )
+            values["name"] = renamed
             keys = (values["name"], values["homepage"]), (values["name"], values["ecosystem_name"])
         by_homepage.add(keys[0])
         by_ecosystem.add(keys[1])
