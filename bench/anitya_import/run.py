@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -264,7 +265,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     recreate(args.server, TARGET_DB)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASEMON_")}
-    env.update(DATABASE_URL=url(args.server, TARGET_DB), RELEASEMON_DEBUG="1", LOG_LEVEL="WARNING")
+    # Production settings: DEBUG off (Django would keep the SQL of the last 9,000 queries).
+    env.update(
+        DATABASE_URL=url(args.server, TARGET_DB),
+        SECRET_KEY=secrets.token_urlsafe(32),
+        LOG_LEVEL="WARNING",
+    )
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     results = []
     for label in ("first import", "re-import, unchanged"):

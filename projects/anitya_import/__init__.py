@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.db.models import F
 
 from projects import audit, catalogue
@@ -149,6 +149,7 @@ def _import(source: AnityaSource, report: Report, size: int) -> None:
                 "flags": write_flags(source, batch, problems),
             }
         seen.update(batch.ids)
+        reset_queries()  # with DEBUG on, Django keeps the SQL of 9,000 queries (big inserts)
         report.problem(problems)
         for kind, tally in parts.items():
             report.count(kind, tally)
