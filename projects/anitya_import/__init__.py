@@ -167,7 +167,7 @@ def _remove_gone(seen: set[int]) -> int:
     imported = AuditEntry.objects.filter(kind=AuditEntry.Kind.PROJECT_IMPORT).values_list(
         "project_id", flat=True
     )
-    gone = sorted({pk for pk in imported.distinct().iterator() if pk not in seen})
+    gone = sorted({pk for pk in imported.order_by().distinct().iterator() if pk not in seen})
     removed = 0
     for start in range(0, len(gone), 1000):
         with transaction.atomic():
