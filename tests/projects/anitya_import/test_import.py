@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 
 import pytest
 from django.core.management import call_command
@@ -117,9 +118,12 @@ def test_a_token_created_on_anitya_works_against_the_v2_api(anitya_db, tmp_path)
     assert not User.objects.filter(api_tokens__key_hash=ALICE_TOKEN).exists()  # stored hashed
 
 
-def test_no_message_is_sent_and_each_project_gets_one_import_entry(anitya_db, tmp_path):
+def test_no_message_is_sent_and_each_project_gets_one_import_entry(anitya_db, tmp_path, caplog):
     fill(anitya_db)
-    run_import(anitya_db, tmp_path)
+    with caplog.at_level(logging.INFO, logger="projects.anitya_import"):
+        run_import(anitya_db, tmp_path)
+    logged = [r.getMessage() for r in caplog.records if r.name == "projects.anitya_import"]
+    assert len(logged) == 1 and "projects +" in logged[0]
     assert not OutboxMessage.objects.exists()
     entries = AuditEntry.objects.filter(kind=AuditEntry.Kind.PROJECT_IMPORT)
     assert sorted(entries.values_list("project_id", flat=True)) == sorted(
