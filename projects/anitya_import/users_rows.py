@@ -119,6 +119,7 @@ def write_users(rows: Sequence[Row], users: UserMap, problems: list[Problem]) ->
         .values_list("id", "low")
     }
     added, changed = [], []
+    moved: list[tuple[uuid.UUID, str, str]] = []
     for uid, values in wanted.items():
         owner = owners.get(values["email"].lower())
         if owner is not None and uid not in stored:
@@ -141,10 +142,14 @@ def write_users(rows: Sequence[Row], users: UserMap, problems: list[Problem]) ->
         elif any(old[f] != values[f] for f in USER_FIELDS):
             tally.changed += 1
             changed.append(User(**values))
+            if old["email"] != values["email"]:
+                moved.append((uid, old["email"], values["email"]))
         else:
             tally.unchanged += 1
     User.objects.bulk_create(added)
     User.objects.bulk_update(changed, list(USER_FIELDS))
+    for uid, before, after in moved:  # the verified address follows the e-mail
+        EmailAddress.objects.filter(user_id=uid, email__iexact=before).update(email=after)
     EmailAddress.objects.bulk_create(
         [EmailAddress(user_id=u.id, email=u.email, verified=True, primary=True) for u in added],
         ignore_conflicts=True,

@@ -194,3 +194,18 @@ def test_a_check_on_anitya_updates_the_state_without_a_history_entry(anitya_db, 
     assert "projects +0 ~1 -0" in err.strip().splitlines()[-1]
     assert Project.objects.get(pk=3).last_check == checked
     assert AuditEntry.objects.count() == entries
+
+
+def test_an_email_changed_on_anitya_moves_the_verified_address(anitya_db, tmp_path):
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    anitya_db.execute(
+        "UPDATE users SET email = 'alice@new.example' WHERE email = ?", "alice@example.org"
+    )
+    anitya_db.commit()
+    run_import(anitya_db, tmp_path)
+    alice = User.objects.get(pk=ALICE)
+    assert alice.email == "alice@new.example"
+    assert [(a.email, a.verified) for a in alice.emailaddress_set.all()] == [
+        ("alice@new.example", True)
+    ]
