@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0013_audit_log"),
+        ("projects", "0014_release_streams"),
     ]
 
     operations = [
