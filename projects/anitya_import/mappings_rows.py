@@ -132,7 +132,10 @@ def write_mappings(
         .exclude(id__in=[*wanted, *gone])
         .values_list("id", "distro_id", "package_name")
     }
-    tally = Tally(removed=len(gone))
+    stale = _stale_holders(source, taken, distros)
+    taken = {key: pk for key, pk in taken.items() if pk not in stale}
+    tally = Tally(removed=len(gone) + len(stale))
+    gone.extend(stale)
     upserts = []
     for pk, (distro, project, name) in wanted.items():
         if (distro, name) in taken:
@@ -163,6 +166,28 @@ def write_mappings(
         update_fields=["distro", "project", "package_name"],
     )
     return tally
+
+
+def _stale_holders(
+    source: AnityaSource, taken: dict[tuple[int, str], int], distros: dict[str, int]
+) -> set[int]:
+    """Of the mappings holding a package this batch maps, those Anitya no longer has as they
+    are here: deleted there, or moved to another package. A mapping that moved from a project
+    of a later batch to one of this batch would otherwise wait for a second run."""
+    if not taken:
+        return set()
+    holders = sorted(taken.values())
+    marks = ", ".join("?" for _ in holders)
+    now = {
+        row["id"]: (
+            distros.get(str(row["distro_name"] or "").replace("\x00", "").lower()),
+            str(row["package_name"] or "").replace("\x00", ""),
+        )
+        for row in source.rows(
+            "packages", PACKAGE_COLUMNS, where=f"id IN ({marks})", params=holders, order="id"
+        )
+    }
+    return {pk for key, pk in taken.items() if now.get(pk) != key}
 
 
 def _authors(names: set[str]) -> dict[str, Any]:

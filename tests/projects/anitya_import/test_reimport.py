@@ -209,3 +209,22 @@ def test_an_email_changed_on_anitya_moves_the_verified_address(anitya_db, tmp_pa
     assert [(a.email, a.verified) for a in alice.emailaddress_set.all()] == [
         ("alice@new.example", True)
     ]
+
+
+def test_a_mapping_moved_to_an_earlier_batch_comes_in_one_import(anitya_db, tmp_path):
+    """Anitya moved a package from a project of a later batch to one of an earlier batch (a
+    new mapping row, the old one deleted): one re-import brings the move."""
+    fill(anitya_db)
+    project(anitya_db, 50, "late", "https://late.example")
+    anitya_db.insert("packages", id=8, distro_name="Debian", project_id=50, package_name="shared")
+    anitya_db.commit()
+    run_import(anitya_db, tmp_path, "--batch-size", "1")
+    assert Package.objects.get(pk=8).project_id == 50
+    anitya_db.execute("DELETE FROM packages WHERE id = 8")
+    anitya_db.insert("packages", id=9, distro_name="Debian", project_id=1, package_name="shared")
+    anitya_db.commit()
+    err, report = run_import(anitya_db, tmp_path, "--batch-size", "1")
+    assert not Package.objects.filter(pk=8).exists()
+    assert Package.objects.get(pk=9).project_id == 1
+    assert not [line for line in report if line["table"] == "packages"]
+    assert "mappings +1 ~0 -1" in err.strip().splitlines()[-1]
