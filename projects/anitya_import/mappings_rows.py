@@ -149,14 +149,8 @@ def write_mappings(
                 )
             )
             continue
-        old = stored.get(pk)
-        if old == (distro, project, name):
-            tally.unchanged += 1
+        if not tally.count(stored.get(pk), (distro, project, name)):
             continue
-        if old is None:
-            tally.new += 1
-        else:
-            tally.changed += 1
         upserts.append(Package(id=pk, distro_id=distro, project_id=project, package_name=name))
     Package.objects.filter(id__in=gone).delete()
     Package.objects.bulk_create(
@@ -259,13 +253,9 @@ def write_flags(source: AnityaSource, batch: ProjectBatch, problems: list[Proble
     upserts = []
     for pk, values in wanted.items():
         old = stored.get(pk)
-        if old is not None and all(old[f] == values[f] for f in fields):
-            tally.unchanged += 1
+        kept = None if old is None else {f: old[f] for f in fields}
+        if not tally.count(kept, {f: values[f] for f in fields}):
             continue
-        if old is None:
-            tally.new += 1
-        else:
-            tally.changed += 1
         upserts.append(Flag(id=pk, **values))
     Flag.objects.filter(id__in=gone).delete()
     Flag.objects.bulk_create(

@@ -29,6 +29,18 @@ class Tally:
     def __str__(self) -> str:
         return f"+{self.new} ~{self.changed} -{self.removed} ={self.unchanged}"
 
+    def count(self, old: object, new: object) -> bool:
+        """Count a row stored as ``old`` (None: not stored) that Anitya has as ``new``; True
+        when it must be written."""
+        if old is None:
+            self.new += 1
+        elif old == new:
+            self.unchanged += 1
+            return False
+        else:
+            self.changed += 1
+        return True
+
     def add(self, other: Tally) -> None:
         self.new += other.new
         self.changed += other.changed

@@ -200,14 +200,8 @@ def write_tokens(rows: Sequence[Row], users: UserMap, problems: list[Problem]) -
     }
     upserts = []
     for key, token in wanted.items():
-        old = stored.get(key)
-        if old == (token.user_id, token.description, token.created):
-            tally.unchanged += 1
+        if not tally.count(stored.get(key), (token.user_id, token.description, token.created)):
             continue
-        if old is None:
-            tally.new += 1
-        else:
-            tally.changed += 1
         upserts.append(token)
     ApiToken.objects.bulk_create(
         upserts,
