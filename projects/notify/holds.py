@@ -28,7 +28,8 @@ def release_held(now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -
     A held delivery is DROPPED when, at the end of its delay:
 
     - **withdrawn**: a version of its payload is no longer among the project's versions (an
-      administrator deleted it, or the project's version filter now hides it): error
+      administrator deleted it, the project's version filter now hides it, or the upstream
+      withdrew it: a yanked release, a deleted tag, ``ProjectVersion.withdrawn_on``): error
       ``withdrawn``;
     - **superseded**: a version stored later than the payload's versions (a later check
       found it) is newer than the payload's newest by the project's version scheme, and the
@@ -96,8 +97,10 @@ class _Stored:
         self.project = project
         # Parsed string -> (stored row, version); the newest spelling of a parsed string wins.
         self.visible: dict[str, tuple[ProjectVersion, Version]] = {}
+        # A withdrawn version is news to nobody, and supersedes nothing.
         for row, version in project.visible_versions:
-            self.visible.setdefault(version.parsed, (row, version))
+            if row.withdrawn_on is None:
+                self.visible.setdefault(version.parsed, (row, version))
         self._newer: dict[tuple[str, dt.datetime], EventVersions | None] = {}
 
     def why_dropped(self, delivery: Delivery, watch: Watch) -> str | None:

@@ -332,6 +332,21 @@ def test_a_withdrawn_version_drops_the_delivery(project):
     assert Delivery.objects.get().error == "withdrawn"
 
 
+def test_a_release_the_upstream_withdrew_during_the_delay_is_not_told(project):
+    watcher(project, hold_hours=1)
+    release(project, "1.1.0")
+    fanout.fan_out()
+    release(project, "1.2.0")  # yanked before the first delay ends: supersedes nothing
+    fanout.fan_out()
+    ProjectVersion.objects.filter(project=project, version="1.2.0").update(
+        withdrawn_on=timezone.now()
+    )
+    assert fanout.release_held(timezone.now() + dt.timedelta(hours=2)) == (1, 1)
+    first, second = Delivery.objects.order_by("event_id")
+    assert (first.state, first.error) == (PENDING, "")
+    assert (second.state, second.error) == (DROPPED, "withdrawn")
+
+
 def test_a_version_the_version_filter_now_hides_is_withdrawn(project):
     watcher(project, hold_hours=1)
     release(project, "1.1.0-bad")
