@@ -90,13 +90,7 @@ def write_mappings(
     problems: list[Problem],
 ) -> Tally:
     """Make the batch's mappings Anitya's, by id: add, update, delete."""
-    rows = source.rows(
-        "packages",
-        PACKAGE_COLUMNS,
-        where="project_id >= ? AND project_id <= ?",
-        params=[batch.low, batch.high],
-        order="id",
-    )
+    rows = batch.rows(source, "packages", PACKAGE_COLUMNS, order="id")
     wanted: dict[int, tuple[int, int, str]] = {}
     seen: set[tuple[int, str]] = set()
     for row in rows:
@@ -203,13 +197,7 @@ def _authors(names: set[str]) -> dict[str, Any]:
 
 def write_flags(source: AnityaSource, batch: ProjectBatch, problems: list[Problem]) -> Tally:
     """Make the batch's flags Anitya's, by id, with their authors and states."""
-    rows = source.rows(
-        "projects_flags",
-        FLAG_COLUMNS,
-        where="project_id >= ? AND project_id <= ?",
-        params=[batch.low, batch.high],
-        order="id",
-    )
+    rows = batch.rows(source, "projects_flags", FLAG_COLUMNS, order="id")
     authors = _authors({row["user"] for row in rows if row["user"]})
     wanted: dict[int, dict[str, Any]] = {}
     for row in rows:

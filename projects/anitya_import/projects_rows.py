@@ -73,6 +73,18 @@ class ProjectBatch:
     names: dict[int, str]
     created_on: dict[int, dt.datetime]
 
+    def rows(
+        self, source: AnityaSource, table: str, columns: dict[str, str], *, order: str
+    ) -> list[Row]:
+        """The rows of ``table`` that belong to this batch's projects (by ``project_id``)."""
+        return source.rows(
+            table,
+            columns,
+            where="project_id >= ? AND project_id <= ?",
+            params=[self.low, self.high],
+            order=order,
+        )
+
 
 def _renamed(values: dict[str, Any]) -> str:
     suffix = f" (anitya #{values['id']})"
@@ -216,13 +228,7 @@ def _clean_versions(
 def write_versions(source: AnityaSource, batch: ProjectBatch, problems: list[Problem]) -> Tally:
     """Make the batch's stored versions Anitya's: add, update (retrieval time, commit link)
     and delete, compared by (project, version)."""
-    rows = source.rows(
-        "projects_versions",
-        VERSION_COLUMNS,
-        where="project_id >= ? AND project_id <= ?",
-        params=[batch.low, batch.high],
-        order="project_id, version",
-    )
+    rows = batch.rows(source, "projects_versions", VERSION_COLUMNS, order="project_id, version")
     wanted = _clean_versions(rows, batch, problems)
     stored = {
         (project_id, version): (pk, created, commit_url)
