@@ -66,7 +66,6 @@ def revert_to_state(
         report(modeladmin, request, [], errors, nothing="")
         return None
     if not confirmed(request):
-        target = services.reverted_settings(entry)
         return confirmation_page(
             modeladmin,
             request,
@@ -77,9 +76,8 @@ def revert_to_state(
             f"({entry.when:%Y-%m-%d %H:%M} UTC, by {entry.agent})? It is an edit like any "
             "other: validated, announced (project.edit) and kept in the history.",
             items=[
-                f"{field}: {_shown(getattr(project, field))} → {_shown(value)}"
-                for field, value in target.items()
-                if (getattr(project, field) or None) != (value or None)
+                f"{field}: {_shown(now)} → {_shown(after)}"
+                for field, (now, after) in services.revert_changes(project, entry).items()
             ]
             or ["Nothing: the settings already are in this state."],
             button="Yes, revert",

@@ -12,7 +12,7 @@ from typing import Any
 
 from projects.models import AuditEntry, Project
 from projects.services.errors import InvalidInput
-from projects.services.fields import EDITABLE_FIELDS, FieldChanges
+from projects.services.fields import BOOLEAN_FIELDS, EDITABLE_FIELDS, FieldChanges
 from projects.services.projects import project_edit
 
 NOT_REVERTABLE = "This history entry is not a change of this project's settings."
@@ -22,6 +22,21 @@ def reverted_settings(entry: AuditEntry) -> dict[str, Any]:
     """The editable settings as they were right after ``entry``."""
     kept = entry.settings or {}
     return {field: kept[field] for field in EDITABLE_FIELDS if field in kept}
+
+
+def revert_changes(project: Project, entry: AuditEntry) -> FieldChanges:
+    """``{field: (now, after the revert)}`` for each setting a revert to ``entry`` would
+    change (``""`` and None both mean unset, as for an edit); what the confirmations list."""
+    changes: FieldChanges = {}
+    for field, value in reverted_settings(entry).items():
+        current = getattr(project, field)
+        if field in BOOLEAN_FIELDS:
+            differs = bool(current) != bool(value)
+        else:
+            differs = (current or None) != (value or None)
+        if differs:
+            changes[field] = (current, value)
+    return changes
 
 
 def project_revert(project: Project, entry: AuditEntry, *, agent: str) -> FieldChanges:

@@ -79,16 +79,10 @@ def entry_rows(entry: AuditEntry) -> list[dict[str, str]]:
 
 def pending_changes(project: Project, entry: AuditEntry) -> list[tuple[str, str, str]]:
     """``(field, now, after the revert)`` for each setting a revert to ``entry`` changes."""
-    changes = []
-    for field, value in services.reverted_settings(entry).items():
-        current = getattr(project, field)
-        if field in services.BOOLEAN_FIELDS:
-            differs = bool(current) != bool(value)
-        else:
-            differs = (current or None) != (value or None)
-        if differs:
-            changes.append((label(field), shown(current), shown(value)))
-    return changes
+    return [
+        (label(field), shown(now), shown(after))
+        for field, (now, after) in services.revert_changes(project, entry).items()
+    ]
 
 
 def history_url(project: Project) -> str:
