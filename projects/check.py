@@ -163,17 +163,15 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
         locked.updated_on = now
         locked.save()
         if new:
-            # The stream of each new version, as the page shows them now (an added key).
-            names = stream_names(project_streams(locked))
-            new_parsed = [found.parsed for found in new]
             emit_all(
                 messages.version_update(
                     locked,
                     upstream_version=locked.latest_version,
                     old_version=old_version,
-                    upstream_versions=new_parsed,
+                    upstream_versions=[found.parsed for found in new],
                     agent=CHECKER_AGENT,
-                    streams={version: names.get(version) for version in new_parsed},
+                    # Each version's stream as the page shows them now (topics keeps the new).
+                    streams=stream_names(project_streams(locked)),
                 )
             )
     project.take_saved_state(locked)

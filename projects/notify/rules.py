@@ -136,7 +136,7 @@ class EventVersions:
         key = (pattern, text)
         if key not in self._found:
             try:
-                self._found[key] = search(pattern, text)
+                self._found[key] = regexes.search(pattern, text)
             except PatternFailed as error:
                 logger.warning(
                     "The %s pattern %r of watch %s failed on version %r and excludes nothing: %s",
@@ -148,12 +148,6 @@ class EventVersions:
                 )
                 self._found[key] = None
         return self._found[key]
-
-
-def search(pattern: str, text: str) -> bool:
-    """Whether ``pattern`` matches anywhere in ``text``, within the user regexes' limits
-    (:func:`backends.regexes.search`; raises :class:`PatternFailed`)."""
-    return regexes.search(pattern, text)
 
 
 def _stored_by_parsed(project: Project) -> dict[str, Version]:

@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
+from backends import regexes
 from backends.regexes import RegexTooLarge, searching
-from projects.notify import rules
 from projects.notify.models import ChangeLevel, Watch
 from projects.notify.rules import EventVersions, allowed_versions
 from tests.factories import ProjectFactory, ProjectVersionFactory
@@ -198,13 +198,13 @@ def test_a_real_slow_pattern_is_stopped_by_the_time_limit(settings, caplog):
 
 def test_a_pattern_runs_once_per_version_for_any_number_of_watches(monkeypatch):
     calls = []
-    real = rules.search
+    real = regexes.search
 
     def counting(pattern, text):
         calls.append((pattern, text))
         return real(pattern, text)
 
-    monkeypatch.setattr(rules, "search", counting)
+    monkeypatch.setattr(regexes, "search", counting)
     project = project_with("1.0", "1.1")
     event = EventVersions(project, ["1.1"], "1.0")
     for _ in range(50):
