@@ -1,10 +1,8 @@
 """Release streams defined by hand, on recorded histories: definitions take their versions
 first, the rest are detected; end-of-life marks; names and patterns refused."""
 
-import json
 import logging
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,7 @@ from backends.stream_definitions import (
 )
 from backends.versions import make_version
 from backends.versions.streams import DatedVersion, Stream, detect_streams
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "streams"
+from tests.backends.versions.histories import recorded_history
 
 
 @pytest.fixture(autouse=True)
@@ -28,29 +25,18 @@ def _no_remembered_failures():
     stream_definitions.FAILURES.clear()
 
 
-def _history(name: str) -> list[DatedVersion]:
-    data = json.loads((FIXTURES / f"{name}.json").read_text())
-    return [
-        DatedVersion(
-            make_version(raw, scheme=data["scheme"]),
-            datetime.fromisoformat(day).replace(tzinfo=UTC),
-        )
-        for raw, day in data["versions"]
-    ]
-
-
 def _rows(streams: list[Stream]) -> list[tuple[str, bool, str, bool, date | None]]:
     return [(s.name, s.defined, s.latest.parsed, s.backports, s.end_of_life) for s in streams]
 
 
 def test_without_definitions_the_streams_are_the_detected_ones():
-    history = _history("cpython")
+    history = recorded_history("cpython")
     assert release_streams(history) == detect_streams(history)
 
 
 def test_an_lts_definition_takes_its_versions_and_the_rest_are_detected():
     lts = StreamDefinition("LTS", r"^(18|20)\.")
-    streams = release_streams(_history("nodejs"), [lts])
+    streams = release_streams(recorded_history("nodejs"), [lts])
     assert _rows(streams) == [
         ("LTS", True, "20.17.0", False, None),
         ("0.12", False, "0.12.18", False, None),
@@ -59,23 +45,23 @@ def test_an_lts_definition_takes_its_versions_and_the_rest_are_detected():
     assert streams[0].key == ()
     assert [item.version.parsed for item in streams[0].versions][:2] == ["18.0.0", "18.12.0"]
     # Every version is in exactly one stream.
-    assert sum(len(s.versions) for s in streams) == len(_history("nodejs"))
+    assert sum(len(s.versions) for s in streams) == len(recorded_history("nodejs"))
 
 
 def test_the_first_matching_definition_wins_in_the_defined_order():
     both = [StreamDefinition("maintenance", r"^3\.1[12]\."), StreamDefinition("all 3", r"^3\.")]
-    streams = release_streams(_history("cpython"), both)
+    streams = release_streams(recorded_history("cpython"), both)
     assert [(s.name, s.latest.parsed, len(s.versions)) for s in streams] == [
         ("maintenance", "3.12.7", 11),
         ("all 3", "3.14.0a1", 3),
     ]
-    swapped = release_streams(_history("cpython"), list(reversed(both)))
+    swapped = release_streams(recorded_history("cpython"), list(reversed(both)))
     assert [(s.name, len(s.versions)) for s in swapped] == [("all 3", 14)]
 
 
 def test_a_defined_line_patched_after_a_newer_one_started_is_a_backport_line():
     old = StreamDefinition("3.11 line", r"^3\.11\.", end_of_life=date(2027, 10, 31))
-    streams = release_streams(_history("cpython"), [old])
+    streams = release_streams(recorded_history("cpython"), [old])
     assert _rows(streams)[0] == ("3.11 line", True, "3.11.9", True, date(2027, 10, 31))
     assert [s.name for s in streams] == ["3.11 line", "3.14", "3.13", "3.12"]
     # The detected 3.12 line still counts as a backport line (3.13 started before 3.12.7).
@@ -105,7 +91,7 @@ def test_an_empty_pattern_marks_the_detected_stream_end_of_life():
         StreamDefinition("9.5", "", date(2021, 2, 11)),
         StreamDefinition("OTHER", "", date(2020, 1, 1)),  # no such stream: marks nothing
     ]
-    streams = release_streams(_history("postgresql"), marks)
+    streams = release_streams(recorded_history("postgresql"), marks)
     assert [(s.name, s.defined, s.end_of_life) for s in streams] == [
         ("11", False, None),
         ("10", False, None),
@@ -115,7 +101,7 @@ def test_an_empty_pattern_marks_the_detected_stream_end_of_life():
 
 
 def test_a_definition_that_finds_nothing_is_no_stream():
-    streams = release_streams(_history("pip"), [StreamDefinition("LTS", r"^99\.")])
+    streams = release_streams(recorded_history("pip"), [StreamDefinition("LTS", r"^99\.")])
     assert [s.name for s in streams] == ["24", "23"]
 
 
@@ -133,7 +119,7 @@ def test_a_catastrophic_pattern_runs_out_of_its_budget_and_takes_nothing_more(ca
 
 
 def test_a_pattern_that_fails_leaves_the_other_definitions_working():
-    history = _history("nodejs")
+    history = recorded_history("nodejs")
     streams = release_streams(
         history,
         [StreamDefinition("broken", r"(1|11)+x"), StreamDefinition("LTS", r"^(18|20)\.")],

@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,20 +9,8 @@ from hypothesis import strategies as st
 
 from backends.versions import make_version, sort_versions
 from backends.versions.streams import DatedVersion, Stream, detect_streams
+from tests.backends.versions.histories import FIXTURES, recorded_history
 from tests.backends.versions.strategies import any_version, version_like
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "streams"
-
-
-def _history(name: str) -> list[DatedVersion]:
-    data = json.loads((FIXTURES / f"{name}.json").read_text())
-    return [
-        DatedVersion(
-            make_version(raw, scheme=data["scheme"]),
-            datetime.fromisoformat(day).replace(tzinfo=UTC),
-        )
-        for raw, day in data["versions"]
-    ]
 
 
 def _summary(streams: list[Stream]) -> list[tuple[str, str, str | None, bool]]:
@@ -39,7 +26,7 @@ def _summary(streams: list[Stream]) -> list[tuple[str, str, str | None, bool]]:
 
 
 def test_cpython_is_split_by_minor_with_backport_lines():
-    assert _summary(detect_streams(_history("cpython"))) == [
+    assert _summary(detect_streams(recorded_history("cpython"))) == [
         ("3.14", "3.14.0a1", None, False),
         ("3.13", "3.13.0", "3.13.0", False),
         ("3.12", "3.12.7", "3.12.7", True),
@@ -48,7 +35,7 @@ def test_cpython_is_split_by_minor_with_backport_lines():
 
 
 def test_postgresql_splits_9_by_minor_and_keeps_10_on_as_majors():
-    assert _summary(detect_streams(_history("postgresql"))) == [
+    assert _summary(detect_streams(recorded_history("postgresql"))) == [
         ("11", "11.22", "11.22", False),
         ("10", "10.23", "10.23", True),
         ("9.6", "9.6.24", "9.6.24", True),
@@ -57,7 +44,7 @@ def test_postgresql_splits_9_by_minor_and_keeps_10_on_as_majors():
 
 
 def test_nodejs_majors_stay_whole_but_parallel_0_x_lines_split():
-    assert _summary(detect_streams(_history("nodejs"))) == [
+    assert _summary(detect_streams(recorded_history("nodejs"))) == [
         ("20", "20.17.0", "20.17.0", False),
         ("18", "18.20.4", "18.20.4", True),
         ("0.12", "0.12.18", "0.12.18", False),
@@ -66,7 +53,7 @@ def test_nodejs_majors_stay_whole_but_parallel_0_x_lines_split():
 
 
 def test_calver_pip_groups_by_year_without_backports():
-    streams = detect_streams(_history("pip"))
+    streams = detect_streams(recorded_history("pip"))
     assert _summary(streams) == [
         ("24", "24.2", "24.2", False),
         ("23", "23.3.2", "23.3.2", False),
@@ -79,7 +66,7 @@ def test_calver_pip_groups_by_year_without_backports():
 
 
 def test_without_dates_a_major_is_never_split():
-    undated = [DatedVersion(item.version) for item in _history("cpython")]
+    undated = [DatedVersion(item.version) for item in recorded_history("cpython")]
     streams = detect_streams(undated)
     assert [stream.name for stream in streams] == ["3"]
     assert streams[0].latest.parsed == "3.14.0a1"

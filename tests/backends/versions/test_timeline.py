@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,20 +10,9 @@ from hypothesis import strategies as st
 from backends.versions import make_version
 from backends.versions.streams import DatedVersion, detect_streams
 from backends.versions.timeline import BUCKETS, PLOT_END, PLOT_START, build_timeline
+from tests.backends.versions.histories import recorded_history
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "streams"
 DAY = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-def _history(name: str) -> list[DatedVersion]:
-    data = json.loads((FIXTURES / f"{name}.json").read_text())
-    return [
-        DatedVersion(
-            make_version(raw, scheme=data["scheme"]),
-            datetime.fromisoformat(day).replace(tzinfo=UTC),
-        )
-        for raw, day in data["versions"]
-    ]
 
 
 def _dated(*entries: tuple[str, float], start: datetime = DAY) -> list[DatedVersion]:
@@ -36,7 +23,7 @@ def _dated(*entries: tuple[str, float], start: datetime = DAY) -> list[DatedVers
 
 
 def test_cpython_gets_a_lane_per_stream_in_the_tables_order():
-    streams = detect_streams(_history("cpython"))
+    streams = detect_streams(recorded_history("cpython"))
     timeline = build_timeline(streams)
     assert timeline is not None
     assert [lane.name for lane in timeline.lanes] == ["3.14", "3.13", "3.12", "3.11"]
@@ -57,7 +44,7 @@ def test_cpython_gets_a_lane_per_stream_in_the_tables_order():
 
 
 def test_marks_say_version_and_date_and_pre_releases_are_their_own_kind():
-    timeline = build_timeline(detect_streams(_history("cpython")))
+    timeline = build_timeline(detect_streams(recorded_history("cpython")))
     newest = timeline.lanes[0].marks
     assert [(mark.title, mark.prerelease) for mark in newest] == [
         ("3.14.0a1 (2024-10-15), pre-release", True)
@@ -68,7 +55,7 @@ def test_marks_say_version_and_date_and_pre_releases_are_their_own_kind():
 
 
 def test_x_grows_with_the_date_across_lanes():
-    timeline = build_timeline(detect_streams(_history("nodejs")))
+    timeline = build_timeline(detect_streams(recorded_history("nodejs")))
     marks = sorted((mark for lane in timeline.lanes for mark in lane.marks), key=lambda m: m.x)
     # A mark's title names its (first) version's date: left to right, dates only grow.
     days = [mark.title.split("(", 1)[1][:10] for mark in marks]
