@@ -18,9 +18,9 @@ from backends import pipeline
 from backends.base import BackendError
 from backends.versions.edit_diff import EditDiff, ShownVersion, compare
 from projects.models import Project
-from projects.services.errors import ProjectArchived, ProjectExists
+from projects.services.errors import ProjectArchived
 from projects.services.fields import FieldChanges, ProjectFields
-from projects.services.projects import clashing_project, edited_copy
+from projects.services.projects import unclashed_copy
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,7 @@ def edit_preview(
     stored = Project.objects.get(pk=project.pk)
     if stored.archived:
         raise ProjectArchived(stored)
-    edited, changes = edited_copy(stored, fields, forget_credentials=forget_credentials)
-    if set(changes) & {"name", "homepage", "backend"}:
-        clash = clashing_project(edited)
-        if clash is not None:
-            raise ProjectExists(edited, clash)
+    edited, changes = unclashed_copy(stored, fields, forget_credentials=forget_credentials)
     prefetch_related_objects([stored, edited], "versions")  # one read of the rows, for both
     return EditPreview(edited, changes, compare(_shown(stored), _shown(edited)))
 

@@ -163,6 +163,19 @@ def edited_copy(
     return copy, changes
 
 
+def unclashed_copy(
+    project: Project, fields: ProjectFields, *, forget_credentials: bool = False
+) -> tuple[Project, FieldChanges]:
+    """:func:`edited_copy`, refused with :class:`ProjectExists` when its new name, homepage or
+    backend makes it another project's twin (what :func:`project_edit` would refuse)."""
+    edited, changes = edited_copy(project, fields, forget_credentials=forget_credentials)
+    if set(changes) & {"name", "homepage", "backend"}:
+        clash = clashing_project(edited)
+        if clash is not None:
+            raise ProjectExists(edited, clash)
+    return edited, changes
+
+
 @transaction.atomic
 def project_edit(
     project: Project,
@@ -184,13 +197,9 @@ def project_edit(
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if locked.archived and (set(fields) != {"archived"} or forget_credentials):
         raise ProjectArchived(locked)
-    edited, changes = edited_copy(locked, fields, forget_credentials=forget_credentials)
+    edited, changes = unclashed_copy(locked, fields, forget_credentials=forget_credentials)
     if not changes:
         return {}
-    if set(changes) & {"name", "homepage", "backend"}:
-        clash = clashing_project(edited)
-        if clash is not None:
-            raise ProjectExists(edited, clash)
     for field in changes:
         setattr(locked, field, getattr(edited, field))
     if asks_upstream_anew(changes):
