@@ -16,8 +16,13 @@ def _commits(item: pytest.Item) -> bool:
 @pytest.fixture(autouse=True)
 def _fresh_shared_cache(request: pytest.FixtureRequest):
     """The shared cache lives in a database table that the test database's flush leaves
-    alone: empty it after tests that commit, so that no rate-limit count leaks into the next."""
+    alone: empty it after tests that commit, so that no rate-limit count leaks into the next
+    (nor any hit this process held back from it)."""
+    from projects.shared_cache import forget_tallies
+
+    forget_tallies()
     yield
+    forget_tallies()
     if _commits(request.node):
         from django.core.cache import cache
 

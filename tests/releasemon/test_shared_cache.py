@@ -187,3 +187,36 @@ def test_two_worker_processes_share_one_allowance(tmp_path, backend):
     # Each worker counting on its own would let 20 through.
     assert statuses == Counter({200: 10, 429: 14})
     assert len(pids) == 2, f"one worker answered everything: {pids}"
+
+
+@pytest.mark.django_db
+def test_processes_counting_in_batches_let_a_client_over_the_limit_by_a_fiftieth_each(
+    monkeypatch,
+):
+    """Three worker processes (each with its own held hits) serve one client in turn: the
+    client gets the limit, plus at most 2% of it per process, never the limit per process."""
+    from collections import OrderedDict
+
+    from projects import shared_cache
+
+    processes = [OrderedDict() for _ in range(3)]
+    allowed = 0
+    for request in range(3000):
+        monkeypatch.setattr(shared_cache, "_tallies", processes[request % 3])
+        if shared_cache.count_hit_batched(cache, "test:batched", 3600, 1000) <= 1000:
+            allowed += 1
+    assert 1000 <= allowed <= 1000 + 3 * 1000 // 50
+    # Every request was counted in the shared cache but what each process still holds.
+    held = sum(tally.held for process in processes for tally in process.values())
+    assert count_hit(cache, "test:batched", 3600, 0) + held == 3000
+
+
+@pytest.mark.django_db
+def test_a_process_counts_the_held_hits_of_the_key_it_forgets(monkeypatch):
+    from projects import shared_cache
+
+    monkeypatch.setattr(shared_cache, "MAX_TALLIES", 2)
+    for key in ("test:a", "test:a", "test:b", "test:c"):
+        shared_cache.count_hit_batched(cache, key, 3600, 1000)
+    assert "test:a" not in shared_cache._tallies
+    assert count_hit(cache, "test:a", 3600, 0) == 2

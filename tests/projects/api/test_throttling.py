@@ -82,17 +82,37 @@ def test_default_limits_come_from_the_configuration(api, settings):
     assert response["X-RateLimit-Remaining"] == str(limit - 1)
 
 
-def test_counting_a_request_costs_the_shared_cache_one_statement(api, rates):
-    """With the database cache: one upsert returning the count (Django's pickled cache rows
-    took a locked read and a write, in a transaction, with every worker queueing on it)."""
+def _counting_statements(api, path: str, times: int) -> tuple[list[str], list]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    rates("100/minute", "100/minute")
-    api.get("/api/version")
     with CaptureQueriesContext(connection) as captured:
-        response = api.get("/api/version")
-    counting = [q["sql"] for q in captured if "hitcounter" in q["sql"]]
-    assert len(counting) == 1 and counting[0].startswith("INSERT")
+        responses = [api.get(path) for _ in range(times)]
     assert not [q["sql"] for q in captured if "releasemon_cache" in q["sql"]]
-    assert response["X-RateLimit-Remaining"] == "98"
+    return [q["sql"] for q in captured if "hitcounter" in q["sql"]], responses
+
+
+def test_far_from_the_limit_requests_are_counted_in_batches_of_a_fiftieth(api, rates):
+    """With the database cache: one upsert returning the count for 20 requests at 1,000 a
+    minute (Django's pickled cache rows took a locked read and a write per request)."""
+    rates("1000/minute", "1000/minute")
+    counting, responses = _counting_statements(api, "/api/version", 40)
+    assert len(counting) == 2 and all(sql.startswith("INSERT") for sql in counting)
+    remaining = [int(response["X-RateLimit-Remaining"]) for response in responses]
+    assert remaining == list(range(999, 959, -1))
+
+
+def test_near_the_limit_every_request_is_counted_at_once(api, rates):
+    rates("100/minute", "100/minute")  # batches of 2
+    far, _ = _counting_statements(api, "/api/version", 98)
+    assert len(far) == 49
+    near, responses = _counting_statements(api, "/api/version", 4)
+    assert len(near) == 4
+    assert [response.status_code for response in responses] == [200, 200, 429, 429]
+    assert [response["X-RateLimit-Remaining"] for response in responses] == ["1", "0", "0", "0"]
+
+
+def test_small_limits_are_counted_request_by_request(api, rates):
+    rates("99/minute", "99/minute")
+    counting, _ = _counting_statements(api, "/api/version", 5)
+    assert len(counting) == 5
