@@ -114,6 +114,8 @@ MIDDLEWARE = [
     # Before anything reads the path, the query or the body: malformed ones get a 4xx.
     "projects.bad_input.RefuseBadInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous GETs of cached single-project answers skip the rest (projects/api/cached_lane.py).
+    "projects.api.cached_lane.CachedLane",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.request import Request
@@ -207,14 +207,14 @@ def validated(serializer_class: type[AnityaInput], data: Any) -> dict[str, Any]:
 # -- query arguments ----------------------------------------------------------------------------
 
 
-def query_value(request: Request, name: str) -> str | None:
+def query_value(request: Request | HttpRequest, name: str) -> str | None:
     """A query argument (the first, if repeated), None when absent."""
-    values = request.query_params.getlist(name)
+    values = request.GET.getlist(name)
     return values[0] if values else None
 
 
 def query_integer(
-    request: Request,
+    request: Request | HttpRequest,
     name: str,
     errors: dict[str, str],
     *,

@@ -106,7 +106,9 @@ class ApiView(GenericAPIView):
     def check_throttles(self, request: Request) -> None:
         self.applied_throttles = []
         waits = []
-        for throttle in self.get_throttles():
+        # The cached lane (projects/api/cached_lane.py) counted the request already.
+        counted = getattr(request, "counted_throttle", None)
+        for throttle in [counted] if counted is not None else self.get_throttles():
             self.applied_throttles.append(throttle)
             if not throttle.allow_request(request, self):
                 waits.append(throttle.wait())

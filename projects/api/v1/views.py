@@ -233,12 +233,17 @@ class ProjectApi(V1View):
         responses={200: schema.DetailedProject, 404: schema.V1_ERROR},
     )
     def get(self, request: Request, project_id: str) -> Response:
-        number = project_id.isascii() and project_id.isdigit()
-        pk = inputs.valid_id(int(project_id)) if number else None
-        data = detailed_answer(pk) if pk else None
+        data = self.cached_answer(request, project_id=project_id)
         if data is None:
             return notok("no such project", 404)
         return Response(data)
+
+    @staticmethod
+    def cached_answer(request: HttpRequest, *, project_id: str) -> RawJSON | None:
+        """The answer (see projects/api/cached_lane.py); None: no such project."""
+        number = project_id.isascii() and project_id.isdigit()
+        pk = inputs.valid_id(int(project_id)) if number else None
+        return detailed_answer(pk) if pk else None
 
 
 class ProjectByPackageApi(V1View):
@@ -252,14 +257,20 @@ class ProjectByPackageApi(V1View):
         responses={200: schema.DetailedProject, 404: schema.V1_ERROR},
     )
     def get(self, request: Request, distro: str, package_name: str) -> Response:
+        data = self.cached_answer(request, distro=distro, package_name=package_name)
+        if data is None:
+            package_name = package_name.rstrip("/")
+            return notok(f'No package "{package_name}" found in distro "{distro}"', 404)
+        return Response(data)
+
+    @staticmethod
+    def cached_answer(request: HttpRequest, *, distro: str, package_name: str) -> RawJSON | None:
+        """The answer (see projects/api/cached_lane.py); None: no such package."""
         package_name = package_name.rstrip("/")
         found = None
         if inputs.usable_text(distro) and inputs.usable_text(package_name):
             found = selectors.project_id_for_package(distro, package_name)
-        data = detailed_answer(found) if found is not None else None
-        if data is None:
-            return notok(f'No package "{package_name}" found in distro "{distro}"', 404)
-        return Response(data)
+        return detailed_answer(found) if found is not None else None
 
 
 class ProjectByEcosystemApi(V1View):
@@ -273,13 +284,18 @@ class ProjectByEcosystemApi(V1View):
         responses={200: schema.DetailedProject, 404: schema.V1_ERROR},
     )
     def get(self, request: Request, ecosystem: str, project_name: str) -> Response:
-        found = None
-        if inputs.usable_text(ecosystem) and inputs.usable_text(project_name):
-            found = selectors.project_id_in_ecosystem(ecosystem, project_name)
-        data = detailed_answer(found) if found is not None else None
+        data = self.cached_answer(request, ecosystem=ecosystem, project_name=project_name)
         if data is None:
             return notok(f'No project "{project_name}" found in ecosystem "{ecosystem}"', 404)
         return Response(data)
+
+    @staticmethod
+    def cached_answer(request: HttpRequest, *, ecosystem: str, project_name: str) -> RawJSON | None:
+        """The answer (see projects/api/cached_lane.py); None: no such project."""
+        found = None
+        if inputs.usable_text(ecosystem) and inputs.usable_text(project_name):
+            found = selectors.project_id_in_ecosystem(ecosystem, project_name)
+        return detailed_answer(found) if found is not None else None
 
 
 def detailed_answer(project_id: int) -> RawJSON | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -24,7 +25,7 @@ from projects.api.inputs import InputError
 from projects.api.v2.common import CHECK_LIMITED_BODY, V2View, agent
 from projects.api.v2.serializers import VersionCheckInput
 from projects.models import Project
-from projects.representations import StoredVersion
+from projects.representations import RawJSON, StoredVersion
 
 #: The project fields a check request cannot clear (an empty one keeps the stored value, as in
 #: Anitya); it may set every other field of ``services.EDITABLE_FIELDS``.
@@ -51,16 +52,21 @@ class VersionsApi(V2View):
     )
     def get(self, request: Request) -> Response:
         errors: dict[str, str] = {}
-        project_id = inputs.valid_id(inputs.query_integer(request, "project_id", errors))
+        answer = _versions_answer(request, errors)
         if errors:
             raise InputError(errors)
-        answer = None
-        if project_id is not None:
-            answer = representations.project_answer("v2 versions", project_id, _versions)
         if answer is None:
             return Response({"output": "notok", "error": "No such project"}, status=404)
         self.last_modified = answer.last_modified
         return Response(answer)
+
+    @staticmethod
+    def cached_answer(request: HttpRequest) -> RawJSON | None:
+        """The answer (see projects/api/cached_lane.py); None: no such project, or a query
+        that gets an error."""
+        errors: dict[str, str] = {}
+        answer = _versions_answer(request, errors)
+        return None if errors else answer
 
     @extend_schema(
         operation_id="v2_versions_check",
@@ -148,6 +154,15 @@ class VersionsApi(V2View):
             (version.raw, None, None, None) for version in found.new_versions
         ]
         return Response(versions_body(project, found=found.found_versions, new=new))
+
+
+def _versions_answer(request: Request | HttpRequest, errors: dict[str, str]) -> RawJSON | None:
+    """The cached versions answer of the project the query names; None when there is none (or
+    the query is wrong: then ``errors`` say how)."""
+    project_id = inputs.valid_id(inputs.query_integer(request, "project_id", errors))
+    if errors or project_id is None:
+        return None
+    return representations.project_answer("v2 versions", project_id, _versions)
 
 
 def _versions(project_id: int) -> tuple[dict[str, Any], Any] | None:
