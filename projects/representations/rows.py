@@ -108,10 +108,21 @@ def row_of(project: Project) -> dict[str, Any]:
 
 
 def stamps_of(ids: Sequence[int]) -> list[tuple[int, str]]:
-    """(id, change stamp) of these projects, in the order given; deleted ones are left out."""
+    """(id, change stamp) of these projects, in the order given; deleted ones are left out.
+
+    A plain statement: every cached list page and answer reads its projects' stamps on every
+    request, and building the ORM's query cost more than running it."""
     found: dict[int, str] = {}
-    for chunk in chunks(ids):
-        found.update(Project.objects.filter(pk__in=chunk).values_list("id", STAMP))
+    table = connection.ops.quote_name(Project._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in chunks(ids):
+            places = ",".join(["%s"] * len(chunk))
+            # The same text as STAMP: Django writes that Cast as CAST(... AS text) or ::text.
+            cursor.execute(
+                f"SELECT id, CAST(updated_on AS TEXT) FROM {table} WHERE id IN ({places})",  # noqa: S608
+                list(chunk),
+            )
+            found.update(cursor.fetchall())
     return [(project_id, found[project_id]) for project_id in ids if project_id in found]
 
 

@@ -18,6 +18,7 @@ from projects import catalogue, representations, selectors
 from projects.models import Project
 from projects.site import watching
 from projects.site.common import PAGE_SIZE, page, page_number, project_url
+from projects.site.page_cache import anonymous_list_page
 
 LOGS_PAGE_SIZE = 25
 
@@ -77,22 +78,24 @@ def project_list(request: HttpRequest) -> HttpResponse:
         projects = [shown[project_id] for project_id, _ in stamps if project_id in shown]
         return render_to_string("projects/_project_rows.html", {"projects": projects})
 
-    context: dict[str, Any] = {
-        "title": "Projects",
-        "sort": sort,
-        "sortable": True,
-        "statuses": STATUS_TABS,
-    }
-    if request.user.is_authenticated:
-        # The rows carry the person's Watch buttons: rendered for them, from the same ids.
-        shown_ids = ids(catalogue.generation())
-        found = Project.objects.in_bulk(shown_ids)
-        projects = [found[project_id] for project_id in shown_ids if project_id in found]
-        context |= {"projects": projects, **watching.list_context(request, projects)}
-    else:
-        rows = representations.stamped_answer(("site-projects", sort, number), ids, build)
-        context["rows"] = mark_safe(rows.content.decode())  # noqa: S308 (rendered by our template)
-    return render(request, "projects/project_list.html", {**context, "page": shown_page})
+    def listing() -> HttpResponse:
+        context: dict[str, Any] = {
+            "title": "Projects",
+            "sort": sort,
+            "sortable": True,
+            "statuses": STATUS_TABS,
+        }
+        if request.user.is_authenticated:
+            # The rows carry the person's Watch buttons: rendered for them, from the same ids.
+            projects = _in_order(ids(catalogue.generation()))
+            context |= {"projects": projects, **watching.list_context(request, projects)}
+        else:
+            rows = representations.stamped_answer(("site-projects", sort, number), ids, build)
+            # Rendered by our template.
+            context["rows"] = mark_safe(rows.content.decode())  # noqa: S308
+        return render(request, "projects/project_list.html", {**context, "page": shown_page})
+
+    return anonymous_list_page(request, ids, listing)
 
 
 @require_safe
@@ -134,28 +137,50 @@ def _exact(request: HttpRequest) -> bool:
 
 @require_safe
 def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResponse:
+    """The search results, 50 a page. The ids found are remembered while the catalogue holds,
+    and an anonymous visitor's page while its projects' stamps do too (page_cache.py)."""
     pattern = _search_pattern(request, pattern)
     sort = selectors.project_sort_key(request.GET.get("sort"))
-    projects = selectors.sorted_projects(
-        selectors.site_search(pattern, exact=_exact(request)), sort
-    )
-    found = page(request, projects)
-    if found.paginator.count == 1 and found[0].name == pattern.replace("*", ""):
-        messages.info(request, "Only one result matching with an exact match, redirecting")
-        return redirect(project_url(found[0]))
-    return render(
-        request,
-        "projects/project_list.html",
-        {
-            "title": f"Search results for “{pattern}”",
-            "page": found,
-            "sort": sort,
-            "sortable": True,
-            "pattern": pattern,
-            "searching": True,
-            **watching.list_context(request, found),
-        },
-    )
+    exact = _exact(request)
+
+    def found(current: int | None) -> Page[int]:
+        every = catalogue.ordered_ids(
+            ("site-search", pattern, exact, sort),
+            lambda: selectors.sorted_projects(
+                selectors.site_search(pattern, exact=exact), sort
+            ).values_list("id", flat=True),
+            current,
+        )
+        return Paginator(every, PAGE_SIZE).get_page(page_number(request))
+
+    def results() -> HttpResponse:
+        shown = found(catalogue.generation())
+        projects = _in_order(list(shown.object_list))
+        if shown.paginator.count == 1 and projects and projects[0].name == pattern.replace("*", ""):
+            messages.info(request, "Only one result matching with an exact match, redirecting")
+            return redirect(project_url(projects[0]))
+        return render(
+            request,
+            "projects/project_list.html",
+            {
+                "title": f"Search results for “{pattern}”",
+                # The page's projects, counted and numbered as the page of their ids.
+                "page": Page(projects, shown.number, shown.paginator),
+                "sort": sort,
+                "sortable": True,
+                "pattern": pattern,
+                "searching": True,
+                **watching.list_context(request, projects),
+            },
+        )
+
+    return anonymous_list_page(request, lambda current: list(found(current).object_list), results)
+
+
+def _in_order(ids: list[int]) -> list[Project]:
+    """The projects of ``ids`` in that order (a deleted one left out)."""
+    by_id = Project.objects.in_bulk(ids)
+    return [by_id[project_id] for project_id in ids if project_id in by_id]
 
 
 @require_safe

@@ -1,6 +1,6 @@
-"""The project page as anonymous visitors (and crawlers) see it, rendered once per process and
-reused for :data:`PAGE_TTL` seconds at most while the project's stamp and the catalogue
-generation hold.
+"""The project page, the project list and the search results as anonymous visitors (and
+crawlers) see them, rendered once per process and reused for :data:`PAGE_TTL` seconds at most
+while the catalogue generation and the stamps of the projects they show hold.
 
 A signed-in user's page shows their own buttons, flags and watches and is always rendered.
 An anonymous visitor's page is the same for everyone unless the request carries a session
@@ -13,17 +13,23 @@ most :data:`PAGE_TTL` seconds old.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from projects import catalogue
 from projects.catalogue import GenerationCache
-from projects.representations import stamp_and_generation
+from projects.representations import stamp_and_generation, stamps_of
 
 PAGE_TTL = 30.0
 
-#: (project id, path with query) -> (stamp, status, content type, body).
+#: ("project", project id, path with query) or ("list", path with query).
+Key = tuple[Any, ...]
+#: A project page's stamp, or the (id, stamp) pairs of a list page's projects.
+Stamp = str | tuple[tuple[int, str], ...]
+#: key -> (stamp, status, content type, body).
 _pages = GenerationCache(ttl=PAGE_TTL, max_size=32_000_000, size=lambda page: len(page[3]))
 
 
@@ -45,17 +51,45 @@ def anonymous_page(
     if found is None:
         return render()  # (no such project: its 404)
     stamp, current = found
-    key = (project_id, request.get_full_path())
+    key: Key = ("project", project_id, request.get_full_path())
     page = _pages.get(key, current)
     if page is not None and page[0] == stamp:
-        response = HttpResponse(page[3], status=page[1], content_type=page[2])
-        return response
+        return HttpResponse(page[3], status=page[1], content_type=page[2])
     response = render()
+    _keep(request, key, current, stamp, response)
+    return response
+
+
+def anonymous_list_page(
+    request: HttpRequest,
+    page_ids: Callable[[int | None], Sequence[int]],
+    render: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """``render()``'s list page, or the same page rendered earlier for another anonymous
+    visitor: ``page_ids(generation)`` are the projects it shows (read from the remembered id
+    lists, ``catalogue.ordered_ids``), and it is reused while the generation holds and their
+    stamps are what they were, for :data:`PAGE_TTL` seconds at most."""
+    if not _shared(request) or not catalogue.trusted():
+        return render()
+    current = catalogue.generation()
+    stamps = tuple(stamps_of(page_ids(current)))
+    key = ("list", request.get_full_path())
+    page = _pages.get(key, current)
+    if page is not None and page[0] == stamps:
+        return HttpResponse(page[3], status=page[1], content_type=page[2])
+    response = render()
+    _keep(request, key, current, stamps, response)
+    return response
+
+
+def _keep(
+    request: HttpRequest, key: Key, current: int | None, stamp: Stamp, response: HttpResponse
+) -> None:
+    """Keep ``response`` for the next anonymous visitor, unless it is personal."""
     personal = request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies
     if response.status_code == 200 and not personal and not response.streaming:
         content_type = response.get("Content-Type", "text/html; charset=utf-8")
         _pages.put(key, current, (stamp, response.status_code, content_type, response.content))
-    return response
 
 
 def forget_pages() -> None:

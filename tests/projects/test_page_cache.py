@@ -94,3 +94,61 @@ def test_a_visitor_with_messages_gets_a_page_of_their_own(project):
 
 def test_an_unknown_project_is_still_a_404():
     assert Client().get("/project/999999/").status_code == 404
+
+
+# -- the project list and the search results -------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/projects/", "/projects/search/?pattern=gean"])
+def test_a_list_page_is_rendered_once_for_anonymous_visitors(project, path):
+    ProjectFactory(name="geany-plugins")
+    first, rendered = _page(Client(), path)
+    again, cached = _page(Client(), path)
+    assert again == first and "geany-plugins" in first
+    assert cached == 2 < rendered  # the generation, and the shown projects' stamps
+
+
+@pytest.mark.parametrize("path", ["/projects/", "/projects/search/?pattern=gean"])
+def test_a_checked_project_shows_its_new_version_on_the_list_at_once(project, path):
+    ProjectFactory(name="geany-plugins")
+    assert "1.7" not in _page(Client(), path)[0]
+    with transaction.atomic():
+        project.latest_version = "1.7"
+        project.save()  # as a check that stores a version: the stamp moves
+    assert "1.7" in _page(Client(), path)[0]
+
+
+def test_a_new_project_shows_in_the_search_results_at_once(project):
+    path = "/projects/search/?pattern=gean"
+    ProjectFactory(name="geany-plugins")
+    assert "geany-themes" not in _page(Client(), path)[0]
+    with transaction.atomic():
+        services.project_create(
+            name="geany-themes",
+            homepage="https://example.org/geany-themes",
+            backend="custom",
+            version_url="https://example.org/geany-themes/releases",
+            agent="test",
+            validate=False,
+        )
+    assert "geany-themes" in _page(Client(), path)[0]
+
+
+def test_each_search_and_page_is_its_own(project):
+    for number in range(60):
+        ProjectFactory(name=f"geany-{number:02}")
+    first = _page(Client(), "/projects/search/?pattern=gean")[0]
+    second = _page(Client(), "/projects/search/?pattern=gean&page=2")[0]
+    other = _page(Client(), "/projects/search/?pattern=geany-5")[0]
+    assert len({first, second, other}) == 3
+    assert "geany-59" in second and "geany-59" not in first and "geany-01" not in other
+
+
+def test_a_signed_in_user_gets_search_results_with_watch_buttons(project):
+    ProjectFactory(name="geany-plugins")
+    path = "/projects/search/?pattern=gean"
+    _page(Client(), path)
+    user = Client()
+    user.force_login(UserFactory(username="ada"))
+    page, queries = _page(user, path)
+    assert "ada" in page and queries > 2
