@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_defaults_without_file_or_environment():
     loaded = config.load({})
-    assert loaded["CRON_POOL"] == 10
+    assert loaded["CRON_POOL"] == 20
     assert loaded["CHECK_ERROR_THRESHOLD"] == 100
     assert loaded["DB_URL"] is None
     assert "%(name)s" in loaded["DEFAULT_REGEX"]
