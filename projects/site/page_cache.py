@@ -51,13 +51,7 @@ def anonymous_page(
     if found is None:
         return render()  # (no such project: its 404)
     stamp, current = found
-    key: Key = ("project", project_id, request.get_full_path())
-    page = _pages.get(key, current)
-    if page is not None and page[0] == stamp:
-        return HttpResponse(page[3], status=page[1], content_type=page[2])
-    response = render()
-    _keep(request, key, current, stamp, response)
-    return response
+    return _kept_or_rendered(request, ("project", project_id), current, stamp, render)
 
 
 def anonymous_list_page(
@@ -73,23 +67,29 @@ def anonymous_list_page(
         return render()
     current = catalogue.generation()
     stamps = tuple(stamps_of(page_ids(current)))
-    key = ("list", request.get_full_path())
+    return _kept_or_rendered(request, ("list",), current, stamps, render)
+
+
+def _kept_or_rendered(
+    request: HttpRequest,
+    kind: Key,
+    current: int | None,
+    stamp: Stamp,
+    render: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The page kept under ``kind`` and the request's path if it was rendered under
+    ``current`` and ``stamp``; else ``render()``'s, kept for the next anonymous visitor unless
+    it is personal."""
+    key = (*kind, request.get_full_path())
     page = _pages.get(key, current)
-    if page is not None and page[0] == stamps:
+    if page is not None and page[0] == stamp:
         return HttpResponse(page[3], status=page[1], content_type=page[2])
     response = render()
-    _keep(request, key, current, stamps, response)
-    return response
-
-
-def _keep(
-    request: HttpRequest, key: Key, current: int | None, stamp: Stamp, response: HttpResponse
-) -> None:
-    """Keep ``response`` for the next anonymous visitor, unless it is personal."""
     personal = request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies
     if response.status_code == 200 and not personal and not response.streaming:
         content_type = response.get("Content-Type", "text/html; charset=utf-8")
         _pages.put(key, current, (stamp, response.status_code, content_type, response.content))
+    return response
 
 
 def forget_pages() -> None:
