@@ -16,10 +16,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 
 from accounts.models import User
 from projects.models import Project
+from projects.templatetags.projects_tags import project_path
 
 PAGE_SIZE = 50
 
@@ -127,7 +127,7 @@ def confirmation_page(
 
 
 def project_url(project: Project) -> str:
-    return reverse("projects:project", args=[project.pk])
+    return project_path(project.pk)
 
 
 def get_project(project_id: int) -> Project:

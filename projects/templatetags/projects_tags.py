@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from urllib.parse import quote
 
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
@@ -16,6 +17,25 @@ from projects import selectors
 from projects.models import Package, ProjectVersion
 
 register = template.Library()
+
+
+@register.filter
+def project_path(project_id: int) -> str:
+    """The path of a project's page (``{{ project.pk|project_path }}``), as ``reverse()`` gives
+    it, made from the pattern reversed once per script prefix: a list page links 50 projects,
+    and ``{% url %}`` took half the time of rendering its rows."""
+    head, tail = _project_path_around(get_script_prefix())
+    return f"{head}{project_id}{tail}"
+
+
+#: Any number: the reversed path is split around it.
+_MARKER = 987654321
+
+
+@functools.lru_cache(maxsize=8)
+def _project_path_around(script_prefix: str) -> tuple[str, str]:
+    head, tail = reverse("projects:project", args=[_MARKER]).split(str(_MARKER))
+    return head, tail
 
 
 @register.filter
