@@ -143,6 +143,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "releasemon.context_processors.site",
             ],
+            # {% url %} with its links remembered per process (releasemon/remembered_urls.py).
+            "builtins": ["releasemon.remembered_urls"],
         },
     },
 ]
