@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+#: Hashing passwords the production way (PBKDF2, a million rounds) costs ~0.5 s per user on the
+#: CI machine; the suite makes a few hundred users and never checks the production hasher.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield
+
 
 def _commits(item: pytest.Item) -> bool:
     """Whether the test's writes are committed (and so outlive it) rather than rolled back."""
