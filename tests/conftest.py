@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests import fast_flush
+
 #: Hashing passwords the production way (PBKDF2, a million rounds) costs ~0.5 s per user on the
 #: CI machine; the suite makes a few hundred users and never checks the production hasher.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,6 +17,18 @@ def _fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, flushed after the tests that commit by
+    tests/fast_flush.py (same end state as Django's flush, a fraction of its time)."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        fast_flush.install(connections)
+    yield
+    fast_flush.uninstall()
 
 
 def _commits(item: pytest.Item) -> bool:
