@@ -16,6 +16,7 @@ database is created, and a table whose checksum moved is truncated and made agai
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -52,7 +53,12 @@ def _checksums(cursor: Any, tables: Iterable[str]) -> dict[str, str]:
 
 
 def _receivers_known() -> bool:
-    names = {getattr(receiver(), "__name__", None) for _, receiver, _ in post_migrate.receivers}
+    names = set()
+    for _, receiver, _ in post_migrate.receivers:
+        # Receivers connected weakly (the default) are stored as weak references.
+        if isinstance(receiver, weakref.ReferenceType):
+            receiver = receiver()
+        names.add(getattr(receiver, "__name__", None))
     return names <= _KNOWN_RECEIVERS
 
 
