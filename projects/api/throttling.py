@@ -50,7 +50,11 @@ class ApiRateThrottle(SimpleRateThrottle):
             return f"api-throttle:token:{request.auth.pk}"
         if request.user is not None and request.user.is_authenticated:
             return f"api-throttle:user:{request.user.pk}"
-        return f"api-throttle:anon:{self.get_ident(request)}"
+        return self._anonymous_key(request)
+
+    def _anonymous_key(self, request: Request | HttpRequest) -> str:
+        # DRF's get_ident reads only request.META, which a Django request has too.
+        return f"api-throttle:anon:{self.get_ident(request)}"  # type: ignore[arg-type]
 
     def _rate_for(self, scope: str) -> str | None:
         rate = (api_settings.DEFAULT_THROTTLE_RATES or {}).get(scope)
@@ -68,9 +72,7 @@ class ApiRateThrottle(SimpleRateThrottle):
 
     def allow_anonymous(self, request: HttpRequest) -> bool:
         """Count a request that carries no token and no session (projects/api/cached_lane.py)."""
-        # DRF's get_ident reads only request.META, which a Django request has too.
-        ident = self.get_ident(request)  # type: ignore[arg-type]
-        return self._count("anon", f"api-throttle:anon:{ident}")
+        return self._count("anon", self._anonymous_key(request))
 
     def _count(self, scope: str, client: str) -> bool:
         self.counted, self.allowed = True, True

@@ -74,8 +74,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         return list(shown_page.object_list)
 
     def build(stamps: list[tuple[int, str]]) -> str:
-        shown = Project.objects.in_bulk([project_id for project_id, _ in stamps])
-        projects = [shown[project_id] for project_id, _ in stamps if project_id in shown]
+        projects = _in_order([project_id for project_id, _ in stamps])
         return render_to_string("projects/_project_rows.html", {"projects": projects})
 
     def listing() -> HttpResponse:
