@@ -115,6 +115,7 @@ MAX_TALLIES = 10_000
 
 @dataclass
 class _Tally:
+    window: int  # seconds: the counter's, for counting its held hits when it is forgotten
     shared: int = 0  # the shared count when this process last counted the key
     held: int = 0  # hits since, not counted in the shared cache yet
 
@@ -142,7 +143,7 @@ def count_hit_batched(cache: Any, key: str, window: int, limit: int) -> int:
     with _tallies_lock:
         tally = _tallies.get(key)
         if tally is None:
-            tally = _tallies[key] = _Tally()
+            tally = _tallies[key] = _Tally(window)
             if len(_tallies) > MAX_TALLIES:
                 evicted = _tallies.popitem(last=False)
         else:
@@ -153,7 +154,7 @@ def count_hit_batched(cache: Any, key: str, window: int, limit: int) -> int:
             hits, tally.held = tally.held, 0
         estimate = tally.shared + tally.held
     if evicted is not None and evicted[1].held:  # its window may have ended: counted anyway
-        count_hit(cache, evicted[0], window, evicted[1].held)
+        count_hit(cache, evicted[0], evicted[1].window, evicted[1].held)
     if not hits:
         return estimate
     counted = count_hit(cache, key, window, hits)
