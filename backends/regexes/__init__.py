@@ -57,7 +57,7 @@ from backends.regexes.matching import (
     validate_user_regex,
     versions_by_regex,
 )
-from backends.regexes.searching import PatternFailed, search
+from backends.regexes.searching import PatternFailed, fullmatch, search
 
 __all__ = [
     "CACHE",
@@ -81,6 +81,7 @@ __all__ = [
     "default_regex",
     "estimate",
     "find_versions",
+    "fullmatch",
     "project_regex",
     "releases_from",
     "search",

@@ -27,6 +27,16 @@ def search(pattern: str, text: str, *, timeout: float | None = None) -> bool:
     the pattern is over the compile budget or the match-memory bound, runs out of time,
     memory or recursion, or does not compile.
     """
+    return _run(pattern, text, timeout, whole=False)
+
+
+def fullmatch(pattern: str, text: str, *, timeout: float | None = None) -> bool:
+    """Whether ``pattern`` matches the whole of ``text``, within the same limits as
+    :func:`search` (and raising :class:`PatternFailed` as it does)."""
+    return _run(pattern, text, timeout, whole=True)
+
+
+def _run(pattern: str, text: str, timeout: float | None, *, whole: bool) -> bool:
     limit = config.current().regex_timeout if timeout is None else timeout
     if limit <= 0:
         raise PatternFailed("it took too long")
@@ -35,7 +45,8 @@ def search(pattern: str, text: str, *, timeout: float | None = None) -> bool:
         problem = cost.memory_problem(len(text))
         if problem is not None:
             raise RegexTooLarge(problem)
-        return compiled.search(text, timeout=limit) is not None
+        run = compiled.fullmatch if whole else compiled.search
+        return run(text, timeout=limit) is not None
     except TimeoutError:
         raise PatternFailed("it took too long") from None
     except (RegexTooLarge, regex.error, MemoryError, RecursionError, ValueError) as error:

@@ -1,16 +1,23 @@
 """The two backends of container images: any OCI registry, and Docker Hub by image name.
 
 Both read the repository's tags through the distribution API (:mod:`.distribution`) and keep
-those that may be versions (:func:`~.references.is_version_tag`). The registry lists tags in
+those that may be versions (:func:`~.references.is_version_tag`), and the tags a project names
+in its "Tags to keep" (the project's ``regex``: a tag it matches whole is kept even if it looks
+like no version, such as ``nightly`` or ``edge``). That pattern is a user regex like any other:
+validated when entered and again here, and run within the user regexes' limits, with one
+``REGEX_TIMEOUT`` for all the tags of a check. The registry lists tags in
 lexical order, not newest first, so every check reads every page, unconditionally: an
 unchanged first page says nothing about the pages after it.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from backends import config, regexes
 from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
 from backends.http import display_url
 from backends.upstreams.oci.distribution import oci_tags
@@ -27,19 +34,61 @@ if TYPE_CHECKING:
     from backends.http import HttpClient
 
 _LEFT_OUT = "latest, commit and signature tags and single-architecture variants are left out"
+TAGS_TO_KEEP = FieldHelp(
+    "Tags to keep",
+    "Optional: a regular expression naming tags to keep although they look like no version "
+    "(they are left out by default: latest, commits, signatures, -amd64 and other "
+    "single-architecture variants). It must match the whole tag: edge|stable keeps edge and "
+    "stable, [\\d.]+-amd64 keeps 1.25-amd64. Other tags are kept or left out "
+    "as usual; the version filter still applies to every tag.",
+)
 
 
 def image_releases(spec: ProjectSpec, image: ImageReference, http: HttpClient) -> list[Release]:
-    """The tags of ``image`` that may be versions; none at all is an error that says why."""
+    """The tags of ``image`` that may be versions, and those the project keeps; none at all
+    is an error that says why."""
     tags = oci_tags(image.registry, image.repository, http, label=spec.name)
-    releases = [Release(tag) for tag in tags if is_version_tag(tag)]
+    kept = kept_tags(spec, [tag for tag in tags if not is_version_tag(tag)])
+    releases = [Release(tag) for tag in tags if tag in kept or is_version_tag(tag)]
     if not releases:
         listed = f"lists {len(tags)} tags, none a version ({_LEFT_OUT})" if tags else "lists no tag"
+        if tags and (spec.regex or "").strip():
+            listed += " and none the tags to keep"
         raise BackendError(
             f"{spec.name}: no upstream version found. {image.host} {listed} for "
             f"{image.repository}. ({image.tags_url})"
         )
     return releases
+
+
+def kept_tags(spec: ProjectSpec, tags: list[str]) -> set[str]:
+    """Those of ``tags`` the project's "Tags to keep" matches whole (none without one).
+
+    ``%(name)s`` stands for the project's name, as in every project regex. A pattern that
+    cannot be used (stored before the rules, or failing on a tag) fails the check readably.
+    """
+    pattern = (spec.regex or "").strip()
+    if not pattern or not tags:
+        return set()
+    try:
+        regexes.validate_user_regex(pattern)
+    except regexes.InvalidRegex as error:
+        raise BackendError(
+            f"{spec.name}: the project's tags to keep cannot be used: {error}"
+        ) from None
+    pattern = pattern.replace(regexes.NAME_PLACEHOLDER, re.escape(spec.name.strip()))
+    deadline = time.monotonic() + config.current().regex_timeout
+    kept = set()
+    for tag in tags:
+        try:
+            if regexes.fullmatch(pattern, tag, timeout=deadline - time.monotonic()):
+                kept.add(tag)
+        except regexes.PatternFailed as error:
+            raise BackendError(
+                f"{spec.name}: the project's tags to keep could not be run over the "
+                f"{len(tags):,} tags that look like no version ({error}). Simplify it."
+            ) from None
+    return kept
 
 
 class ContainerRegistry(Backend):
@@ -63,6 +112,7 @@ class ContainerRegistry(Backend):
             "signatures, -amd64 and other single-architecture variants) are left out.",
             required=True,
         ),
+        "regex": TAGS_TO_KEEP,
     }
     required_version_url = True
     default_version_scheme = "Semantic"
@@ -104,6 +154,7 @@ class DockerHub(Backend):
             "version (latest, commits, signatures, -amd64 and other single-architecture "
             "variants) are left out.",
         ),
+        "regex": TAGS_TO_KEEP,
     }
     default_version_scheme = "Semantic"
 

@@ -500,8 +500,8 @@ def test_version_urls_and_fields():
     assert docker_hub.version_url(hub(name="Grafana/Grafana")) == (
         "https://registry-1.docker.io/v2/grafana/grafana/tags/list"
     )
-    assert set(registry.fields) == {"version_url"} and registry.required_version_url
-    assert set(docker_hub.fields) == {"name", "version_url"}
+    assert set(registry.fields) == {"version_url", "regex"} and registry.required_version_url
+    assert set(docker_hub.fields) == {"name", "version_url", "regex"}
 
 
 @pytest.mark.parametrize(
