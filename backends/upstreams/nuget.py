@@ -9,17 +9,35 @@ private feed costs one more request; nuget.org's base is well known and read dir
 
 The flat container lists unlisted versions too and dates none of them: only the much larger,
 paged registration resource says which are listed and when each was published.
+
+The release feed is nuget.org's catalog (https://learn.microsoft.com/nuget/api/catalog-resource):
+its index lists pages with the time of their last commit, each page lists the packages
+committed to it (``nuget:id``, ``nuget:version``, ``commitTimeStamp``, ``@type``
+``nuget:PackageDetails`` or ``nuget:PackageDelete``). A read takes the pages committed after
+its cursor, the feed's window before now, and the versions committed after the cursor in them.
+
+A throttled request is answered ``429`` with ``Retry-After`` and a body saying "Try again in
+N seconds" (https://learn.microsoft.com/nuget/api/rate-limits); either gives the reset time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import TYPE_CHECKING
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
-from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
-from backends.http import display_url
-from backends.upstreams._common import as_dict, not_found_means, web_url
+from backends.base import (
+    Backend,
+    BackendError,
+    FeedEntry,
+    FieldHelp,
+    ProjectSpec,
+    RateLimited,
+    Release,
+)
+from backends.http import display_url, parse_reset_time
+from backends.upstreams._common import as_dict, not_found_means, parse_iso_datetime, web_url
 from backends.upstreams._registries import (
     bad_registry_url,
     checked_name,
@@ -34,10 +52,18 @@ if TYPE_CHECKING:
 PUBLIC_SOURCE = "https://api.nuget.org/v3/index.json"
 PUBLIC_PACKAGE_BASE = "https://api.nuget.org/v3-flatcontainer/"
 PACKAGE_BASE_TYPE = "PackageBaseAddress/3.0.0"
+CATALOG_URL = "https://api.nuget.org/v3/catalog0/index.json"
+# Feeds are read every few minutes: a quarter of an hour overlaps the previous read. A page
+# holds about 550 commits; more pages than this within the window are a flood, not news.
+FEED_WINDOW = dt.timedelta(minutes=15)
+MAX_FEED_PAGES = 4
 # NuGet's own rule for package IDs (NuGet.Packaging's PackageIdValidator): word characters
 # joined by single dots or dashes, at most 100 characters.
 PACKAGE_ID = re.compile(r"\w+(?:[.-]\w+)*")
 MAX_ID_LENGTH = 100
+# nuget.org's throttling answer: {"statusCode": 429, "message": "Rate limit is exceeded. Try
+# again in 41 seconds."}. Longer numbers are junk (parse_reset_time caps waits at a day).
+_TRY_AGAIN = re.compile(r"(?i)try again in (\d{1,9}) seconds?")
 
 
 def _source_index_url(base: str) -> str:
@@ -55,7 +81,7 @@ def _package_base(http: HttpClient, index_url: str) -> str:
         f"No NuGet service index at {display_url(index_url)}. Check the package source URL: "
         "it is the one in nuget.config, and usually ends in /v3/index.json."
     ):
-        index = json_object(http.get_json(index_url), index_url)
+        index = json_object(get_json(http, index_url), index_url)
     resources = index.get("resources")
     if not isinstance(resources, list):
         raise BackendError(
@@ -97,6 +123,7 @@ class NuGet(Backend):
         ),
     }
     default_version_scheme = "Semantic"
+    has_feed = True
 
     def version_url(self, spec: ProjectSpec) -> str:
         """nuget.org's version list, or the package source's service index (read first)."""
@@ -125,7 +152,7 @@ class NuGet(Backend):
         url = _versions_url(package_base, package_id)
         # The source answers 404 when it has no version of the ID at all.
         with not_found_means(f'No package "{package_id}" on {where}: {display_url(url)}'):
-            data = json_object(http.get_json(url, conditional=True), url)
+            data = json_object(get_json(http, url, conditional=True), url)
         versions = data.get("versions")
         if not isinstance(versions, list):
             raise BackendError(f"{display_url(url)}: unexpected answer (no list of versions)")
@@ -135,7 +162,66 @@ class NuGet(Backend):
             raise BackendError(f'{display_url(url)} lists no version of "{package_id}".')
         return releases
 
+    def check_feed(self, http: HttpClient) -> list[FeedEntry]:
+        """The package versions nuget.org's catalog committed within the feed's window."""
+        cursor = dt.datetime.now(dt.UTC) - FEED_WINDOW
+        index = json_object(get_json(http, CATALOG_URL), CATALOG_URL)
+        pages = index.get("items")
+        if not isinstance(pages, list):
+            raise BackendError(f"{CATALOG_URL}: unexpected answer (no list of catalog pages)")
+        newer = sorted(
+            (when, url)
+            for page in pages
+            if (when := _committed(page)) is not None
+            and when > cursor
+            and (url := web_url(as_dict(page).get("@id")))
+        )
+        entries: list[FeedEntry] = []
+        seen: set[tuple[str, str]] = set()
+        for _when, url in newer[-MAX_FEED_PAGES:]:
+            items = json_object(get_json(http, url), url).get("items")
+            if not isinstance(items, list):
+                raise BackendError(f"{display_url(url)}: unexpected answer (no list of items)")
+            for item in sorted(items, key=lambda item: _committed(item) or cursor):
+                entry = _feed_entry(as_dict(item), cursor)
+                if entry is not None and (entry.name, entry.version) not in seen:
+                    seen.add((entry.name, entry.version))
+                    entries.append(entry)
+        return entries
+
+
+def _committed(value: object) -> dt.datetime | None:
+    return parse_iso_datetime(as_dict(value).get("commitTimeStamp"))
+
+
+def _feed_entry(item: dict[str, Any], cursor: dt.datetime) -> FeedEntry | None:
+    """A catalog item's package version, if it was published (not deleted) after ``cursor``."""
+    when = _committed(item)
+    if item.get("@type") != "nuget:PackageDetails" or when is None or when <= cursor:
+        return None
+    package_id, version = item.get("nuget:id"), version_string(item.get("nuget:version"))
+    if not isinstance(package_id, str) or len(package_id) > MAX_ID_LENGTH or version is None:
+        return None
+    if not PACKAGE_ID.fullmatch(package_id):
+        return None
+    return FeedEntry(package_id, version, f"https://www.nuget.org/packages/{package_id}")
+
 
 def _versions_url(package_base: str, package_id: str) -> str:
     # The flat container names packages by their ID lowercased (ToLowerInvariant).
     return f"{package_base}{quote(package_id.strip().lower(), safe='')}/index.json"
+
+
+def get_json(http: HttpClient, url: str, *, conditional: bool = False) -> Any:
+    """The JSON answer at ``url``; a ``429`` is a :class:`RateLimited` of the source's host
+    until ``Retry-After``, else the "Try again in N seconds" of its body."""
+    response = http.get(url, conditional=conditional, accept_statuses=(200, 429))
+    if response.status != 429:
+        return response.json()
+    headers = response.headers.copy()
+    if not (headers.get("Retry-After") or "").strip():
+        found = _TRY_AGAIN.search(response.content[:4096].decode("utf-8", "replace"))
+        if found is not None:
+            headers["Retry-After"] = found.group(1)
+    reset_at = parse_reset_time(headers)
+    raise RateLimited(reset_at, scope=urlsplit(url).hostname or url)

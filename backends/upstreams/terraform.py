@@ -17,18 +17,23 @@ host other than registry.terraform.io says where its APIs are in
 URLs resolve against that document's final URL), Terraform's remote service discovery
 (https://developer.hashicorp.com/terraform/internals/remote-service-discovery). Neither
 protocol dates a version.
+
+A throttled request is answered ``429``; HashiCorp's APIs say when to come back in
+``X-RateLimit-Reset`` as seconds from now (a float, "the number of seconds until the rate
+limit resets"), not as a Unix time, so that header is read as such here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
+from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, RateLimited, Release
 from backends.credentials import origin
-from backends.http import display_url
+from backends.http import display_url, parse_reset_time
 from backends.upstreams._common import as_dict, not_found_means, web_url
 from backends.upstreams._registries import (
     bad_registry_url,
@@ -40,7 +45,7 @@ from backends.upstreams._registries import (
 )
 
 if TYPE_CHECKING:
-    from backends.http import HttpClient
+    from backends.http import HttpClient, HttpResponse
 
 PUBLIC_HOST = "https://registry.terraform.io"
 # The public registry's service discovery, as its /.well-known/terraform.json announces it.
@@ -53,6 +58,8 @@ DISCOVERY_PATH = "/.well-known/terraform.json"
 # digits, dashes and underscores, starting and ending with a letter or digit, at most 64.
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?"
 ADDRESS = re.compile(rf"{_PART}/{_PART}(?:/{_PART})?")
+# X-RateLimit-Reset values at least this large are Unix times (some registries send those).
+_EPOCH_RESET = 10**9
 
 
 def _parts(name: str) -> list[str]:
@@ -137,7 +144,7 @@ class TerraformRegistry(Backend):
         kind = "provider" if service == "providers.v1" else "module"
         where = urlsplit(host).netloc
         with not_found_means(f'No {kind} "{address}" on {where}: {display_url(url)}'):
-            answer = json_object(http.get_json(url, conditional=True), url)
+            answer = json_object(_get(http, url, conditional=True).json(), url)
         versions = _listed_versions(answer, service, url)
         http.budget.check_versions(len(versions))
         releases = [
@@ -155,7 +162,7 @@ def _discover(http: HttpClient, host: str, service: str) -> str:
         f"{urlsplit(host).netloc} is not a Terraform registry: it has no service discovery "
         f"document ({display_url(url)} answered HTTP 404). Check the registry host."
     ):
-        response = http.get(url)
+        response = _get(http, url)
     services = json_object(response.json(), url)
     announced = services.get(service)
     # Relative URLs resolve against the document's final URL, after redirects.
@@ -191,3 +198,30 @@ def _listed_versions(answer: dict[str, Any], service: str, url: str) -> list[Any
 def _upstream_text(value: object) -> str:
     """Text the registry wrote (an error, a reason), as one short line; "" if not text."""
     return shown(value) if isinstance(value, str) else ""
+
+
+def _get(http: HttpClient, url: str, *, conditional: bool = False) -> HttpResponse:
+    """GET ``url``; a ``429`` is a :class:`RateLimited` of the registry's host until
+    ``Retry-After``, else ``X-RateLimit-Reset`` seconds from now."""
+    response = http.get(url, conditional=conditional, accept_statuses=(200, 429))
+    if response.status == 429:
+        raise RateLimited(reset_time(response.headers), scope=urlsplit(url).hostname or url)
+    return response
+
+
+def reset_time(headers: Any, now: dt.datetime | None = None) -> dt.datetime:
+    """When a registry's rate limit ends (see the module docstring)."""
+    now = now or dt.datetime.now(dt.UTC)
+    reset = (headers.get("X-RateLimit-Reset") or "").strip()
+    if (headers.get("Retry-After") or "").strip() or not reset:
+        return parse_reset_time(headers, now)
+    try:
+        seconds = float(reset)
+    except ValueError:
+        return parse_reset_time({}, now)
+    if not seconds >= 0:  # NaN or negative
+        return now
+    if seconds >= _EPOCH_RESET:
+        return parse_reset_time({"X-RateLimit-Reset": reset}, now)
+    # Rounded up: asking again a fraction of a second early would only be refused again.
+    return parse_reset_time({"Retry-After": str(int(-(-seconds // 1)))}, now)

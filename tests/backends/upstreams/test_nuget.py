@@ -4,14 +4,22 @@ Answers not taken from the recordings follow Microsoft's NuGet API reference: th
 of https://learn.microsoft.com/nuget/api/package-base-address-resource ("Enumerate package
 versions": ``{"versions": [...]}``, 404 when the source has no version of the ID) and the
 service index of https://learn.microsoft.com/nuget/api/service-index (``resources`` with
-``@id`` and ``@type``).
+``@id`` and ``@type``). Rate limiting follows https://learn.microsoft.com/nuget/api/rate-limits
+(HTTP 429, ``Retry-After``, and the body ``{"statusCode": 429, "message": "Rate limit is
+exceeded. Try again in N seconds."}``). The release feed's answers follow the catalog resource,
+https://learn.microsoft.com/nuget/api/catalog-resource (the catalog index's ``items`` are pages
+with ``@id``, ``commitTimeStamp`` and ``count``; a page's ``items`` have ``@type``
+``nuget:PackageDetails`` or ``nuget:PackageDelete``, ``commitTimeStamp``, ``nuget:id`` and
+``nuget:version``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from backends.base import BackendError, ProjectSpec, Release
+from backends.base import BackendError, FeedEntry, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -219,3 +227,181 @@ def test_a_name_that_is_not_a_package_id_never_reaches_a_url(mock_http, name):
         fetch(spec(name=name))
 
     assert not mock_http.calls
+
+
+# -- rate limits --------------------------------------------------------------------------------
+
+THROTTLED = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 41 seconds."}
+
+
+def seconds_until(moment: dt.datetime) -> float:
+    return (moment - dt.datetime.now(dt.UTC)).total_seconds()
+
+
+def test_a_throttled_request_waits_as_retry_after_says(mock_http):
+    mock_http.get(URL, status=429, headers={"Retry-After": "41"}, json=THROTTLED)
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec())
+
+    assert 39 < seconds_until(raised.value.reset_at) <= 41
+    assert raised.value.scope == "api.nuget.org"
+    assert raised.value.scope == get_backend("NuGet").rate_limit_scope(spec())
+
+
+def test_without_retry_after_the_body_says_when_to_try_again(mock_http):
+    body = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 13 seconds."}
+    mock_http.get(URL, status=429, json=body)
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec())
+
+    assert 11 < seconds_until(raised.value.reset_at) <= 13
+
+
+def test_a_throttled_private_source_defers_that_source_only(mock_http):
+    mock_http.get(FEED, status=429, json=THROTTLED)
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec(version_url=FEED))
+
+    assert raised.value.scope == "nuget.example.org"
+    assert 39 < seconds_until(raised.value.reset_at) <= 41
+
+
+def test_a_throttled_answer_saying_nothing_of_when_waits_the_usual_hour(mock_http):
+    mock_http.get(URL, status=429, body="Too Many Requests")
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec())
+
+    assert 3590 < seconds_until(raised.value.reset_at) <= 3600
+
+
+# -- the release feed ---------------------------------------------------------------------------
+
+CATALOG = "https://api.nuget.org/v3/catalog0/index.json"
+
+
+def stamp(minutes_ago: float) -> str:
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"  # the catalog's seven digits
+
+
+def catalog_page(number: int, minutes_ago: float) -> dict:
+    return {
+        "@id": f"https://api.nuget.org/v3/catalog0/page{number}.json",
+        "@type": "CatalogPage",
+        "commitId": f"{number:08x}-0000-0000-0000-000000000000",
+        "commitTimeStamp": stamp(minutes_ago),
+        "count": 550,
+    }
+
+
+def catalog_item(package_id: str, version: str, minutes_ago: float, kind="PackageDetails"):
+    return {
+        "@id": f"https://api.nuget.org/v3/catalog0/data/x/{package_id.lower()}.{version}.json",
+        "@type": f"nuget:{kind}",
+        "commitId": "00000000-0000-0000-0000-000000000000",
+        "commitTimeStamp": stamp(minutes_ago),
+        "nuget:id": package_id,
+        "nuget:version": version,
+    }
+
+
+def catalog(*pages: dict) -> dict:
+    return {
+        "@id": CATALOG,
+        "@type": ["CatalogRoot", "AppendOnlyCatalog", "Permalink"],
+        "commitId": "00000000-0000-0000-0000-000000000000",
+        "commitTimeStamp": stamp(1),
+        "count": len(pages),
+        "items": list(pages),
+    }
+
+
+def page_answer(page: dict, *items: dict) -> dict:
+    return {**page, "items": list(items), "parent": CATALOG}
+
+
+def check_feed() -> list[FeedEntry]:
+    return get_backend("NuGet").check_feed(HttpClient())
+
+
+def test_the_feed_reads_the_pages_committed_after_its_cursor(mock_http):
+    old, recent, newest = catalog_page(1, 60 * 24 * 365), catalog_page(2, 14), catalog_page(3, 1)
+    mock_http.get(CATALOG, json=catalog(newest, old, recent))  # pages in any order
+    mock_http.get(
+        recent["@id"],
+        json=page_answer(
+            recent,
+            catalog_item("Serilog", "4.2.0", 20),  # committed before the cursor: known already
+            catalog_item("NUnit", "4.3.0", 14),
+        ),
+    )
+    mock_http.get(
+        newest["@id"],
+        json=page_answer(
+            newest,
+            catalog_item("Newtonsoft.Json", "13.0.4", 2),
+            catalog_item("Old.Package", "1.0.0", 3, kind="PackageDelete"),
+            catalog_item("NUnit", "4.3.0", 1),  # committed again (an edit): announced once
+            catalog_item("../../etc", "1.0.0", 1),
+            catalog_item("Polly", "8.5.0 beta", 1),
+        ),
+    )
+
+    assert check_feed() == [
+        FeedEntry("NUnit", "4.3.0", "https://www.nuget.org/packages/NUnit"),
+        FeedEntry("Newtonsoft.Json", "13.0.4", "https://www.nuget.org/packages/Newtonsoft.Json"),
+    ]
+    assert get_backend("NuGet").has_feed
+    # The old page is never read.
+    assert [call.request.url for call in mock_http.calls] == [CATALOG, recent["@id"], newest["@id"]]
+
+
+def test_a_flood_of_new_pages_reads_only_the_newest_few(mock_http):
+    pages = [catalog_page(n, 10 - n) for n in range(8)]
+    mock_http.get(CATALOG, json=catalog(*pages))
+    for n, page in enumerate(pages):
+        mock_http.get(page["@id"], json=page_answer(page, catalog_item(f"P{n}", "1.0.0", 9 - n)))
+
+    assert [entry.name for entry in check_feed()] == ["P4", "P5", "P6", "P7"]
+    assert len(mock_http.calls) == 5
+
+
+def test_a_quiet_catalog_costs_one_request(mock_http):
+    mock_http.get(CATALOG, json=catalog(catalog_page(1, 60)))
+
+    assert check_feed() == []
+    assert len(mock_http.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("index", "page", "message"),
+    [
+        ([], None, "not a JSON object"),
+        ({"items": "none"}, None, "no list of catalog pages"),
+        (None, {"items": {}}, "no list of items"),
+        (None, "<html>", "invalid JSON answer"),
+    ],
+)
+def test_a_broken_catalog_is_a_readable_error(mock_http, index, page, message):
+    listed = catalog_page(7, 1)
+    mock_http.get(CATALOG, json=catalog(listed) if index is None else index)
+    if isinstance(page, str):
+        mock_http.get(listed["@id"], body=page)
+    elif page is not None:
+        mock_http.get(listed["@id"], json=page)
+
+    with pytest.raises(BackendError) as raised:
+        check_feed()
+    assert message in str(raised.value)
+
+
+def test_a_throttled_catalog_is_a_rate_limit_of_nuget_org(mock_http):
+    mock_http.get(CATALOG, status=429, json=THROTTLED)
+
+    with pytest.raises(RateLimited) as raised:
+        check_feed()
+    assert raised.value.scope == "api.nuget.org"

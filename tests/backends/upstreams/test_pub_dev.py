@@ -6,6 +6,7 @@ versions of a package", ``retracted``, the ``{"error": {"code", "message"}}`` do
 the feed follows pub.dev's own generator of /feed.atom,
 https://github.com/dart-lang/pub-dev/blob/master/app/lib/frontend/handlers/atom_feed.dart
 (entries titled ``v<version> of <package>``, with an alternate link to the package page).
+A throttled request is a 429 with ``Retry-After`` (RFC 9110, section 10.2.3).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 
 import pytest
 
-from backends.base import BackendError, FeedEntry, ProjectSpec, Release
+from backends.base import BackendError, FeedEntry, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient
 from backends.registry import get_backend
 from tests.backends.conftest import (
@@ -245,3 +246,14 @@ def test_feed_failure_is_a_backend_error(mock_http, status, body):
 
     with pytest.raises(BackendError):
         get_backend("pub.dev").check_feed(HttpClient())
+
+
+def test_a_throttled_repository_waits_as_retry_after_says(mock_http):
+    mock_http.get(URL, status=429, headers={"Retry-After": "90"}, body="Too Many Requests")
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec())
+
+    waited = (raised.value.reset_at - dt.datetime.now(dt.UTC)).total_seconds()
+    assert 88 < waited <= 90
+    assert raised.value.scope == "pub.dev" == get_backend("pub.dev").rate_limit_scope(spec())

@@ -6,14 +6,18 @@ references give: "List Available Versions" of the Provider Registry Protocol
 for hashicorp/random), "List Available Versions for a Specific Module" of the Module Registry
 Protocol (https://developer.hashicorp.com/terraform/internals/module-registry-protocol, its
 sample for hashicorp/consul/aws), and the discovery documents of Remote Service Discovery
-(https://developer.hashicorp.com/terraform/internals/remote-service-discovery).
+(https://developer.hashicorp.com/terraform/internals/remote-service-discovery). The 429 answers
+follow the rate limiting of HashiCorp's APIs (HCP Terraform API documentation, "Rate
+Limiting": ``X-RateLimit-Reset`` is the number of seconds, as a float, until the limit resets).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from backends.base import BackendError, ProjectSpec, Release
+from backends.base import BackendError, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient
 from backends.registry import get_backend, resolve_scheme_name
 from backends.versions import make_version, sort_versions
@@ -275,3 +279,59 @@ def test_a_registry_address_that_is_not_http_is_refused_unread(mock_http):
         fetch(spec(version_url="ftp://registry.example.org"))
 
     assert not mock_http.calls
+
+
+# -- rate limits --------------------------------------------------------------------------------
+
+
+def seconds_until(moment: dt.datetime) -> float:
+    return (moment - dt.datetime.now(dt.UTC)).total_seconds()
+
+
+def throttled(**headers: str) -> dict:
+    return {"status": 429, "json": {"errors": ["API rate limit exceeded"]}, "headers": headers}
+
+
+@pytest.mark.parametrize(
+    ("headers", "low", "high"),
+    [
+        # Seconds from now, as a float (rounded up): never asked again too early.
+        ({"X-RateLimit-Limit": "30", "X-RateLimit-Reset": "7.25"}, 6, 8),
+        ({"X-RateLimit-Reset": "0.044"}, 0, 1),
+        # Retry-After, when a proxy in front of the registry sends one, wins.
+        ({"Retry-After": "120", "X-RateLimit-Reset": "7"}, 118, 120),
+        # A Unix time from a registry that sends one, capped at a day like every reset time.
+        ({"X-RateLimit-Reset": "4102444800"}, 86_390, 86_400),
+        # Nothing usable: the usual hour.
+        ({"X-RateLimit-Reset": "soon"}, 3590, 3600),
+        ({}, 3590, 3600),
+    ],
+)
+def test_a_throttled_registry_defers_its_projects_until_its_reset(mock_http, headers, low, high):
+    mock_http.get(RANDOM, **throttled(**headers))
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec())
+
+    assert low <= seconds_until(raised.value.reset_at) <= high
+    assert raised.value.scope == "registry.terraform.io"
+    assert raised.value.scope == get_backend("Terraform Registry").rate_limit_scope(spec())
+
+
+def test_a_negative_reset_means_now(mock_http):
+    mock_http.get(RANDOM, **throttled(**{"X-RateLimit-Reset": "-5"}))
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec())
+
+    assert -1 <= seconds_until(raised.value.reset_at) <= 0
+
+
+def test_a_throttled_service_discovery_is_a_rate_limit_of_that_host(mock_http):
+    mock_http.get(DISCOVERY, **throttled(**{"X-RateLimit-Reset": "30"}))
+
+    with pytest.raises(RateLimited) as raised:
+        fetch(spec(version_url=OPENTOFU))
+
+    assert raised.value.scope == "registry.opentofu.org"
+    assert 28 <= seconds_until(raised.value.reset_at) <= 30
