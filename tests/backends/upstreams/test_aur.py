@@ -5,6 +5,10 @@ doc/rpc.txt in https://gitlab.archlinux.org/archlinux/aurweb) and its code: aurw
 answers ``{"version": 5, "type": "multiinfo", "resultcount": N, "results": [...]}``, errors as
 ``{"type": "error", "error": "..."}``, and aurweb/routers/rpc.py a spent daily quota as
 HTTP 429 with ``{"type": "error", "error": "Rate limit reached"}``.
+
+The release feed's RSS follows aurweb's generator of ``/rss/modified`` (aurweb/routers/rss.py,
+python-feedgen: an RSS 2.0 channel whose items are titled with the package name and link to
+``/packages/<name>``); its RPC answer is the recorded info reply of ``aur.json`` (case aur-1).
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ import datetime as dt
 
 import pytest
 
-from backends.base import BackendError, ProjectSpec, RateLimited, Release
+from backends.base import BackendError, FeedEntry, ProjectSpec, RateLimited, Release
 from backends.http import HttpClient
 from backends.registry import get_backend
 from backends.upstreams.aur import upstream_version
 from tests.backends.conftest import (
     assert_matches_recording,
     fetch_recording,
+    recorded_case,
     recording_cases,
     recording_error,
     replay,
@@ -195,3 +200,106 @@ def test_a_plus_in_a_name_is_escaped_not_read_as_a_space(mock_http):
 
     assert fetch(spec(name="gtk+2")) == [Release("2.24.33")]
     assert mock_http.calls[0].request.url.endswith("gtk%2B2")
+
+
+# -- the release feed ---------------------------------------------------------------------------
+
+FEED = "https://aur.archlinux.org/rss/modified"
+RPC = "https://aur.archlinux.org/rpc/"
+
+
+def rss(*names: str) -> str:
+    items = "".join(
+        f"<item><title>{name}</title><link>https://aur.archlinux.org/packages/{name}</link>"
+        f"<description>A package</description><pubDate>Thu, 04 Dec 2026 10:00:0{n} +0000"
+        "</pubDate></item>"
+        for n, name in enumerate(names)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<rss xmlns:atom="http://www.w3.org/2005/Atom" version="2.0"><channel>'
+        "<title>AUR Newest Packages</title><link>https://aur.archlinux.org</link>"
+        "<description>The latest and greatest packages in the AUR</description>"
+        f"<generator>python-feedgen</generator>{items}</channel></rss>"
+    )
+
+
+def rpc_url(*names: str) -> str:
+    return RPC + "?v=5&type=info" + "".join(f"&arg%5B%5D={name}" for name in names)
+
+
+def recorded_info() -> str:
+    return recorded_case("aur.json", "aur-1")["interactions"][0]["body"]
+
+
+def check_feed() -> list[FeedEntry]:
+    return get_backend("AUR").check_feed(HttpClient())
+
+
+def test_the_feed_names_the_modified_packages_with_their_upstream_versions(mock_http):
+    mock_http.get(FEED, body=rss("cower", "removed-meanwhile"), content_type="application/rss+xml")
+    mock_http.get(rpc_url("cower", "removed-meanwhile"), body=recorded_info())
+
+    # The RPC answers nothing for a package deleted since: it is left out.
+    assert check_feed() == [FeedEntry("cower", "14", "https://aur.archlinux.org/packages/cower")]
+    assert get_backend("AUR").has_feed
+    assert [call.request.url.split("?")[0] for call in mock_http.calls] == [FEED, RPC]
+
+
+def test_the_feed_asks_the_rpc_once_for_every_name_and_gives_each_its_pkgver(mock_http):
+    mock_http.get(FEED, body=rss("yay", "paru", "yay"))
+    mock_http.get(
+        rpc_url("yay", "paru"),
+        json=info(
+            {"Name": "paru", "Version": "1:2.0.4-1"},
+            {"Name": "yay", "Version": "12.4.2-1"},
+            {"Name": "not-asked", "Version": "1.0-1"},
+        ),
+    )
+
+    assert [(entry.name, entry.version) for entry in check_feed()] == [
+        ("paru", "2.0.4"),
+        ("yay", "12.4.2"),
+    ]
+    assert len(mock_http.calls) == 2
+
+
+def test_titles_that_are_no_package_names_are_never_asked_for(mock_http):
+    mock_http.get(FEED, body=rss("../../etc", "a b", "-x", "x" * 300))
+
+    assert check_feed() == []
+    assert len(mock_http.calls) == 1  # no RPC request for nothing
+
+
+def test_a_spent_quota_while_reading_the_feed_is_a_rate_limit(mock_http):
+    mock_http.get(FEED, body=rss("yay"))
+    mock_http.get(
+        rpc_url("yay"),
+        status=429,
+        headers={"Retry-After": "3600"},
+        json={"version": 5, "type": "error", "error": "Rate limit reached"},
+    )
+
+    with pytest.raises(RateLimited) as raised:
+        check_feed()
+    assert raised.value.scope == "aur.archlinux.org"
+
+
+@pytest.mark.parametrize(
+    ("feed", "answer", "message"),
+    [
+        ("<rss><channel><item>", None, "invalid XML answer"),
+        (rss("yay"), {"type": "error", "error": "Incorrect request type specified."}, "Incorrect"),
+        (rss("yay"), {"type": "multiinfo", "results": "none"}, "no list of results"),
+        (rss("yay"), [], "not a JSON object"),
+    ],
+)
+def test_a_broken_feed_or_rpc_answer_is_a_readable_error(mock_http, feed, answer, message):
+    mock_http.get(FEED, body=feed)
+    if answer is not None:
+        mock_http.get(rpc_url("yay"), json=answer)
+
+    with pytest.raises(BackendError) as raised:
+        check_feed()
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
