@@ -90,7 +90,14 @@ class HttpResponse:
                 return jsonlib.loads(self.content)
             except UnicodeDecodeError:
                 return jsonlib.loads(self.text)
-        except (ValueError, RecursionError) as error:
+        except RecursionError:
+            # Python's own words ("maximum recursion depth exceeded while decoding a JSON
+            # array from a unicode string") say nothing to the people reading the error.
+            raise BackendError(
+                f"{self.url}: refused JSON answer: it nests arrays or objects too deeply to be "
+                "a real answer"
+            ) from None
+        except ValueError as error:
             raise BackendError(f"{self.url}: invalid JSON answer: {error}") from None
 
     def xml(self) -> Element:

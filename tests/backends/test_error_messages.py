@@ -9,10 +9,8 @@ a URL.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import ipaddress
 import socket
-import ssl
 import struct
 import threading
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ from backends.base import BackendError
 from backends.http import FetchError, HttpClient, HttpConfig, HTTPStatusError, UnsafeURL
 from backends.regexes import versions_by_regex
 from tests.backends.conftest import make_spec
+from tests.tls import self_signed
 
 # Servers that answer get a read timeout a loaded CI machine cannot miss; the silent server
 # gets a short one, so its test waits 0.3 s instead of seconds.
@@ -206,37 +205,9 @@ def test_https_to_a_plain_http_port(server):
 
 
 def test_a_self_signed_certificate(tmp_path):
-    x509 = pytest.importorskip("cryptography.x509")
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "upstream.test")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("upstream.test")]), False)
-        .sign(key, hashes.SHA256())
-    )
-    (tmp_path / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    certificate = self_signed(tmp_path, "upstream.test")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    httpd.socket = certificate.server_context().wrap_socket(httpd.socket, server_side=True)
     threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     port = httpd.server_address[1]
     try:
