@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterable
@@ -81,9 +82,12 @@ def route_key(method: str, target: str) -> RouteKey:
 
 
 class ReplayUpstream:
-    """One local registry: its answers, an optional Bearer realm, and the requests it saw."""
+    """One local registry: its answers, an optional Bearer realm, and the requests it saw.
 
-    def __init__(self) -> None:
+    Given a TLS server context, it speaks https (registries named by ``oci://`` always do).
+    """
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.answers: dict[RouteKey, Answer] = {}
         self.seen: list[Seen] = []
         self.bearer: BearerRealm | None = None
@@ -92,6 +96,10 @@ class ReplayUpstream:
         self.last_modified = float(int(time.time()) - 3600)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         # A short poll interval: shutdown() waits for the loop's next look at its flag.
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -99,8 +107,13 @@ class ReplayUpstream:
         self.thread.start()
 
     @property
+    def host(self) -> str:
+        """The server's address as a registry reference names it: ``127.0.0.1:<port>``."""
+        return f"127.0.0.1:{self.server.server_address[1]}"
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://{self.host}"
 
     def close(self) -> None:
         self.server.shutdown()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from backends.pipeline import MAX_VERSION_LENGTH
 from tests.backends.conftest import recorded_case
+from tests.backends.upstreams.test_helm import OCI_CHART_TAGS
 from tests.backends.upstreams.test_hex import PHOENIX
 from tests.backends.upstreams.test_oci import TOKEN, UNAUTHORIZED
 from tests.backends.upstreams.test_open_vsx import page
@@ -23,6 +24,7 @@ from tests.backends.upstreams.test_terraform import CONSUL_VERSIONS, RANDOM_VERS
 from tests.replay_upstream import BearerRealm, ReplayUpstream
 
 UPSTREAM = "{upstream}"  # the local registry's address, in a scenario's form fields
+UPSTREAM_HOST = "{upstream_host}"  # its host and port, as an oci:// reference names them
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Scenario:
     latest: str
     conditional: bool = True  # later checks send the validators of the last answer
     behind_token: bool = False  # the registry wants a Bearer token (Docker's handshake)
+    tls: bool = False  # the registry speaks https (oci:// references always do)
 
     @property
     def backend(self) -> str:
@@ -45,7 +48,10 @@ class Scenario:
 
     def filled_form(self, upstream: ReplayUpstream) -> dict[str, str]:
         fields = {"version_scheme": "", "regex": "", **self.form}
-        return {name: value.replace(UPSTREAM, upstream.base_url) for name, value in fields.items()}
+        return {
+            name: value.replace(UPSTREAM_HOST, upstream.host).replace(UPSTREAM, upstream.base_url)
+            for name, value in fields.items()
+        }
 
 
 def shown(raw: list[str]) -> frozenset[str]:
@@ -197,6 +203,30 @@ def _scenarios() -> list[Scenario]:
             shown(helm_versions),
             ("2.8.6", "2.8.5", "2.8.4"),
             "2.8.6",
+        ),
+        Scenario(
+            "helm-oci",  # a chart in an OCI registry, behind Docker's token handshake
+            {
+                "name": "widget",
+                "homepage": "https://widget.example.org/",
+                "backend": "Helm",
+                "version_url": f"oci://{UPSTREAM_HOST}/charts",
+            },
+            with_bearer(
+                serving_json(
+                    (
+                        "/v2/charts/widget/tags/list",
+                        {"name": "charts/widget", "tags": OCI_CHART_TAGS},
+                    )
+                ),
+                service="registry.local",
+            ),
+            frozenset({"1.0.0", "1.1.0+build.7", "2.0.0-rc.1"}),
+            ("2.0.0-rc.1", "1.1.0+build.7", "1.0.0"),
+            "2.0.0-rc.1",
+            conditional=False,
+            behind_token=True,
+            tls=True,
         ),
         Scenario(
             "nuget",

@@ -29,6 +29,7 @@ from projects.site.project import VERSIONS_PER_PAGE
 from tests.factories import UserFactory
 from tests.projects.new_backend_scenarios import SCENARIOS, Scenario
 from tests.replay_upstream import TOKEN_PATH, ReplayUpstream
+from tests.tls import self_signed, trusted
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +37,20 @@ UPDATE_TOPICS = ["project.version.update", "project.version.update.v2"]
 
 
 @pytest.fixture
-def registry(settings):
-    upstream = ReplayUpstream()
+def registry(settings, request, tmp_path):
+    """The scenario's registry on 127.0.0.1; over https, with a certificate the checks trust
+    as an operator's CA bundle, where the scenario's registry speaks TLS."""
     settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    yield upstream
+    callspec = getattr(request.node, "callspec", None)
+    scenario = callspec.params.get("scenario") if callspec is not None else None
+    if scenario is not None and scenario.tls:
+        certificate = self_signed(tmp_path)
+        upstream = ReplayUpstream(tls=certificate.server_context())
+        with trusted(certificate):
+            yield upstream
+    else:
+        upstream = ReplayUpstream()
+        yield upstream
     upstream.close()
 
 
@@ -175,3 +186,40 @@ def check_finding_nothing_new(
 def _form_errors(response) -> str:
     found = re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
     return f"{response.status_code}: {found}"
+
+
+def test_tags_to_keep_are_offered_validated_and_kept_on_the_site(registry, packager):
+    """A Docker Hub project names the tags it keeps although they look like no version: the
+    form shows the field with its help, refuses a pattern that breaks the regex rules next to
+    it, and the Test check, the saved project and its check keep what it names."""
+    registry.answer_json("/v2/library/nginx/tags/list", {"tags": ["1.25.3", "edge", "latest"]})
+    form = {
+        "name": "nginx",
+        "homepage": "https://nginx.org/",
+        "backend": "Docker Hub",
+        "version_url": registry.base_url,
+        "version_scheme": "",
+    }
+
+    blank = packager.get("/project/new", {"backend": "Docker Hub"}).content.decode()
+    assert '<label for="id_regex">Tags to keep' in blank
+    assert "must match the whole tag" in blank
+
+    refused = packager.post("/project/new", {**form, "regex": "((a{1000}){1000}){1000}"})
+    assert refused.status_code == 400
+    assert "too large to run" in refused.context["form"].errors["regex"][0]
+    assert not registry.requests()  # refused before any check
+
+    tested = packager.post(
+        "/project/new", {**form, "regex": "edge", "action": "test"}, HTTP_ACCEPT="application/json"
+    )
+    assert tested.status_code == 200, tested.content
+    assert sorted(tested.json()["versions"]) == ["1.25.3", "edge"]
+
+    created = packager.post("/project/new", {**form, "regex": "edge", "action": "save"})
+    assert created.status_code == 302, _form_errors(created)
+    project = Project.objects.get()
+    assert project.regex == "edge"
+    assert set(project.versions.values_list("version", flat=True)) == {"1.25.3", "edge"}
+    checked = scheduler.check_one(project.pk)
+    assert checked.outcome is Outcome.SUCCESS

@@ -373,13 +373,15 @@ def test_rate_limiting_defers_the_repository_host(mock_http):
     assert get_backend("Helm").rate_limit_scope(spec()) == "charts.example.com"
 
 
+# A chart's tags in an OCI registry: versions (build metadata spelled with "_"), and tags that
+# are none (latest, a cosign signature).
+OCI_CHART_TAGS = ["1.0.0", "1.1.0_build.7", "latest", "sha256-0123abcd.sig", "2.0.0-rc.1"]
+
+
 def test_an_oci_chart_lists_its_tags_as_versions(mock_http):
     mock_http.get(
         "https://ghcr.io/v2/owner/charts/widget/tags/list",
-        json={
-            "name": "owner/charts/widget",
-            "tags": ["1.0.0", "1.1.0_build.7", "latest", "sha256-0123abcd.sig", "2.0.0-rc.1"],
-        },
+        json={"name": "owner/charts/widget", "tags": OCI_CHART_TAGS},
     )
 
     assert versions(spec(version_url="oci://ghcr.io/owner/charts")) == [
