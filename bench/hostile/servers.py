@@ -141,6 +141,7 @@ REGISTRY_ATTACKS = (
     "endless-body",  # a 200 whose body never ends (no Content-Length, never closed)
     "oversized",  # a 200 announcing a terabyte
     "trickle",  # a 200 whose body comes a byte at a time
+    "silent",  # the request is read, and nothing is ever answered
     "redirect-loop",  # a 302 to the same address, for ever
     "redirect-private",  # a 302 to the cloud metadata address
     "deep-json",  # 100,000 nested JSON arrays (JSON is YAML too)
@@ -231,6 +232,8 @@ class HostileRegistry:
                         **{"Content-Length": str(10**12)},
                     )
                     self._endless()
+                elif attack == "silent":
+                    registry.stop.wait()
                 elif attack == "endless-body":
                     self.close_connection = True
                     self._head(200, **{"Content-Type": "application/json"})

@@ -4,7 +4,8 @@ ends the check with a :class:`BackendError` that says why, within the check's bu
 A real server on 127.0.0.1 (bench/hostile/servers.py's :class:`HostileRegistry`) answers every
 request with one attack, whatever the path, so each backend meets it on its first request: an
 endless body and one announcing a terabyte (stopped at the response cap), a body trickled a
-byte at a time (stopped at the check's deadline), a redirect loop and a redirect to the cloud
+byte at a time, a request never answered and a TLS handshake never finished (stopped at the
+check's deadline), a redirect loop and a redirect to the cloud
 metadata address (refused), JSON nested 100,000 deep (refused, never a RecursionError), deep
 YAML and a YAML alias bomb for Helm's index.yaml (refused as the stream reaches them), and a
 gzip bomb (decompressed only up to the cap). Charts in OCI registries are read over https (an
@@ -16,6 +17,7 @@ its memory bound for the rest.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -162,6 +164,40 @@ def test_a_trickled_answer_stops_at_the_check_deadline(attack, target, settings)
     registry = attack("trickle", target)
 
     error, seconds, _ = outcome(target.spec(registry))
+
+    assert isinstance(error, OverBudget), repr(error)
+    assert_readable(error, f"did not finish within {DEADLINE} s (CHECK_DEADLINE)")
+    assert seconds < DEADLINE + 2
+
+
+@pytest.mark.parametrize("target", TARGET_PARAMS)
+def test_a_registry_that_never_answers_stops_at_the_check_deadline(attack, target, settings):
+    settings.CHECK_DEADLINE = DEADLINE
+    registry = attack("silent", target)
+
+    error, seconds, _ = outcome(target.spec(registry))
+
+    assert isinstance(error, OverBudget), repr(error)
+    assert_readable(error, f"did not finish within {DEADLINE} s (CHECK_DEADLINE)")
+    assert seconds < DEADLINE + 2
+
+
+def test_a_tls_handshake_that_never_ends_stops_at_the_check_deadline(limits):
+    """A port that takes the connection but never answers the TLS hello (the kernel accepts
+    it into the listen queue; nobody ever reads it)."""
+    limits.CHECK_DEADLINE = DEADLINE
+    limits.HTTP_CONNECT_TIMEOUT = 30
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        target = next(target for target in TARGETS if target.id == "helm-oci")
+        project = ProjectSpec(
+            name=target.name,
+            homepage="https://project.example.org/",
+            backend=target.backend,
+            version_url=target.version_url("", f"127.0.0.1:{port}"),
+        )
+
+        error, seconds, _ = outcome(project)
 
     assert isinstance(error, OverBudget), repr(error)
     assert_readable(error, f"did not finish within {DEADLINE} s (CHECK_DEADLINE)")
