@@ -26,6 +26,7 @@ __all__ = [
     "FeedEntry",
     "FieldHelp",
     "NotModified",
+    "PartialListing",
     "ProjectSpec",
     "RateLimited",
     "Release",
@@ -80,6 +81,14 @@ class Release:
     """Listed, but withdrawn by the upstream (a yanked PyPI release): never stored as new."""
 
 
+class PartialListing(list[Release]):
+    """What :meth:`Backend.fetch` returns when this answer lists only some of the upstream's
+    versions although the backend usually reads them all (``lists_every_version``): a
+    "latest only" fallback, a listing cut short at a page limit. The versions it lacks are
+    not gone upstream, so the check withdraws none of them for being missing; versions it
+    lists as ``withdrawn`` still are (the upstream said so)."""
+
+
 @dataclass(frozen=True)
 class FeedEntry:
     """A recent release announced by an upstream's feed."""
@@ -118,10 +127,14 @@ class Backend:
     """True when :meth:`fetch` returns the upstream's whole list on every check (a registry's
     document, a repository's reference list), so a stored version missing from it has gone
     upstream. Paging backends (later checks read the newest page) and web pages (they often
-    show the current release only) leave it False: they never withdraw a version."""
+    show the current release only) leave it False: they never withdraw a version for being
+    missing. A backend that usually lists everything but answers with less this time returns
+    a :class:`PartialListing`. Every backend reports a release its upstream explicitly
+    withdrew (yanked, retired, retracted) with ``Release.withdrawn``, whatever this says."""
 
     def fetch(self, spec: ProjectSpec, http: HttpClient) -> list[Release]:
-        """Return every release the upstream lists, raw, in any order.
+        """Return every release the upstream lists, raw, in any order (a
+        :class:`PartialListing` when the answer lists only some of them).
 
         Raise :class:`BackendError` (or :class:`RateLimited`) when the upstream cannot be read,
         and let :class:`NotModified` from the client propagate.

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from backends import registry, versions
-from backends.base import BackendError, NotModified, ProjectSpec, Release
+from backends.base import BackendError, NotModified, PartialListing, ProjectSpec, Release
 from backends.http import HttpClient
 from backends.withdrawals import WithdrawalChanges, withdrawal_changes
 
@@ -46,11 +46,15 @@ class Preview:
     skipped: tuple[str, ...] = ()
     """Why some upstream strings were not kept, for the logs."""
     complete: bool = False
-    """The upstream's whole list was read (``lists_every_version``, not a 304): only such a
-    check withdraws stored versions."""
+    """The upstream's whole list was read (``lists_every_version``, not a 304, not a
+    :class:`~backends.base.PartialListing`): only such a check withdraws stored versions for
+    being missing."""
     listed: frozenset[str] = frozenset()
     """Every parsed version the upstream offers (filters not applied, withdrawn ones left
     out), which a complete check compares with the stored ones."""
+    yanked: frozenset[str] = frozenset()
+    """The parsed versions the upstream lists as withdrawn (yanked, retired, retracted): a
+    stored one is marked withdrawn by any check, complete or not."""
     withdrawals: WithdrawalChanges = field(default_factory=WithdrawalChanges)
     """What a complete check withdraws or brings back, against the spec's stored versions."""
 
@@ -103,16 +107,17 @@ def preview(
     known = {version.parsed for version in stored.values()}
     new = tuple(version for version in found if version.parsed not in known)
     client.budget.check_new_versions(len(new))
-    complete = backend.lists_every_version and not not_modified
-    listed = frozenset(
-        _parse(spec, scheme, raw).parsed
-        for release in offered
-        if (raw := release.version.strip()) and len(raw) < MAX_VERSION_LENGTH
+    complete = (
+        backend.lists_every_version
+        and not not_modified
+        and not isinstance(releases, PartialListing)
     )
-    changes = WithdrawalChanges()
-    if complete:
-        parsed = {raw: version.parsed for raw, version in stored.items()}
-        changes = withdrawal_changes(parsed, spec.withdrawn_versions, listed)
+    listed = _parsed_set(spec, scheme, offered)
+    yanked = _parsed_set(spec, scheme, [release for release in releases if release.withdrawn])
+    parsed = {raw: version.parsed for raw, version in stored.items()}
+    changes = withdrawal_changes(
+        parsed, spec.withdrawn_versions, listed, complete=complete, yanked=yanked
+    )
     withdrawn = (set(spec.withdrawn_versions) - set(changes.restore)) | set(changes.withdraw)
     return Preview(
         scheme=scheme,
@@ -125,7 +130,16 @@ def preview(
         skipped=tuple(skipped),
         complete=complete,
         listed=listed,
+        yanked=yanked,
         withdrawals=changes,
+    )
+
+
+def _parsed_set(spec: ProjectSpec, scheme: str, releases: list[Release]) -> frozenset[str]:
+    return frozenset(
+        _parse(spec, scheme, raw).parsed
+        for release in releases
+        if (raw := release.version.strip()) and len(raw) < MAX_VERSION_LENGTH
     )
 
 

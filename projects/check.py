@@ -181,17 +181,18 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
 def _apply_withdrawals(
     known: list[tuple[ProjectVersion, Version]], result: Preview, now: dt.datetime
 ) -> bool:
-    """Mark withdrawn (on ``now``) the rows of ``known`` a complete ``result`` no longer
-    lists, unmark those it lists again; the rows are updated in place. True when any changed.
+    """Mark withdrawn (on ``now``) the rows of ``known`` that ``result`` lists as withdrawn
+    or, being complete, no longer lists; unmark those it lists again; the rows are updated in
+    place. True when any changed.
 
     The changes are worked out again from the locked rows rather than taken from the preview,
     which compared the versions read before the lock.
     """
-    if not result.complete:
-        return False
     stored = {row.version: version.parsed for row, version in known}
     withdrawn = {row.version for row, _ in known if row.withdrawn_on is not None}
-    changes = withdrawal_changes(stored, withdrawn, result.listed)
+    changes = withdrawal_changes(
+        stored, withdrawn, result.listed, complete=result.complete, yanked=result.yanked
+    )
     rows = {row.version: row for row, _ in known}
     for raws, stamp in ((changes.withdraw, now), (changes.restore, None)):
         if not raws:

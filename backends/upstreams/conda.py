@@ -129,11 +129,13 @@ class Conda(Backend):
         releases = []
         for item in versions:
             version = version_string(item)
-            if version is None or _withdrawn(builds.get(version)):
+            if version is None:
                 continue
             uploaded = [time for _labels, time in builds.get(version, []) if time is not None]
-            releases.append(Release(version, published_at=min(uploaded, default=None)))
-        if not releases:
+            withdrawn = _withdrawn(builds.get(version))
+            published = min(uploaded, default=None)
+            releases.append(Release(version, published_at=published, withdrawn=withdrawn))
+        if all(release.withdrawn for release in releases):
             raise BackendError(f'{display_url(url)} lists no version of "{name}".')
         return releases
 

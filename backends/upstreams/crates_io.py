@@ -28,7 +28,9 @@ def _errors(data: dict[str, Any]) -> str | None:
 
 
 class CratesIo(Backend):
-    """Every version of a crate that is not yanked."""
+    """Every version of a crate, the yanked ones flagged ``withdrawn`` (cargo no longer
+    picks them for a new lock file): never stored as new, and a stored one is marked
+    withdrawn."""
 
     name = "crates.io"
     examples = ("https://crates.io/crates/clap", "https://crates.io/crates/serde")
@@ -60,13 +62,13 @@ class CratesIo(Backend):
             if not isinstance(versions, list):
                 raise BackendError(f"{page_url}: unexpected answer (no list of versions)")
             for entry in versions:
-                if not isinstance(entry, dict) or entry.get("yanked") is True:
+                if not isinstance(entry, dict):
                     continue
                 number = entry.get("num")
                 if isinstance(number, str) and number:
-                    releases.append(
-                        Release(number, published_at=parse_iso_datetime(entry.get("created_at")))
-                    )
+                    published = parse_iso_datetime(entry.get("created_at"))
+                    yanked = entry.get("yanked") is True
+                    releases.append(Release(number, published_at=published, withdrawn=yanked))
             meta = data.get("meta")
             next_page = meta.get("next_page") if isinstance(meta, dict) else None
             if not isinstance(next_page, str) or not next_page.startswith("?"):

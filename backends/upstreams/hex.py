@@ -5,11 +5,12 @@
 (https://github.com/hexpm/specifications/blob/main/apiary.apib) and hex.pm's package view
 (https://github.com/hexpm/hexpm/blob/main/lib/hexpm_web/views/api/package_view.ex) show.
 
-Retired releases are left out, as crates.io's yanked ones are: their maintainers no longer
-recommend them (security issue, broken build, package renamed or deprecated), and Hex's
-registry format says that "a retired release should only be resolved if it has already been
-locked in a project" (registry/package.proto in the specifications). Announcing one as the
-newest version would send packagers to a release its own authors withdrew.
+Retired releases are reported ``withdrawn``, as crates.io's yanked ones are (never stored
+as new; a stored one is marked withdrawn): their maintainers no longer recommend them
+(security issue, broken build, package renamed or deprecated), and Hex's registry format
+says that "a retired release should only be resolved if it has already been locked in a
+project" (registry/package.proto in the specifications). Announcing one as the newest version
+would send packagers to a release its own authors withdrew.
 
 Hex limits requests per IP and says so in ``X-RateLimit-*`` headers; over the limit it
 answers 429 with ``X-RateLimit-Reset`` (epoch), which the HTTP client turns into
@@ -47,7 +48,7 @@ PACKAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 class Hex(Backend):
-    """Every release of a Hex package that is not retired."""
+    """Every release of a Hex package, the retired ones flagged ``withdrawn``."""
 
     name = "Hex.pm"
     examples = ("https://hex.pm/packages/phoenix", "https://hex.pm/packages/jason")
@@ -95,18 +96,15 @@ class Hex(Backend):
             raise BackendError(f"{display_url(url)}: unexpected answer ({detail})")
         http.budget.check_versions(len(releases))
         retired = as_dict(package.get("retirements"))
-        found, retired_found = [], 0
+        found: list[Release] = []
         for entry in releases:
             entry = as_dict(entry)
             version = version_string(entry.get("version"))
             if version is None:
                 continue
-            if version in retired:
-                retired_found += 1
-            else:
-                published = parse_iso_datetime(entry.get("inserted_at"))
-                found.append(Release(version, published_at=published))
-        if not found and retired_found:
+            published = parse_iso_datetime(entry.get("inserted_at"))
+            found.append(Release(version, published_at=published, withdrawn=version in retired))
+        if found and all(release.withdrawn for release in found):
             why = _why(releases, retired)
             raise BackendError(f"{name}: every release on {where} is retired{why}.")
         return found

@@ -4,7 +4,8 @@
 ``retracted`` flag, for pub.dev and for any repository that implements the "Hosted Pub
 Repository Specification Version 2"
 (https://github.com/dart-lang/pub/blob/master/doc/repository-spec-v2.md). Retracted versions
-are left out, as crates.io's yanked ones are: the pub client no longer picks them for a new
+are reported ``withdrawn``, as crates.io's yanked ones are (never stored as new; a stored one
+is marked withdrawn): the pub client no longer picks them for a new
 resolution (https://dart.dev/tools/pub/publishing#retract). The feed is pub.dev's Atom feed of
 the last versions published (``/feed.atom``, entries titled ``v<version> of <package>``).
 """
@@ -41,7 +42,7 @@ PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class PubDev(Backend):
-    """Every version of a pub package that is not retracted."""
+    """Every version of a pub package, the retracted ones flagged ``withdrawn``."""
 
     name = "pub.dev"
     examples = ("https://pub.dev/packages/http", "https://pub.dev/packages/provider")
@@ -86,18 +87,16 @@ class PubDev(Backend):
             detail = f"the repository answered: {message}" if message else "no list of versions"
             raise BackendError(f"{display_url(url)}: unexpected answer ({detail})")
         http.budget.check_versions(len(versions))
-        releases, retracted = [], 0
+        releases: list[Release] = []
         for entry in versions:
             entry = as_dict(entry)
             version = version_string(entry.get("version"))
             if version is None:
                 continue
-            if entry.get("retracted") is True:
-                retracted += 1
-            else:
-                published = parse_iso_datetime(entry.get("published"))
-                releases.append(Release(version, published_at=published))
-        if not releases and retracted:
+            published = parse_iso_datetime(entry.get("published"))
+            retracted = entry.get("retracted") is True
+            releases.append(Release(version, published_at=published, withdrawn=retracted))
+        if releases and all(release.withdrawn for release in releases):
             raise BackendError(f"{name}: every version on {where} is retracted.")
         return releases
 

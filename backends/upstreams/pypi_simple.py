@@ -2,7 +2,9 @@
 
 pypi.org, devpi, pypiserver, Artifactory, Nexus, GitLab and private indexes all serve a
 project page at ``<root>/<normalized name>/`` listing its distribution files; the versions
-are read from the file names, which is the one thing every such index has in common.
+are read from the file names, which is the one thing every such index has in common. A file
+the index marks yanked (PEP 592's ``data-yanked`` in HTML, PEP 691's ``yanked`` in JSON) is
+not installable; a version all of whose files are yanked is reported ``withdrawn``.
 """
 
 from __future__ import annotations
@@ -192,20 +194,23 @@ class PyPISimple(Backend):
                     "(https://user:password@host/...) or in PYPI_SIMPLE_CREDENTIALS"
                 ) from None
             raise
-        files = self._files(response)
-        installable: dict[str, list[dt.datetime]] = {}
-        for filename, yanked, uploaded in files:
+        # Each version's upload times and whether every one of its files is yanked: a version
+        # is yanked for pip only when all its files are (PEP 592), as in the PyPI backend.
+        found: dict[str, tuple[list[dt.datetime], bool]] = {}
+        for filename, yanked, uploaded in self._files(response):
             version = version_from_filename(filename, spec.name)
-            if version is None or yanked:
+            if version is None:
                 continue
-            times = installable.setdefault(version, [])
+            times, all_yanked = found.get(version, ([], True))
             if uploaded is not None:
                 times.append(uploaded)
-        if not installable:
+            found[version] = (times, all_yanked and yanked)
+        if all(all_yanked for _times, all_yanked in found.values()):
             raise BackendError(f"No installable distribution file found at {url}")
+        # A yanked version is reported, flagged: never stored as new, a stored one withdrawn.
         return [
-            Release(version, published_at=min(times) if times else None)
-            for version, times in installable.items()
+            Release(version, published_at=min(times, default=None), withdrawn=all_yanked)
+            for version, (times, all_yanked) in found.items()
         ]
 
     @staticmethod

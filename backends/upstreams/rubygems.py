@@ -6,7 +6,15 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from backends.base import Backend, BackendError, FeedEntry, FieldHelp, ProjectSpec, Release
+from backends.base import (
+    Backend,
+    BackendError,
+    FeedEntry,
+    FieldHelp,
+    PartialListing,
+    ProjectSpec,
+    Release,
+)
 from backends.http import HTTPStatusError
 from backends.upstreams._common import parse_iso_datetime
 
@@ -40,7 +48,8 @@ class Rubygems(Backend):
 
         The full list answers 404 for an unknown gem; ``latest.json`` then confirms it with
         ``"unknown"`` (Anitya's error). The fallback also keeps checks working against a
-        rubygems.org that would stop serving the full list, at the cost of history.
+        rubygems.org that would stop serving the full list, at the cost of history: that
+        answer is a :class:`PartialListing`, so the versions it lacks are not withdrawn.
         """
         url = self.version_url(spec)
         try:
@@ -72,7 +81,7 @@ class Rubygems(Backend):
         version = data.get("version") if isinstance(data, dict) else None
         if not isinstance(version, str) or not version or version == "unknown":
             raise BackendError(f'No gem "{spec.name}" found on rubygems.org: {url}')
-        return [Release(version)]
+        return PartialListing([Release(version)])
 
     def check_feed(self, http: HttpClient) -> list[FeedEntry]:
         """The 50 gems most recently released, with the version just released."""

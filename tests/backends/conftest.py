@@ -178,12 +178,14 @@ def recording_error(case: dict[str, Any]) -> BackendError:
 
 def pipeline_versions(case: dict[str, Any], releases: list[Release]) -> tuple[list[str], list[str]]:
     """``(raw, ordered)``: the versions the project's filter keeps, in the upstream's order and
-    sorted oldest first by the project's scheme, as :mod:`backends.pipeline` would see them."""
+    sorted oldest first by the project's scheme, as :mod:`backends.pipeline` would see them
+    (releases the upstream withdrew left out)."""
     project = make_spec(case)
     raw = [
         r.version
         for r in releases
-        if not is_filtered(r.version, project.version_filter, project.version_prefix)
+        if not r.withdrawn
+        and not is_filtered(r.version, project.version_filter, project.version_prefix)
     ]
     scheme = resolve_scheme_name(project.version_scheme, project.ecosystem_name, project.backend)
     ordered = [

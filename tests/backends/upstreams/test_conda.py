@@ -105,7 +105,7 @@ def test_the_earliest_upload_of_a_version_dates_it(mock_http):
     ]
 
 
-def test_a_version_conda_forge_withdrew_is_left_out(mock_http):
+def test_a_version_conda_forge_withdrew_is_flagged(mock_http):
     """conda-forge "yanks" a build by moving it to the broken label only."""
     files = [
         build("1.26.0", labels=["broken"]),
@@ -116,7 +116,9 @@ def test_a_version_conda_forge_withdrew_is_left_out(mock_http):
     ]
     mock_http.get(URL, json={"versions": ["1.26.0", "1.26.1", "1.26.2"], "files": files})
 
-    assert [release.version for release in fetch(spec())] == ["1.26.1", "1.26.2"]
+    found = {release.version: release.withdrawn for release in fetch(spec())}
+
+    assert found == {"1.26.0": True, "1.26.1": False, "1.26.2": False}
 
 
 def test_an_unknown_package_is_named_with_the_request(mock_http):

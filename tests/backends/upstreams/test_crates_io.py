@@ -54,7 +54,7 @@ def test_version_url_and_fields():
     assert set(backend.fields) == {"name"}
 
 
-def test_yanked_versions_are_left_out(mock_http):
+def test_yanked_versions_are_flagged_withdrawn(mock_http):
     mock_http.get(
         URL,
         json={
@@ -68,7 +68,9 @@ def test_yanked_versions_are_left_out(mock_http):
         },
     )
 
+    # A yanked version is reported, flagged: never stored as new, a stored one withdrawn.
     assert fetch(spec()) == [
+        Release("1.0.1", published_at=dt.datetime(2020, 2, 1, tzinfo=dt.UTC), withdrawn=True),
         Release("1.0.0", published_at=dt.datetime(2020, 1, 1, 0, 0, 0, 500000, tzinfo=dt.UTC)),
         Release("0.9.0"),
     ]

@@ -65,7 +65,7 @@ PHOENIX = {
 }
 
 
-def test_releases_with_their_dates_and_without_the_retired_one(mock_http):
+def test_releases_with_their_dates_and_the_retired_one_flagged(mock_http):
     mock_http.get(URL, json=PHOENIX)
 
     releases = fetch(spec())
@@ -74,6 +74,10 @@ def test_releases_with_their_dates_and_without_the_retired_one(mock_http):
         Release("1.7.0-rc.0", published_at=dt.datetime(2022, 11, 7, 15, 56, 26, tzinfo=dt.UTC)),
         Release("1.6.16", published_at=dt.datetime(2023, 2, 20, 17, 10, 37, 391584, tzinfo=dt.UTC)),
         Release("1.6.15", published_at=dt.datetime(2022, 10, 26, 14, 58, 47, tzinfo=dt.UTC)),
+        # Retired: never stored as new, a stored one is marked withdrawn.
+        Release(
+            "1.6.14", published_at=dt.datetime(2022, 10, 10, 13, 50, tzinfo=dt.UTC), withdrawn=True
+        ),
     ]
     assert mock_http.calls[0].request.headers["Accept"] == "application/json"
 
@@ -83,7 +87,10 @@ def test_the_semantic_scheme_puts_the_release_candidate_last(mock_http):
 
     scheme = resolve_scheme_name(None, "hex", "Hex.pm")
     ordered = [
-        v.raw for v in sort_versions(make_version(r.version, scheme=scheme) for r in fetch(spec()))
+        v.raw
+        for v in sort_versions(
+            make_version(r.version, scheme=scheme) for r in fetch(spec()) if not r.withdrawn
+        )
     ]
 
     assert scheme == "Semantic"
@@ -107,7 +114,7 @@ def test_a_self_hosted_hex_api_is_read_instead(mock_http):
 
     found = fetch(spec(version_url="https://hex.example.org/api/"), HttpClient(etag='"e"'))
 
-    assert [r.version for r in found] == ["1.7.0-rc.0", "1.6.16", "1.6.15"]
+    assert [r.version for r in found if not r.withdrawn] == ["1.7.0-rc.0", "1.6.16", "1.6.15"]
     assert mock_http.calls[0].request.headers["If-None-Match"] == '"e"'
 
 
@@ -222,7 +229,7 @@ def test_the_answer_that_spends_the_last_request_is_still_used(mock_http):
     headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1893499200"}
     mock_http.get(URL, json=PHOENIX, headers=headers)
 
-    assert len(fetch(spec())) == 3
+    assert len(fetch(spec())) == 4
 
 
 @pytest.mark.parametrize(

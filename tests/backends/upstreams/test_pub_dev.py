@@ -63,15 +63,16 @@ def test_recorded_answers(mock_http, case):
     assert mock_http.calls[0].request.headers["Accept"] == "application/vnd.pub.v2+json"
 
 
-def test_the_retracted_version_of_the_recording_is_left_out(mock_http):
+def test_the_retracted_version_of_the_recording_is_flagged_withdrawn(mock_http):
     case = recorded_case("pub-dev.json", "pub-dev-shared-preferences")
     replay(mock_http, case)
 
-    found = [release.version for release in fetch_recording(case)]
+    withdrawn = {release.version: release.withdrawn for release in fetch_recording(case)}
 
     # shared_preferences 0.1.2 is "retracted": true in the recorded answer.
-    assert "0.1.2" not in found
-    assert "0.1.1" in found
+    assert withdrawn["0.1.2"] is True
+    assert withdrawn["0.1.1"] is False
+    assert [version for version, flag in withdrawn.items() if flag] == ["0.1.2"]
 
 
 def test_versions_with_their_publication_dates(mock_http):
@@ -89,6 +90,7 @@ def test_versions_with_their_publication_dates(mock_http):
 
     assert fetch(spec()) == [
         Release("1.0.0", published_at=dt.datetime(2023, 5, 10, 15, 25, 33, 512310, tzinfo=dt.UTC)),
+        Release("1.1.0-wip", published_at=dt.datetime(2023, 6, 1, tzinfo=dt.UTC), withdrawn=True),
         Release("1.1.0"),
         Release("1.2.0"),
     ]

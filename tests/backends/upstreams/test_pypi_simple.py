@@ -30,7 +30,12 @@ def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Releas
 
 
 def versions(project: ProjectSpec, client: HttpClient | None = None) -> list[str]:
-    return [release.version for release in fetch(project, client)]
+    """The installable versions (those the index withdrew left out)."""
+    return [release.version for release in fetch(project, client) if not release.withdrawn]
+
+
+def withdrawn(project: ProjectSpec) -> list[str]:
+    return [release.version for release in fetch(project) if release.withdrawn]
 
 
 def basic(username: str, password: str) -> str:
@@ -105,13 +110,14 @@ PYPI_JSON = {
 def test_pypi_json_answer(mock_http):
     mock_http.get(PYPI, body=json.dumps(PYPI_JSON), content_type=JSON_TYPE)
 
-    found = {r.version: r.published_at for r in fetch(spec())}
+    found = {r.version: (r.published_at, r.withdrawn) for r in fetch(spec())}
 
     # 1.1 is yanked (a reason string); 1.3 keeps one non-yanked file (an empty reason).
     assert found == {
-        "1.0": dt.datetime(2023, 1, 1, tzinfo=dt.UTC),
-        "1.2rc1": None,
-        "1.3": None,
+        "1.0": (dt.datetime(2023, 1, 1, tzinfo=dt.UTC), False),
+        "1.1": (None, True),
+        "1.2rc1": (None, False),
+        "1.3": (None, False),
     }
     accept = mock_http.calls[0].request.headers["Accept"]
     assert accept.startswith("application/vnd.pypi.simple.v1+json, ")
@@ -139,6 +145,7 @@ def test_devpi_like_html_page(mock_http):
 
     # The yanked wheel is the only file of 2.1b1; the anchor without text is named by its URL.
     assert versions(spec(version_url=root)) == ["2.0", "1.9.1", "0.5"]
+    assert withdrawn(spec(version_url=root)) == ["2.1b1"]
 
 
 PYPISERVER_HTML = """<html><head><title>Links for foo-bar</title></head><body>
@@ -158,6 +165,7 @@ def test_pypiserver_html_page(mock_http):
     )
 
     assert versions(spec(version_url=root)) == ["0.1.0", "0.2.0.post1"]
+    assert withdrawn(spec(version_url=root)) == ["0.3.0"]
 
 
 def test_a_page_without_any_installable_file_is_an_error(mock_http):
