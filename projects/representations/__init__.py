@@ -38,7 +38,7 @@ from projects.representations.answer_cache import (
     raw_answer,
     stamped_answer,
 )
-from projects.representations.fragment_cache import FRAGMENT_TTL, fragments
+from projects.representations.fragment_cache import FRAGMENT_TTL, Addition, fragments
 from projects.representations.project_answers import project_answer, stamp_and_generation
 from projects.representations.project_json import (
     ShownVersion,
@@ -72,6 +72,7 @@ __all__ = [
     "FRAGMENT_TTL",
     "ROW_FIELDS",
     "STAMP",
+    "Addition",
     "Answers",
     "RawJSON",
     "ShownVersion",

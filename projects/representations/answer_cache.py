@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Sequence
 from django.utils import timezone
 
 from projects import catalogue
-from projects.representations.fragment_cache import forget_fragments, fragments
+from projects.representations.fragment_cache import Addition, forget_fragments, fragments
 from projects.representations.project_json import forget_parsed_versions
 from projects.representations.rows import changed_since, stamps_of
 
@@ -94,10 +94,16 @@ def stamped_answer(
 
 
 def fragments_answer(
-    key: Key, ids: ReadIds, wrap: Callable[[list[str]], str], *, extended: bool = False
+    key: Key,
+    ids: ReadIds,
+    wrap: Callable[[list[str]], str],
+    *,
+    extended: bool = False,
+    addition: Addition | None = None,
 ) -> RawJSON:
     """:func:`stamped_answer` for a list of the projects' JSON (``wrap`` puts it in its
-    envelope). When a few projects of a long list changed, only their fragments are replaced:
+    envelope; ``addition`` adds keys to each, and ``key`` must then differ from the plain
+    list's). When a few projects of a long list changed, only their fragments are replaced:
     a check of one of v1's 22,000 ``py*`` projects costs a join, not a rebuild."""
 
     def render(
@@ -106,13 +112,13 @@ def fragments_answer(
         items: list[str] | None = None
         if previous is not None and previous.items is not None:
             wanted = [(index, pair) for index, pair in enumerate(stamps) if pair[0] in changed]
-            texts = fragments([pair for _, pair in wanted], extended=extended)
+            texts = fragments([pair for _, pair in wanted], extended=extended, addition=addition)
             if len(texts) == len(wanted):  # else one was deleted meanwhile: rebuild
                 items = list(previous.items)
                 for (index, _), text in zip(wanted, texts, strict=True):
                     items[index] = text
         if items is None:
-            items = fragments(stamps, extended=extended)
+            items = fragments(stamps, extended=extended, addition=addition)
         answer = raw_answer(wrap(items))
         # Kept only while one item stands for each stamp, in the same order.
         answer.items = items if len(items) == len(stamps) else None

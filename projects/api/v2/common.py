@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions
@@ -32,6 +33,34 @@ PAGE_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, description="1 or more (default 1)."),
     OpenApiParameter("items_per_page", OpenApiTypes.INT, description="1..250 (default 25)."),
 ]
+
+
+#: What ``include=`` may add to the answers that take it: the project's release streams.
+INCLUDES = ("streams",)
+INCLUDE_PARAMETER = OpenApiParameter(
+    "include",
+    OpenApiTypes.STR,
+    description="`streams`: each project gets a `streams` key, its release streams without "
+    "their versions (name, key, defined, end_of_life, latest and latest stable version, "
+    "first and last release, backports). Comma-separated; any other value is 400. Without "
+    "it the answer is Anitya's, unchanged.",
+)
+
+
+def includes(request: Request | HttpRequest, errors: dict[str, str]) -> frozenset[str]:
+    """The names ``include=`` asks for (repeated or comma-separated, empty ones ignored); an
+    unknown one is added to ``errors``."""
+    asked = {
+        name.strip()
+        for value in request.GET.getlist("include")
+        for name in value.split(",")
+        if name.strip()
+    }
+    unknown = sorted(asked - set(INCLUDES))
+    if unknown:
+        shown = ", ".join(repr(name[:40]) for name in unknown[:3])
+        errors["include"] = f"Unknown value {shown}: the one known is {', '.join(INCLUDES)}."
+    return frozenset(asked & set(INCLUDES))
 
 
 class V2View(ApiView):

@@ -15,9 +15,11 @@ from projects.api import inputs, schema
 from projects.api.inputs import InputError
 from projects.api.v2.common import (
     CHECK_LIMITED,
+    INCLUDE_PARAMETER,
     PAGE_PARAMETERS,
     V2View,
     agent,
+    includes,
     list_filters,
     page_arguments,
     page_body,
@@ -25,11 +27,15 @@ from projects.api.v2.common import (
 )
 from projects.api.v2.filters import project_ids
 from projects.api.v2.serializers import ProjectCreateInput
+from projects.api.v2.streams import STREAMS
 from projects.representations import RawJSON
 
 
-def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> RawJSON:
-    """A page of projects (by name, then ecosystem), as JSON."""
+def projects_page(
+    filters: dict[str, str | None], page: int, per_page: int, *, streams: bool = False
+) -> RawJSON:
+    """A page of projects (by name, then ecosystem), as JSON; with ``streams``, each
+    project's release streams added (``include=streams``), cached under a key of its own."""
     every: Sequence[int] = ()
 
     def ids(current: int | None) -> Sequence[int]:
@@ -42,8 +48,11 @@ def projects_page(filters: dict[str, str | None], page: int, per_page: int) -> R
     def wrap(items: list[str]) -> str:
         return page_body(items, page, per_page, len(every))
 
-    key = ("v2-projects", page, per_page, *filters.values())
-    return representations.fragments_answer(key, ids, wrap, extended=True)
+    if not streams:
+        key = ("v2-projects", page, per_page, *filters.values())
+        return representations.fragments_answer(key, ids, wrap, extended=True)
+    key = ("v2-projects+streams", page, per_page, *filters.values())
+    return representations.fragments_answer(key, ids, wrap, extended=True, addition=STREAMS)
 
 
 class ProjectsApi(V2View):
@@ -69,18 +78,23 @@ class ProjectsApi(V2View):
                 "pkg:github/psf/requests): the projects it names; its version, qualifiers "
                 "and subpath are ignored. A malformed one is 400.",
             ),
+            INCLUDE_PARAMETER,
         ],
         responses={200: schema.ProjectPage, 400: schema.FIELD_ERRORS},
     )
     def get(self, request: Request) -> Response:
         page, per_page = page_arguments(request)
         filters = list_filters(request, "name", "ecosystem", "purl")
+        errors: dict[str, str] = {}
+        included = includes(request, errors)
         if filters["purl"] is not None:
             try:
                 purls.lookup_key(filters["purl"])
             except purls.InvalidPurl as error:
-                raise InputError({"purl": str(error)}) from None
-        return Response(projects_page(filters, page, per_page))
+                errors["purl"] = str(error)
+        if errors:
+            raise InputError(errors)
+        return Response(projects_page(filters, page, per_page, streams="streams" in included))
 
     @extend_schema(
         operation_id="v2_projects_create",

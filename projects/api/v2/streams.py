@@ -16,39 +16,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backends.versions.streams import Stream
-from projects import selectors
+from projects import representations, selectors
 from projects.api import inputs, schema
 from projects.api.drf import Serializer
 from projects.api.v2.common import V2View
 from projects.api.v2.watches import id_parameter, stamp
-from projects.selectors.streams import project_streams
+from projects.selectors.streams import project_streams, streams_by_project
 
 
-class StreamJSON(Serializer):
+class StreamJSON(schema.StreamSummary):
     """One release stream (describes the answers)."""
 
-    name = serializers.CharField(
-        help_text="`3.12`, `16`, `1!2`; `other` for unnumbered ones; a hand-defined "
-        "stream's own name (e.g. `LTS`)."
-    )
-    key = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="The epoch, the major and, for a line split by minor, the minor; empty "
-        "for `other` and for a hand-defined stream.",
-    )
-    defined = serializers.BooleanField(
-        help_text="Defined by hand (a name and a pattern) rather than detected."
-    )
-    end_of_life = serializers.DateField(
-        allow_null=True, help_text="The day the stream was marked end-of-life (YYYY-MM-DD)."
-    )
-    latest_version = serializers.CharField()
-    latest_stable_version = serializers.CharField(allow_null=True)
-    first_release = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC.")
-    last_release = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC.")
-    backports = serializers.BooleanField(
-        help_text="Released after a newer stream had started: a maintained older line."
-    )
     versions = serializers.ListField(child=serializers.CharField(), help_text="Newest first.")
 
 
@@ -57,7 +35,8 @@ class StreamsJSON(Serializer):
     streams = StreamJSON(many=True, help_text="Newest stream first.")
 
 
-def stream_json(stream: Stream) -> dict[str, Any]:
+def stream_summary(stream: Stream) -> dict[str, Any]:
+    """A stream as ``include=streams`` adds it to a project's JSON: without its versions."""
     return {
         "name": stream.name,
         "key": list(stream.key),
@@ -68,8 +47,24 @@ def stream_json(stream: Stream) -> dict[str, Any]:
         "first_release": stamp(stream.first_release),
         "last_release": stamp(stream.last_release),
         "backports": stream.backports,
-        "versions": [item.version.parsed for item in reversed(stream.versions)],
     }
+
+
+def stream_json(stream: Stream) -> dict[str, Any]:
+    """A stream as the streams endpoint answers it: with its versions, newest first."""
+    versions = [item.version.parsed for item in reversed(stream.versions)]
+    return {**stream_summary(stream), "versions": versions}
+
+
+def _added_streams(ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {
+        project_id: {"streams": [stream_summary(stream) for stream in streams]}
+        for project_id, streams in streams_by_project(ids).items()
+    }
+
+
+#: ``include=streams`` of the projects list and the versions answer.
+STREAMS = representations.Addition("streams", _added_streams)
 
 
 class ProjectStreamsApi(V2View):

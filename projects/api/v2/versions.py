@@ -22,8 +22,15 @@ from projects import check, limits, representations, selectors, services
 from projects.api import inputs, schema
 from projects.api.errors import CheckFailed, ErrorShape
 from projects.api.inputs import InputError
-from projects.api.v2.common import CHECK_LIMITED_BODY, V2View, agent
+from projects.api.v2.common import (
+    CHECK_LIMITED_BODY,
+    INCLUDE_PARAMETER,
+    V2View,
+    agent,
+    includes,
+)
 from projects.api.v2.serializers import VersionCheckInput
+from projects.api.v2.streams import STREAMS
 from projects.models import Project
 from projects.representations import RawJSON, StoredVersion
 
@@ -43,7 +50,7 @@ class VersionsApi(V2View):
     @extend_schema(
         operation_id="v2_versions_list",
         tags=["v2"],
-        parameters=[OpenApiParameter("project_id", OpenApiTypes.INT)],
+        parameters=[OpenApiParameter("project_id", OpenApiTypes.INT), INCLUDE_PARAMETER],
         responses={
             200: schema.ProjectVersions,
             400: schema.FIELD_ERRORS,
@@ -160,8 +167,11 @@ def _versions_answer(request: Request | HttpRequest, errors: dict[str, str]) -> 
     """The cached versions answer of the project the query names; None when there is none (or
     the query is wrong: then ``errors`` say how)."""
     project_id = inputs.valid_id(inputs.query_integer(request, "project_id", errors))
+    included = includes(request, errors)
     if errors or project_id is None:
         return None
+    if "streams" in included:  # cached apart from the plain answer, which stays Anitya's
+        return representations.project_answer("v2 versions+streams", project_id, _with_streams)
     return representations.project_answer("v2 versions", project_id, _versions)
 
 
@@ -173,6 +183,16 @@ def _versions(project_id: int) -> tuple[dict[str, Any], Any] | None:
     stored = representations.load_versions([project_id]).get(project_id, [])
     body = representations.versions_json(row, representations.shown_versions(row, stored))
     return body, row["updated_on"]
+
+
+def _with_streams(project_id: int) -> tuple[dict[str, Any], Any] | None:
+    """:func:`_versions` with the project's release streams (``include=streams``)."""
+    built = _versions(project_id)
+    if built is None:
+        return None
+    body, last_modified = built
+    added = STREAMS.build([project_id]).get(project_id, {"streams": []})
+    return {**body, **added}, last_modified
 
 
 def project_fields(
