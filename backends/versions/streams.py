@@ -13,7 +13,13 @@ comes first, so `1!2.0` is never in the stream of `2.0`):
    newer minor line of the same major (CPython 3.11.6 after 3.12.0, PostgreSQL 9.5.x after
    9.6.0, Node 0.10.x after 0.12.0). A major whose minors follow one another (Node 18.x,
    PostgreSQL 16.x, pip) stays one stream. Without dates nothing overlaps, so a major stays
-   whole: the split is never guessed from version numbers alone.
+   whole: the split is never guessed from version numbers alone. "Strictly after" is kept on
+   purpose, checked on real recorded histories (tests/projects/test_recorded_streams.py):
+   npm gives ``request``'s 0.8.3, 0.9.0, 0.10.0 and 1.0.0 one publication instant (the
+   registry's import), and 1.9.9 came out hours before 2.0.0 on the same day; counting equal
+   times, or the same day, would make those lines parallel. A backport published with (or
+   just after) a new line's first release is still caught by its exact time, or by the line's
+   next release.
 3. Versions without any release number (`nightly`, junk tags) share one stream keyed ``()``.
 
 A stream is a *backport* line when it received a release dated strictly after the first
