@@ -19,6 +19,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from projects.api.drf import Serializer
+from projects.api.stream_schema import optional_streams
 
 
 def _text(**kwargs: Any) -> serializers.CharField:
@@ -73,43 +74,6 @@ def _newest_version() -> serializers.CharField:
     )
 
 
-class StreamSummary(Serializer):
-    """One release stream of a project, without its versions (``include=streams``)."""
-
-    name = serializers.CharField(
-        help_text="`3.12`, `16`, `1!2`; `other` for unnumbered ones; a hand-defined "
-        "stream's own name (e.g. `LTS`)."
-    )
-    key = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="The epoch, the major and, for a line split by minor, the minor; empty "
-        "for `other` and for a hand-defined stream.",
-    )
-    defined = serializers.BooleanField(
-        help_text="Defined by hand (a name and a pattern) rather than detected."
-    )
-    end_of_life = serializers.DateField(
-        allow_null=True, help_text="The day the stream was marked end-of-life (YYYY-MM-DD)."
-    )
-    latest_version = serializers.CharField()
-    latest_stable_version = serializers.CharField(allow_null=True)
-    first_release = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC.")
-    last_release = serializers.CharField(allow_null=True, help_text="ISO 8601, UTC.")
-    backports = serializers.BooleanField(
-        help_text="Released after a newer stream had started: a maintained older line."
-    )
-
-
-def _streams() -> StreamSummary:
-    return StreamSummary(
-        many=True,
-        required=False,
-        help_text="Only with `include=streams`: the project's release streams as "
-        "`/api/v2/projects/<id>/streams/` gives them (hand-defined first, then detected, "
-        "newest first), without their versions; an empty list for a project without versions.",
-    )
-
-
 class ProjectV2(Project):
     """v2's Project JSON: Anitya's keys plus six more (nothing removed or renamed), two that
     appear only where they say something (``withdrawn_versions``, ``newest_version``), and
@@ -132,7 +96,7 @@ class ProjectV2(Project):
     version_filter = _text(allow_null=True)
     withdrawn_versions = _withdrawn_versions()
     newest_version = _newest_version()
-    streams = _streams()
+    streams = optional_streams()
 
 
 class RequestedProject(Serializer):
@@ -199,7 +163,7 @@ class ProjectVersions(Serializer):
     versions = _versions()
     withdrawn_versions = _withdrawn_versions()
     newest_version = _newest_version()
-    streams = _streams()
+    streams = optional_streams()
 
 
 class CheckResult(Serializer):

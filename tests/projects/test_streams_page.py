@@ -36,7 +36,7 @@ def test_a_project_with_parallel_lines_shows_its_streams(client):
     rows = table.split("<tr>")[2:]
     assert [row.split("</th>")[0].rsplit(">", 1)[1] for row in rows] == ["3.13", "3.12", "3.11"]
     assert "3.13.0rc1" in rows[0] and ">none<" in rows[0]
-    assert "<th scope=\"col\">First release (UTC)</th><th scope=\"col\">Last release" in table
+    assert '<th scope="col">First release (UTC)</th><th scope="col">Last release' in table
     # 3.11: first released on the first day, last on day 400 (a backport).
     first, last = rows[2].split("<time")[1:3]
     assert '"2024-01-01T00:00:00+00:00">2024-01-01<' in first

@@ -19,12 +19,13 @@ from backends.versions.streams import Stream
 from projects import representations, selectors
 from projects.api import inputs, schema
 from projects.api.drf import Serializer
+from projects.api.stream_schema import StreamSummary
 from projects.api.v2.common import V2View
 from projects.api.v2.watches import id_parameter, stamp
 from projects.selectors.streams import project_streams, streams_by_project
 
 
-class StreamJSON(schema.StreamSummary):
+class StreamJSON(StreamSummary):
     """One release stream (describes the answers)."""
 
     versions = serializers.ListField(child=serializers.CharField(), help_text="Newest first.")
