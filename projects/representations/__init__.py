@@ -14,7 +14,8 @@ once and model instances plus per-project version objects cost milliseconds each
   check's ``record*``, ``project_edit``, ``versions_delete``) moves ``updated_on``, so a
   changed project is rebuilt on its next read; entries also expire after a while, which
   bounds how long a change made behind the services' back (a version edited in the admin) can
-  stay unseen;
+  stay unseen. Keys a layer above adds on request (an :class:`Addition`: API v2's
+  ``include=streams``) are rendered into fragments of their own, kept apart by its name;
 - :mod:`.answer_cache`: whole list answers (encoded, with their ETag), kept while the
   catalogue generation holds (``projects/catalogue.py``: no project added, deleted, renamed or
   mapped since) and their projects' stamps are unchanged. Which projects a list holds comes
