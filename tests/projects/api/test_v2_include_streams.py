@@ -7,9 +7,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from projects import services
 from projects.models import Project
+from projects.representations import clear_caches
 from tests.factories import ProjectFactory, ProjectVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +126,24 @@ def test_the_schema_documents_the_parameter_and_the_optional_field(api):
         assert "streams" in components[name]["properties"]
         assert "streams" not in components[name].get("required", [])
     assert set(components["StreamSummary"]["properties"]) == SUMMARY_KEYS
+
+
+def test_the_streams_of_a_page_cost_the_same_queries_for_any_number_of_projects(api):
+    """Three more queries per chunk of projects (the projects, their versions, their defined
+    streams), whatever the page's length: no query per project."""
+
+    def queries(count: int) -> int:
+        for index in range(count):
+            python_like(f"cpython{index}")
+        clear_caches()
+        with CaptureQueriesContext(connection) as plain:
+            api.get("/api/v2/projects/", {"items_per_page": 50})
+        clear_caches()
+        with CaptureQueriesContext(connection) as included:
+            answer = api.get("/api/v2/projects/", {"items_per_page": 50, "include": "streams"})
+        assert all(len(item["streams"]) == 2 for item in answer.json()["items"])
+        return len(included) - len(plain)
+
+    assert queries(2) == 3
+    Project.objects.all().delete()
+    assert queries(12) == 3
