@@ -172,6 +172,15 @@ class Project(models.Model):
         ]
 
     @property
+    def latest_stored_version(self) -> str | None:
+        """The newest version shown and not withdrawn: what checks, deletions of versions and
+        edits of how versions are read store as ``latest_version``."""
+        return next(
+            (version.parsed for row, version in self.visible_versions if row.withdrawn_on is None),
+            None,
+        )
+
+    @property
     def version_strings(self) -> list[str]:
         return [version.parsed for _, version in self.visible_versions]
 

@@ -56,6 +56,24 @@ FETCH_FIELDS = frozenset(
 )
 
 
+#: Changing one of these may change how the stored versions are read, hidden or ordered (the
+#: scheme follows the backend and the homepage's ecosystem), so an edit of one of them works
+#: out the latest version again at once (:func:`projects.services.project_edit`), as the
+#: edit's preview shows it; Anitya waits for the next check.
+SHOWN_VERSION_FIELDS = frozenset(
+    {
+        "version_prefix",
+        "version_filter",
+        "pre_release_filter",
+        "version_scheme",
+        "version_pattern",
+        "regex",
+        "backend",
+        "homepage",
+    }
+)
+
+
 def asks_upstream_anew(changes: Mapping[str, object]) -> bool:
     """Whether ``changes`` change what the upstream is asked (:data:`FETCH_FIELDS`)."""
     return not FETCH_FIELDS.isdisjoint(changes)

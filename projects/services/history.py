@@ -35,9 +35,16 @@ def project_added(project: Project, agent: str) -> None:
 
 
 def project_edited(
-    project: Project, agent: str, changes: FieldChanges, *, reverts: int | None = None
+    project: Project,
+    agent: str,
+    changes: FieldChanges,
+    *,
+    latest_before: str | None,
+    reverts: int | None = None,
 ) -> None:
-    """``changes`` as :func:`project_edit` returns them: ``{field: (old, new)}``."""
+    """``changes`` as :func:`project_edit` returns them: ``{field: (old, new)}``; the latest
+    version is logged too when it is no longer ``latest_before`` (an edit of how the stored
+    versions are read moves it)."""
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for field, (old, new) in changes.items():
@@ -45,6 +52,8 @@ def project_edited(
             before[field], after[field] = CREDENTIALS_HIDDEN, CREDENTIALS_CHANGED
         else:
             before[field], after[field] = old, new
+    if project.latest_version != latest_before:
+        before["latest_version"], after["latest_version"] = latest_before, project.latest_version
     audit.record(
         Kind.PROJECT_EDIT,
         project,

@@ -29,6 +29,7 @@ from projects.services.errors import (
 from projects.services.fields import (
     BOOLEAN_FIELDS,
     PRIVATE_FIELDS,
+    SHOWN_VERSION_FIELDS,
     FieldChanges,
     ProjectFields,
     asks_upstream_anew,
@@ -190,9 +191,12 @@ def project_edit(
     Returns ``{field: (old, new)}`` (empty: nothing changed, nothing sent, nothing logged).
     Archived projects refuse every change but unarchiving (:func:`project_set_archived`).
     Changing how the upstream is asked makes the project due now, without the last answer's
-    validators. Credentials (:func:`edited_copy`) are saved but not announced: a change of
-    them alone sends nothing (the audit log says that they changed). ``reverts`` is the audit
-    entry whose state the edit restores (:func:`projects.services.project_revert`).
+    validators. Changing how the stored versions are read (:data:`SHOWN_VERSION_FIELDS`) sets
+    the latest version from them at once, as the edit's preview showed it (Anitya waits for
+    the next check); the audit entry records that change too, the message does not.
+    Credentials (:func:`edited_copy`) are saved but not announced: a change of them alone
+    sends nothing (the audit log says that they changed). ``reverts`` is the audit entry
+    whose state the edit restores (:func:`projects.services.project_revert`).
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if locked.archived and (set(fields) != {"archived"} or forget_credentials):
@@ -202,6 +206,11 @@ def project_edit(
         return {}
     for field in changes:
         setattr(locked, field, getattr(edited, field))
+    latest_before = locked.latest_version
+    if not SHOWN_VERSION_FIELDS.isdisjoint(changes):
+        # What the preview showed is what the project shows once saved, not after a check.
+        locked.ecosystem_name = edited.ecosystem_name
+        locked.latest_version = locked.latest_stored_version
     if asks_upstream_anew(changes):
         locked.etag = locked.last_modified = ""
         next_check.set_due_after_edit(locked)
@@ -211,7 +220,7 @@ def project_edit(
             locked.save()
     except IntegrityError:
         raise ProjectExists(edited, clashing_project(edited)) from None
-    history.project_edited(locked, agent, changes, reverts=reverts)
+    history.project_edited(locked, agent, changes, reverts=reverts, latest_before=latest_before)
     announced = {field: change for field, change in changes.items() if field not in PRIVATE_FIELDS}
     if announced:
         emit(messages.project_edit(locked, agent, announced))

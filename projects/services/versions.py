@@ -36,8 +36,7 @@ def versions_delete(
     latest_before = locked.latest_version
     rows.delete()
     locked.__dict__.pop("sorted_versions", None)
-    visible = [pair for pair in locked.visible_versions if pair[0].withdrawn_on is None]
-    locked.latest_version = visible[0][1].parsed if visible else None
+    locked.latest_version = locked.latest_stored_version
     locked.updated_on = timezone.now()
     locked.save(update_fields=["latest_version", "updated_on"])
     history.versions_removed(locked, agent, deleted, latest_before=latest_before)

@@ -15,7 +15,7 @@ from backends.base import Backend, BackendError, Release
 from backends.versions.edit_diff import ShownVersion, latest, latest_stable
 from messaging.models import OutboxMessage
 from projects import check, services
-from projects.models import Project, ProjectVersion
+from projects.models import AuditEntry, Project, ProjectVersion
 from tests.backends.versions.strategies import version_like
 from tests.factories import ProjectFactory, ProjectVersionFactory
 
@@ -163,14 +163,34 @@ _filters = st.sampled_from([None, "", "rc", "beta;dev", "1.", "v", "a;b;~"])
 _pre_release = st.sampled_from([None, "", "rc", "beta;alpha", "dev;pre", "v"])
 _schemes = st.sampled_from([None, "RPM", "Semantic", "Python (PEP 440)", "Calendar"])
 _regexes = st.sampled_from([None, r"tool-([\d.]+)\.tar", "DEFAULT"])
+_patterns = st.sampled_from([None, "", "YYYY.MM", "YY.0M.MICRO", "MAJOR.MINOR.MICRO"])
 _settings = st.fixed_dictionaries(
     {
         "version_prefix": _prefixes,
         "version_filter": _filters,
         "pre_release_filter": _pre_release,
         "version_scheme": _schemes,
+        "version_pattern": _patterns,
         "regex": _regexes,
     }
+)
+_SETTING_NAMES = [
+    "version_prefix",
+    "version_filter",
+    "pre_release_filter",
+    "version_scheme",
+    "version_pattern",
+    "regex",
+]
+#: Where the project lives changes the scheme its versions are read with when it sets none
+#: (an index's ecosystem: PyPI reads PEP 440, npm semantic versions).
+_places = st.sampled_from(
+    [
+        {},
+        {"backend": "PyPI", "homepage": "https://pypi.org/project/tool"},
+        {"backend": "npmjs", "homepage": "https://www.npmjs.com/package/tool"},
+        {"backend": "custom", "homepage": "https://example.org/tool"},
+    ]
 )
 
 
@@ -184,15 +204,13 @@ _settings = st.fixed_dictionaries(
     withdrawn=st.sets(st.integers(0, 11), max_size=3),
     before=_settings,
     edit=_settings,
-    keys=st.sets(
-        st.sampled_from(
-            ["version_prefix", "version_filter", "pre_release_filter", "version_scheme", "regex"]
-        ),
-        min_size=1,
-    ),
+    keys=st.sets(st.sampled_from(_SETTING_NAMES), min_size=1),
+    place=_places,
 )
-def test_the_preview_is_what_the_page_shows_after_saving(raws, withdrawn, before, edit, keys):
-    fields = {key: edit[key] for key in keys}
+def test_the_preview_is_what_the_page_shows_after_saving(
+    client, raws, withdrawn, before, edit, keys, place
+):
+    fields = {**{key: edit[key] for key in keys}, **place}
     with transaction.atomic():
         project = ProjectFactory(**before)
         for index, raw in enumerate(raws):
@@ -201,6 +219,10 @@ def test_the_preview_is_what_the_page_shows_after_saving(raws, withdrawn, before
                 version=raw,
                 withdrawn_on=WITHDRAWN_ON if index in withdrawn else None,
             )
+        # The latest version as the last check stored it.
+        Project.objects.filter(pk=project.pk).update(
+            latest_version=Project.objects.get(pk=project.pk).latest_stored_version
+        )
         shown_before = page_shows(project.pk)
 
         preview = services.edit_preview(project, fields)
@@ -213,6 +235,14 @@ def test_the_preview_is_what_the_page_shows_after_saving(raws, withdrawn, before
         assert preview.diff.latest_stable_after == latest_stable(shown_after)
         hidden = {version.raw for version in shown_before} - {v.raw for v in shown_after}
         assert {version.raw for version in preview.diff.hidden} == hidden
+        # The latest version the preview showed is the project's at once, not after a check:
+        # stored, in API v1's project and in API v2's versions.
+        latest_after = preview.diff.latest_after.parsed if preview.diff.latest_after else None
+        assert Project.objects.get(pk=project.pk).latest_version == latest_after
+        assert client.get(f"/api/project/{project.pk}").json()["version"] == latest_after
+        v2 = client.get("/api/v2/versions/", {"project_id": project.pk}).json()
+        assert v2["latest_version"] == latest_after
+        assert v2["versions"] == parsed(shown_after)
         transaction.set_rollback(True)
 
 
@@ -347,3 +377,29 @@ def test_the_fresh_check_is_what_a_check_after_saving_does(
         project.refresh_from_db()
         assert project.latest_version == fresh.latest_version
         transaction.set_rollback(True)
+
+
+# -- saving: the project shows at once what the preview showed ---------------------------------
+
+
+def test_saving_a_new_filter_moves_the_latest_version_at_once(client):
+    project = stored_project("1.0", "1.1", "2.0-rc1", latest_version="2.0-rc1")
+
+    services.project_edit(project, agent="someone", version_filter="rc")
+
+    assert project.latest_version == "1.1"
+    assert client.get(f"/api/project/{project.pk}").json()["version"] == "1.1"
+    entry = AuditEntry.objects.get(project_id=project.pk, kind=AuditEntry.Kind.PROJECT_EDIT)
+    assert entry.before == {"version_filter": None, "latest_version": "2.0-rc1"}
+    assert entry.after == {"version_filter": "rc", "latest_version": "1.1"}
+    # The message names the fields edited, as Anitya's does: the latest version is not one.
+    (message,) = OutboxMessage.objects.filter(topic__endswith="project.edit")
+    assert set(message.body["message"]["changes"]) == {"version_filter"}
+
+
+def test_an_edit_of_other_settings_leaves_the_latest_version_to_the_next_check():
+    project = stored_project("1.0", "1.1", latest_version="1.0")
+
+    services.project_edit(project, agent="someone", name="renamed", insecure=True)
+
+    assert Project.objects.get(pk=project.pk).latest_version == "1.0"
