@@ -20,12 +20,14 @@ Kind = AuditEntry.Kind
 
 
 def _jsonable(value: Any) -> Any:
-    """Settings are text, booleans or None, version lists are lists of text; anything else
-    is kept as its text."""
+    """Settings are text, booleans or None, version lists are lists of text, stream
+    definitions lists of mappings of those; anything else is kept as its text."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, (list, tuple)):
         return [_jsonable(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
     return str(value)
 
 

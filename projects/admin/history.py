@@ -26,6 +26,7 @@ from accounts.admin_tools import (
 from projects import services
 from projects.admin.common import agent_of
 from projects.models import AuditEntry, Project
+from projects.services.history import STREAM_DEFINITIONS, definitions_text
 
 _COLUMNS = (
     "when",
@@ -39,7 +40,9 @@ _COLUMNS = (
 )
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, field: str = "") -> str:
+    if field == STREAM_DEFINITIONS and isinstance(value, list):
+        return definitions_text(value)
     if value is None or value == "":
         return "(unset)"
     if isinstance(value, list):
@@ -76,7 +79,7 @@ def revert_to_state(
             f"({entry.when:%Y-%m-%d %H:%M} UTC, by {entry.agent})? It is an edit like any "
             "other: validated, announced (project.edit) and kept in the history.",
             items=[
-                f"{field}: {_shown(now)} → {_shown(after)}"
+                f"{field}: {_shown(now, field)} → {_shown(after, field)}"
                 for field, (now, after) in services.revert_changes(project, entry).items()
             ]
             or ["Nothing: the settings already are in this state."],
@@ -136,8 +139,8 @@ class AuditEntryAdmin(ObjectActionsMixin[AuditEntry], admin.ModelAdmin[AuditEntr
             (
                 (
                     field,
-                    _shown(before) if entry.before is not None else "-",
-                    _shown(after) if entry.after is not None else "-",
+                    _shown(before, field) if entry.before is not None else "-",
+                    _shown(after, field) if entry.after is not None else "-",
                 )
                 for field, before, after in entry.changed_fields()
             ),

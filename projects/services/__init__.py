@@ -73,7 +73,13 @@ from projects.services.projects import (
     project_edit,
 )
 from projects.services.revert import project_revert, revert_changes
-from projects.services.streams import StreamFields, stream_create, stream_delete, stream_edit
+from projects.services.streams import (
+    StreamFields,
+    replace_definitions,
+    stream_create,
+    stream_delete,
+    stream_edit,
+)
 from projects.services.validation import clean_project_fields
 from projects.services.versions import versions_delete
 
@@ -124,6 +130,7 @@ __all__ = [
     "project_edit",
     "project_revert",
     "project_set_archived",
+    "replace_definitions",
     "revert_changes",
     "split_credentials",
     "stream_create",

@@ -24,9 +24,44 @@ CREDENTIALS_HIDDEN = "(not shown)"
 CREDENTIALS_CHANGED = "(changed, not shown)"
 
 
+#: The key of the stream definitions in an entry's settings and changes.
+STREAM_DEFINITIONS = "release_streams"
+
+
+def stream_definitions(project: Project) -> list[dict[str, Any]]:
+    """The project's release streams defined by hand, in their order, as the log and the
+    ``project.edit`` message keep them: ``{"name", "pattern", "end_of_life"}``."""
+    return [
+        {
+            "name": row.name,
+            "pattern": row.pattern,
+            "end_of_life": row.end_of_life.isoformat() if row.end_of_life else None,
+        }
+        for row in project.release_streams.all()
+    ]
+
+
+def definitions_text(definitions: list[Any]) -> str:
+    """Stream definitions as the history and the confirmations show them:
+    ``LTS: ^18\\. (end of life 2025-04-30); 16: end of life 2023-09-11``, or ``(none)``."""
+    return "; ".join(_definition_text(item) for item in definitions) or "(none)"
+
+
+def _definition_text(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    name, pattern, end = item.get("name"), item.get("pattern"), item.get("end_of_life")
+    if not pattern:
+        return f"{name}: end of life {end}" if end else str(name)
+    return f"{name}: {pattern} (end of life {end})" if end else f"{name}: {pattern}"
+
+
 def project_settings(project: Project) -> dict[str, Any]:
-    """The settings people set (:data:`PROJECT_FIELDS`), as stored now."""
-    return {field: getattr(project, field) for field in PROJECT_FIELDS}
+    """The settings people set (:data:`PROJECT_FIELDS`) and the stream definitions, as
+    stored now."""
+    settings = {field: getattr(project, field) for field in PROJECT_FIELDS}
+    settings[STREAM_DEFINITIONS] = stream_definitions(project) if project.pk else []
+    return settings
 
 
 def project_added(project: Project, agent: str) -> None:

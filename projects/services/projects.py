@@ -34,6 +34,8 @@ from projects.services.fields import (
     ProjectFields,
     asks_upstream_anew,
 )
+from projects.services.history import STREAM_DEFINITIONS
+from projects.services.streams import StreamFields, replaced_definitions
 from projects.services.validation import clean_project_fields
 
 VALIDATION_FAILED = (
@@ -184,6 +186,7 @@ def project_edit(
     agent: str,
     forget_credentials: bool = False,
     reverts: int | None = None,
+    stream_definitions: list[StreamFields] | None = None,
     **fields: Unpack[ProjectFields],
 ) -> FieldChanges:
     """Change a project's fields; announce the changes (``project.edit``) if there are any.
@@ -197,14 +200,21 @@ def project_edit(
     Credentials (:func:`edited_copy`) are saved but not announced: a change of them alone
     sends nothing (the audit log says that they changed). ``reverts`` is the audit entry
     whose state the edit restores (:func:`projects.services.project_revert`).
+    ``stream_definitions``, when given, replace the project's release stream definitions
+    (:func:`projects.services.streams.replaced_definitions`), reported as ``release_streams``.
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.archived and (set(fields) != {"archived"} or forget_credentials):
+    refused_when_archived = set(fields) != {"archived"} or forget_credentials
+    if locked.archived and (refused_when_archived or stream_definitions is not None):
         raise ProjectArchived(locked)
     edited, changes = unclashed_copy(locked, fields, forget_credentials=forget_credentials)
+    if stream_definitions is not None:
+        before, after = replaced_definitions(locked, stream_definitions)
+        if before != after:
+            changes[STREAM_DEFINITIONS] = (before, after)
     if not changes:
         return {}
-    for field in changes:
+    for field in changes.keys() - {STREAM_DEFINITIONS}:
         setattr(locked, field, getattr(edited, field))
     latest_before = locked.latest_version
     if not SHOWN_VERSION_FIELDS.isdisjoint(changes):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from projects import selectors, services
 from projects.models import AuditEntry, Project
+from projects.services.history import STREAM_DEFINITIONS, definitions_text
 from projects.site import errors
 from projects.site.common import agent, confirmed, get_project, page
 from projects.site.forms.project import DEFAULT_HELP
@@ -30,8 +31,10 @@ NOTHING_TO_REVERT = "Nothing to revert: the settings already are as they were th
 ARCHIVED = "{name} is archived: unarchive it before reverting its settings."
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, field: str = "") -> str:
     """A setting as the history shows it."""
+    if field == STREAM_DEFINITIONS and isinstance(value, list):
+        return definitions_text(value)
     if value is None or value == "":
         return "(unset)"
     if isinstance(value, bool):
@@ -49,6 +52,7 @@ LABELS = {
     "url_credentials": "Credentials in the URLs",
     "versions": "Versions",
     "latest_version": "Latest version",
+    STREAM_DEFINITIONS: "Release streams defined",
 }
 
 
@@ -63,15 +67,15 @@ def entry_rows(entry: AuditEntry) -> list[dict[str, str]]:
     """What the entry changed, one row per field; a creation lists the settings it set."""
     rows = []
     for field, before, after in entry.changed_fields():
-        if entry.kind == AuditEntry.Kind.PROJECT_ADD and after in (None, "", False):
+        if entry.kind == AuditEntry.Kind.PROJECT_ADD and after in (None, "", False, []):
             continue
-        if entry.kind == AuditEntry.Kind.PROJECT_REMOVE and before in (None, "", False):
+        if entry.kind == AuditEntry.Kind.PROJECT_REMOVE and before in (None, "", False, []):
             continue
         rows.append(
             {
                 "field": label(field),
-                "before": shown(before) if entry.before is not None else "",
-                "after": shown(after) if entry.after is not None else "",
+                "before": shown(before, field) if entry.before is not None else "",
+                "after": shown(after, field) if entry.after is not None else "",
             }
         )
     return rows
@@ -80,7 +84,7 @@ def entry_rows(entry: AuditEntry) -> list[dict[str, str]]:
 def pending_changes(project: Project, entry: AuditEntry) -> list[tuple[str, str, str]]:
     """``(field, now, after the revert)`` for each setting a revert to ``entry`` changes."""
     return [
-        (label(field), shown(now), shown(after))
+        (label(field), shown(now, field), shown(after, field))
         for field, (now, after) in services.revert_changes(project, entry).items()
     ]
 

@@ -3,6 +3,8 @@ project to this state" through the service (issue #20)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
@@ -131,3 +133,21 @@ def test_non_administrators_cannot_revert(client, edited):
     assert client.post(url, {"post": "yes"}).status_code == 302
     project.refresh_from_db()
     assert project.regex == r"geany_(\d+)"
+
+
+def test_stream_definitions_show_and_are_restored(admin_client):
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    services.stream_create(project, services.StreamFields("16", "", dt.date(2025, 1, 1)), agent="b")
+    defined = AuditEntry.objects.latest("pk")
+    listing = admin_client.get(reverse(CHANGELIST), {"project_id": project.pk}).content.decode()
+    assert "release_streams: (none) → 16: end of life 2025-01-01" in listing
+    services.stream_delete(project.release_streams.get(), agent="b")
+
+    data = {"action": "revert_to_state", "_selected_action": [str(defined.pk)], "index": "0"}
+    asked = admin_client.post(reverse(CHANGELIST), data).content.decode()
+    assert "release_streams: (none) → 16: end of life 2025-01-01" in asked
+    done = admin_client.post(reverse(CHANGELIST), {**data, "post": "yes"}, follow=True)
+    assert messages_of(done) == ["Reverted geany: release_streams."]
+    assert [(r.name, r.end_of_life) for r in project.release_streams.all()] == [
+        ("16", dt.date(2025, 1, 1))
+    ]

@@ -3,6 +3,7 @@ transaction of its change (none when it refuses), never credentials; a revert is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -45,7 +46,8 @@ def test_creation_keeps_every_setting_and_names_the_user():
     assert entry.after["regex"] == GEANY["regex"]
     assert entry.after["version_prefix"] is None and entry.after["insecure"] is False
     assert entry.settings == entry.after
-    assert set(entry.settings) == set(services.PROJECT_FIELDS)
+    assert set(entry.settings) == {*services.PROJECT_FIELDS, "release_streams"}
+    assert entry.settings["release_streams"] == []
 
 
 def test_an_api_user_is_found_by_email_and_an_ambiguous_username_names_nobody():
@@ -298,3 +300,123 @@ def test_revert_to_a_name_taken_since_is_refused_as_an_edit_would_be():
     services.project_create(agent="bob", validate=False, **GEANY)
     with pytest.raises(services.ProjectExists):
         services.project_revert(project, created, agent="root")
+
+
+# -- release stream definitions --------------------------------------------------------------
+
+LTS = {"name": "LTS", "pattern": r"^1\.", "end_of_life": None}
+
+
+def test_a_change_of_the_stream_definitions_is_a_logged_edit_with_the_definitions_kept():
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    row = services.stream_create(project, services.StreamFields("LTS", r"^1\."), agent="bob")
+    services.stream_edit(
+        row, services.StreamFields("LTS", r"^1\.", dt.date(2030, 1, 31)), agent="carol"
+    )
+    services.stream_delete(row, agent="dan")
+
+    created, added, edited, deleted = entries(project.pk)
+    assert [entry.kind for entry in (added, edited, deleted)] == [Kind.PROJECT_EDIT] * 3
+    assert [entry.agent for entry in (added, edited, deleted)] == ["bob", "carol", "dan"]
+    assert added.before == {"release_streams": []}
+    assert added.after == {"release_streams": [LTS]}
+    assert edited.after == {"release_streams": [{**LTS, "end_of_life": "2030-01-31"}]}
+    assert deleted.after == {"release_streams": []}
+    # Each entry keeps every setting and the definitions right after it: any can be restored.
+    assert created.settings["release_streams"] == []
+    assert added.settings["release_streams"] == [LTS]
+    assert added.settings["regex"] == GEANY["regex"]
+    assert deleted.settings["release_streams"] == []
+    # Every other edit keeps the definitions of its moment too.
+    services.stream_create(project, services.StreamFields("LTS", r"^1\."), agent="bob")
+    services.project_edit(project, agent="ada", version_prefix="v")
+    assert entries(project.pk)[-1].settings["release_streams"] == [LTS]
+
+
+def test_revert_restores_the_stream_definitions_with_one_message_and_one_entry():
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    created = entries()[0]
+    services.stream_create(project, services.StreamFields("LTS", r"^1\."), agent="bob")
+    services.stream_create(
+        project, services.StreamFields("2", "", dt.date(2029, 6, 1)), agent="bob"
+    )
+    with_streams = entries()[-1]
+    services.project_edit(project, agent="bob", version_prefix="v")
+    OutboxMessage.objects.all().delete()
+
+    changes = services.project_revert(project, created, agent="root")
+
+    assert set(changes) == {"version_prefix", "release_streams"}
+    assert list(project.release_streams.all()) == []
+    (message,) = OutboxMessage.objects.all()
+    assert message.topic == "project.edit"
+    assert message.body["message"]["changes"]["release_streams"]["new"] == []
+    revert = entries()[-1]
+    assert revert.reverts == created.pk
+    assert revert.before["release_streams"] == with_streams.settings["release_streams"]
+    assert revert.after["release_streams"] == []
+
+    # And forward again: the definitions come back in their order, with their dates.
+    changes = services.project_revert(project, with_streams, agent="root")
+    assert set(changes) == {"release_streams"}
+    assert [(r.name, r.pattern, r.end_of_life) for r in project.release_streams.all()] == [
+        ("LTS", r"^1\.", None),
+        ("2", "", dt.date(2029, 6, 1)),
+    ]
+    assert services.revert_changes(project, with_streams) == {}
+
+
+def test_a_revert_keeps_a_definitions_row_of_the_same_name():
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    row = services.stream_create(project, services.StreamFields("LTS", r"^1\."), agent="bob")
+    first = entries()[-1]
+    services.stream_edit(row, services.StreamFields("LTS", r"^2\."), agent="bob")
+
+    services.project_revert(project, first, agent="root")
+
+    (kept,) = project.release_streams.all()
+    assert (kept.pk, kept.pattern) == (row.pk, r"^1\.")
+
+
+def test_an_entry_written_before_definitions_were_kept_leaves_them_alone():
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    services.project_edit(project, agent="bob", version_prefix="v")
+    old = entries()[-1]
+    del old.settings["release_streams"]  # as entries written before the log kept them
+    old.save()
+    services.stream_create(project, services.StreamFields("LTS", r"^1\."), agent="bob")
+    services.project_edit(project, agent="bob", version_prefix="x")
+
+    assert set(services.project_revert(project, old, agent="root")) == {"version_prefix"}
+    assert [row.name for row in project.release_streams.all()] == ["LTS"]
+
+
+def test_a_definition_the_rules_refuse_today_refuses_the_whole_revert():
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    services.project_edit(project, agent="bob", version_prefix="v")
+    entry = entries()[-1]
+    entry.settings["release_streams"] = [LTS, {"name": "lts", "pattern": "x", "end_of_life": None}]
+    entry.save()
+    services.project_edit(project, agent="bob", version_prefix="x")
+    count = len(entries())
+
+    with pytest.raises(services.InvalidInput) as refused:
+        services.project_revert(project, entry, agent="root")
+
+    assert "Two definitions are named 'lts'" in refused.value.errors["release_streams"]
+    project.refresh_from_db()
+    assert project.version_prefix == "x" and not project.release_streams.exists()
+    assert len(entries()) == count
+
+
+def test_the_history_api_shows_the_change_of_the_definitions(client):
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    services.stream_create(project, services.StreamFields("LTS", r"^1\."), agent="bob")
+
+    items = client.get(f"/api/v2/projects/{project.pk}/history/").json()["items"]
+
+    assert items[0]["kind"] == "project.edit"
+    assert items[0]["before"] == {"release_streams": []}
+    assert items[0]["after"] == {"release_streams": [LTS]}
+    assert items[0]["settings"]["release_streams"] == [LTS]
+    assert items[1]["settings"]["release_streams"] == []

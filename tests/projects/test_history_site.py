@@ -204,3 +204,21 @@ def test_an_administrator_sees_the_same_history(edited):
     root = Client()
     root.force_login(AdminFactory(username="root"))
     assert "Revert to this state" in root.get(history(project)).content.decode()
+
+
+def test_stream_definitions_show_in_the_history_and_a_revert_restores_them(user_client):
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    created = AuditEntry.objects.get(project_id=project.pk)
+    services.stream_create(project, services.StreamFields("LTS", r"^1\."), agent="bob")
+    page = user_client.get(history(project)).content.decode()
+    shown = r"Release streams defined</span>: <del>(none)</del> → <ins>LTS: ^1\.</ins>"
+    assert shown in page
+    # A creation lists no empty definitions.
+    assert page.count("Release streams defined") == 1
+
+    asked = user_client.post(revert(project, created)).content.decode()
+    assert r"Release streams defined: <del>LTS: ^1\.</del> → <ins>(none)</ins>" in asked
+    user_client.post(revert(project, created), {"confirm": "1"})
+    assert not project.release_streams.exists()
+    message = OutboxMessage.objects.filter(topic="project.edit").latest("pk")
+    assert message.body["message"]["changes"]["release_streams"]["new"] == []
