@@ -13,7 +13,7 @@ from backends import registry
 from backends.base import Backend, Release
 from messaging.models import OutboxMessage
 from projects import check, services
-from projects.models import Project, ReleaseStream
+from projects.models import AuditEntry, Project, ReleaseStream
 from projects.selectors.streams import project_streams
 from projects.services import InvalidInput, ProjectArchived, StreamFields
 from tests.factories import ProjectFactory, ProjectVersionFactory
@@ -195,3 +195,36 @@ def test_a_check_announces_the_stream_of_each_new_version(monkeypatch):
         assert body["message"]["streams"] == {"20.1.0": "LTS", "22.0.0": "22"}
         schema_valid(topic, body)
     assert set(bodies) == {"project.version.update", "project.version.update.v2"}
+
+
+def test_replacing_the_definitions_keeps_their_order_announces_and_logs_once():
+    project = node_like()
+    services.stream_create(project, StreamFields("LTS", r"^(18|20)\."), agent="ada")
+    OutboxMessage.objects.all().delete()
+    wanted = [StreamFields("Old", r"^18\.", dt.date(2025, 4, 30)), StreamFields("LTS", r"^20\.")]
+
+    assert services.replace_definitions(project, wanted, agent="bob")
+
+    assert names(project) == [("Old", True, 2), ("LTS", True, 1), ("21", False, 1)]
+    message = OutboxMessage.objects.get()
+    assert [
+        item["name"] for item in message.body["message"]["changes"]["release_streams"]["new"]
+    ] == [
+        "Old",
+        "LTS",
+    ]
+    schema_valid("project.edit", message.body)
+    entry = AuditEntry.objects.filter(project_id=project.pk).latest("pk")
+    assert (entry.agent, entry.after["release_streams"][0]["end_of_life"]) == ("bob", "2025-04-30")
+    # The same definitions again change nothing and say nothing.
+    assert not services.replace_definitions(project, wanted, agent="bob")
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_replacing_with_a_bad_definition_changes_nothing():
+    project = node_like()
+    services.stream_create(project, StreamFields("LTS", r"^18\."), agent="ada")
+    with pytest.raises(InvalidInput) as refused:
+        services.replace_definitions(project, [StreamFields("LTS", "(")], agent="bob")
+    assert "Stream 'LTS'" in refused.value.errors["release_streams"]
+    assert [row.pattern for row in project.release_streams.all()] == [r"^18\."]
