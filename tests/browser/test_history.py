@@ -2,16 +2,21 @@
 (issue #20): a user edits a project's regex and version filter on the edit page, previews the
 edit (the versions it would hide and reveal, and a fresh check with the new regex), saves, and
 the page shows what the preview said; then opens the History tab, reverts the edit after its
-confirmation, and the project page shows the same versions and latest version as before, with
-the edits' ``project.edit`` messages in the outbox. No page scrolls sideways.
+confirmation, and the project is back as before: the page and API v1 show the same versions
+and latest version, the stored latest version is the one before, and the messages are the
+edits' and the revert's ``project.edit`` only, in the outbox and sent through the real
+RabbitMQ to a consumer, in order. No page scrolls sideways.
 
 Screenshots land in ``var/screenshots/history/`` (``<page>-<width>.png``).
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from messaging import relay
 from messaging.models import OutboxMessage
 from projects import services
 from projects.models import AuditEntry, Project
@@ -23,6 +28,7 @@ from tests.browser.test_site import (  # noqa: F401 (fixtures)
     session,
 )
 from tests.factories import UserFactory
+from tests.messaging.conftest import amqp_url, bus  # noqa: F401 (fixtures)
 
 HISTORY_SCREENSHOTS = SCREENSHOTS / "history"
 
@@ -42,6 +48,15 @@ def shown_versions(page) -> tuple[list[str], str]:
     return rows, latest
 
 
+def api_v1(page, project_id: int) -> dict:
+    """The project as API v1 answers it to the browser."""
+    return page.evaluate(f"fetch('/api/project/{project_id}').then(answer => answer.json())")
+
+
+def outbox_topics() -> list[str]:
+    return list(OutboxMessage.objects.order_by("pk").values_list("topic", flat=True))
+
+
 NARROWER_REGEX = r"geany-(2[\d.]*(?:rc\d+)?)\.tar\.gz"
 
 
@@ -49,6 +64,7 @@ NARROWER_REGEX = r"geany-(2[\d.]*(?:rc\d+)?)\.tar\.gz"
 def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     session,  # noqa: F811 (the imported fixture)
     upstream,
+    bus,  # noqa: F811 (the imported fixture)
     label,
 ):
     UserFactory(email="ada@example.org", username="ada", verified_email=True)
@@ -64,6 +80,11 @@ def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     )
     assert project.versions.count() == 3
     services.project_edit(project, agent="ada", version_filter="1.38")  # 1.38 hidden
+    sent_before = outbox_topics()
+    assert sent_before[0] == "project.add" and sent_before[-1] == "project.edit"
+    assert "project.version.update" in sent_before  # the first check's versions
+    latest_before = Project.objects.get(pk=project.pk).latest_version
+    assert latest_before == "2.1rc1"
 
     ada = session(**(PHONE if label == "360" else DESKTOP))
     page = ada.page
@@ -72,6 +93,8 @@ def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     before = shown_versions(page)
     assert [row.split()[0] for row in before[0]] == ["2.1rc1", "2.0"]
     assert before[1].startswith("2.1rc1")
+    api_before = api_v1(page, project.pk)
+    assert (api_before["version"], api_before["versions"]) == ("2.1rc1", ["2.1rc1", "2.0"])
 
     # Edit the regex and the version filter, and preview the edit before saving.
     page.locator(".toolbar").get_by_role("link", name="Edit").click()
@@ -98,6 +121,7 @@ def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     edited = shown_versions(page)
     assert [row.split()[0] for row in edited[0]] == ["2.0", "1.38"]  # as the preview said
     assert edited[1].startswith("2.0")
+    assert api_v1(page, project.pk)["version"] == "2.0"  # at once, not at the next check
 
     # The History tab lists the edit, newest first, with its values before and after.
     page.locator("#history-link").click()
@@ -128,15 +152,31 @@ def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     page.get_by_role("heading", name="geany").first.wait_for()
     assert shown_versions(page) == before
     assert_fits(ada, "project-after-revert", label)
+    assert api_v1(page, project.pk) == {
+        **api_before,
+        "updated_on": api_v1(page, project.pk)["updated_on"],
+    }
     project = Project.objects.get(pk=project.pk)
     assert (project.regex, project.version_filter) == (None, "1.38")
+    assert project.latest_version == latest_before
     assert project.versions.count() == 3  # neither the preview nor the edits stored anything
 
-    # And the edits and the revert were all announced, by ada.
+    # The messages: the browser's edit and the revert sent a project.edit each, nothing else
+    # (no version was stored or removed), and the relay delivers them all, in order, to a
+    # consumer of the real broker.
+    sent = outbox_topics()
+    assert sent == [*sent_before, "project.edit", "project.edit"]
+    assert relay.publish_pending().sent == len(sent)
+    received = bus.receive(len(sent))
+    assert [item.routing_key for item in received] == [
+        f"{bus.prefix}.anitya.{topic}" for topic in sent
+    ]
+    assert bus.quiet() == received  # and nothing more
     edits = [
         message.body["message"]
         for message in OutboxMessage.objects.filter(topic="project.edit").order_by("pk")
     ]
+    assert json.loads(received[-1].body)["message"] == edits[-1]
     assert [(m["agent"], sorted(m["fields"])) for m in edits] == [
         ("ada", ["version_filter"]),
         ("ada", ["regex", "version_filter"]),
@@ -146,4 +186,14 @@ def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     revert_entry = AuditEntry.objects.filter(project_id=project.pk).latest("pk")
     assert revert_entry.reverts == (
         AuditEntry.objects.filter(project_id=project.pk, kind="project.edit").order_by("pk")[0].pk
+    )
+    # The edit moved the latest version and the revert moved it back: the log says both.
+    browser_edit = AuditEntry.objects.filter(project_id=project.pk).order_by("-pk")[1]
+    assert (browser_edit.before["latest_version"], browser_edit.after["latest_version"]) == (
+        "2.1rc1",
+        "2.0",
+    )
+    assert (revert_entry.before["latest_version"], revert_entry.after["latest_version"]) == (
+        "2.0",
+        "2.1rc1",
     )
