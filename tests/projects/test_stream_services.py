@@ -123,6 +123,7 @@ def test_bad_input_is_refused_and_nothing_is_written(fields, field, says):
         services.stream_create(project, fields, agent="ada")
     assert says in refused.value.errors[field]
     assert not ReleaseStream.objects.exists() and not OutboxMessage.objects.exists()
+    assert not AuditEntry.objects.exists()
 
 
 def test_names_are_unique_per_project_ignoring_case():

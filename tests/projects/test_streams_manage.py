@@ -54,6 +54,10 @@ def test_adding_an_lts_stream_shows_it_on_the_project_page(ada, project):
     table = _table(ada.get(f"/project/{project.pk}/").content.decode())
     assert "LTS" in table and ">defined</span>" in table and "Manage streams" in table
     assert OutboxMessage.objects.filter(topic="project.edit").count() == 1
+    # Kept in the history, which the page links to.
+    assert f'href="/project/{project.pk}/history"' in listed
+    history = ada.get(f"/project/{project.pk}/history").content.decode()
+    assert r"<ins>LTS: ^(18|20)\.</ins>" in history
 
 
 @pytest.mark.parametrize(
