@@ -20,6 +20,7 @@ from tests.factories import (
     ProjectVersionFactory,
     UserFactory,
 )
+from tests.projects.test_stream_services import schema_valid
 
 pytestmark = pytest.mark.django_db
 
@@ -350,7 +351,9 @@ def test_revert_restores_the_stream_definitions_with_one_message_and_one_entry()
     assert list(project.release_streams.all()) == []
     (message,) = OutboxMessage.objects.all()
     assert message.topic == "project.edit"
+    assert sorted(message.body["message"]["fields"]) == ["release_streams", "version_prefix"]
     assert message.body["message"]["changes"]["release_streams"]["new"] == []
+    schema_valid("project.edit", message.body)
     revert = entries()[-1]
     assert revert.reverts == created.pk
     assert revert.before["release_streams"] == with_streams.settings["release_streams"]

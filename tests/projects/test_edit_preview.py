@@ -239,7 +239,10 @@ def test_the_preview_is_what_the_page_shows_after_saving(
         # stored, in API v1's project and in API v2's versions.
         latest_after = preview.diff.latest_after.parsed if preview.diff.latest_after else None
         assert Project.objects.get(pk=project.pk).latest_version == latest_after
-        assert client.get(f"/api/project/{project.pk}").json()["version"] == latest_after
+        v1 = client.get(f"/api/project/{project.pk}").json()
+        assert v1["version"] == latest_after
+        assert v1["versions"] == parsed(preview.diff.after)
+        assert v1["stable_versions"] == [v.parsed for v in preview.diff.after if not v.prerelease]
         v2 = client.get("/api/v2/versions/", {"project_id": project.pk}).json()
         assert v2["latest_version"] == latest_after
         assert v2["versions"] == parsed(shown_after)
