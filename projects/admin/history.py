@@ -50,6 +50,22 @@ def _shown(value: object, field: str = "") -> str:
     return str(value)
 
 
+def _versions_then(project: Project, entry: AuditEntry) -> list[str]:
+    """How the versions the page lists would change (the revert's edit preview)."""
+    try:
+        diff = services.revert_preview(project, entry).diff
+    except services.ServiceError:  # the revert itself will say why
+        return []
+    now, then = (
+        shown.parsed if shown else None for shown in (diff.latest_before, diff.latest_after)
+    )
+    lines = [f"latest version: {_shown(now)} → {_shown(then)}"] if now != then else []
+    for name, versions in (("hidden", diff.hidden), ("revealed", diff.revealed)):
+        if versions:
+            lines.append(f"versions {name}: {_shown([shown.parsed for shown in versions])}")
+    return lines
+
+
 @admin.action(description="Revert the project to the selected state")
 @object_label("Revert the project to this state…")
 def revert_to_state(
@@ -69,6 +85,10 @@ def revert_to_state(
         report(modeladmin, request, [], errors, nothing="")
         return None
     if not confirmed(request):
+        items = [
+            f"{field}: {_shown(now, field)} → {_shown(after, field)}"
+            for field, (now, after) in services.revert_changes(project, entry).items()
+        ]
         return confirmation_page(
             modeladmin,
             request,
@@ -78,11 +98,9 @@ def revert_to_state(
             question=f"Put the settings of {project.name} back as they were after this change "
             f"({entry.when:%Y-%m-%d %H:%M} UTC, by {entry.agent})? It is an edit like any "
             "other: validated, announced (project.edit) and kept in the history.",
-            items=[
-                f"{field}: {_shown(now, field)} → {_shown(after, field)}"
-                for field, (now, after) in services.revert_changes(project, entry).items()
-            ]
-            or ["Nothing: the settings already are in this state."],
+            items=[*items, *_versions_then(project, entry)]
+            if items
+            else ["Nothing: the settings already are in this state."],
             button="Yes, revert",
         )
     try:

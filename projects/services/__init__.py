@@ -72,7 +72,7 @@ from projects.services.projects import (
     project_delete,
     project_edit,
 )
-from projects.services.revert import project_revert, revert_changes
+from projects.services.revert import project_revert, revert_changes, revert_preview
 from projects.services.streams import (
     StreamFields,
     replace_definitions,
@@ -132,6 +132,7 @@ __all__ = [
     "project_set_archived",
     "replace_definitions",
     "revert_changes",
+    "revert_preview",
     "split_credentials",
     "stream_create",
     "stream_delete",

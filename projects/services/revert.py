@@ -10,11 +10,17 @@ revert leaves them as they are.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from projects.models import AuditEntry, Project
+from projects.services.edit_preview import EditPreview, edit_preview
 from projects.services.errors import InvalidInput
-from projects.services.fields import BOOLEAN_FIELDS, EDITABLE_FIELDS, FieldChanges
+from projects.services.fields import (
+    BOOLEAN_FIELDS,
+    EDITABLE_FIELDS,
+    FieldChanges,
+    ProjectFields,
+)
 from projects.services.history import STREAM_DEFINITIONS, stream_definitions
 from projects.services.projects import project_edit
 from projects.services.streams import definitions_from
@@ -22,10 +28,11 @@ from projects.services.streams import definitions_from
 NOT_REVERTABLE = "This history entry is not a change of this project's settings."
 
 
-def reverted_settings(entry: AuditEntry) -> dict[str, Any]:
+def reverted_settings(entry: AuditEntry) -> ProjectFields:
     """The editable settings as they were right after ``entry``."""
     kept = entry.settings or {}
-    return {field: kept[field] for field in EDITABLE_FIELDS if field in kept}
+    # The names are the editable fields; the values are checked again by the edit.
+    return cast(ProjectFields, {field: kept[field] for field in EDITABLE_FIELDS if field in kept})
 
 
 def revert_changes(project: Project, entry: AuditEntry) -> FieldChanges:
@@ -47,6 +54,15 @@ def revert_changes(project: Project, entry: AuditEntry) -> FieldChanges:
         if current_definitions != kept:
             changes[STREAM_DEFINITIONS] = (current_definitions, kept)
     return changes
+
+
+def revert_preview(project: Project, entry: AuditEntry) -> EditPreview:
+    """What the project's page would show once reverted to ``entry``: the preview of the edit
+    :func:`project_revert` makes (:func:`edit_preview`), writing nothing. Raises what
+    :func:`project_revert` would."""
+    if entry.project_id != project.pk or not entry.revertable:
+        raise InvalidInput({"entry": NOT_REVERTABLE})
+    return edit_preview(project, reverted_settings(entry))
 
 
 def project_revert(project: Project, entry: AuditEntry, *, agent: str) -> FieldChanges:

@@ -146,8 +146,18 @@ def project_revert(request: HttpRequest, project_id: int, entry_id: int) -> Http
     if not pending:
         messages.info(request, NOTHING_TO_REVERT)
         return redirect(back)
+    try:  # the versions as the page would show them: the preview of the revert's edit
+        diff = services.revert_preview(project, entry).diff
+    except errors.REFUSALS:  # the revert itself will say why (a value refused today, ...)
+        diff = None
     return render(
         request,
         "projects/project_revert.html",
-        {"project": project, "entry": entry, "pending": pending, "cancel_url": back},
+        {
+            "project": project,
+            "entry": entry,
+            "pending": pending,
+            "diff": diff,
+            "cancel_url": back,
+        },
     )

@@ -140,6 +140,10 @@ def test_edit_a_project_after_its_preview_then_revert_it_from_the_history_tab(
     page.get_by_role("heading", name="Revert the settings of geany").wait_for()
     question = page.locator("ul.revert-changes").inner_text()
     assert "Version filter: rc → 1.38" in question and "Regex:" in question
+    # And what the page will list then, as the edit's preview did.
+    versions = page.get_by_role("region", name="Versions once reverted").inner_text()
+    assert "2.0 now, 2.1rc1 once reverted" in versions
+    assert "Hidden (1): 1.38." in versions and "Revealed (1): 2.1rc1." in versions
     assert_fits(ada, "revert-confirm", label)
     page.get_by_role("button", name="Revert to this state").click()
     page.get_by_text("Settings reverted to their state of").wait_for()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from messaging.models import OutboxMessage
 from projects import services
 from projects.models import AuditEntry
-from tests.factories import GEANY, AdminFactory, UserFactory
+from tests.factories import GEANY, AdminFactory, ProjectVersionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +151,19 @@ def test_stream_definitions_show_and_are_restored(admin_client):
     assert [(r.name, r.end_of_life) for r in project.release_streams.all()] == [
         ("16", dt.date(2025, 1, 1))
     ]
+
+
+def test_the_confirmation_says_how_the_versions_and_the_latest_change(admin_client):
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    for raw in ("1.0", "1.1", "2.0-rc1"):
+        ProjectVersionFactory(project=project, version=raw)
+    services.project_edit(project, agent="ada", version_filter="rc")
+    filtered = AuditEntry.objects.latest("pk")
+    services.project_edit(project, agent="ada", version_filter="1.0")
+
+    data = {"action": "revert_to_state", "_selected_action": [str(filtered.pk)], "index": "0"}
+    asked = admin_client.post(reverse(CHANGELIST), data).content.decode()
+
+    assert "version_filter: 1.0 → rc" in asked
+    assert "latest version: 2.0-rc1 → 1.1" in asked
+    assert "versions hidden: 2.0-rc1" in asked and "versions revealed: 1.0" in asked

@@ -10,7 +10,7 @@ from messaging.models import OutboxMessage
 from projects import services
 from projects.models import AuditEntry, Project
 from projects.site.page_cache import forget_pages
-from tests.factories import GEANY, AdminFactory, DistroFactory, UserFactory
+from tests.factories import GEANY, AdminFactory, DistroFactory, ProjectVersionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +222,23 @@ def test_stream_definitions_show_in_the_history_and_a_revert_restores_them(user_
     assert not project.release_streams.exists()
     message = OutboxMessage.objects.filter(topic="project.edit").latest("pk")
     assert message.body["message"]["changes"]["release_streams"]["new"] == []
+
+
+def test_the_confirmation_shows_the_versions_as_the_revert_would_leave_them(user_client):
+    project = services.project_create(agent="ada", validate=False, **GEANY)
+    for raw in ("1.0", "1.1", "2.0-rc1"):
+        ProjectVersionFactory(project=project, version=raw)
+    services.project_edit(project, agent="ada", version_filter="rc")  # 2.0-rc1 hidden
+    filtered = AuditEntry.objects.filter(project_id=project.pk).latest("pk")
+    services.project_edit(project, agent="ada", version_filter="1.0")  # 1.0 hidden instead
+
+    question = user_client.get(revert(project, filtered)).content.decode()
+
+    assert "Versions once reverted" in question
+    latest = '<span class="version">2.0-rc1</span> now, <strong class="version">1.1</strong>'
+    assert f"{latest} once reverted" in question
+    assert 'Hidden (1): <span class="version">2.0-rc1</span>.' in question
+    assert 'Revealed (1): <span class="version">1.0</span>.' in question
+    user_client.post(revert(project, filtered), {"confirm": "1"})
+    project.refresh_from_db()
+    assert project.latest_version == "1.1"  # as the confirmation said
