@@ -1,7 +1,8 @@
 """The status page for admins (``/admin/status/``, linked from the admin index): what the
 checks, the upstreams, the backlog and the outbox did over the last week, as charts an
-operator would rather look at than read (:mod:`~releasemon.operations.charts`), with the
-figures in tables beside them, and what ``/readyz`` says now."""
+operator would rather look at than read (:mod:`~releasemon.operations.charts` over the hours,
+:mod:`~releasemon.operations.bars` by backend and host), with the figures of the bar charts in
+tables under them, and what ``/readyz`` says now."""
 
 from __future__ import annotations
 
@@ -14,9 +15,31 @@ from django.utils import timezone
 
 from projects.selectors import status
 from releasemon.operations import charts, readiness
+from releasemon.operations.bars import Bar, Part, bars
 from releasemon.operations.charts import Series
 
 DAYS = 7
+
+
+def _backend_chart(backends: list[status.Share]) -> str:
+    return bars(
+        f"Share of checks that failed, by backend, last {DAYS} days",
+        [Part("Failed", "fail")],
+        [Bar(s.name, [s.error_rate], f"{s.error_rate:.1%} of {s.total:,}") for s in backends],
+        unit="%",
+    )
+
+
+def _host_chart(hosts: list[status.Share]) -> str:
+    def figures(share: status.Share) -> str:
+        counts = [(share.errors, "failed"), (share.ratelimits, "rate-limited")]
+        return ", ".join(f"{count:,} {what}" for count, what in counts if count)
+
+    return bars(
+        f"Checks that failed or were rate-limited, by upstream host, last {DAYS} days",
+        [Part("Failed", "fail"), Part("Rate-limited", "limited")],
+        [Bar(s.name, [s.errors, s.ratelimits], figures(s)) for s in hosts],
+    )
 
 
 def status_page(request: HttpRequest) -> HttpResponse:
@@ -30,6 +53,8 @@ def status_page(request: HttpRequest) -> HttpResponse:
 
     backlog = status.backlog_per_hour(since)
     lag = status.outbox_lag_per_hour(since)
+    backends = status.backends_by_error_rate(since)
+    hosts = status.troubled_hosts(since)
     totals = {outcome: sum(v or 0 for v in per_hour(outcome)) for outcome in status.OUTCOMES}
     context = {
         **admin.site.each_context(request),
@@ -63,7 +88,9 @@ def status_page(request: HttpRequest) -> HttpResponse:
             [Series("Longest wait", "lag", [lag[h][0] if h in lag else None for h in hours])],
             unit="s",
         ),
-        "backends": status.backends_by_error_rate(since),
-        "hosts": status.troubled_hosts(since),
+        "backends": backends,
+        "backends_chart": _backend_chart(backends),
+        "hosts": hosts,
+        "hosts_chart": _host_chart(hosts),
     }
     return render(request, "admin/status.html", context)

@@ -1,6 +1,6 @@
 """A generated week of operations for the status page: check tallies every hour (more by
-day than by night, a failing host, a rate-limited one, a hostile host name), cycles with their
-backlog, and outbox messages with their waits."""
+day than by night, a failing host, a rate-limited one, a hostile host name, one too long for a
+line), cycles with their backlog, and outbox messages with their waits."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from messaging.models import OutboxMessage
 from projects.models import CheckRun, CheckTally
 
 HOSTILE_HOST = '<script>alert("host")</script>.example'
+#: Too long for its line in the bar chart: cut with an ellipsis, kept whole in a title.
+LONG_HOST = "mirror-of-the-release-archives.downloads.department-of-physics.university.example.edu"
 
 
 def a_week_of_operations(seed: int = 7) -> dt.datetime:
@@ -28,6 +30,7 @@ def a_week_of_operations(seed: int = 7) -> dt.datetime:
             ("pypi", "pypi.org", 0.35),
             ("custom", "downloads.example.org", 0.15),
             ("gitlab", HOSTILE_HOST, 0.05),
+            ("custom", LONG_HOST, 0.02),
         ):
             total = int(8000 * busy * share * rng.uniform(0.8, 1.2))
             errors = int(total * (0.12 if host == "downloads.example.org" else 0.02))

@@ -26,7 +26,8 @@ def test_a_week_of_checks_is_drawn_and_counted(admin_client):
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert html.count('<svg class="chart"') == 3
+    assert html.count('<svg class="chart series"') == 3
+    assert html.count('<svg class="chart bars"') == 2
     checks = html.split('id="checks"', 1)[1].split("</section>", 1)[0]
     assert len(re.findall(r'<rect class="(ok|fail|limited)"', checks)) > 7 * 24 * 2
     assert html.count("<polyline") >= 2
