@@ -34,6 +34,12 @@ def rows() -> Rows:
 
 class _Page(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path.startswith("/limited/"):
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         missing = self.path.startswith("/gone/")
         body = b"nothing here" if missing else b'<a href="widget-2.0.tar.gz">widget 2.0</a>'
         self.send_response(404 if missing else 200)
@@ -48,7 +54,8 @@ class _Page(BaseHTTPRequestHandler):
 @pytest.fixture
 def upstream(settings) -> Iterator[str]:
     """An upstream on 127.0.0.1 (which checks may reach for this test): a download page with
-    widget 2.0 anywhere, and a 404 under ``/gone/``."""
+    widget 2.0 anywhere, a 404 under ``/gone/`` and "429 Too Many Requests, retry after a
+    second" under ``/limited/``."""
     settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
