@@ -21,6 +21,7 @@ from projects.notify import delivery, fanout
 from projects.notify.models import Delivery
 from tests.factories import ProjectFactory
 from tests.messaging.conftest import amqp_url, bus  # noqa: F401 (fixtures)
+from tests.projects.conftest import pool  # noqa: F401 (fixture)
 from tests.projects.notify.factories import ChannelFactory, WatchFactory, release
 from tests.releasemon.test_metrics import scrape, value
 
@@ -32,7 +33,7 @@ def due_now(**fields):
 
 
 @transactional
-def test_an_upstream_answering_429_blocks_its_host_until_its_reset(client, upstream):
+def test_an_upstream_answering_429_blocks_its_host_until_its_reset(client, upstream, pool):  # noqa: F811
     """Two projects on one upstream host: the first check's 429 blocks the host for both
     (one block), the gauge counts it, and it drops once the reset time has passed."""
     before = scrape(client)
@@ -101,7 +102,7 @@ def test_a_release_waiting_for_its_watcher_is_a_delivery_due_until_it_is_sent(cl
 
 
 @transactional
-def test_the_age_of_the_last_check_cycle_restarts_when_a_cycle_finishes(client, upstream):
+def test_the_age_of_the_last_check_cycle_restarts_when_a_cycle_finishes(client, upstream, pool):  # noqa: F811
     assert "releasemon_last_check_cycle_age_seconds" not in scrape(client)  # none yet
     two_hours_ago = timezone.now() - dt.timedelta(hours=2)
     CheckRun.objects.create(started_at=two_hours_ago, ended_at=two_hours_ago)
