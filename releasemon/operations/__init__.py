@@ -5,7 +5,8 @@
 - :mod:`~releasemon.operations.views`: ``/healthz`` and ``/readyz``;
 - :mod:`~releasemon.operations.metrics`: ``/metrics``;
 - :mod:`~releasemon.operations.logs`: request ids and JSON log lines;
+  :mod:`~releasemon.operations.gunicorn_logs`: gunicorn's own lines in the same format;
 - :mod:`~releasemon.operations.error_reports`: optional reports to Sentry;
-- :mod:`~releasemon.operations.status` and :mod:`~releasemon.operations.charts`: the admins'
-  status page.
+- :mod:`~releasemon.operations.status`, :mod:`~releasemon.operations.charts` and
+  :mod:`~releasemon.operations.bars`: the admins' status page.
 """

@@ -6,10 +6,16 @@ object per line when ``LOG_FORMAT=json``.
   them), else makes one, keeps it for the request's log lines and echoes it in the answer's
   ``X-Request-ID`` header.
 - :class:`AddRequestId` (a logging filter on the handler) puts it on every record logged while
-  the request runs, in any thread that copied the context.
+  the request runs, in any thread that copied the context, and on Django's own lines about a
+  request (``django.request``: a 404, a 500), which Django may write after the middlewares
+  have returned: those carry the request itself.
 - :class:`JsonFormatter`: ``time``, ``level``, ``logger``, ``message``, ``request_id``, and the
-  ``project_id`` and ``outcome`` that a check's lines carry (``extra=``), the traceback as
-  ``exception``. Plain text stays the default.
+  ``project_id`` and ``outcome`` that a check's lines carry (``extra=``), the status code of
+  Django's and gunicorn's lines about a request, the traceback as ``exception``. Plain text
+  stays the default.
+- :func:`configure` (Django's ``LOGGING_CONFIG``) also routes Python's warnings to logging
+  (``py.warnings``), so that they are lines in the same format. gunicorn's own lines go
+  through :mod:`~releasemon.operations.gunicorn_logs`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import logging.config
 import re
 import uuid
 from collections.abc import Callable
@@ -34,8 +41,21 @@ INBOUND_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 HEADER = "X-Request-ID"
 #: The request id of lines logged outside a request (tasks, commands).
 NO_REQUEST = "-"
+#: Where the middleware leaves the request's id in ``request.META``, for Django's own lines.
+META_KEY = "releasemon.request_id"
 #: Record attributes a JSON line carries when a log call set them (``extra=``).
-CONTEXT_FIELDS = ("request_id", "project_id", "outcome", "backend", "host")
+CONTEXT_FIELDS = (
+    "request_id",
+    "project_id",
+    "outcome",
+    "backend",
+    "host",
+    "status_code",
+    "method",
+    "path",
+    "duration_ms",
+    "remote_addr",
+)
 LOG_FORMATS = ("plain", "json")
 #: The loggers of the service's own apps, at LOG_LEVEL (the rest at WARNING).
 OWN_LOGGERS = ("releasemon", "projects", "backends", "accounts", "messaging")
@@ -63,8 +83,21 @@ def logging_settings(log_format: str, level: str) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["console"], "level": "WARNING"},
-        "loggers": {name: {"level": level, "propagate": True} for name in OWN_LOGGERS},
+        "loggers": {
+            **{name: {"level": level, "propagate": True} for name in OWN_LOGGERS},
+            # Django's lines go through the one handler too (its defaults add a plain console
+            # while DEBUG is on, and e-mails to ADMINS, which releasemon has none of).
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
     }
+
+
+def configure(config: dict[str, Any]) -> None:
+    """Django's LOGGING_CONFIG: apply ``config`` and route Python's warnings to logging
+    (``py.warnings``, at WARNING), so that they are lines like any other."""
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)
 
 
 def current_request_id() -> str | None:
@@ -80,6 +113,7 @@ class RequestId:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         inbound = request.headers.get(HEADER, "")
         request_id = inbound if INBOUND_ID.fullmatch(inbound) else uuid.uuid4().hex
+        request.META[META_KEY] = request_id
         token = _request_id.set(request_id)
         try:
             response = self.get_response(request)
@@ -94,8 +128,15 @@ class AddRequestId(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = _request_id.get() or NO_REQUEST
+            record.request_id = _request_id.get() or _from_request(record) or NO_REQUEST
         return True
+
+
+def _from_request(record: logging.LogRecord) -> str | None:
+    """The id the middleware gave the request a record is about (Django's ``extra``)."""
+    meta = getattr(getattr(record, "request", None), "META", None)
+    found = meta.get(META_KEY) if isinstance(meta, dict) else None
+    return found if isinstance(found, str) else None
 
 
 class JsonFormatter(logging.Formatter):

@@ -8,6 +8,7 @@ import json
 import socket
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -133,6 +134,7 @@ def test_serve_passes_them_to_the_web_server_and_the_cluster(monkeypatch):
     call_command("serve", "--port", "8123", stdout=out)
     (web, web_env), (cluster, cluster_env) = started
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123"
+    assert web[web.index("--config") + 1] == str(settings.BASE_DIR / "gunicorn.conf.py")
     assert cluster[-1] == "qcluster"
     for env in (web_env, cluster_env):
         assert env["SITE_URL"] == "http://127.0.0.1:8123"

@@ -20,6 +20,7 @@ import sys
 import time
 from argparse import ArgumentParser
 from collections.abc import Mapping
+from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -160,10 +161,11 @@ class Command(BaseCommand):
     def _start(self, bind: str, workers: int, no_cluster: bool) -> list[subprocess.Popen[bytes]]:
         python = sys.executable
         env = self.environment(bind)
+        # gunicorn.conf.py as in production (the logger class, access lines); a trial's own
+        # address, workers and a short graceful stop.
         web = [
-            python, "-m", "gunicorn", "releasemon.wsgi",
-            "--bind", bind, "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-", "--graceful-timeout", "5",
+            python, "-m", "gunicorn", "--config", str(Path(settings.BASE_DIR, "gunicorn.conf.py")),
+            "--bind", bind, "--workers", str(workers), "--graceful-timeout", "5",
         ]  # fmt: skip
         processes = [subprocess.Popen(web, cwd=settings.BASE_DIR, env=env)]  # noqa: S603
         if not no_cluster:
