@@ -17,8 +17,8 @@ systemd units do; the folder is emptied at each start), each writes its counts t
 scrape adds up every process's; without it a scrape shows the counts of the process that
 answered it.
 
-Reachable only from METRICS_ALLOWED_NETWORKS (the socket's address: a proxy in front must not
-forward ``/metrics``) or with ``Authorization: Bearer <METRICS_TOKEN>``.
+Reachable only from METRICS_ALLOWED_NETWORKS (the socket's address; a request a proxy forwarded,
+with its X-Forwarded-For, is refused) or with ``Authorization: Bearer <METRICS_TOKEN>``.
 """
 
 from __future__ import annotations
@@ -160,12 +160,21 @@ class _ThisProcess(Collector):
         yield from REGISTRY.collect()
 
 
+#: Headers a proxy adds: a request bearing one came through a proxy, whose own address
+#: (often 127.0.0.1) says nothing about the client's.
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
 def allowed(request: HttpRequest) -> bool:
-    """From METRICS_ALLOWED_NETWORKS, or with the METRICS_TOKEN as a bearer token."""
+    """From METRICS_ALLOWED_NETWORKS, or with the METRICS_TOKEN as a bearer token. A request
+    that came through a proxy needs the token: the socket's address is the proxy's, and a
+    proxy that forwards ``/metrics`` by mistake must not open it to everyone."""
     token = settings.METRICS_TOKEN
     given = request.headers.get("Authorization", "")
     if token and secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
+    if any(name in request.headers for name in PROXY_HEADERS):
+        return False
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:

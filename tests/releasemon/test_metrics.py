@@ -104,6 +104,23 @@ def test_only_monitoring_networks_or_the_token_may_read_it(client, settings):
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ", **outside).status_code == 403
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"HTTP_X_FORWARDED_FOR": "203.0.113.9"},
+        {"HTTP_FORWARDED": "for=203.0.113.9;proto=https"},
+        {"HTTP_X_REAL_IP": "203.0.113.9"},
+    ],
+)
+def test_a_proxy_forwarding_it_by_mistake_does_not_open_it(client, settings, header):
+    """Behind a TLS proxy on the same machine every request comes from 127.0.0.1: one that
+    a proxy forwarded needs the token."""
+    settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.METRICS_TOKEN = "s3cret-metrics-token"
+    assert client.get("/metrics", **header).status_code == 403
+    scrape(client, HTTP_AUTHORIZATION="Bearer s3cret-metrics-token", **header)
+
+
 def test_several_processes_are_added_up(tmp_path):
     """Two processes count checks into one PROMETHEUS_MULTIPROC_DIR; a third, answering the
     scrape, sees their sum (what gunicorn's and q2's workers do)."""
