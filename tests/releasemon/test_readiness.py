@@ -12,9 +12,11 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from messaging.models import OutboxMessage
+from projects import scheduler
 from releasemon.operations import readiness
 from tests.factories import ProjectFactory
 from tests.messaging.conftest import AMQP_URL, RABBITMQ_HOST, RABBITMQ_PORT
+from tests.projects.conftest import pool  # noqa: F401 (fixture)
 from tests.projects.notify.factories import DeliveryFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,11 +108,12 @@ def test_a_broker_that_is_down_is_named_and_recovers(client, settings):
     assert body["parts"]["broker"] == {"ok": True, "detail": "reachable", "configured": True}
 
 
-def test_stalled_checks_are_named_and_recover(client, settings):
+@pytest.mark.django_db(transaction=True)
+def test_stalled_checks_are_named_and_recover(client, settings, upstream, pool):  # noqa: F811
     settings.READY_CHECK_MAX_AGE = 900
     now = timezone.now()
-    waiting = ProjectFactory(next_check=now - dt.timedelta(hours=2))
-    ProjectFactory(next_check=now - dt.timedelta(minutes=1))
+    ProjectFactory(next_check=now - dt.timedelta(hours=2), version_url=f"{upstream}/a/")
+    ProjectFactory(next_check=now - dt.timedelta(minutes=1), version_url=f"{upstream}/b/")
 
     status, body = ready(client)
     assert status == 503 and body["failing"] == ["checks"]
@@ -118,10 +121,13 @@ def test_stalled_checks_are_named_and_recover(client, settings):
     assert checks["detail"].startswith("stalled: a project has been due for 2.0 h (allowed 15 min)")
     assert checks["projects_due"] == 2 and checks["oldest_due_seconds"] >= 7200
 
-    # The workers are back: it was checked, its next check is in the future.
-    waiting.next_check = now + dt.timedelta(hours=1)
-    waiting.save(update_fields=["next_check"])
-    assert ready(client)[0] == 200
+    # The workers are back: a cycle checks both (the upstream finds no version of either: a
+    # failure is a check too), their next checks are in the future.
+    assert scheduler.run_cycle().total_count == 2
+    status, body = ready(client)
+    assert status == 200, body
+    assert body["parts"]["checks"]["projects_due"] == 0
+    assert body["parts"]["checks"]["last_cycle_finished_seconds_ago"] < 60
 
 
 def test_an_outbox_the_relay_does_not_empty_is_named_only_with_a_broker(client, settings):
