@@ -22,7 +22,7 @@ def a_week_of_operations(seed: int = 7) -> dt.datetime:
     rng = random.Random(seed)
     end = timezone.now().replace(minute=0, second=0, microsecond=0)
     tallies, runs, messages = [], [], []
-    for back in range(7 * 24):
+    for back in range(7 * 24 + 1):  # the page shows 169 hours: the last 7 days and this hour
         hour = end - dt.timedelta(hours=back)
         busy = 1.0 if 8 <= hour.hour <= 20 else 0.4
         for backend, host, share in (

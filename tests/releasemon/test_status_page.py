@@ -32,6 +32,12 @@ def test_a_week_of_checks_is_drawn_and_counted(admin_client):
     assert len(re.findall(r'<rect class="(ok|fail|limited)"', checks)) > 7 * 24 * 2
     assert html.count("<polyline") >= 2
     assert "Checks per hour by outcome, last 7 days" in html
+    # A bar a backend and a stacked bar a troubled host, their figures in tables beside.
+    for section, bars in (("backends", 4), ("hosts", 5)):
+        part = html.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+        assert part.count('<rect class="fail"') == bars
+        assert part.index('<svg class="chart bars"') < part.index("<details>")
+        assert part.count("<tr>") == bars + 1
     backends = page.context["backends"]
     assert backends[0].name == "custom"  # the failing download host's backend comes first
     hosts = [share.name for share in page.context["hosts"]]
