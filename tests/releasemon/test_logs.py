@@ -22,8 +22,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from gunicorn.config import Config
 
 from releasemon.operations import views as operations
+from releasemon.operations.gunicorn_logs import Logger
 from releasemon.operations.logs import AddRequestId, JsonFormatter, configure, logging_settings
 from tests.factories import ProjectFactory, UserFactory
 
@@ -270,3 +272,31 @@ def test_under_gunicorn_every_line_is_json_and_requests_carry_their_id(tmp_path)
     assert django["Not Found: /no/such/page/"]["request_id"] == answers["/no/such/page/"][1]
     failed = django["Internal Server Error: /project/1/"]
     assert failed["request_id"] == answers["/project/1/"][1] and "Traceback" in failed["exception"]
+
+
+def test_gunicorns_lines_follow_log_format(monkeypatch, tmp_path):
+    """Plain by default (gunicorn's own format), JSON with LOG_FORMAT=json, plain when the
+    configuration cannot be read (the workers then stop with the reason)."""
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    monkeypatch.delenv("RELEASEMON_CONFIG", raising=False)
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    logger = Logger(cfg)
+    try:
+
+        def formatters() -> list[type]:
+            handlers = [*logger.error_log.handlers, *logger.access_log.handlers]
+            assert len(handlers) == 2
+            return [type(handler.formatter) for handler in handlers]
+
+        assert JsonFormatter not in formatters()
+        monkeypatch.setenv("LOG_FORMAT", "json")
+        logger.setup(cfg)
+        assert formatters() == [JsonFormatter, JsonFormatter]
+        monkeypatch.setenv("RELEASEMON_CONFIG", str(tmp_path / "missing.toml"))
+        logger.setup(cfg)
+        assert JsonFormatter not in formatters()
+    finally:
+        for log in (logger.error_log, logger.access_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
