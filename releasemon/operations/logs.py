@@ -128,7 +128,7 @@ class AddRequestId(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = _request_id.get() or _from_request(record) or NO_REQUEST
+            record.request_id = _from_request(record) or _request_id.get() or NO_REQUEST
         return True
 
 
