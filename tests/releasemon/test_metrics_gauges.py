@@ -54,6 +54,7 @@ def test_an_upstream_answering_429_blocks_its_host_until_its_reset(client, upstr
     assert value(scrape(client), "releasemon_rate_limit_blocks") == 0
 
 
+@pytest.mark.rabbitmq
 @transactional
 def test_the_outbox_backlog_and_the_relay_counter_move_with_a_real_relay(client, bus):  # noqa: F811
     with transaction.atomic():
