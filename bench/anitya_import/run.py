@@ -228,17 +228,23 @@ def run_import(server: str, env: dict[str, str], report: Path) -> dict:
     ]
     started = time.perf_counter()
     child = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     samples: list[int] = []
     stderr_lines: list[str] = []
+    stdout_lines: list[str] = []  # the summary (progress goes to stderr)
 
-    reader = threading.Thread(target=lambda: stderr_lines.extend(child.stderr), daemon=True)
-    reader.start()
+    readers = [
+        threading.Thread(target=lambda: stderr_lines.extend(child.stderr), daemon=True),
+        threading.Thread(target=lambda: stdout_lines.extend(child.stdout), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
     while child.poll() is None:
         samples.append(_rss_kib(child.pid))
         time.sleep(1.0)
-    reader.join()
+    for reader in readers:
+        reader.join()
     wall = time.perf_counter() - started
     if child.returncode != 0:
         raise SystemExit("import failed:\n" + "".join(stderr_lines[-20:]))
@@ -248,7 +254,7 @@ def run_import(server: str, env: dict[str, str], report: Path) -> dict:
         "wall": wall,
         "peak": max(samples),
         "quarters": quarters,
-        "summary": stderr_lines[-1].strip() if stderr_lines else "",
+        "summary": stdout_lines[-1].strip() if stdout_lines else "",
     }
 
 

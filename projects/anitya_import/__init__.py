@@ -36,6 +36,7 @@ from django.db.models import F
 from projects import audit, catalogue
 from projects.anitya_import.clean import Problem
 from projects.anitya_import.mappings_rows import write_distros, write_flags, write_mappings
+from projects.anitya_import.progress import Progress
 from projects.anitya_import.projects_rows import (
     AGENT,
     PROJECT_COLUMNS,
@@ -56,7 +57,7 @@ from projects.anitya_import.users_rows import (
 )
 from projects.models import AuditEntry, Catalogue, Flag, Package, Project
 
-__all__ = ["AnityaSource", "ImportRefused", "Report", "SourceError", "import_anitya"]
+__all__ = ["AnityaSource", "ImportRefused", "Progress", "Report", "SourceError", "import_anitya"]
 
 logger = logging.getLogger(__name__)
 
@@ -122,22 +123,26 @@ def _import(source: AnityaSource, report: Report, size: int) -> None:
         steps.append(("identities", SOCIAL_COLUMNS, "id", write_identities))
     table_of = {"users": "users", "tokens": "tokens", "identities": SOCIAL_TABLE}
     for kind, columns, key, write in steps:
+        report.start(kind, source.count(table_of[kind]))
         for number, rows in enumerate(source.batches(table_of[kind], columns, key=key, size=size)):
             problems: list[Problem] = []
             with transaction.atomic():
                 tally = write(rows, users, problems)
             report.problem(problems)
             report.count(kind, tally)
-            report.batch(f"{kind} batch {number + 1}", {kind: tally})
+            report.batch(len(rows), f"batch {number + 1}", {kind: tally})
     revoked = remove_revoked_tokens(users)
     report.count("tokens", Tally(removed=revoked))
     problems = []
+    distro_rows = source.count("distros")
+    report.start("distros", distro_rows)
     with transaction.atomic():
         distros, tally = write_distros(source, problems, size=size)
     report.problem(problems)
     report.count("distros", tally)
-    report.batch("distros", {"distros": tally})
+    report.batch(distro_rows, "all", {"distros": tally})
     seen: set[int] = set()
+    report.start("projects", source.count("projects"))
     for rows in source.batches("projects", PROJECT_COLUMNS, key="id", size=size):
         problems = []
         with transaction.atomic():
@@ -153,7 +158,7 @@ def _import(source: AnityaSource, report: Report, size: int) -> None:
         report.problem(problems)
         for kind, tally in parts.items():
             report.count(kind, tally)
-        report.batch(f"projects {batch.low}-{batch.high}", parts)
+        report.batch(len(rows), f"ids {batch.low}-{batch.high}", parts)
     removed = _remove_gone(seen)
     report.count("projects", Tally(removed=removed))
     if removed:

@@ -1,16 +1,17 @@
 """What an import did: counts per kind of row, the CSV of values that could not be carried,
-a progress line per batch and the summary."""
+the progress of each batch (:mod:`.progress`) and the summary."""
 
 from __future__ import annotations
 
 import csv
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
 from projects.anitya_import.clean import Problem
+from projects.anitya_import.progress import Progress
 
 CSV_HEADER = ["table", "id", "field", "value", "reason"]
 #: The kinds of rows, in the order they are imported and summed up.
@@ -50,15 +51,15 @@ class Tally:
 
 class Report:
     """Counts, the CSV file (written as problems come, so a long import's file grows), and
-    ``say`` for progress lines (the command's stderr)."""
+    the progress (the command's stderr)."""
 
-    def __init__(self, path: Path, say: Callable[[str], None]) -> None:
+    def __init__(self, path: Path, progress: Progress) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: TextIO = path.open("w", newline="", encoding="utf-8")
         self._csv = csv.writer(self._file)
         self._csv.writerow(CSV_HEADER)
-        self.say = say
+        self.progress = progress
         self.tallies = {kind: Tally() for kind in KINDS}
         self.problems: Counter[str] = Counter()
 
@@ -71,8 +72,17 @@ class Report:
     def count(self, kind: str, tally: Tally) -> None:
         self.tallies[kind].add(tally)
 
-    def batch(self, what: str, parts: dict[str, Tally]) -> None:
-        self.say(f"{what}: " + "; ".join(f"{kind} {tally}" for kind, tally in parts.items()))
+    def start(self, kind: str, total: int) -> None:
+        """The next ``total`` rows counted are of ``kind``."""
+        self.progress.start(kind, total)
+
+    def batch(self, rows: int, what: str, parts: dict[str, Tally]) -> None:
+        """A batch of ``rows`` rows is written; ``what`` names it, ``parts`` is what it did."""
+        details = "; ".join(f"{kind} {tally}" for kind, tally in parts.items())
+        self.progress.advance(rows, f"{what}: {details}")
+
+    def say(self, line: str) -> None:
+        self.progress.say(line)
 
     def summary(self) -> str:
         counts = ", ".join(f"{kind} {tally}" for kind, tally in self.tallies.items())
@@ -82,4 +92,5 @@ class Report:
         )
 
     def close(self) -> None:
+        self.progress.end()
         self._file.close()

@@ -168,6 +168,11 @@ class AnityaSource:
             for row in self._fetch(query, params)
         ]
 
+    def count(self, table: str) -> int:
+        """How many rows ``table`` holds (the progress's total)."""
+        # The table is one of this package's constants.
+        return int(self._fetch(f"SELECT count(*) FROM {table}", ())[0][0])  # noqa: S608
+
     def batches(
         self, table: str, columns: dict[str, str], *, key: str, size: int
     ) -> Iterator[list[Row]]:

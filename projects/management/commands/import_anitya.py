@@ -2,12 +2,14 @@
 
 ``SOURCE`` is a ``postgresql://`` URL or the path of a SQLite file; it is only read. Run it as
 often as needed: each run adds what is new, updates what changed and removes what Anitya no
-longer has (docs/migrating-from-anitya.md). A progress line per batch and a summary go to
-stderr; values that could not be carried as they were go to the CSV report.
+longer has (docs/migrating-from-anitya.md). The progress goes to stderr (redrawn in place on a
+terminal, a line per batch elsewhere), the summary to stdout; values that could not be carried
+as they were go to the CSV report.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from django.utils import timezone
 from projects.anitya_import import (
     AnityaSource,
     ImportRefused,
+    Progress,
     Report,
     SourceError,
     import_anitya,
@@ -70,7 +73,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         path = options["report"] or default_report()
         try:
-            report = Report(path, say=lambda line: self.stderr.write(line))
+            report = Report(path, self._progress())
         except OSError as error:
             source.close()
             raise CommandError(f"cannot write the report {path}: {error.strerror}") from None
@@ -84,4 +87,13 @@ class Command(BaseCommand):
         finally:
             report.close()
         prefix = "Dry run, nothing written: " if options["dry_run"] else "Imported: "
-        self.stderr.write(prefix + report.summary())
+        self.stdout.write(prefix + report.summary())
+
+    def _progress(self) -> Progress:
+        def write(text: str) -> None:
+            # As is: no added newline, and not in the error colour stderr has on a terminal.
+            self.stderr.write(text, style_func=lambda plain: plain, ending="")
+            self.stderr.flush()
+
+        tty = self.stderr.isatty()
+        return Progress(write, tty=tty, width=shutil.get_terminal_size().columns)

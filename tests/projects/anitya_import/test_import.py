@@ -18,13 +18,24 @@ from tests.projects.anitya_import.catalogue import ALICE, ALICE_TOKEN, BOB, CARO
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def run_import(db, tmp_path, *extra: str) -> tuple[str, list[dict[str, str]]]:
+def run_import(
+    db, tmp_path, *extra: str, stderr: io.StringIO | None = None
+) -> tuple[str, list[dict[str, str]]]:
+    """The summary the import prints on stdout, and the rows of its CSV report; the progress
+    goes to ``stderr``."""
     report = tmp_path / "report.csv"
-    err = io.StringIO()
+    out = io.StringIO()
     call_command(
-        "import_anitya", "--from", db.location, "--report", str(report), *extra, stderr=err
+        "import_anitya",
+        "--from",
+        db.location,
+        "--report",
+        str(report),
+        *extra,
+        stdout=out,
+        stderr=stderr or io.StringIO(),
     )
-    return err.getvalue(), list(csv.DictReader(report.open(encoding="utf-8")))
+    return out.getvalue(), list(csv.DictReader(report.open(encoding="utf-8")))
 
 
 def v1(client: APIClient, pid: int) -> dict:
@@ -44,9 +55,11 @@ def test_every_project_keeps_its_id_versions_order_mappings_and_latest(
     anitya_db, tmp_path, fresh_caches, batch_size
 ):
     expected = fill(anitya_db)
-    err, _ = run_import(anitya_db, tmp_path, "--batch-size", batch_size)
+    err = io.StringIO()
+    run_import(anitya_db, tmp_path, "--batch-size", batch_size, stderr=err)
     # A progress line per batch of projects (ids 1 to 40 in batches of 2: at least 6).
-    assert len([line for line in err.splitlines() if line.startswith("projects ")]) >= (
+    lines = err.getvalue().splitlines()
+    assert len([line for line in lines if line.startswith("projects ")]) >= (
         6 if batch_size == "2" else 1
     )
     client = APIClient()
