@@ -40,6 +40,7 @@ from projects.anitya_import.progress import Progress
 from projects.anitya_import.projects_rows import (
     AGENT,
     PROJECT_COLUMNS,
+    restamp,
     write_projects,
     write_versions,
 )
@@ -153,6 +154,7 @@ def _import(source: AnityaSource, report: Report, size: int) -> None:
                 "mappings": write_mappings(source, batch, distros, problems),
                 "flags": write_flags(source, batch, problems),
             }
+            restamp(batch)
         seen.update(batch.ids)
         reset_queries()  # with DEBUG on, Django keeps the SQL of 9,000 queries (big inserts)
         report.problem(problems)

@@ -72,6 +72,10 @@ class ProjectBatch:
     ids: list[int]
     names: dict[int, str]
     created_on: dict[int, dt.datetime]
+    #: The stored ``updated_on`` of the projects an earlier import brought, before this batch.
+    stamps: dict[int, dt.datetime] = dataclasses.field(default_factory=dict)
+    #: The projects whose row or versions this batch changed.
+    touched: set[int] = dataclasses.field(default_factory=set)
 
     def rows(
         self, source: AnityaSource, table: str, columns: dict[str, str], *, order: str
@@ -123,6 +127,13 @@ def _comparable(value: Any) -> Any:
     return value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
 
 
+def _differs(field: str, old: Any, new: Any) -> bool:
+    if field == "updated_on" and old is not None and new is not None:
+        # Whole seconds: the APIs show no more, and :func:`restamp` may have moved the rest.
+        return _comparable(old).replace(microsecond=0) != _comparable(new).replace(microsecond=0)
+    return bool(_comparable(old) != _comparable(new))
+
+
 def write_projects(rows: Sequence[Row], problems: list[Problem]) -> tuple[ProjectBatch, Tally]:
     """Add or update the batch's projects (ids kept). A project added, or whose settings
     changed, gets a ``project.import`` audit entry; one whose check state alone moved (Anitya
@@ -145,7 +156,7 @@ def write_projects(rows: Sequence[Row], problems: list[Problem]) -> tuple[Projec
             before = None
             after = {field: values[field] for field in PROJECT_FIELDS}
         else:
-            changed = [f for f in WRITTEN if _comparable(old[f]) != _comparable(values[f])]
+            changed = [f for f in WRITTEN if _differs(f, old[f], values[f])]
             if not changed:
                 tally.unchanged += 1
                 continue
@@ -168,8 +179,28 @@ def write_projects(rows: Sequence[Row], problems: list[Problem]) -> tuple[Projec
         ids=ids,
         names={values["id"]: values["name"] for values in cleaned},
         created_on={values["id"]: values["created_on"] for values in cleaned},
+        stamps={pk: row["updated_on"] for pk, row in stored.items()},
+        touched={project.pk for project in upserts},
     )
     return batch, tally
+
+
+def restamp(batch: ProjectBatch) -> None:
+    """Move the change stamp (``updated_on``) of each project whose row or versions this
+    batch changed while Anitya's ``updated_on`` stayed (an admin deleted a version there, a
+    commit link was edited): the answers and pages kept per project are found by it
+    (``projects/representations``), so they would go on showing the old versions. Only the
+    microseconds move; the APIs show whole seconds, so the time shown stays Anitya's."""
+    before = {pk: stamp for pk, stamp in batch.stamps.items() if pk in batch.touched}
+    if not before:
+        return
+    moved = []
+    for pk, stamp in Project.objects.filter(id__in=before).values_list("id", "updated_on"):
+        old = before[pk]
+        if _comparable(stamp) == _comparable(old):
+            nudged = old.replace(microsecond=(old.microsecond + 1) % 1_000_000)
+            moved.append(Project(id=pk, updated_on=nudged))
+    Project.objects.bulk_update(moved, ["updated_on"])
 
 
 def _clean_versions(
@@ -253,11 +284,17 @@ def write_versions(source: AnityaSource, batch: ProjectBatch, problems: list[Pro
             )
         elif _comparable(old[1]) != _comparable(created) or old[2] != commit_url:
             tally.changed += 1
-            changed.append(ProjectVersion(id=old[0], created_on=created, commit_url=commit_url))
+            changed.append(
+                ProjectVersion(
+                    id=old[0], project_id=project_id, created_on=created, commit_url=commit_url
+                )
+            )
         else:
             tally.unchanged += 1
     gone = [old[0] for key, old in stored.items() if key not in wanted]
     tally.removed = len(gone)
+    batch.touched.update(version.project_id for version in [*added, *changed])
+    batch.touched.update(project_id for (project_id, _), old in stored.items() if old[0] in gone)
     ProjectVersion.objects.filter(id__in=gone).delete()
     ProjectVersion.objects.bulk_create(added, batch_size=1000)
     ProjectVersion.objects.bulk_update(changed, ["created_on", "commit_url"], batch_size=500)

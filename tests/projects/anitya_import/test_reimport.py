@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, User
 from projects.anitya_import.source import AnityaSource, SourceError
-from projects.models import AuditEntry, Catalogue, Package, Project, ProjectVersion
+from projects.models import AuditEntry, Catalogue, Flag, Package, Project, ProjectVersion
+from projects.services.flags import flag_create
 from tests.factories import ProjectFactory
 from tests.projects.anitya_import.catalogue import ALICE, ALICE_TOKEN, T0, fill, project
 from tests.projects.anitya_import.test_import import run_import
@@ -227,3 +228,81 @@ def test_a_mapping_moved_to_an_earlier_batch_comes_in_one_import(anitya_db, tmp_
     assert Package.objects.get(pk=9).project_id == 1
     assert not [line for line in report if line["table"] == "packages"]
     assert "mappings +1 ~0 -1" in out
+
+
+def shown(client: APIClient) -> dict[str, object]:
+    """What users see of project 1's versions and project 8's latest commit link, through
+    every cached answer: v1 and v2 single answers and lists, and the project page."""
+    v1_list = client.get("/api/projects/", {"pattern": "requests"}).json()["projects"]
+    v2_list = client.get("/api/v2/projects/", {"name": "requests"}).json()["items"]
+    page = client.get("/project/8/").content.decode()
+    return {
+        "v1": client.get("/api/project/1").json()["versions"],
+        "v1 list": [p["versions"] for p in v1_list if p["id"] == 1],
+        "v2 list": [p["versions"] for p in v2_list if p["id"] == 1],
+        "v2 versions": client.get("/api/v2/versions/", {"project_id": 1}).json()["versions"],
+        "commit": "commit/edited" in page,
+    }
+
+
+def test_a_deleted_version_an_edited_commit_link_and_flags_come_at_once(
+    anitya_db, tmp_path, fresh_caches
+):
+    """Changes on Anitya that leave the project's row as it was (an admin deleted a version,
+    a commit link edited, a flag closed, a new flag) come in, and every cached answer shows
+    them at the next request."""
+    fill(anitya_db)
+    run_import(anitya_db, tmp_path)
+    client = APIClient()
+    for _ in range(2):  # the second time, from the caches
+        assert shown(client) == {
+            "v1": ["2.31.0", "2.1.0", "2.0.0"],
+            "v1 list": [["2.31.0", "2.1.0", "2.0.0"]],
+            "v2 list": [["2.31.0", "2.1.0", "2.0.0"]],
+            "v2 versions": ["2.31.0", "2.1.0", "2.0.0"],
+            "commit": False,
+        }
+    later = T0 + dt.timedelta(days=400)
+    anitya_db.execute("DELETE FROM projects_versions WHERE project_id = 1 AND version = '2.1.0'")
+    anitya_db.execute(
+        "UPDATE projects_versions SET commit_url = ? WHERE project_id = 8 AND version = 'v3'",
+        "https://github.com/o/r/commit/edited",
+    )
+    anitya_db.execute(
+        "UPDATE projects_flags SET state = 'closed', updated_on = ? WHERE id = 5", later
+    )
+    anitya_db.insert(
+        "projects_flags",
+        id=100,
+        project_id=10,
+        reason="Stale",
+        user="carol@example.org",
+        state="open",
+        created_on=later,
+        updated_on=later,
+    )
+    anitya_db.commit()
+    out, _ = run_import(anitya_db, tmp_path)
+    assert "projects +0 ~0 -0" in out
+    assert "versions +0 ~1 -1" in out
+    assert "flags +1 ~1 -0" in out
+    assert shown(client) == {
+        "v1": ["2.31.0", "2.0.0"],
+        "v1 list": [["2.31.0", "2.0.0"]],
+        "v2 list": [["2.31.0", "2.0.0"]],
+        "v2 versions": ["2.31.0", "2.0.0"],
+        "commit": True,
+    }
+    flags = {flag.pk: flag for flag in Flag.objects.all()}
+    assert (flags[5].state, flags[5].updated_on) == ("closed", later)
+    assert (flags[100].state, flags[100].author.email) == ("open", "carol@example.org")
+    # A flag raised here afterwards gets an id past Anitya's (PostgreSQL: the sequence moved).
+    raised = flag_create(
+        Project.objects.get(pk=10), author=User.objects.get(pk=ALICE), reason="Moved"
+    )
+    assert raised.pk > 100
+    # A third run finds nothing to do but the flag raised here, which goes: until the switch
+    # Anitya's flags are the imported projects' flags (docs/migrating-from-anitya.md).
+    out, _ = run_import(anitya_db, tmp_path)
+    assert "projects +0 ~0 -0" in out
+    assert "versions +0 ~0 -0" in out and "flags +0 ~0 -1" in out
