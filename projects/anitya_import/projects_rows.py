@@ -130,7 +130,8 @@ def _comparable(value: Any) -> Any:
 def _differs(field: str, old: Any, new: Any) -> bool:
     if field == "updated_on" and old is not None and new is not None:
         # Whole seconds: the APIs show no more, and :func:`restamp` may have moved the rest.
-        return _comparable(old).replace(microsecond=0) != _comparable(new).replace(microsecond=0)
+        seconds = [_comparable(value).replace(microsecond=0) for value in (old, new)]
+        return bool(seconds[0] != seconds[1])
     return bool(_comparable(old) != _comparable(new))
 
 
