@@ -14,12 +14,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from backends import ecosystems
 from projects.models import VERSION_MAX_LENGTH, Project
 from projects.services.credentials import merged_credentials, split_credentials
 from projects.services.errors import InvalidInput
-from projects.services.fields import PROJECT_FIELDS, TEXT_MAX_LENGTH, ProjectFields
+from projects.services.fields import (
+    BOOLEAN_FIELDS,
+    PROJECT_FIELDS,
+    TEXT_MAX_LENGTH,
+    URL_FIELDS,
+    ProjectFields,
+)
 from projects.services.validation import clean_project_fields
 
 #: Fields whose refusal leaves a project that would not be checked as Anitya checked it.
@@ -88,7 +95,11 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     fields: dict[str, Any] = {name: raw.get(name) for name in PROJECT_FIELDS}
     for flag in ("insecure", "releases_only", "archived"):
         fields[flag] = bool(fields[flag])
-    fields["backend"] = fields["backend"] or "custom"
+    if not fields["backend"]:
+        note("backend", fields["backend"], "No backend.", "Replaced by 'custom'.")
+        fields["backend"] = "custom"
+    if not fields["name"]:
+        note("name", fields["name"], "No name.", f"Replaced by 'anitya-{pid}'.")
     fields["name"] = fitted(
         fields["name"] or f"anitya-{pid}",
         TEXT_MAX_LENGTH,
@@ -133,9 +144,18 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     values: dict[str, Any] = dict(cleaned)
     if kept_homepage is not None:
         values["homepage"] = kept_homepage
+    _note_normalised(raw, values, problems)
     values["ecosystem_name"] = ecosystems.derive_ecosystem_name(
         values["backend"], values["homepage"]
     )
+    if raw.get("ecosystem_name") != values["ecosystem_name"]:
+        note(
+            "ecosystem_name",
+            raw.get("ecosystem_name"),
+            "Anitya's ecosystem is not the one releasemon derives (the package index of the "
+            "backend, else the homepage)",
+            f"Derived as {values['ecosystem_name']!r}.",
+        )
     latest = fitted(
         raw.get("latest_version"),
         VERSION_MAX_LENGTH,
@@ -153,6 +173,11 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     if created is None:
         note("created_on", None, "No creation time.", "The Unix epoch is used.")
         created = UNKNOWN_TIME
+    elif not raw.get("created_on"):
+        note("created_on", None, "No creation time.", f"{created.isoformat()} is used.")
+    for field, meaning in (("updated_on", "No update time"), ("next_check", "No next check")):
+        if not raw.get(field):
+            note(field, None, meaning, f"The creation time {created.isoformat()} is used.")
     values.update(
         id=pid,
         latest_version=latest,
@@ -167,3 +192,27 @@ def clean_project(row: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     urls = Project(homepage=values["homepage"], version_url=values.get("version_url"))
     values["url_credentials"] = merged_credentials(None, typed, urls)
     return values, problems
+
+
+def _note_normalised(raw: dict[str, Any], values: dict[str, Any], problems: list[Problem]) -> None:
+    """Report the fields our rules store in another form than Anitya's, where nothing else
+    was reported for them: spaces around a value, another spelling of a backend or version
+    scheme, credentials in a URL (the value reported is the URL without them). An empty
+    value stored as unset is the same thing on both sides and is not reported."""
+    reported = {problem.field for problem in problems}
+    for field in PROJECT_FIELDS:
+        before, after = raw.get(field), values.get(field)
+        if field in reported or field in BOOLEAN_FIELDS or before == after:
+            continue
+        if after is None and not str(before or "").strip():
+            continue
+        if field in URL_FIELDS and "@" in urlsplit(str(before).strip()).netloc:
+            reason = (
+                "The URL holds a user name and password. They are stored apart, sent only to "
+                "its host and never shown; the URL is stored without them."
+            )
+            problems.append(Problem("projects", raw["id"], field, after, reason))
+            continue
+        problems.append(
+            Problem("projects", raw["id"], field, before, f"Stored as {after!r} (our rules).")
+        )

@@ -53,6 +53,9 @@ def write_distros(
                 cut=True,
             )
             if not name:
+                problems.append(
+                    Problem("distros", raw, "name", raw, "empty: not imported (nor its mappings)")
+                )
                 continue
             key = name.lower()
             if key in spelled:
@@ -223,6 +226,16 @@ def write_flags(source: AnityaSource, batch: ProjectBatch, problems: list[Proble
             or ""
         )
         created = row["created_on"] or row["updated_on"] or batch.created_on[row["project_id"]]
+        if not row["created_on"]:
+            problems.append(
+                Problem(
+                    "projects_flags",
+                    pk,
+                    "created_on",
+                    None,
+                    f"no creation time: {created.isoformat()} is used",
+                )
+            )
         wanted[pk] = {
             "project_id": row["project_id"],
             "author_id": author,

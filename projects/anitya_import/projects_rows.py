@@ -19,6 +19,7 @@ PROJECT_COLUMNS = {
     "name": "text",
     "homepage": "text",
     "backend": "text",
+    "ecosystem_name": "text",
     "version_url": "text",
     "regex": "text",
     "version_prefix": "text",
@@ -253,6 +254,16 @@ def _clean_versions(
             problems=problems,
         )
         created = row["created_on"] or batch.created_on[row["project_id"]]
+        if not row["created_on"]:
+            problems.append(
+                Problem(
+                    "projects_versions",
+                    key_id,
+                    "created_on",
+                    None,
+                    f"no retrieval time: the project's creation time {created.isoformat()} is used",
+                )
+            )
         wanted[key] = (created, commit_url or None)
     return wanted
 

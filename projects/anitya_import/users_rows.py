@@ -62,7 +62,9 @@ class UserMap:
     def get(self, anitya_id: uuid.UUID) -> uuid.UUID | None:
         if anitya_id in self.skipped:
             return None
-        return self.merged.get(anitya_id, anitya_id)
+        while anitya_id in self.merged:  # merged into a user merged in turn
+            anitya_id = self.merged[anitya_id]
+        return anitya_id
 
 
 def _clean_user(row: Row, problems: list[Problem]) -> dict[str, Any] | None:
@@ -81,6 +83,16 @@ def _clean_user(row: Row, problems: list[Problem]) -> dict[str, Any] | None:
         )
         return None
     username = text(row["username"], table="users", id=uid, field="username", problems=problems)
+    if not (username or "").strip():
+        problems.append(
+            Problem(
+                "users",
+                uid,
+                "username",
+                row["username"],
+                f"empty: the e-mail's local part {email.split('@')[0]!r} is used",
+            )
+        )
     username = fitted(
         (username or "").strip() or email.split("@")[0],
         EMAIL_MAX_LENGTH,
@@ -102,12 +114,20 @@ def _clean_user(row: Row, problems: list[Problem]) -> dict[str, Any] | None:
 def write_users(rows: Sequence[Row], users: UserMap, problems: list[Problem]) -> Tally:
     tally = Tally()
     wanted = {}
+    first: dict[str, uuid.UUID] = {}  # the first user of the batch with each e-mail, any case
     for row in rows:
         values = _clean_user(row, problems)
         if values is None:
             users.skipped.add(row["id"])
-        else:
-            wanted[values["id"]] = values
+            continue
+        low = values["email"].lower()
+        if low in first and not User.objects.filter(id=values["id"]).exists():
+            # Anitya's e-mails are unique as typed, ours ignoring case (sign-in, allauth).
+            _merge(users, values, first[low], problems)
+            tally.unchanged += 1
+            continue
+        first.setdefault(low, values["id"])
+        wanted[values["id"]] = values
     stored = {
         row["id"]: row for row in User.objects.filter(id__in=wanted).values("id", *USER_FIELDS)
     }
@@ -123,16 +143,7 @@ def write_users(rows: Sequence[Row], users: UserMap, problems: list[Problem]) ->
     for uid, values in wanted.items():
         owner = owners.get(values["email"].lower())
         if owner is not None and uid not in stored:
-            users.merged[uid] = owner
-            problems.append(
-                Problem(
-                    "users",
-                    uid,
-                    "email",
-                    values["email"],
-                    f"already the e-mail of user {owner}: merged into that user",
-                )
-            )
+            _merge(users, values, owner, problems)
             tally.unchanged += 1
             continue
         old = stored.get(uid)
@@ -155,6 +166,21 @@ def write_users(rows: Sequence[Row], users: UserMap, problems: list[Problem]) ->
         ignore_conflicts=True,
     )
     return tally
+
+
+def _merge(
+    users: UserMap, values: dict[str, Any], owner: uuid.UUID, problems: list[Problem]
+) -> None:
+    users.merged[values["id"]] = owner
+    problems.append(
+        Problem(
+            "users",
+            values["id"],
+            "email",
+            values["email"],
+            f"already the e-mail of user {owner} (ignoring case): merged into that user",
+        )
+    )
 
 
 def write_tokens(rows: Sequence[Row], users: UserMap, problems: list[Problem]) -> Tally:
@@ -228,6 +254,7 @@ def write_identities(rows: Sequence[Row], users: UserMap, problems: list[Problem
     """python-social-auth identities allauth can take (:data:`PROVIDERS`)."""
     tally = Tally()
     accounts = []
+    row_ids: dict[tuple[str, str], Any] = {}
     for row in rows:
         provider = PROVIDERS.get(str(row["provider"] or "").lower())
         user = users.get(row["user_id"])
@@ -241,11 +268,26 @@ def write_identities(rows: Sequence[Row], users: UserMap, problems: list[Problem
             problems.append(Problem(SOCIAL_TABLE, row["id"], "provider", row["provider"], why))
             continue
         accounts.append(SocialAccount(user_id=user, provider=provider, uid=str(row["uid"])))
-    stored = set(
-        SocialAccount.objects.filter(uid__in=[a.uid for a in accounts]).values_list(
-            "provider", "uid"
-        )
-    )
+        row_ids[provider, str(row["uid"])] = row["id"]
+    stored = {
+        (provider, uid): user
+        for provider, uid, user in SocialAccount.objects.filter(
+            uid__in=[a.uid for a in accounts]
+        ).values_list("provider", "uid", "user_id")
+    }
+    for account in accounts:
+        holder = stored.get((account.provider, account.uid))
+        if holder is not None and holder != account.user_id:
+            problems.append(
+                Problem(
+                    SOCIAL_TABLE,
+                    row_ids[account.provider, account.uid],
+                    "user_id",
+                    account.user_id,
+                    f"this {account.provider} account already signs in user {holder} here: "
+                    "kept there",
+                )
+            )
     fresh = [a for a in accounts if (a.provider, a.uid) not in stored]
     tally.new, tally.unchanged = len(fresh), len(accounts) - len(fresh)
     SocialAccount.objects.bulk_create(fresh, ignore_conflicts=True)

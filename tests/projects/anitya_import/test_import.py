@@ -96,6 +96,9 @@ def test_awkward_rows_come_in_safe_and_reported(anitya_db, tmp_path):
     assert Project.objects.get(pk=7).archived
     assert by["distros", "fedora", "name"]["reason"].startswith("differs only by case")
     assert ("projects", "21", "name") in by
+    # Anitya kept the homepage as ecosystem of this npm project: ours is npm's (reported).
+    assert by["projects", "21", "ecosystem_name"]["value"] == "https://leftpad.example"
+    assert by["projects", "21", "ecosystem_name"]["reason"].endswith("Derived as 'npm'.")
     if anitya_db.dialect == "sqlite":
         assert Project.objects.get(pk=30).version_prefix is None
         assert ("projects", "30", "version_prefix") in by
