@@ -1,0 +1,367 @@
+"""A generated Anitya catalogue (seeded: the same rows on every run) and an oracle: what
+releasemon's APIs must answer for it, computed from the generated rows alone, by the rules
+Anitya's users know (never by calling releasemon's code).
+
+A few hundred ordinary projects of several backends, with versions inserted out of order,
+prefixes, mappings and flags, then the awkward rows an old catalogue holds: an unknown
+backend, a regex our safety rules refuse, names differing only by case, a project without
+versions and an empty version string, unicode, fields as long as Anitya's columns allow,
+archived projects, flags in every state (and one Anitya never had), legacy ecosystems,
+credentials in a URL; users with social identities and tokens, inactive, admin, an empty
+username and e-mails differing only by case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+import string
+import uuid
+from typing import Any
+
+from tests.projects.anitya_import.anitya_db import AnityaDB
+
+SEED = 20_261_205
+T0 = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+#: Anitya's ecosystems by their default backend (anitya/lib/ecosystems/); other backends'
+#: projects have their homepage for ecosystem.
+ECOSYSTEM_OF = {"PyPI": "pypi", "npmjs": "npm", "crates.io": "crates.io", "Rubygems": "rubygems"}
+DISTROS = ["Fedora", "Debian", "Ubuntu", "Arch Linux", "ÜberOS", "fedora"]
+BOMB = "(a{1000}){1000}"
+
+
+@dataclasses.dataclass
+class Expected:
+    """What releasemon must show for one project."""
+
+    id: int
+    name: str
+    homepage: str
+    backend: str
+    version_url: str | None
+    regex: str | None
+    ecosystem: str
+    versions: list[str]  # newest first, as shown
+    latest: str | None
+    archived: bool
+    created_on: float
+    updated_on: float
+    packages: list[dict[str, str]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class User:
+    id: uuid.UUID
+    email: str
+    username: str
+    active: bool | None
+    admin: bool
+    tokens: list[str]
+    identities: list[tuple[str, str]]  # (provider, uid)
+
+
+@dataclasses.dataclass
+class Catalogue:
+    projects: dict[int, Expected] = dataclasses.field(default_factory=dict)
+    users: list[User] = dataclasses.field(default_factory=list)
+    #: Flag id → (project id, state shown here, author's e-mail here or None).
+    flags: dict[int, tuple[int, str, str | None]] = dataclasses.field(default_factory=dict)
+    #: Anitya user id → the user id it has here (the first of e-mails differing by case).
+    user_ids: dict[uuid.UUID, uuid.UUID] = dataclasses.field(default_factory=dict)
+
+
+def _epoch(moment: dt.datetime) -> float:
+    return float(int(moment.timestamp()))
+
+
+def _numbers(rng: random.Random, count: int, parts: int) -> list[tuple[int, ...]]:
+    found: set[tuple[int, ...]] = set()
+    while len(found) < count:
+        found.add(tuple(rng.randrange(0, 25) for _ in range(parts or rng.choice((2, 3)))))
+    return list(found)
+
+
+class _Writer:
+    def __init__(self, db: AnityaDB, rng: random.Random) -> None:
+        self.db, self.rng = db, rng
+        self.catalogue = Catalogue()
+        self.package_id = 0
+        self.flag_id = 0
+        self.taken_packages: set[tuple[str, str]] = set()
+
+    def project(
+        self,
+        pid: int,
+        name: str,
+        homepage: str,
+        *,
+        backend: str = "custom",
+        version_url: str | None = None,
+        regex: str | None = None,
+        ecosystem: str | None = None,
+        prefix: str | None = None,
+        numbers: list[tuple[int, ...]] | None = None,
+        tag: str = "",
+        archived: bool = False,
+        expect: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> Expected:
+        """Write a project and its versions (inserted in random order); return what
+        releasemon must show, ``expect`` overriding what the awkward rows change."""
+        created = T0 + dt.timedelta(hours=pid, microseconds=pid * 7)
+        updated = created + dt.timedelta(days=30, seconds=pid)
+        numbers = list(numbers or [])
+        shown = [".".join(map(str, n)) for n in sorted(numbers, reverse=True)]
+        anitya_ecosystem = ecosystem or ECOSYSTEM_OF.get(backend, homepage)
+        self.db.insert(
+            "projects",
+            id=pid,
+            name=name,
+            homepage=homepage,
+            backend=backend,
+            ecosystem_name=anitya_ecosystem,
+            version_url=version_url,
+            regex=regex,
+            version_prefix=prefix,
+            insecure=False,
+            releases_only=False,
+            archived=archived,
+            error_counter=self.rng.randrange(0, 5),
+            latest_version=shown[0] if shown else None,
+            logs=extra.pop("logs", "Version retrieved correctly"),
+            check_successful=True,
+            created_on=created,
+            updated_on=updated,
+            last_check=updated,
+            next_check=updated + dt.timedelta(hours=1),
+            **extra,
+        )
+        raws = [f"{prefix or tag}{'.'.join(map(str, n))}" for n in numbers]
+        self.rng.shuffle(raws)
+        for position, raw in enumerate(raws):
+            self.db.insert(
+                "projects_versions",
+                project_id=pid,
+                version=raw,
+                created_on=created + dt.timedelta(minutes=position + 1),
+                commit_url=(
+                    f"https://github.com/o/{pid}/commit/{position:040x}"
+                    if backend == "GitHub"
+                    else None
+                ),
+            )
+        expected = Expected(
+            id=pid,
+            name=name,
+            homepage=homepage,
+            backend=backend,
+            version_url=version_url,
+            regex=regex,
+            ecosystem=ECOSYSTEM_OF.get(backend, homepage),
+            versions=shown,
+            latest=shown[0] if shown else None,
+            archived=archived,
+            created_on=_epoch(created),
+            updated_on=_epoch(updated),
+        )
+        for key, value in (expect or {}).items():
+            setattr(expected, key, value)
+        self.catalogue.projects[pid] = expected
+        return expected
+
+    def mapping(self, pid: int, distro: str, package: str, *, kept: bool = True) -> None:
+        self.package_id += 1
+        self.db.insert(
+            "packages",
+            id=self.package_id,
+            distro_name=distro,
+            project_id=pid,
+            package_name=package,
+        )
+        shown = "Fedora" if distro == "fedora" else distro
+        if kept and (shown, package) not in self.taken_packages:
+            self.taken_packages.add((shown, package))
+            self.catalogue.projects[pid].packages.append({"distro": shown, "package_name": package})
+
+    def flag(self, pid: int, state: str, author: str, *, shown_state: str | None = None) -> None:
+        self.flag_id += 1
+        created = T0 + dt.timedelta(days=self.flag_id)
+        self.db.insert(
+            "projects_flags",
+            id=self.flag_id,
+            project_id=pid,
+            reason=f"Flag {self.flag_id}: wrong homepage",
+            user=author,
+            state=state,
+            created_on=created if self.flag_id % 5 else None,
+            updated_on=created,
+        )
+        known = {user.email.lower(): user for user in self.catalogue.users}
+        known.update({user.username: user for user in self.catalogue.users if user.username})
+        user = known.get(author.lower()) or known.get(author)
+        email = None
+        if user is not None:
+            here = self.catalogue.user_ids[user.id]
+            email = next(u.email for u in self.catalogue.users if u.id == here)
+        self.catalogue.flags[self.flag_id] = (pid, shown_state or state, email)
+
+
+def _users(writer: _Writer) -> None:
+    rng, db, catalogue = writer.rng, writer.db, writer.catalogue
+    providers = ["github", "gitlab", "fedora", "google-oauth2", "openid"]
+    social = "social_auth_usersocialauth" in db.tables()
+    identity = 0
+    for number in range(24):
+        email = f"user{number}@example.org"
+        if number == 23:  # user 1's e-mail in other case: merged into the first by id
+            email = "User1@Example.ORG"
+        username = {5: "zoë", 9: "", 12: "user3"}.get(number, f"user{number}")
+        user = User(
+            id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            email=email,
+            username=username,
+            active={7: False, 14: False, 11: None}.get(number, True),
+            admin=number % 6 == 0,
+            tokens=[],
+            identities=[],
+        )
+        db.insert(
+            "users",
+            id=user.id,
+            email=user.email,
+            username=user.username,
+            active=user.active,
+            admin=user.admin,
+        )
+        for _ in range(number % 3 if number % 2 else 0):
+            token = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40))
+            user.tokens.append(token)
+            db.insert("tokens", token=token, created=T0, user_id=user.id, description=f"t{number}")
+        if social and number % 4 == 1:
+            for provider in (providers[number % 5], providers[(number + 2) % 5]):
+                identity += 1
+                uid = str(10_000 + identity)
+                user.identities.append((provider, uid))
+                db.insert(
+                    "social_auth_usersocialauth",
+                    id=identity,
+                    provider=provider,
+                    uid=uid,
+                    user_id=user.id,
+                )
+        catalogue.users.append(user)
+    by_email: dict[str, uuid.UUID] = {}
+    for user in sorted(catalogue.users, key=lambda u: u.id.hex):
+        catalogue.user_ids[user.id] = by_email.setdefault(user.email.lower(), user.id)
+
+
+def _ordinary(writer: _Writer, pid: int) -> None:
+    rng = writer.rng
+    kind = rng.choice(["custom", "custom", "PyPI", "npmjs", "GitHub", "crates.io", "Rubygems"])
+    name = rng.choice([f"pkg-{pid}", f"lib{pid}", f"café-{pid}", f"日本語-{pid}", f"🚀-{pid}"])
+    count = rng.choice([0, 1, 2, 3, 5, 8, 13])
+    numbers = _numbers(rng, count, 3 if kind == "npmjs" else 0)
+    homepage = f"https://p{pid}.example.org/"
+    fields: dict[str, Any] = {"numbers": numbers, "archived": rng.random() < 0.1}
+    if kind == "custom":
+        fields["version_url"] = f"https://p{pid}.example.org/downloads/"
+        if rng.random() < 0.3:
+            fields["prefix"] = "release-"
+            fields["regex"] = r"release-([\d.]+)\.tar"
+    elif kind == "GitHub":
+        homepage = f"https://github.com/o/{pid}"
+        fields["version_url"] = f"o/{pid}"
+        fields["tag"] = "v"
+    elif kind in ECOSYSTEM_OF:
+        homepage = f"https://{kind.lower()}.example/{pid}"
+    writer.project(pid, name, homepage, backend=kind, **fields)
+    for distro in rng.sample(DISTROS[:5], rng.choice([0, 0, 1, 1, 2])):
+        writer.mapping(pid, distro, f"{name}-{distro.split()[0].lower()}")
+    if rng.random() < 0.1:
+        users = writer.catalogue.users
+        writer.flag(pid, rng.choice(["open", "closed"]), rng.choice(users).email)
+
+
+def _awkward(writer: _Writer) -> None:
+    w = writer
+    nums = [(1, 0), (1, 2), (2, 0)]
+    w.project(
+        900,
+        "forge-gone",
+        "https://forge.example/",
+        backend="Sourceforge Classic",
+        numbers=nums,
+        expect={"backend": "custom", "archived": True},
+    )
+    w.project(901, "bomb", "https://bomb.example/", regex=BOMB, numbers=nums)
+    w.catalogue.projects[901].regex, w.catalogue.projects[901].archived = None, True
+    w.project(902, "CaseDup", "https://casedup.example/", numbers=[(1,)])
+    w.project(903, "casedup", "https://casedup.example/", numbers=[(2,)])
+    w.project(904, "no-versions", "https://empty.example/")
+    w.db.insert("projects_versions", project_id=904, version="", created_on=T0)
+    w.project(
+        905,
+        "ünïcødé-项目-🚀",
+        "https://xn--nicd-dsa.example/ünï",
+        numbers=[(3, 1)],
+        logs="Ошибка: ünïcødé 🚀",
+    )
+    long_name = "n" * 200
+    w.project(
+        906,
+        long_name,
+        "https://long.example/" + "p" * 170,
+        version_url="https://long.example/" + "d" * 170,
+        regex="long-" + "x" * 180 + r"-([\d.]+)",
+        logs="log line\n" * 2_000,
+        numbers=[(1, 0), (1, 10), (1, 9)],
+    )
+    w.db.insert(
+        "projects_versions",
+        project_id=906,
+        version="9" * 50,
+        created_on=T0,
+        commit_url="https://long.example/" + "c" * 179,
+    )
+    w.catalogue.projects[906].versions.insert(0, "9" * 50)
+    w.project(907, "museum", "https://museum.example/", archived=True, numbers=[(0, 9)])
+    w.project(908, "leftpad", "https://www.npmjs.com/package/leftpad", backend="npmjs")
+    w.project(
+        909,
+        "leftpad",
+        "https://leftpad.example/",
+        backend="npmjs",
+        ecosystem="https://leftpad.example/",
+        expect={"name": "leftpad (anitya #909)"},
+    )
+    w.project(910, "rightpad", "https://rightpad.example/", backend="npmjs", ecosystem="x")
+    w.project(
+        911,
+        "secret-dl",
+        "https://secret.example/",
+        version_url="https://ci:hunter2@secret.example/dl/",
+        expect={"version_url": "https://secret.example/dl/"},
+    )
+    for state in ("open", "closed"):
+        for author in ("user2@example.org", "user4", "USER6@example.org", "ghost@nowhere"):
+            w.flag(907, state, author)
+    w.flag(907, "pending", "user2@example.org", shown_state="open")
+    # The same package in "Fedora" and "fedora" (one distribution here): the first stays.
+    w.mapping(902, "Fedora", "casedup")
+    w.mapping(903, "fedora", "casedup", kept=False)
+    w.mapping(905, "ÜberOS", "ünïcødé")
+
+
+def generate(db: AnityaDB, *, projects: int = 320) -> Catalogue:
+    """Fill ``db``; ids of every 13th project are left out (deleted on Anitya)."""
+    writer = _Writer(db, random.Random(SEED))
+    for name in DISTROS:
+        db.insert("distros", name=name)
+    _users(writer)
+    for pid in range(1, projects + 1):
+        if pid % 13:
+            _ordinary(writer, pid)
+    _awkward(writer)
+    db.commit()
+    return writer.catalogue
