@@ -88,8 +88,16 @@ def import_anitya(
     change, and writes nothing (but the report).
 
     Ids are kept, so a project created here could have the id of an Anitya project: the
-    import refuses (:class:`ImportRefused`) a database holding projects no import brought.
+    import refuses (:class:`ImportRefused`) a database holding projects no import brought,
+    and a source holding releasemon's own tables (releasemon migrated into Anitya's database,
+    through Anitya's ``db_url``).
     """
+    if "django_migrations" in source.tables:
+        raise ImportRefused(
+            f"{source.location} holds releasemon's own tables (django_migrations): releasemon "
+            "needs a database of its own; is DATABASE_URL (or db_url in the RELEASEMON_CONFIG "
+            "file, a copy of anitya.toml) Anitya's database?"
+        )
     foreign = projects_not_imported()
     if foreign:
         raise ImportRefused(

@@ -112,6 +112,18 @@ def test_a_database_with_projects_of_its_own_is_refused(anitya_db, tmp_path):
         run_import(anitya_db, tmp_path)
 
 
+def test_anitya_s_own_database_as_releasemon_s_is_refused(anitya_db, tmp_path):
+    """An operator who copied anitya.toml with its db_url migrated releasemon into Anitya's
+    database: the import says so instead of reading and writing the same database."""
+    fill(anitya_db)
+    anitya_db.execute("CREATE TABLE django_migrations (id integer)")
+    anitya_db.commit()
+    with pytest.raises(CommandError, match="releasemon needs a database of its own") as raised:
+        run_import(anitya_db, tmp_path)
+    assert "db_url" in str(raised.value)
+    assert not Project.objects.exists()
+
+
 def test_the_source_is_opened_read_only(anitya_db):
     fill(anitya_db)
     with AnityaSource(anitya_db.location) as source:
