@@ -48,6 +48,10 @@ class Expected:
     created_on: float
     updated_on: float
     packages: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    #: The project's other columns as stored here (what the APIs do not show).
+    stored: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: (raw version, retrieval time, commit link) of every stored version.
+    raw_versions: set[tuple[str, dt.datetime, str | None]] = dataclasses.field(default_factory=set)
 
 
 @dataclasses.dataclass
@@ -114,6 +118,22 @@ class _Writer:
         numbers = list(numbers or [])
         shown = [".".join(map(str, n)) for n in sorted(numbers, reverse=True)]
         anitya_ecosystem = ecosystem or ECOSYSTEM_OF.get(backend, homepage)
+        rng = self.rng
+        stored: dict[str, Any] = {
+            "version_prefix": prefix,
+            "insecure": rng.random() < 0.2,
+            "releases_only": rng.random() < 0.2,
+            # Neither filter matches the generated numbers: they change no answer.
+            "pre_release_filter": rng.choice([None, None, "rc;beta"]),
+            "version_filter": rng.choice([None, None, "alpha;nightly"]),
+            "version_scheme": rng.choice([None, None, "RPM"]),
+            "error_counter": rng.randrange(0, 5),
+            "check_successful": rng.choice([True, True, False, None]),
+            "logs": extra.pop("logs", rng.choice(["Version retrieved correctly", None])),
+            "latest_version": shown[0] if shown else None,
+            "last_check": updated,
+            "next_check": updated + dt.timedelta(hours=rng.randrange(1, 48)),
+        }
         self.db.insert(
             "projects",
             id=pid,
@@ -123,33 +143,29 @@ class _Writer:
             ecosystem_name=anitya_ecosystem,
             version_url=version_url,
             regex=regex,
-            version_prefix=prefix,
-            insecure=False,
-            releases_only=False,
             archived=archived,
-            error_counter=self.rng.randrange(0, 5),
-            latest_version=shown[0] if shown else None,
-            logs=extra.pop("logs", "Version retrieved correctly"),
-            check_successful=True,
             created_on=created,
             updated_on=updated,
-            last_check=updated,
-            next_check=updated + dt.timedelta(hours=1),
+            **stored,
             **extra,
         )
         raws = [f"{prefix or tag}{'.'.join(map(str, n))}" for n in numbers]
-        self.rng.shuffle(raws)
+        rng.shuffle(raws)
+        raw_versions = set()
         for position, raw in enumerate(raws):
+            commit_url = (
+                f"https://github.com/o/{pid}/commit/{position:040x}"
+                if backend == "GitHub"
+                else None
+            )
+            retrieved = created + dt.timedelta(minutes=position + 1, microseconds=position)
+            raw_versions.add((raw, retrieved, commit_url))
             self.db.insert(
                 "projects_versions",
                 project_id=pid,
                 version=raw,
-                created_on=created + dt.timedelta(minutes=position + 1),
-                commit_url=(
-                    f"https://github.com/o/{pid}/commit/{position:040x}"
-                    if backend == "GitHub"
-                    else None
-                ),
+                created_on=retrieved,
+                commit_url=commit_url,
             )
         expected = Expected(
             id=pid,
@@ -164,6 +180,8 @@ class _Writer:
             archived=archived,
             created_on=_epoch(created),
             updated_on=_epoch(updated),
+            stored=stored,
+            raw_versions=raw_versions,
         )
         for key, value in (expect or {}).items():
             setattr(expected, key, value)
@@ -325,6 +343,7 @@ def _awkward(writer: _Writer) -> None:
         commit_url="https://long.example/" + "c" * 179,
     )
     w.catalogue.projects[906].versions.insert(0, "9" * 50)
+    w.catalogue.projects[906].raw_versions.add(("9" * 50, T0, "https://long.example/" + "c" * 179))
     w.project(907, "museum", "https://museum.example/", archived=True, numbers=[(0, 9)])
     w.project(908, "leftpad", "https://www.npmjs.com/package/leftpad", backend="npmjs")
     w.project(
