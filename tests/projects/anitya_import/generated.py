@@ -73,6 +73,8 @@ class Catalogue:
     flags: dict[int, tuple[int, str, str | None]] = dataclasses.field(default_factory=dict)
     #: Anitya user id → the user id it has here (the first of e-mails differing by case).
     user_ids: dict[uuid.UUID, uuid.UUID] = dataclasses.field(default_factory=dict)
+    #: Mapping id → project id, of the mappings carried.
+    mappings: dict[int, int] = dataclasses.field(default_factory=dict)
 
 
 def _epoch(moment: dt.datetime) -> float:
@@ -200,6 +202,7 @@ class _Writer:
         shown = "Fedora" if distro == "fedora" else distro
         if kept and (shown, package) not in self.taken_packages:
             self.taken_packages.add((shown, package))
+            self.catalogue.mappings[self.package_id] = pid
             self.catalogue.projects[pid].packages.append({"distro": shown, "package_name": package})
 
     def flag(self, pid: int, state: str, author: str, *, shown_state: str | None = None) -> None:
@@ -384,3 +387,105 @@ def generate(db: AnityaDB, *, projects: int = 320) -> Catalogue:
     _awkward(writer)
     db.commit()
     return writer.catalogue
+
+
+T1 = dt.datetime(2025, 6, 1, 8, 30, 15, 250_000, tzinfo=dt.UTC)
+
+
+def change(db: AnityaDB, catalogue: Catalogue) -> dict[str, str]:
+    """What happens on Anitya between two imports, also applied to ``catalogue`` (the oracle):
+    five projects get a new highest version, five lose their lowest one (an admin deleted it:
+    their row stays as it was), three commit links are edited, one project is renamed, two
+    are deleted and two added, three mappings deleted and three added, two flags closed and
+    two raised. Returns the summary counts a re-import must print, per kind."""
+    rng = random.Random(SEED + 1)
+    writer = _Writer(db, rng)
+    writer.catalogue = catalogue
+    writer.package_id = max(catalogue.mappings) + 100
+    writer.flag_id = max(catalogue.flags)
+    projects = catalogue.projects
+    plain = sorted(pid for pid, p in projects.items() if pid < 900 and not p.packages)
+    flagged = {pid for pid, _, _ in catalogue.flags.values()}
+    plain = [pid for pid in plain if pid not in flagged]
+    rng.shuffle(plain)
+
+    def raw(pid: int, shown: str) -> str:
+        tag = "v" if projects[pid].backend == "GitHub" else ""
+        return (projects[pid].stored["version_prefix"] or tag) + shown
+
+    many = [pid for pid in plain if len(projects[pid].versions) >= 2]
+    for pid in many[:5]:  # the lowest version deleted, the row untouched
+        expected = projects[pid]
+        gone = raw(pid, expected.versions.pop())
+        expected.raw_versions = {row for row in expected.raw_versions if row[0] != gone}
+        db.execute("DELETE FROM projects_versions WHERE project_id = ? AND version = ?", pid, gone)
+    rest = [pid for pid in plain if pid not in many[:5]]
+    for pid in rest[:5]:  # a new highest version, found by a check
+        expected = projects[pid]
+        shown = "30.0.0" if expected.backend == "npmjs" else "30.0"
+        db.insert("projects_versions", project_id=pid, version=raw(pid, shown), created_on=T1)
+        db.execute(
+            "UPDATE projects SET latest_version = ?, updated_on = ? WHERE id = ?", shown, T1, pid
+        )
+        expected.raw_versions.add((raw(pid, shown), T1, None))
+        expected.versions.insert(0, shown)
+        expected.latest = expected.stored["latest_version"] = shown
+        expected.updated_on = _epoch(T1)
+    github = [
+        pid
+        for pid, p in projects.items()
+        if p.backend == "GitHub" and p.raw_versions and pid not in many[:5] + rest[:13]
+    ]
+    for pid in github[:3]:  # a commit link edited
+        expected = projects[pid]
+        version, created, _ = sorted(expected.raw_versions)[0]
+        link = f"https://github.com/o/{pid}/commit/edited"
+        db.execute(
+            "UPDATE projects_versions SET commit_url = ? WHERE project_id = ? AND version = ?",
+            link,
+            pid,
+            version,
+        )
+        expected.raw_versions.remove(next(r for r in expected.raw_versions if r[0] == version))
+        expected.raw_versions.add((version, created, link))
+    renamed = rest[5]
+    db.execute("UPDATE projects SET name = ?, updated_on = ? WHERE id = ?", "renamed", T1, renamed)
+    projects[renamed].name, projects[renamed].updated_on = "renamed", _epoch(T1)
+    for pid in rest[6:8]:  # deleted on Anitya (no mappings, no flags)
+        db.execute("DELETE FROM projects_versions WHERE project_id = ?", pid)
+        db.execute("DELETE FROM projects WHERE id = ?", pid)
+        del projects[pid]
+    added = 0
+    for pid in (2000, 2001):
+        added += len(
+            writer.project(
+                pid, f"new-{pid}", f"https://new{pid}.example/", numbers=[(1, 0), (2, 0)]
+            ).raw_versions
+        )
+    for mapping in sorted(catalogue.mappings)[:3]:
+        pid = catalogue.mappings.pop(mapping)
+        row = db.connection.execute(
+            "SELECT distro_name, package_name FROM packages WHERE id = " + str(mapping)
+        ).fetchone()
+        distro = "Fedora" if row[0] == "fedora" else row[0]
+        projects[pid].packages.remove({"distro": distro, "package_name": row[1]})
+        db.execute("DELETE FROM packages WHERE id = ?", mapping)
+    for pid in rest[8:11]:
+        writer.mapping(pid, "Debian", f"new-{pid}")
+    open_flags = [pk for pk, (_, state, _) in catalogue.flags.items() if state == "open"]
+    for pk in sorted(open_flags)[:2]:  # max(flags) is "pending" on Anitya: not among these
+        db.execute(
+            "UPDATE projects_flags SET state = 'closed', updated_on = ? WHERE id = ?", T1, pk
+        )
+        pid, _, author = catalogue.flags[pk]
+        catalogue.flags[pk] = (pid, "closed", author)
+    for pid in rest[11:13]:
+        writer.flag(pid, "open", "user2@example.org")
+    db.commit()
+    return {
+        "projects": f"projects +2 ~6 -2 ={len(projects) - 2 - 6}",
+        "versions": f"versions +{5 + added} ~3 -5",
+        "mappings": "mappings +3 ~0 -3",
+        "flags": "flags +2 ~2 -0",
+        "users": "users +0 ~0 -0",
+    }
