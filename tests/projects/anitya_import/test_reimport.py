@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+import projects.anitya_import as anitya_import
 from accounts.models import ApiToken, User
 from projects.anitya_import.source import AnityaSource, SourceError
 from projects.models import AuditEntry, Catalogue, Flag, Package, Project, ProjectVersion
@@ -318,3 +319,29 @@ def test_a_deleted_version_an_edited_commit_link_and_flags_come_at_once(
     out, _ = run_import(anitya_db, tmp_path)
     assert "projects +0 ~0 -0" in out
     assert "versions +0 ~0 -0" in out and "flags +0 ~0 -1" in out
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(anitya_db, tmp_path, monkeypatch):
+    """The connection to Anitya lost in the third batch: the batches written stay, and the
+    next run adds the rest and finds them unchanged."""
+    fill(anitya_db)
+    real = anitya_import.write_flags
+    calls = []
+
+    def lost(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise SourceError("reading anitya: server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(anitya_import, "write_flags", lost)
+    with pytest.raises(CommandError, match="server closed the connection"):
+        run_import(anitya_db, tmp_path, "--batch-size", "2")
+    written = Project.objects.count()
+    assert written == 4  # two batches of two
+    monkeypatch.setattr(anitya_import, "write_flags", real)
+    out, _ = run_import(anitya_db, tmp_path, "--batch-size", "2")
+    total = Project.objects.count()
+    assert total > written
+    assert f"projects +{total - written} ~0 -0 ={written}" in out
+    assert ProjectFactory().pk > Project.objects.order_by("-id").values_list("id", flat=True)[1]
