@@ -114,6 +114,7 @@ def import_anitya(
                 raise _RolledBack
         except _RolledBack:
             pass
+    report.progress.end()  # the log may write to the same terminal
     logger.info(
         "Anitya import%s from %s: %s",
         " (dry run)" if dry_run else "",

@@ -9,7 +9,9 @@ as they were go to the CSV report.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -95,5 +97,13 @@ class Command(BaseCommand):
             self.stderr.write(text, style_func=lambda plain: plain, ending="")
             self.stderr.flush()
 
-        tty = self.stderr.isatty()
-        return Progress(write, tty=tty, width=shutil.get_terminal_size().columns)
+        return Progress(write, tty=self.stderr.isatty(), width=_columns())
+
+
+def _columns() -> int:
+    """The width of the terminal stderr shows on (stdout may be redirected)."""
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):  # not a terminal, or no descriptor
+        columns = shutil.get_terminal_size().columns
+    return columns if columns > 0 else 80  # a terminal that does not say
