@@ -365,6 +365,20 @@ def _awkward(writer: _Writer) -> None:
         version_url="https://ci:hunter2@secret.example/dl/",
         expect={"version_url": "https://secret.example/dl/"},
     )
+    # Spelled otherwise than our rules store them, or missing: stored our way, reported.
+    w.project(
+        912,
+        "lowercase-pypi",
+        "https://pypi.org/project/lowercase-pypi",
+        backend="pypi",
+        ecosystem="https://pypi.org/project/lowercase-pypi",
+        expect={"backend": "PyPI", "ecosystem": "pypi"},
+    )
+    w.project(913, "  spaced  ", "https://spaced.example/", expect={"name": "spaced"})
+    w.project(
+        914, "no-backend", "https://nobackend.example/", backend="", expect={"backend": "custom"}
+    )
+    w.project(915, "", "https://noname.example/", expect={"name": "anitya-915"})
     for state in ("open", "closed"):
         for author in ("user2@example.org", "user4", "USER6@example.org", "ghost@nowhere"):
             w.flag(907, state, author)
