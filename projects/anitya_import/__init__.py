@@ -20,9 +20,13 @@ time. So the import is the one writer of imported history: no message goes to th
 one ``project.import`` audit entry is written per project it adds or changes, and one summary
 line goes to the log.
 
-After the last batch, on PostgreSQL, the sequences of the tables whose ids were kept are set
-past the largest id (SQLite's rowids need nothing), and the catalogue generation moves, so
-every process's list caches are rebuilt (``projects/catalogue.py``). ``next_check`` is kept:
+Answers kept per project are found by its ``updated_on`` (``projects/representations``), which
+the import takes from Anitya; where a batch changed a project's row or versions and Anitya's
+``updated_on`` stayed (an admin there deleted a version), :func:`.projects_rows.restamp` moves
+its microseconds, which no API shows. After the last batch, on PostgreSQL, the sequences of
+the tables whose ids were kept are set past the largest id (SQLite's rowids need nothing), and
+the catalogue generation moves, so every process's list caches are rebuilt
+(``projects/catalogue.py``). ``next_check`` is kept:
 the checker picks projects up when Anitya would have.
 """
 
