@@ -14,6 +14,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from messaging.models import OutboxMessage
 from projects.models import Flag, Project, ProjectVersion
 from tests.projects.anitya_import.generated import Catalogue, change, generate
 from tests.projects.anitya_import.test_import import run_import
@@ -249,6 +250,7 @@ def test_a_re_import_brings_exactly_the_changes_made_on_anitya(imported, anitya_
     assert_rows(catalogue)
     assert_packages(client, catalogue)
     assert_flags(catalogue)
+    assert not OutboxMessage.objects.exists()  # history Anitya announced: nothing is sent
 
 
 def test_the_export_gives_back_what_anitya_had(imported, tmp_path):
