@@ -31,7 +31,9 @@ def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Releas
     return get_backend("npmjs").fetch(project, client or HttpClient())
 
 
-@pytest.mark.parametrize("case", recording_cases("npmjs.json"))
+@pytest.mark.parametrize(
+    "case", recording_cases("npmjs.json") + recording_cases("npmjs-release-lines.json")
+)
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
     if case["expected"]["kind"] == "error":

@@ -31,7 +31,9 @@ def fetch(project: ProjectSpec, client: HttpClient | None = None) -> list[Releas
     return get_backend("PyPI").fetch(project, client or HttpClient())
 
 
-@pytest.mark.parametrize("case", recording_cases("pypi.json"))
+@pytest.mark.parametrize(
+    "case", recording_cases("pypi.json") + recording_cases("pypi-release-lines.json")
+)
 def test_recorded_answers(mock_http, case):
     replay(mock_http, case)
     if case["expected"]["kind"] == "error":
