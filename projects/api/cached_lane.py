@@ -27,7 +27,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, ResolverMatch, resolve
-from django.utils.http import http_date
 
 from projects.api.throttling import ApiRateThrottle
 
@@ -71,8 +70,8 @@ class CachedLane:
         response["Vary"] = "Accept, Cookie"
         response["Allow"] = _allowed_methods(view)
         response["ETag"] = answer.etag
-        if answer.last_modified is not None:
-            response["Last-Modified"] = http_date(int(answer.last_modified.timestamp()))
+        if answer.last_modified_http is not None:
+            response["Last-Modified"] = answer.last_modified_http
         for name, value in throttle.headers().items():
             response[name] = value
         response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
@@ -88,6 +87,11 @@ def _eligible(request: HttpRequest) -> bool:
         return False
     if meta.get("HTTP_ACCEPT", "").strip() not in PLAIN_JSON:
         return False
+    query = meta.get("QUERY_STRING", "")
+    if not query or ("format" not in query and "%" not in query):
+        # No name can decode to "format" (only "+" changes unescaped): request.GET, a
+        # QueryDict to build, is not needed to know it.
+        return True
     return "format" not in request.GET
 
 

@@ -4,10 +4,12 @@ generation holds and their projects' stamps are unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Hashable, Sequence
 
 from django.utils import timezone
+from django.utils.http import http_date
 
 from projects import catalogue
 from projects.representations.fragment_cache import Addition, forget_fragments, fragments
@@ -36,6 +38,14 @@ class RawJSON:
 
     def __repr__(self) -> str:
         return f"RawJSON({self.content[:40]!r}...)"
+
+    @functools.cached_property
+    def last_modified_http(self) -> str | None:
+        """``last_modified`` as a Last-Modified header's value (whole seconds), formatted
+        once: it is set when the answer is built, before any request reads this."""
+        if self.last_modified is None:
+            return None
+        return http_date(int(self.last_modified.timestamp()))
 
 
 def etag_of(content: bytes) -> str:

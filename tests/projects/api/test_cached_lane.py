@@ -4,12 +4,15 @@ header; every other request goes the full path."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from prometheus_client import REGISTRY
 from rest_framework.response import Response
 
 from projects.api import cached_lane
+from projects.api.v2 import versions
 from projects.shared_cache import forget_tallies
 from tests.factories import DistroFactory, PackageFactory, ProjectFactory, ProjectVersionFactory
 
@@ -40,6 +43,9 @@ def _paths(project) -> list[str]:
         "/api/by_ecosystem/PyPI/SIX/",
         f"/api/v2/versions/?project_id={project.pk}",
         f"/api/v2/versions?project_id={project.pk}",
+        f"/api/v2/versions/?project_id=00{project.pk}",
+        f"/api/v2/versions/?include=&project_id={project.pk}",
+        f"/api/v2/versions/?project_id={project.pk}&include=streams",
     ]
 
 
@@ -65,6 +71,22 @@ def test_each_cached_answer_is_the_full_paths_header_by_header(api, six, monkeyp
         assert int(lane["X-RateLimit-Remaining"]) - 1 == int(full["X-RateLimit-Remaining"])
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["project_id={pk}", "project_id=000{pk}", "project_id={pk}0", "project_id=0",
+     "project_id=99999999999999999999", "project_id=1{pk}1&project_id={pk}"],
+)  # fmt: skip
+def test_the_usual_versions_query_is_read_as_request_get_reads_it(api, six, monkeypatch, query):
+    path = "/api/v2/versions/?" + query.format(pk=six.pk)
+    usual = api.get(path)
+    with monkeypatch.context() as general:
+        general.setattr(versions, "USUAL_QUERY", re.compile(r"(?!)"))  # matches nothing
+        read = api.get(path)
+    assert usual.status_code == read.status_code
+    assert usual.content == read.content
+    assert _headers(usual) == _headers(read)
+
+
 def test_a_stored_version_shows_at_once_on_the_lane(api, six):
     path = f"/api/project/{six.pk}"
     before = api.get(path)
@@ -84,6 +106,8 @@ def test_a_stored_version_shows_at_once_on_the_lane(api, six):
         ("/api/project/{pk}", {"HTTP_ACCEPT": "text/html"}),
         ("/api/project/{pk}", {"HTTP_ACCEPT": "application/json; indent=4"}),
         ("/api/project/{pk}?format=json", {}),
+        ("/api/v2/versions/?project_id={pk}&format=json", {}),
+        ("/api/v2/versions/?project_id={pk}&f%6Frmat=json", {}),
         ("/api/project/{pk}", {"HTTP_IF_NONE_MATCH": '"x"'}),
         ("/api/project/999999", {}),
         ("/api/project/x", {}),
