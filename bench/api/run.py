@@ -69,6 +69,8 @@ from bench.dataset import ROOT, ensure_database, setup_django
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/releasemon_apibench"
 MARKER_TABLE = "bench_api_dataset"
+#: gunicorn's --config for every server started here: empty (see the file).
+GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn_none.py"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # Anitya 2.3 on this machine, 10,000 projects (issue 6): the v2 projects list at about 40
@@ -655,6 +657,9 @@ class Gunicorn:
             "10",
             "--log-level",
             "warning",
+            # Not the gunicorn.conf.py of the folder (the repository's logs every request).
+            "--config",
+            str(GUNICORN_CONFIG),
         ]
         self.process = subprocess.Popen(
             self.command,
