@@ -7,12 +7,17 @@ can watch registries that are not the public one.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from backends.base import BackendError, ProjectSpec
+from backends.base import BackendError, ProjectSpec, RateLimited
 from backends.http import display_url
+
+if TYPE_CHECKING:
+    from backends.http import HttpClient, HttpResponse
 from backends.upstreams._common import MAX_VERSION_LENGTH
 
 # Longer user values are cut in messages: a message is one readable line.
@@ -51,6 +56,22 @@ def bad_registry_url(spec: ProjectSpec, service: str, public: str) -> BackendErr
         f"the address of a {service}. Give an http:// or https:// address without a query, "
         f"or leave it empty to read {public}."
     )
+
+
+def get_unless_throttled(
+    http: HttpClient,
+    url: str,
+    reset_at: Callable[[HttpResponse], dt.datetime],
+    **options: Any,
+) -> HttpResponse:
+    """GET ``url`` (``options`` as :meth:`HttpClient.get` takes them); a ``429`` is a
+    :class:`RateLimited` of the registry's host until ``reset_at(the 429 answer)``: for
+    registries that say when to come back in a way of their own (a header, a sentence in the
+    body), which the HTTP client's usual ``Retry-After`` reading would miss."""
+    response = http.get(url, accept_statuses=(200, 429), **options)
+    if response.status == 429:
+        raise RateLimited(reset_at(response), scope=urlsplit(url).hostname or url)
+    return response
 
 
 def shown(value: str) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from backends.base import (
     Backend,
@@ -33,7 +33,6 @@ from backends.base import (
     FeedEntry,
     FieldHelp,
     ProjectSpec,
-    RateLimited,
     Release,
 )
 from backends.http import display_url, parse_reset_time
@@ -41,13 +40,14 @@ from backends.upstreams._common import as_dict, not_found_means, parse_iso_datet
 from backends.upstreams._registries import (
     bad_registry_url,
     checked_name,
+    get_unless_throttled,
     json_object,
     registry_base,
     version_string,
 )
 
 if TYPE_CHECKING:
-    from backends.http import HttpClient
+    from backends.http import HttpClient, HttpResponse
 
 PUBLIC_SOURCE = "https://api.nuget.org/v3/index.json"
 PUBLIC_PACKAGE_BASE = "https://api.nuget.org/v3-flatcontainer/"
@@ -215,13 +215,13 @@ def _versions_url(package_base: str, package_id: str) -> str:
 def get_json(http: HttpClient, url: str, *, conditional: bool = False) -> Any:
     """The JSON answer at ``url``; a ``429`` is a :class:`RateLimited` of the source's host
     until ``Retry-After``, else the "Try again in N seconds" of its body."""
-    response = http.get(url, conditional=conditional, accept_statuses=(200, 429))
-    if response.status != 429:
-        return response.json()
-    headers = response.headers.copy()
+    return get_unless_throttled(http, url, _reset_at, conditional=conditional).json()
+
+
+def _reset_at(throttled: HttpResponse) -> dt.datetime:
+    headers = throttled.headers.copy()
     if not (headers.get("Retry-After") or "").strip():
-        found = _TRY_AGAIN.search(response.content[:4096].decode("utf-8", "replace"))
+        found = _TRY_AGAIN.search(throttled.content[:4096].decode("utf-8", "replace"))
         if found is not None:
             headers["Retry-After"] = found.group(1)
-    reset_at = parse_reset_time(headers)
-    raise RateLimited(reset_at, scope=urlsplit(url).hostname or url)
+    return parse_reset_time(headers)

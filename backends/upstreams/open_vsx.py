@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from backends.base import (
     Backend,
@@ -23,13 +23,13 @@ from backends.base import (
     FeedEntry,
     FieldHelp,
     ProjectSpec,
-    RateLimited,
     Release,
 )
 from backends.http import display_url, parse_reset_time
 from backends.upstreams._common import as_dict, not_found_means
 from backends.upstreams._registries import (
     bad_registry_url,
+    get_unless_throttled,
     json_object,
     registry_base,
     shown,
@@ -160,9 +160,7 @@ def _get_json(
     http: HttpClient, url: str, *, params: dict[str, Any], conditional: bool = False
 ) -> dict[str, Any]:
     """One API answer as a JSON object; a 429 or an ``error`` document becomes an error."""
-    response = http.get(url, params=params, conditional=conditional, accept_statuses=(200, 429))
-    if response.status == 429:
-        raise RateLimited(_reset_at(response), scope=urlsplit(response.url).hostname or url)
+    response = get_unless_throttled(http, url, _reset_at, params=params, conditional=conditional)
     data = json_object(response.json(), url)
     error = data.get("error")
     if error:

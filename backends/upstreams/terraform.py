@@ -31,13 +31,14 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, RateLimited, Release
+from backends.base import Backend, BackendError, FieldHelp, ProjectSpec, Release
 from backends.credentials import origin
 from backends.http import display_url, parse_reset_time
 from backends.upstreams._common import as_dict, not_found_means, web_url
 from backends.upstreams._registries import (
     bad_registry_url,
     checked_name,
+    get_unless_throttled,
     json_object,
     registry_base,
     shown,
@@ -203,10 +204,9 @@ def _upstream_text(value: object) -> str:
 def _get(http: HttpClient, url: str, *, conditional: bool = False) -> HttpResponse:
     """GET ``url``; a ``429`` is a :class:`RateLimited` of the registry's host until
     ``Retry-After``, else ``X-RateLimit-Reset`` seconds from now."""
-    response = http.get(url, conditional=conditional, accept_statuses=(200, 429))
-    if response.status == 429:
-        raise RateLimited(reset_time(response.headers), scope=urlsplit(url).hostname or url)
-    return response
+    return get_unless_throttled(
+        http, url, lambda throttled: reset_time(throttled.headers), conditional=conditional
+    )
 
 
 def reset_time(headers: Any, now: dt.datetime | None = None) -> dt.datetime:
