@@ -98,8 +98,12 @@ class Project(models.Model):
             ),
         ]
         indexes = [
+            # The claim's order (next_check, then id) read straight off the index: a batch is
+            # its first rows, however many projects share one next_check (all of them after
+            # an import or a mass reschedule, when a next_check-only index made PostgreSQL
+            # sort every due project for each batch).
             models.Index(
-                fields=["next_check"], condition=Q(archived=False), name="project_due_idx"
+                fields=["next_check", "id"], condition=Q(archived=False), name="project_due_idx"
             ),
             models.Index(fields=["check_successful", "last_check"], name="project_status_idx"),
             models.Index(fields=["error_counter"], name="project_error_counter_idx"),

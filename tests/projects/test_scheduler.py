@@ -65,7 +65,9 @@ def test_a_lease_runs_out_so_a_crashed_workers_projects_come_back():
 
 
 @pytest.mark.django_db
-def test_the_due_query_is_served_by_the_partial_index():
+def test_a_claim_reads_its_batch_off_the_partial_index_without_sorting_the_due_projects():
+    """At 200,000 projects sharing one next_check (after an import), sorting every due project
+    for each batch of 200 took PostgreSQL 130 ms a claim; the index gives the order itself."""
     query = (
         scheduler.due_projects()
         .order_by("next_check", "pk")
@@ -75,12 +77,17 @@ def test_the_due_query_is_served_by_the_partial_index():
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned
+            # A tiny table would be scanned (or bitmap-scanned and sorted): the question is
+            # whether the index can give the batch in order.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("EXPLAIN " + sql, params)
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "project_due_idx" in plan
+    assert "Sort" not in plan  # PostgreSQL: neither a Sort nor an Incremental Sort node
+    assert "TEMP B-TREE" not in plan  # SQLite: "USE TEMP B-TREE FOR (RIGHT PART OF) ORDER BY"
 
 
 # -- rate-limit scopes and blocks --------------------------------------------------------------
