@@ -80,24 +80,37 @@ def build_headers(message: Message, now: datetime.datetime | None = None) -> dic
 
 def emit(message: Message) -> OutboxMessage:
     """Store ``message`` in the outbox, inside the current transaction (or a new one)."""
+    return emit_all([message])[0]
+
+
+def emit_all(messages: Iterable[Message]) -> list[OutboxMessage]:
+    """Store ``messages`` in the outbox, in order, inside the current transaction (or a new
+    one): one lock and one INSERT for all of them.
+
+    Every statement between the lock and the commit lengthens the window in which all other
+    emitting transactions wait (a check's v1 and v2 messages took two locks and two INSERTs;
+    at 200,000 projects the wait for the lock was PostgreSQL's largest cost).
+    """
     using = router.db_for_write(OutboxMessage)
     now = timezone.now()
-    with transaction.atomic(using=using, savepoint=False):
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EMIT_LOCK_KEY])
-        return OutboxMessage.objects.using(using).create(
+    rows = [
+        OutboxMessage(
             topic=message.topic,
             body=message.body,
             headers=build_headers(message, now),
             created=now,
         )
-
-
-def emit_all(messages: Iterable[Message]) -> list[OutboxMessage]:
-    """:func:`emit` each message, in order."""
-    return [emit(message) for message in messages]
+        for message in messages
+    ]
+    if not rows:
+        return []
+    with transaction.atomic(using=using, savepoint=False):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EMIT_LOCK_KEY])
+        # Ids are taken in the rows' order and come back with them (RETURNING).
+        return OutboxMessage.objects.using(using).bulk_create(rows)
 
 
 def retry_now(queryset: QuerySet[OutboxMessage]) -> int:

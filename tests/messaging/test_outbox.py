@@ -66,6 +66,26 @@ def test_emit_all_keeps_order():
     assert rows[0].pk < rows[1].pk
 
 
+def test_a_checks_messages_take_one_lock_and_one_insert():
+    """The emit lock serialises every emitting transaction until it commits: each statement
+    in that window is a wait for all the others."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project = ProjectFactory()
+    built = messages.version_update(
+        project, upstream_version="2.0", old_version="1.0", upstream_versions=["2.0"]
+    )
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        outbox.emit_all(built)
+    statements = [query["sql"].split()[0].upper() for query in queries]
+    assert statements.count("INSERT") == 1
+    assert sum("pg_advisory_xact_lock" in query["sql"] for query in queries) == (
+        1 if connection.vendor == "postgresql" else 0
+    )
+    assert OutboxMessage.objects.count() == 2
+
+
 def test_routing_key(settings):
     settings.AMQP_TOPIC_PREFIX = "org.release-monitoring.prod"
     assert outbox.routing_key("project.add") == "org.release-monitoring.prod.anitya.project.add"
