@@ -835,10 +835,12 @@ def print_table(result: dict) -> None:
         "messages"
     )
     print(f"checker peak RSS before cycle 1: {_mib(result['checker_rss_before_kib'])}")
+    # 10,000 projects within a minute, and release-monitoring.org's 200,000 within ten (#18).
+    limit = 60 if n <= 10_000 else 600 if n >= 200_000 else None
     targets = [
         (
-            f"cycle of {n} projects <= 60 s",
-            max(c1["wall"], c2["wall"]) <= 60 if n <= 10_000 else None,
+            f"cycle of {n} projects <= {limit or 60} s",
+            max(c1["wall"], c2["wall"]) <= limit if limit else None,
         ),
         (
             ">= 95% of unchanged projects answered 304",
@@ -847,7 +849,9 @@ def print_table(result: dict) -> None:
         ("every new version stored and announced exactly once", not check["problems"]),
     ]
     for label, ok in targets:
-        verdict = "n/a (target is for 10,000)" if ok is None else ("OK" if ok else "MISSED")
+        verdict = "OK" if ok else "MISSED"
+        if ok is None:
+            verdict = "n/a (targets are for 10,000 and 200,000)"
         print(f"target: {label}: {verdict}")
     for problem in check["problems"]:
         print(f"  problem: {problem}")
