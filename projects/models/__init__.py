@@ -98,10 +98,7 @@ class Project(models.Model):
             ),
         ]
         indexes = [
-            # The claim's order (next_check, then id) read straight off the index: a batch is
-            # its first rows, however many projects share one next_check (all of them after
-            # an import or a mass reschedule, when a next_check-only index made PostgreSQL
-            # sort every due project for each batch).
+            # The claim's own order: a batch is the index's first rows, never a sort (#18).
             models.Index(
                 fields=["next_check", "id"], condition=Q(archived=False), name="project_due_idx"
             ),
