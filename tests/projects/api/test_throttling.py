@@ -89,7 +89,12 @@ def _counting_statements(api, path: str, times: int) -> tuple[list[str], list]:
     with CaptureQueriesContext(connection) as captured:
         responses = [api.get(path) for _ in range(times)]
     assert not [q["sql"] for q in captured if "releasemon_cache" in q["sql"]]
-    return [q["sql"] for q in captured if "hitcounter" in q["sql"]], responses
+    # The counting upserts; not the DELETE of ended windows that one count in CLEAN_EVERY
+    # (1,000) also runs, at random (it made a count of 49 statements 50 about once in 20 runs).
+    counting = [
+        q["sql"] for q in captured if q["sql"].startswith('INSERT INTO "projects_hitcounter"')
+    ]
+    return counting, responses
 
 
 @pytest.fixture
@@ -106,7 +111,7 @@ def test_far_from_the_limit_requests_are_counted_in_batches_of_a_fiftieth(api, r
     minute (Django's pickled cache rows took a locked read and a write per request)."""
     rates("1000/minute", "1000/minute")
     counting, responses = _counting_statements(api, "/api/version", 40)
-    assert len(counting) == 2 and all(sql.startswith("INSERT") for sql in counting)
+    assert len(counting) == 2
     remaining = [int(response["X-RateLimit-Remaining"]) for response in responses]
     assert remaining == list(range(999, 959, -1))
 
