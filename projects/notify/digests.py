@@ -17,8 +17,9 @@ digest then.
 
 Each digest is built, sent and recorded in the transaction that locked its deliveries
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's IMMEDIATE transactions serialise
-workers), so two workers never send the same deliveries twice. Deliveries of banned owners
-and switched-off channels are dropped first, as the delivery task does.
+workers), so two workers never send the same deliveries twice; on PostgreSQL that commit
+does not wait for the disk (:func:`_commit_without_waiting_for_the_disk`). Deliveries of
+banned owners and switched-off channels are dropped first, as the delivery task does.
 """
 
 from __future__ import annotations
@@ -167,6 +168,20 @@ def _retry_due(channel: Channel, now: dt.datetime) -> bool:
     return not tried or last is None or now >= last + backoff.planned_wait(tried)
 
 
+def _commit_without_waiting_for_the_disk() -> None:
+    """Let this transaction's COMMIT return before PostgreSQL has flushed it (``SET LOCAL
+    synchronous_commit = off``, this transaction only).
+
+    The mail has left before the commit, so a commit lost in a database crash (the last
+    fraction of a second of them) means only that the digest is sent again, as when a worker
+    dies before its commit: delivery is at least once either way. Waiting for a disk flush per
+    digest was a sixth of the digest benchmark's time (42-45 s, 36.7 s without it).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _locked(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
     if connection.features.has_select_for_update_skip_locked:
         return deliveries.select_for_update(skip_locked=True)
@@ -200,6 +215,7 @@ def send_digest(
     they stay pending, with the attempt and the error in their log, for a later run (failed
     once the backoff's waits cover NOTIFY_RETRY_HOURS). True when a mail left."""
     with transaction.atomic():
+        _commit_without_waiting_for_the_disk()
         waiting = Delivery.objects.filter(
             channel=channel,
             state=Delivery.State.PENDING,

@@ -312,6 +312,35 @@ def test_one_run_sends_every_digest_over_one_connection_past_a_refused_one(inbox
     assert states == [Delivery.State.SENT, Delivery.State.PENDING, Delivery.State.SENT]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_digests_commit_does_not_wait_for_the_disk_and_the_connection_does_again_after(
+    inbox, monkeypatch
+):
+    """Only the digest's own transaction commits asynchronously (its mail has already left;
+    a commit lost in a crash means a second copy, as at-least-once allows)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    seen: list[str] = []
+    send = mailer.send
+    monkeypatch.setattr(mailer, "send", lambda *args: seen.append(setting()) or send(*args))
+    daily = ChannelFactory(schedule=Channel.Schedule.DAILY, digest_hour=8, time_zone="UTC")
+    delivery = pending(daily, ProjectFactory(name="widget"), ["1.0"], at(2026, 1, 14, 20, 0))
+
+    assert digests.send_due_digests(at(2026, 1, 15, 8, 0)) == 1
+    assert seen == ["off"]
+    assert setting() == "on"
+    assert fresh(delivery).state == Delivery.State.SENT
+    assert len(inbox.messages) == 1
+
+
 @pytest.mark.django_db
 def test_a_connection_the_mail_server_hung_up_is_opened_again_for_the_next_mail(inbox):
     first, second = (
