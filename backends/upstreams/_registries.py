@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from backends.base import BackendError, ProjectSpec, RateLimited
 from backends.http import display_url
+from backends.upstreams._common import MAX_VERSION_LENGTH
 
 if TYPE_CHECKING:
     from backends.http import HttpClient, HttpResponse
-from backends.upstreams._common import MAX_VERSION_LENGTH
 
 # Longer user values are cut in messages: a message is one readable line.
 _SHOWN_LENGTH = 100
