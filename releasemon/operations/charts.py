@@ -128,7 +128,7 @@ def _figure(
         for v, label in axis.ticks
     )
     x_labels = "".join(
-        format_html('<li style="left: {}%">{}</li>', f"{100 * centre:.2f}", label)
+        format_html('<li style="--at: {}">{}</li>', f"{centre:.4f}", label)
         for centre, label in _day_labels(hours)
     )
     keys = "".join(
