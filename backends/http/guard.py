@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool
 
 from backends.addresses import IPAddress, IPNetwork, ip_literal
@@ -38,6 +40,10 @@ Resolver = Callable[[str, int], list[str]]
 
 HTTP_SCHEMES = ("http", "https")
 FTP_SCHEMES = ("ftp", "ftps")
+#: Origins whose pool key :meth:`_GuardedAdapter._pool_key_attributes` remembers (per process,
+#: shared by the threads: a lost race only works one out twice); beyond it, it starts again.
+POOL_KEYS_KEPT = 1024
+_POOL_KEYS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 # Refused on top of everything that is not globally routable (see is_refused_address).
 _REFUSED_NETWORKS: tuple[IPNetwork, ...] = tuple(
@@ -256,7 +262,7 @@ class _GuardedAdapter(HTTPAdapter):
             )
         kept = kept_pools()
         if kept is not None:
-            host_params, pool_kwargs = self.build_connection_pool_key_attributes(
+            host_params, pool_kwargs = self._pool_key_attributes(
                 request, True if verify is None else verify, cert
             )
             pool, new = kept.pool(dict(host_params), dict(pool_kwargs), address)
@@ -272,6 +278,39 @@ class _GuardedAdapter(HTTPAdapter):
         if getattr(pool.ConnectionCls, "pinned_address", None) != address:
             _pin(pool, address)
         return pool
+
+    def _pool_key_attributes(
+        self, request: PreparedRequest, verify: bool | str, cert: tuple[str, str] | str | None
+    ) -> tuple[Any, Any]:
+        """requests' pool key for the request's origin, worked out once per origin and TLS
+        settings: requests parses the URL and asks the file system whether a CA bundle path
+        is a folder on every request, and only the origin's part of the URL counts."""
+        url = request.url or ""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, verify, cert)
+        found = _POOL_KEYS.get(key)
+        if found is None:
+            found = self.build_connection_pool_key_attributes(request, verify, cert)
+            if len(_POOL_KEYS) >= POOL_KEYS_KEPT:
+                _POOL_KEYS.clear()
+            _POOL_KEYS[key] = found
+        return found
+
+    def build_response(self, req: PreparedRequest, resp: Any) -> requests.Response:
+        """requests' response, without reading the answer's cookies into a jar of its own:
+        nothing reads that jar (the transport keeps the cookies of the answers that set
+        some), and on an answer without any the empty search cost 30 us (a mock request and
+        a walk of every header per cookie header name)."""
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = CaseInsensitiveDict(resp.headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = req.url or ""
+        response.request = req
+        response.connection = self
+        return response
 
     def request_url(self, request: PreparedRequest, proxies: Mapping[str, str] | None) -> str:
         if proxies:

@@ -8,7 +8,10 @@ order: requests' default headers first and the request's winning, and the check'
 where they apply. The steps that would find nothing to do are skipped: cookies when the check
 has none (an empty jar costs a mock request and a cookie-policy walk), the body of a GET
 that has none, credentials when neither ``auth`` nor the URL carries any (the URL is parsed
-again to find that out); there are no hooks.
+again to find that out); there are no hooks. The merged headers become the request's as they
+are, where ``prepare_headers`` would copy them into a second dictionary: the request's own
+(which may carry an upstream's ETag) are checked for line breaks and the like just as it does,
+the defaults are requests' own constants.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 import requests
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
-from requests.utils import default_headers
+from requests.utils import check_header_validity, default_headers
 
 #: What a requests.Session sends by default (User-Agent, Accept-Encoding, Accept, Connection).
 DEFAULT_HEADERS = default_headers()
@@ -42,7 +45,9 @@ def prepare_request(
     prepared.prepare_method(method.upper())
     # "" rather than {} when there are none: the same URL, without the Protocol checks.
     prepared.prepare_url(url, params if params else "")
-    prepared.prepare_headers(merged)
+    for header in headers.items():
+        check_header_validity(header)  # raises InvalidHeader, as prepare_headers would
+    prepared.headers = merged
     if cookies:
         prepared.prepare_cookies(cookies)
     if data is not None or json is not None or prepared.method not in ("GET", "HEAD"):

@@ -845,3 +845,14 @@ def test_every_recorded_interaction_replays_through_the_client(mock_http, filena
             response = method(interaction["url"], accept_statuses=range(200, 600))
             assert response.status == interaction["status"]
             assert response.text == interaction["body"]
+
+
+@pytest.mark.parametrize("etag", ['"a"\r\nX-Injected: 1', '"a"\n X-Injected: 1'])
+def test_a_stored_validator_cannot_smuggle_a_header(mock_http, etag):
+    """A stored ETag goes back in If-None-Match (the client cleans what upstreams send, but a
+    stored one may come from elsewhere, an Anitya import say): one that would break the
+    request's header block is refused, and nothing is sent."""
+    mock_http.get("https://example.org/releases", body="ok")
+    with pytest.raises(BackendError, match="example.org/releases"):
+        HttpClient(etag=etag).get("https://example.org/releases", conditional=True)
+    assert len(mock_http.calls) == 0
