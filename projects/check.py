@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from backends import pipeline, versions
@@ -28,7 +28,7 @@ from backends.pipeline import Preview
 from backends.versions import Version
 from backends.withdrawals import withdrawal_changes
 from messaging.outbox import emit, emit_all
-from projects import archiving, audit, messages, next_check, telemetry
+from projects import archiving, audit, messages, next_check, row_updates, telemetry
 from projects.models import AuditEntry, Project, ProjectVersion
 from projects.row_updates import update_statement
 from projects.selectors.streams import project_streams, stream_names
@@ -240,7 +240,7 @@ def _update_project_row(pk: int, changes: dict[str, object]) -> int:
     """``Project.objects.filter(pk=pk).update(**changes)``, through a statement made once per
     set of fields (:mod:`projects.row_updates`); the rows updated."""
     statement = update_statement(Project, tuple(changes))
-    with connection.cursor() as cursor:
+    with row_updates.cursor() as cursor:
         cursor.execute(statement.sql, statement.params(changes, pk))
         updated: int = cursor.rowcount
         return updated

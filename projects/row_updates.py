@@ -7,16 +7,24 @@ third of its CPU). :func:`update_statement` makes the statement for a model, the
 written and the key columns once per process; callers bind the values
 (:meth:`UpdateStatement.params`) and run it with ``execute`` or ``executemany``.
 Only the model's own table and column names go into the text, quoted; values are bound.
+
+:func:`cursor` runs them, on PostgreSQL with the values bound by the server: Django's psycopg
+cursors bind on the client, quoting every value into the text, which cost a 304 check 30 us
+of its ~1 ms (bench/checks). Nothing is prepared (PgBouncer in transaction mode needs no
+prepared-statement support, docs/production.md), and the cursor is Django's wrapper around
+it, so errors, execute wrappers and query logging behave as for any other statement.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 
 
@@ -48,3 +56,27 @@ def update_statement(
     where = " AND ".join(f"{column(name)} = %s" for name in keys)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}"  # noqa: S608
     return UpdateStatement(sql, tuple(concrete[name] for name in fields))
+
+
+@contextmanager
+def cursor() -> Iterator[CursorWrapper]:
+    """A cursor of the default connection for these statements: on PostgreSQL one binding its
+    values on the server, elsewhere Django's own."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as plain:
+            yield plain
+        return
+    import psycopg  # (only where PostgreSQL is the database)
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = psycopg.Cursor(connection.connection)
+    wrapped: CursorWrapper
+    if connection.queries_logged:
+        # django-stubs say it takes a CursorWrapper; Django passes it the database's cursor.
+        wrapped = connection.make_debug_cursor(raw)  # type: ignore[arg-type]
+    else:
+        # The same, for the cursor Django makes when no queries are logged.
+        wrapped = connection.make_cursor(raw)  # type: ignore[arg-type]
+    with wrapped:
+        yield wrapped

@@ -853,6 +853,6 @@ def test_a_stored_validator_cannot_smuggle_a_header(mock_http, etag):
     stored one may come from elsewhere, an Anitya import say): one that would break the
     request's header block is refused, and nothing is sent."""
     mock_http.get("https://example.org/releases", body="ok")
-    with pytest.raises(BackendError, match="example.org/releases"):
+    with pytest.raises(BackendError, match=r"example\.org/releases"):
         HttpClient(etag=etag).get("https://example.org/releases", conditional=True)
     assert len(mock_http.calls) == 0

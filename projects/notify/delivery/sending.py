@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from projects import row_updates
 from projects.notify import services
 from projects.notify.delivery import backoff, chat, email, mailer, webhook
 from projects.notify.delivery.outcome import Outcome
@@ -140,7 +141,7 @@ def save_outcomes(deliveries: Sequence[Delivery]) -> None:
         )
         for delivery in deliveries
     ]
-    with connection.cursor() as cursor:
+    with row_updates.cursor() as cursor:
         cursor.executemany(statement.sql, rows)
 
 
