@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, Lookup, Q, QuerySet, TextField
+from django.db.models import BigAutoField, CharField, Lookup, Q, QuerySet, TextField
 from django.db.models.functions import Lower
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -47,6 +47,26 @@ class Glob(Lookup):
 TextField.register_lookup(Glob)
 
 
+@BigAutoField.register_lookup
+class FoundBy(Lookup):
+    """``pk__found_by=<subquery>``: ``IN``, but on PostgreSQL ``= ANY(ARRAY(subquery))``, which
+    runs the subquery first and looks its ids up by primary key.
+
+    PostgreSQL guesses how many rows a trigram search finds from the pattern's length alone
+    (1,010 of 100,000 for ``%pipe%``, which finds 24) and, for ``IN``, joined a scan of every
+    project to them: 25 ms where looking up the 24 takes under 1 ms.
+    """
+
+    lookup_name = "found_by"
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> SqlAndParams:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+
 def matches(field: str, pattern: str) -> Q:
     """``field`` matches ``pattern``: a glob when it has a ``*``, else exact equality."""
     if "*" in pattern:
@@ -79,7 +99,7 @@ def search_projects(pattern: str | None, *, distro: str | None = None) -> QueryS
     # OR id in the packages' ids": PostgreSQL answers that OR by reading every project.
     by_name = Project.objects.filter(matches("name", pattern)).order_by().values("pk")
     by_package = packages.order_by().values("project_id")
-    return Project.objects.filter(pk__in=by_name.union(by_package))
+    return Project.objects.filter(pk__found_by=by_name.union(by_package))
 
 
 #: The shortest run of literal characters a trigram index can look up.
