@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -30,7 +31,6 @@ from backends.withdrawals import withdrawal_changes
 from messaging.outbox import emit, emit_all
 from projects import archiving, audit, messages, next_check, row_updates, telemetry
 from projects.models import AuditEntry, Project, ProjectVersion
-from projects.row_updates import update_statement
 from projects.selectors.streams import project_streams, stream_names
 
 logger = logging.getLogger(__name__)
@@ -70,17 +70,29 @@ class CheckResult:
     error: str | None = None
     reset_at: dt.datetime | None = None
     scope: str | None = None
+    #: A batched check that found nothing new: the fields its project's row is to be given,
+    #: not written yet (:func:`write_nothing_new`).
+    unwritten: dict[str, object] | None = None
 
 
 def check_project(
-    project: Project, *, now: dt.datetime | None = None, trigger: Trigger = Trigger.PERSON
+    project: Project,
+    *,
+    now: dt.datetime | None = None,
+    trigger: Trigger = Trigger.PERSON,
+    batched: bool = False,
 ) -> CheckResult:
     """Fetch the project's versions upstream and record the result (a full check); it is
-    counted and logged (:mod:`projects.telemetry`)."""
+    counted and logged (:mod:`projects.telemetry`).
+
+    ``batched``: when it finds nothing new, the result's ``unwritten`` holds the fields to
+    write, which the caller writes with other checks' (:func:`write_nothing_new`); the
+    scheduler's pool does.
+    """
     if project.archived:
         raise BackendError(ARCHIVED_ERROR)
     started = time.monotonic()
-    checked = _fetch_and_record(project, now, trigger)
+    checked = _fetch_and_record(project, now, trigger, batched)
     telemetry.observe_check(
         project, checked.outcome.value, time.monotonic() - started, len(checked.new_versions)
     )
@@ -89,14 +101,16 @@ def check_project(
     return checked
 
 
-def _fetch_and_record(project: Project, now: dt.datetime | None, trigger: Trigger) -> CheckResult:
+def _fetch_and_record(
+    project: Project, now: dt.datetime | None, trigger: Trigger, batched: bool
+) -> CheckResult:
     try:
         result = pipeline.preview(project.to_spec(), interactive=trigger is Trigger.PERSON)
     except RateLimited as limit:
         return record_rate_limit(project, limit, now=now)
     except BackendError as error:
         return record_failure(project, error, now=now, trigger=trigger)
-    return record(project, result, now=now)
+    return record(project, result, now=now, batched=batched)
 
 
 def _locked(project: Project) -> Project:
@@ -104,11 +118,14 @@ def _locked(project: Project) -> Project:
     return Project.objects.select_for_update().get(pk=project.pk)
 
 
-def record(project: Project, result: Preview, *, now: dt.datetime | None = None) -> CheckResult:
+def record(
+    project: Project, result: Preview, *, now: dt.datetime | None = None, batched: bool = False
+) -> CheckResult:
     """Store a successful preview: new versions, latest version, health, messages.
 
     Nine checks in ten find nothing new (most of them answered 304); those are recorded with
-    one UPDATE (:func:`_record_nothing_new`). A preview with new versions takes the row lock
+    one UPDATE (:func:`_nothing_new`), or with ``batched`` left to the caller, which writes
+    many in one (:func:`write_nothing_new`). A preview with new versions takes the row lock
     and re-reads the stored versions, so that concurrent checks of one project store and
     announce each version once. So does a complete answer that withdraws stored versions or
     brings some back (:func:`_apply_withdrawals`): a withdrawn version is never the latest,
@@ -119,10 +136,16 @@ def record(project: Project, result: Preview, *, now: dt.datetime | None = None)
         logger.warning(
             "Check of %s (id %s): %s", project.name, project.pk, result.withdrawals.warning
         )
-    if not (result.new_versions or result.withdrawals) and _record_nothing_new(
-        project, result, now
-    ):
-        return CheckResult(Outcome.SUCCESS)
+    if not (result.new_versions or result.withdrawals):
+        changes = _nothing_new(project, result, now)
+        if changes is not None:
+            for field, saved in changes.items():
+                setattr(project, field, saved)
+            if batched:
+                return CheckResult(Outcome.SUCCESS, unwritten=changes)
+            if not write_nothing_new([(project.pk, changes)]):
+                raise Project.DoesNotExist(f"Project {project.pk} no longer exists")
+            return CheckResult(Outcome.SUCCESS)
     with transaction.atomic():
         locked = _locked(project)
         known = locked.sorted_versions  # the stored versions, read and parsed once
@@ -205,18 +228,17 @@ def _apply_withdrawals(
     return bool(changes)
 
 
-def _record_nothing_new(project: Project, result: Preview, now: dt.datetime) -> bool:
-    """Record a check that found no new version with one UPDATE, without the row lock.
+def _nothing_new(project: Project, result: Preview, now: dt.datetime) -> dict[str, object] | None:
+    """The fields of a check that found no new version, written without the row lock.
 
     Nothing is stored or announced, so there is nothing a concurrent check could duplicate;
-    ``latest_version`` is left alone (a concurrent check may just have raised it). Returns
-    False, having written nothing, when the latest version the preview worked out from the
-    project's versions differs from the stored one (the version filter or scheme changed
-    since): the full path then recomputes it under the lock, as Anitya does on every check.
-    Raises ``Project.DoesNotExist`` when the project was deleted meanwhile.
+    ``latest_version`` is left alone (a concurrent check may just have raised it). None when
+    the latest version the preview worked out from the project's versions differs from the
+    stored one (the version filter or scheme changed since): the full path then recomputes
+    it under the lock, as Anitya does on every check.
     """
     if result.latest_version != project.latest_version:
-        return False
+        return None
     changes: dict[str, object] = {
         "logs": LOG_NOTHING_NEW,
         "check_successful": True,
@@ -229,21 +251,21 @@ def _record_nothing_new(project: Project, result: Preview, now: dt.datetime) -> 
         for field, value in (("etag", result.etag), ("last_modified", result.last_modified)):
             if (value or "") != getattr(project, field):
                 changes[field] = value or ""
-    if not _update_project_row(project.pk, changes):
-        raise Project.DoesNotExist(f"Project {project.pk} no longer exists")
-    for field, saved in changes.items():
-        setattr(project, field, saved)
-    return True
+    return changes
 
 
-def _update_project_row(pk: int, changes: dict[str, object]) -> int:
-    """``Project.objects.filter(pk=pk).update(**changes)``, through a statement made once per
-    set of fields (:mod:`projects.row_updates`); the rows updated."""
-    statement = update_statement(Project, tuple(changes))
-    with row_updates.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params(changes, pk))
-        updated: int = cursor.rowcount
-        return updated
+def write_nothing_new(checks: Sequence[tuple[int, dict[str, object]]]) -> set[int]:
+    """Write the checks that found nothing new (project id, ``CheckResult.unwritten``), one
+    statement for all those with the same fields (:func:`projects.row_updates.update_each`);
+    the ids of the projects written (one deleted meanwhile is not).
+    """
+    by_fields: dict[tuple[str, ...], list[tuple[int, dict[str, object]]]] = {}
+    for pk, changes in checks:
+        by_fields.setdefault(tuple(changes), []).append((pk, changes))
+    written: set[int] = set()
+    for fields, rows in by_fields.items():
+        written |= row_updates.update_each(Project, fields, rows)
+    return written
 
 
 def record_failure(

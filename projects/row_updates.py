@@ -18,14 +18,14 @@ it, so errors, execute wrappers and query logging behave as for any other statem
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Field, Model
+from django.db.models import CharField, Field, Model, TextField
 
 
 @dataclass(frozen=True)
@@ -80,3 +80,67 @@ def cursor() -> Iterator[CursorWrapper]:
         wrapped = connection.make_cursor(raw)  # type: ignore[arg-type]
     with wrapped:
         yield wrapped
+
+
+def update_each(
+    model: type[Model], fields: tuple[str, ...], rows: Sequence[tuple[int, Mapping[str, object]]]
+) -> set[int]:
+    """Write each row's own values of ``fields`` (``rows``: primary key, values by field name);
+    return the keys of the rows updated (a row deleted meanwhile is not).
+
+    On PostgreSQL one statement for them all, ``UPDATE ... FROM (VALUES ...) ... RETURNING``:
+    one parse, one plan and one commit where a statement each cost as many. Elsewhere (SQLite,
+    for development) one statement each.
+    """
+    if not rows:
+        return set()
+    statement = update_statement(model, fields)
+    updated: set[int] = set()
+    with cursor() as run:
+        if connection.vendor != "postgresql":
+            for key, values in rows:
+                run.execute(statement.sql, statement.params(values, key))
+                if run.rowcount:
+                    updated.add(key)
+            return updated
+        params = [value for key, values in rows for value in (key, *statement.params(values))]
+        run.execute(_values_update(model, fields, len(rows)), params)
+        updated.update(key for (key,) in run.fetchall())
+    return updated
+
+
+@functools.lru_cache(maxsize=256)
+def _values_update(model: type[Model], fields: tuple[str, ...], count: int) -> str:
+    """PostgreSQL's ``UPDATE <table> SET <field> = v.<field> ... FROM (VALUES (...), ...) AS v
+    WHERE <table>.<key> = v.<key> RETURNING <table>.<key>``, for ``count`` rows.
+
+    The first row's values are cast to the columns' types, which the others then take. Text
+    is cast to ``text``, not to ``varchar(n)`` (which would cut a value too long short, where
+    writing it to the column refuses it, as the one-row statement does).
+    """
+    quote = connection.ops.quote_name
+    concrete = {field.name: field for field in model._meta.concrete_fields}
+    key = model._meta.pk
+    assert key is not None  # every model has one; django-stubs allow for none
+    columns = [key, *(concrete[name] for name in fields)]
+
+    def sql_type(field: Field[Any, Any]) -> str:
+        if isinstance(field, CharField | TextField):
+            return "text"
+        return str(field.cast_db_type(connection))
+
+    typed = ", ".join(f"CAST(%s AS {sql_type(field)})" for field in columns)
+    plain = ", ".join("%s" for _ in columns)
+    values = ", ".join([f"({typed})", *[f"({plain})"] * (count - 1)])
+    names = ", ".join(f"v{index}" for index in range(len(columns)))
+    assignments = ", ".join(
+        f"{quote(field.column or field.attname)} = v.v{index}"
+        for index, field in enumerate(columns)
+        if index
+    )
+    table = quote(model._meta.db_table)
+    key_column = f"{table}.{quote(key.column or key.attname)}"
+    return (
+        f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v({names}) "  # noqa: S608
+        f"WHERE {key_column} = v.v0 RETURNING {key_column}"
+    )

@@ -36,6 +36,7 @@ from projects.scheduler.blocks import (
     project_scope,
 )
 from projects.scheduler.outcomes import Checked, Counts
+from projects.scheduler.writes import NothingNewWrites
 
 # The name the scheduler logged under when it was one module, kept for log filters.
 logger = logging.getLogger("projects.scheduler")
@@ -45,12 +46,17 @@ _WAKE_UP_SECONDS = 1.0
 
 
 def check_and_record(
-    project: Project, *, now: dt.datetime | None = None, blocks: BatchBlocks | None = None
+    project: Project,
+    *,
+    now: dt.datetime | None = None,
+    blocks: BatchBlocks | None = None,
+    batched: bool = False,
 ) -> CheckResult:
     """A full check of ``project`` (a scheduled one: its failures count toward the error
-    threshold); a rate limit also blocks its scope for every worker."""
+    threshold); a rate limit also blocks its scope for every worker. ``batched``: see
+    :func:`~projects.check.check_project`."""
     moment = now or timezone.now()
-    result = check_project(project, now=now, trigger=Trigger.SCHEDULER)
+    result = check_project(project, now=now, trigger=Trigger.SCHEDULER, batched=batched)
     if result.outcome is Outcome.RATE_LIMITED:
         until = max(result.reset_at or moment, moment + MIN_RATE_LIMIT_WAIT)
         scope = result.scope or project_scope(project) or project.backend
@@ -63,12 +69,18 @@ def check_and_record(
 
 
 def check_one(
-    project: Project | int, *, now: dt.datetime | None = None, blocks: BatchBlocks | None = None
+    project: Project | int,
+    *,
+    now: dt.datetime | None = None,
+    blocks: BatchBlocks | None = None,
+    batched: bool = False,
 ) -> Checked:
     """Check one claimed project, unless its upstream is blocked: then defer it.
 
     ``project`` is a Project (with its versions prefetched, as check_batch loads them) or an
     id. ``blocks`` is the batch's view of the blocks; without it the database is asked.
+    ``batched``: a check that finds nothing new is left for the caller to write
+    (``result.unwritten``, :func:`~projects.check.write_nothing_new`).
     """
     loaded = (
         Project.objects.prefetch_related("versions").filter(pk=project).first()
@@ -84,7 +96,7 @@ def check_one(
             next_check.defer_behind_block(loaded.pk, until)
             return Checked(Outcome.RATE_LIMITED, deferred=True)
     try:
-        result = check_and_record(loaded, now=now, blocks=blocks)
+        result = check_and_record(loaded, now=now, blocks=blocks, batched=batched)
     except Project.DoesNotExist:  # deleted while it was being checked
         return Checked(None)
     except BackendError as error:  # archived while it was being checked
@@ -182,7 +194,7 @@ class CheckPool:
             with self._lock:
                 worker.current = (batch, project.pk, time.monotonic())
             try:
-                checked = check_one(project, now=batch.now, blocks=batch.blocks)
+                checked = check_one(project, now=batch.now, blocks=batch.blocks, batched=True)
             except Exception:
                 logger.exception("Checking project id %s failed unexpectedly", project.pk)
                 checked = Checked(Outcome.ERROR)
@@ -246,13 +258,23 @@ class CheckPool:
                     pending.add(project.pk)
                     self._jobs.put((batch, project))
 
+        def finish(project_id: int, checked: Checked) -> None:
+            pending.discard(project_id)
+            counts.add(checked.outcome, checked.new_versions)
+            if on_done is not None:
+                on_done(project_id, checked)
+
         feed(projects)
+        writes = NothingNewWrites()
         exhausted = more is None
         # Claim ahead (while checks run) where writers do not wait for each other; SQLite
         # takes one writer at a time, so there the next claim waits for the checks to end.
         ahead = connection.features.has_select_for_update_skip_locked
         try:
             while True:
+                if writes.due(nothing_else_running=len(writes) == len(pending)):
+                    for project_id, written in writes.write():
+                        finish(project_id, written)
                 if (
                     more is not None
                     and not exhausted
@@ -266,7 +288,7 @@ class CheckPool:
                         break  # nothing more to check now, nothing running
                 elif not pending:
                     break
-                wake = _WAKE_UP_SECONDS
+                wake = min(_WAKE_UP_SECONDS, writes.seconds_left())
                 first = self._first_start(batch)
                 if first is not None:
                     wake = min(wake, first + timeout - time.monotonic())
@@ -275,13 +297,13 @@ class CheckPool:
                 except queue.Empty:
                     pass
                 else:
-                    pending.discard(project_id)
-                    if checked is not None:
-                        counts.add(checked.outcome, checked.new_versions)
-                        if on_done is not None:
-                            on_done(project_id, checked)
-                    else:
+                    if checked is None:
+                        pending.discard(project_id)
                         not_started.append(project_id)
+                    elif checked.result is not None and checked.result.unwritten is not None:
+                        writes.hold(project_id, checked)  # done once written
+                    else:
+                        finish(project_id, checked)
                     if time.monotonic() < (first or float("inf")) + timeout:
                         continue  # no check can be overdue yet
                 if batch.over():
@@ -294,15 +316,13 @@ class CheckPool:
                         project_id,
                         settings.CHECK_TIMEOUT,
                     )
-                    pending.discard(project_id)
-                    counts.add(Outcome.ERROR)
-                    if on_done is not None:
-                        on_done(project_id, Checked(Outcome.ERROR))
+                    finish(project_id, Checked(Outcome.ERROR))
                 if overdue:
                     self._add_threads(len(overdue))  # the pool keeps its size
         finally:
             # Normally every job was taken; after an exception here, the ones left are skipped.
             batch.stop.set()
+            writes.write()  # (nothing is held, but after an exception here)
         return counts, not_started
 
     def close(self, *, wait: bool = True) -> None:
