@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorWrapper
 from django.db.models import CharField, Field, Model, TextField
 
@@ -36,7 +36,9 @@ class UpdateStatement:
     def params(self, values: Mapping[str, object], *keys: object) -> list[Any]:
         """The statement's parameters: ``values`` (by field name, prepared as the ORM would
         save them), then the keys' values."""
-        prepared = [field.get_db_prep_save(values[field.name], connection) for field in self.fields]
+        # The connection itself, not its proxy, which looks it up on every attribute read.
+        wrapper = connections[DEFAULT_DB_ALIAS]
+        prepared = [field.get_db_prep_save(values[field.name], wrapper) for field in self.fields]
         return [*prepared, *keys]
 
 
@@ -88,9 +90,9 @@ def update_each(
     """Write each row's own values of ``fields`` (``rows``: primary key, values by field name);
     return the keys of the rows updated (a row deleted meanwhile is not).
 
-    On PostgreSQL one statement for them all, ``UPDATE ... FROM (VALUES ...) ... RETURNING``:
-    one parse, one plan and one commit where a statement each cost as many. Elsewhere (SQLite,
-    for development) one statement each.
+    On PostgreSQL one statement for them all (:func:`_arrays_update`): one parse, one plan
+    and one commit where a statement each cost as many. Elsewhere (SQLite, for development)
+    one statement each.
     """
     if not rows:
         return set()
@@ -103,25 +105,31 @@ def update_each(
                 if run.rowcount:
                     updated.add(key)
             return updated
-        params = [value for key, values in rows for value in (key, *statement.params(values))]
-        run.execute(_values_update(model, fields, len(rows)), params)
+        by_row = [[key, *statement.params(values)] for key, values in rows]
+        arrays = [list(column) for column in zip(*by_row, strict=True)]
+        run.execute(_arrays_update(model, fields), arrays)
         updated.update(key for (key,) in run.fetchall())
     return updated
 
 
-@functools.lru_cache(maxsize=256)
-def _values_update(model: type[Model], fields: tuple[str, ...], count: int) -> str:
-    """PostgreSQL's ``UPDATE <table> SET <field> = v.<field> ... FROM (VALUES (...), ...) AS v
-    WHERE <table>.<key> = v.<key> RETURNING <table>.<key>``, for ``count`` rows.
+@functools.cache
+def _arrays_update(model: type[Model], fields: tuple[str, ...]) -> str:
+    """PostgreSQL's ``UPDATE <table> SET <field> = v.<field> ... FROM unnest(<keys>,
+    <values of each field>) AS v WHERE <table>.<key> = v.<key> RETURNING <table>.<key>``.
 
-    The first row's values are cast to the columns' types, which the others then take. Text
-    is cast to ``text``, not to ``varchar(n)`` (which would cut a value too long short, where
-    writing it to the column refuses it, as the one-row statement does).
+    Each column comes as one array parameter, so the text is the same however many rows
+    (psycopg and the server parse it once; a ``VALUES`` row of placeholders each cost psycopg
+    3 ms a statement of 50 rows to parse), sent in binary (``%b``: psycopg's text format
+    escapes every element with regexes; 2.7 -> 1.6 ms of CPU a write of 50 rows, all told).
+    Text is cast to ``text[]``, not to
+    ``varchar(n)[]`` (which would cut a value too long short, where writing it to the column
+    refuses it, as the one-row statement does).
     """
     quote = connection.ops.quote_name
     concrete = {field.name: field for field in model._meta.concrete_fields}
     key = model._meta.pk
-    assert key is not None  # every model has one; django-stubs allow for none
+    if key is None:  # (django-stubs allow for a model without one)
+        raise TypeError(f"{model.__name__} has no primary key")
     columns = [key, *(concrete[name] for name in fields)]
 
     def sql_type(field: Field[Any, Any]) -> str:
@@ -129,9 +137,7 @@ def _values_update(model: type[Model], fields: tuple[str, ...], count: int) -> s
             return "text"
         return str(field.cast_db_type(connection))
 
-    typed = ", ".join(f"CAST(%s AS {sql_type(field)})" for field in columns)
-    plain = ", ".join("%s" for _ in columns)
-    values = ", ".join([f"({typed})", *[f"({plain})"] * (count - 1)])
+    arrays = ", ".join(f"CAST(%b AS {sql_type(field)}[])" for field in columns)
     names = ", ".join(f"v{index}" for index in range(len(columns)))
     assignments = ", ".join(
         f"{quote(field.column or field.attname)} = v.v{index}"
@@ -141,6 +147,6 @@ def _values_update(model: type[Model], fields: tuple[str, ...], count: int) -> s
     table = quote(model._meta.db_table)
     key_column = f"{table}.{quote(key.column or key.attname)}"
     return (
-        f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v({names}) "  # noqa: S608
+        f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
         f"WHERE {key_column} = v.v0 RETURNING {key_column}"
     )
