@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,22 @@ function request()
 end
 """
 )
+# Every request a search for a word drawn at random from a file, a line each (wrk's arguments
+# after ``--``: the path up to the word, the file, a seed).
+WRK_WORD_SCRIPT = (
+    WRK_SCRIPT
+    + r"""
+function init(args)
+  prefix, words = args[1], {}
+  for line in io.lines(args[2]) do words[#words + 1] = line end
+  math.randomseed(tonumber(args[3]))
+end
+
+function request()
+  return wrk.format("GET", prefix .. words[math.random(1, #words)])
+end
+"""
+)
 LARGEST_PAGE = 250  # items_per_page's maximum, in Anitya and in releasemon
 HTML_PAGE_SIZE = 50  # the site's project list, in both
 
@@ -49,7 +66,8 @@ HTML_PAGE_SIZE = 50  # the site's project list, in both
 @dataclass(frozen=True)
 class Endpoint:
     """One path measured on both. ``spread`` is ``""`` (the same path every time),
-    ``"page"`` (a random ``{page}``) or ``"page-and-size"`` (a random page and page size)."""
+    ``"page"`` (a random ``{page}``), ``"page-and-size"`` (a random page and page size) or
+    ``"word"`` (a random search word, the path ending where the word goes)."""
 
     key: str
     label: str
@@ -85,6 +103,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint("html-project", "HTML project page", "/project/{project_id}/"),
     Endpoint("html-search", "HTML search", "/projects/search/?pattern={search}"),
+    # What people search for: a different project's name each time, its first four letters
+    # (so the answers are not the one cached search above, on releasemon's side).
+    Endpoint(
+        "html-search-random",
+        "HTML search, a random project's first four letters",
+        "/projects/search/?pattern=",
+        "word",
+        min_duration=10,
+    ),
     Endpoint(
         "html-projects-random", "HTML project list, random page", "/projects/?page={page}", "page"
     ),
@@ -103,9 +130,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 def pick_parameters(projects: int) -> dict:
     """The project the detail pages ask for (bench.api.run's choice: the middle of the id
     range, at least 5 versions and 2 mappings), one of its Fedora packages (else any mapping),
-    a search word (the first four letters of its name) and the page counts."""
+    a search word (the first four letters of its name), the words of ``html-search-random``
+    (every project's first four letters, in a random order) and the page counts."""
     from bench.api.run import pick_parameters as api_pick
-    from projects.models import Package
+    from projects.models import Package, Project
 
     picked = api_pick(argparse.Namespace(deep_page=1))
     mapping = (
@@ -116,7 +144,10 @@ def pick_parameters(projects: int) -> dict:
     chosen = next((m for m in mapping if m.distro.name == "Fedora"), None) or mapping.first()
     if chosen is None:
         raise SystemExit(f"project {picked['project_id']} has no mapping")
+    words = [name[:4] for name in Project.objects.values_list("name", flat=True)]
+    random.Random(projects).shuffle(words)
     picked.update(
+        search_words=words,
         distro=chosen.distro.name,
         package=chosen.package_name,
         search=picked["name"][:4],
@@ -130,6 +161,8 @@ def resolve(endpoint: Endpoint, parameters: dict, page: int = 2) -> str:
     """The path of one request (a random page is ``page``; page and size: page 2 of 25)."""
     if endpoint.spread == "page-and-size":
         return f"{endpoint.path}page={page}&items_per_page=25"
+    if endpoint.spread == "word":
+        return endpoint.path + quote(parameters["search"], safe="")
     return endpoint.path.format(
         project_id=parameters["project_id"],
         distro=quote(parameters["distro"], safe=""),
@@ -142,6 +175,8 @@ def resolve(endpoint: Endpoint, parameters: dict, page: int = 2) -> str:
 def shown(endpoint: Endpoint, parameters: dict) -> str:
     if endpoint.spread == "page-and-size":
         return f"{endpoint.path}page=<random>&items_per_page=<1..{LARGEST_PAGE}>"
+    if endpoint.spread == "word":
+        return f"{endpoint.path}<the first four letters of a random project's name>"
     if endpoint.spread == "page":
         return endpoint.path.replace("{page}", f"<1..{parameters['html_pages']}>").format(
             **{k: v for k, v in parameters.items() if k != "page"}
@@ -149,7 +184,11 @@ def shown(endpoint: Endpoint, parameters: dict) -> str:
     return resolve(endpoint, parameters)
 
 
-def script_arguments(endpoint: Endpoint, parameters: dict, seed: int) -> list[str]:
+def script_arguments(
+    endpoint: Endpoint, parameters: dict, seed: int, scripts: dict[str, str]
+) -> list[str]:
+    if endpoint.spread == "word":
+        return [endpoint.path, scripts["words"], str(seed)]
     if endpoint.spread == "page-and-size":
         return [endpoint.path, str(parameters["projects"]), str(LARGEST_PAGE), str(seed)]
     if endpoint.spread == "page":
@@ -158,16 +197,21 @@ def script_arguments(endpoint: Endpoint, parameters: dict, seed: int) -> list[st
     return []
 
 
-def write_scripts(folder: str) -> dict[str, str]:
+def write_scripts(folder: str, parameters: dict) -> dict[str, str]:
+    """wrk's scripts, and the search words a line each (``words``), in ``folder``."""
     scripts = {
         "fixed": WRK_SCRIPT,
         "page": WRK_SPREAD_SCRIPT,
         "page-and-size": WRK_PAGE_AND_SIZE_SCRIPT,
+        "word": WRK_WORD_SCRIPT,
     }
     paths = {}
     for name, text in scripts.items():
         paths[name] = f"{folder}/{name}.lua"
         Path(paths[name]).write_text(text)
+    paths["words"] = f"{folder}/words.txt"
+    words = (quote(word, safe="") for word in parameters["search_words"])
+    Path(paths["words"]).write_text("".join(f"{word}\n" for word in words))
     return paths
 
 
@@ -195,7 +239,7 @@ def measure_pairs(
     results: dict[str, dict[str, list[Measurement]]] = {}
     for endpoint in endpoints:
         path = resolve(endpoint, parameters)
-        spread = script_arguments(endpoint, parameters, args.seed)
+        spread = script_arguments(endpoint, parameters, args.seed, scripts)
         chosen = {"fixed": scripts["fixed"], "spread": scripts[endpoint.spread or "fixed"]}
         taken = results.setdefault(endpoint.key, {side.name: [] for side in sides})
         settings = argparse.Namespace(**vars(args))

@@ -104,7 +104,7 @@ def measure_endpoints(args: argparse.Namespace, selected: list) -> tuple[dict, d
     anitya_env_vars = anitya_env.environment(args.anitya_config)
     servers: list[Gunicorn] = []
     with tempfile.TemporaryDirectory(prefix="bench-paired-") as folder:
-        scripts = endpoints.write_scripts(folder)
+        scripts = endpoints.write_scripts(folder, parameters)
         try:
             anitya = Gunicorn(
                 args,
