@@ -5,7 +5,8 @@ network). A drain keeps one pool for all its batches: each thread checks project
 the other on its own database connection, closed when the drain ends. A check that runs past
 ``CHECK_TIMEOUT`` is counted as an error and abandoned: the batch stops waiting for it, a fresh
 thread takes its place, and the stuck thread (whose HTTP client has its own timeouts) never
-delays the end of the cycle.
+delays the end of the cycle. Checks that find nothing new are written to their rows together by
+the batch runner (:mod:`projects.scheduler.writes`).
 """
 
 from __future__ import annotations

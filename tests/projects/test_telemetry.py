@@ -5,8 +5,11 @@ keeps how many projects were due when it started."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
+from django.db import connection, connections, transaction
 from django.db.models import Sum
 
 from projects import check, scheduler, tasks, telemetry
@@ -75,3 +78,45 @@ def test_a_hostless_project_is_tallied_under_no_host():
     project = ProjectFactory.build(version_url="", homepage="not a url")
     assert telemetry.upstream_host(project) == ""
     assert telemetry.upstream_host(ProjectFactory.build(version_url="http://[::1")) == "example.org"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_writing_the_same_tallies_never_deadlock(monkeypatch):
+    """Another checker process is mid-write, in key order (its transaction holds the "error"
+    tally and is about to take the "success" one), while this one writes both, having counted
+    "success" first: written in key order too, this one waits for "error" holding nothing,
+    and both keep every count. (Written as counted, each waited for the other.)"""
+    monkeypatch.setattr(telemetry, "FLUSH_SECONDS", 3600.0)
+    hour = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
+    first, second = (
+        (hour, "custom", "example.org", "error"),
+        (hour, "custom", "example.org", "success"),
+    )
+    telemetry.tally(second, 1.0)  # counted first here, written second in key order
+    telemetry.tally(first, 1.0)
+    upsert = (
+        "INSERT INTO projects_checktally (hour, backend, host, outcome, count, seconds) "
+        "VALUES (%s, %s, %s, %s, 1, 1) ON CONFLICT (hour, backend, host, outcome) "
+        "DO UPDATE SET count = projects_checktally.count + 1"
+    )
+    written: list[int] = []
+
+    def this_process() -> None:
+        try:
+            written.append(telemetry.flush_tallies())
+        finally:
+            connections.close_all()
+
+    with transaction.atomic(), connection.cursor() as cursor:  # the other process
+        cursor.execute(upsert, list(first))
+        thread = threading.Thread(target=this_process)
+        thread.start()
+        time.sleep(0.5)  # this one now waits for "error" (out of order, it held "success")
+        cursor.execute(upsert, list(second))
+    thread.join(30)
+    assert written == [2]
+    assert tallies() == {
+        ("custom", "example.org", "error"): 2,
+        ("custom", "example.org", "success"): 2,
+    }
