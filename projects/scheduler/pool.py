@@ -302,7 +302,7 @@ class CheckPool:
                         pending.discard(project_id)
                         not_started.append(project_id)
                     elif checked.result is not None and checked.result.unwritten is not None:
-                        writes.hold(project_id, checked)  # done once written
+                        writes.hold(project_id, checked, checked.result.unwritten)
                     else:
                         finish(project_id, checked)
                     if time.monotonic() < (first or float("inf")) + timeout:
@@ -323,7 +323,7 @@ class CheckPool:
         finally:
             # Normally every job was taken; after an exception here, the ones left are skipped.
             batch.stop.set()
-            writes.write()  # (nothing is held, but after an exception here)
+            writes.write()  # what an exception above left held (else nothing is)
         return counts, not_started
 
     def close(self, *, wait: bool = True) -> None:

@@ -27,19 +27,21 @@ WRITE_WITHIN = 0.25
 
 
 class NothingNewWrites:
-    """The checks held back (project id, what the check found), oldest first."""
+    """The checks held back (project id, what the check found, the fields to write), oldest
+    first."""
 
     def __init__(self) -> None:
-        self._held: list[tuple[int, Checked]] = []
+        self._held: list[tuple[int, Checked, dict[str, object]]] = []
         self._since = 0.0
 
     def __len__(self) -> int:
         return len(self._held)
 
-    def hold(self, project_id: int, checked: Checked) -> None:
+    def hold(self, project_id: int, checked: Checked, unwritten: dict[str, object]) -> None:
+        """Keep ``checked`` (its ``result.unwritten``) until :meth:`write`."""
         if not self._held:
             self._since = time.monotonic()
-        self._held.append((project_id, checked))
+        self._held.append((project_id, checked, unwritten))
 
     def due(self, *, nothing_else_running: bool) -> bool:
         """Whether to write now: enough are held, the oldest has waited long enough, or
@@ -64,17 +66,11 @@ class NothingNewWrites:
         if not held:
             return []
         try:
-            written = write_nothing_new(
-                [
-                    (project_id, checked.result.unwritten)
-                    for project_id, checked in held
-                    if checked.result is not None and checked.result.unwritten is not None
-                ]
-            )
+            written = write_nothing_new([(project_id, fields) for project_id, _, fields in held])
         except Exception:
             logger.exception("Recording %s checks that found nothing new failed", len(held))
-            return [(project_id, Checked(Outcome.ERROR)) for project_id, _ in held]
+            return [(project_id, Checked(Outcome.ERROR)) for project_id, _, _ in held]
         return [
             (project_id, checked if project_id in written else Checked(None))
-            for project_id, checked in held
+            for project_id, checked, _ in held
         ]
