@@ -26,7 +26,9 @@ from projects.selectors.projects import (
     DEFAULT_PROJECT_SORT,
     FEED_LENGTH,
     PROJECT_SORTS,
+    ListedProject,
     ids_by_name,
+    listed_projects,
     open_flags,
     project_by_id,
     project_detail,
@@ -63,6 +65,7 @@ from projects.selectors.search import (
     search_distros,
     search_projects,
     site_search,
+    site_search_ids,
 )
 
 __all__ = [
@@ -71,6 +74,7 @@ __all__ = [
     "PROJECT_SORTS",
     "STATUS_LISTS",
     "Glob",
+    "ListedProject",
     "PurlMatch",
     "distro_by_name",
     "distro_ids",
@@ -80,6 +84,7 @@ __all__ = [
     "history_entry",
     "ids_by_name",
     "in_distro_named",
+    "listed_projects",
     "matches",
     "open_flags",
     "package_ids_in_list_order",
@@ -109,6 +114,7 @@ __all__ = [
     "search_projects",
     "similar_projects",
     "site_search",
+    "site_search_ids",
     "sorted_projects",
     "tracked_project_count",
     "wiki_rows",

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BigAutoField, CharField, Lookup, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.db.models.sql.compiler import SQLCompiler
 
 from projects.models import Distro, Package, Project
 from projects.selectors.distros import distro_ids
-from projects.selectors.projects import by_name
+from projects.selectors.projects import by_name, project_sort_key, sorted_projects
 
 #: SQL and its parameters, as Django's expressions return them.
 SqlAndParams = tuple[str, tuple[str | int, ...]]
@@ -35,8 +37,7 @@ class Glob(Lookup):
     lookup_name = "glob"
 
     def get_db_prep_lookup(self, value: str | int, connection: BaseDatabaseWrapper) -> SqlAndParams:
-        escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return "%s", (escaped.replace("*", "%"),)
+        return "%s", (like_pattern(str(value)),)
 
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> SqlAndParams:
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -45,6 +46,13 @@ class Glob(Lookup):
 
 
 TextField.register_lookup(Glob)
+
+
+def like_pattern(glob: str) -> str:
+    """The glob as a ``LIKE ... ESCAPE '\\'`` pattern: ``*`` is ``%``, every other character
+    (``%`` and ``_`` too) stands for itself."""
+    escaped = glob.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
 
 
 @BigAutoField.register_lookup
@@ -90,6 +98,11 @@ def search_projects(pattern: str | None, *, distro: str | None = None) -> QueryS
         return Project.objects.filter(by_project_name | Q(pk__in=packages.values("project_id")))
     if not pattern:
         return Project.objects.all()
+    word = contained_word(pattern)
+    if word is not None and connection.vendor == "postgresql":
+        # Our SQL; the word is a parameter.
+        by_names = RawSQL(*_names_containing(word, ""))  # noqa: S611
+        return Project.objects.filter(pk__found_by=by_names)
     packages = Package.objects.filter(matches("package_name", pattern))
     if not trigram_searchable(pattern):
         return Project.objects.filter(
@@ -121,10 +134,55 @@ def site_search(
     Anitya appends the ``*pattern*`` results to the pattern's; as ``*pattern*`` (ignoring case)
     finds everything the pattern finds, its results are the union. Unordered: callers sort.
     """
+    return search_projects(site_glob(pattern, exact=exact), distro=distro)
+
+
+def site_glob(pattern: str, *, exact: bool = False) -> str:
+    """The glob the site searches for what was typed: ``*pattern*`` unless ``exact``."""
     pattern = pattern.strip() or "*"
-    if not exact:
-        pattern = f"*{pattern}*"
-    return search_projects(pattern, distro=distro)
+    return pattern if exact else f"*{pattern}*"
+
+
+def contained_word(glob: str) -> str | None:
+    """The word of a ``*word*`` glob (no other ``*``, no line break: the search names hold
+    names a line each), else None."""
+    word = glob[1:-1]
+    if len(glob) < 3 or glob[0] != "*" or glob[-1] != "*" or "*" in word or "\n" in word:
+        return None
+    return word
+
+
+#: The list orders the search names answer from their own rows: SQL for ``ORDER BY``.
+NAMES_ORDER = {
+    "name_asc": "sort_name, project_id",
+    "name_desc": "sort_name DESC, project_id DESC",
+}
+
+
+def _names_containing(word: str, order: str) -> SqlAndParams:
+    """The ids of the projects with ``word`` in their name or a package name, ignoring case:
+    from ``projects_search_names`` (PostgreSQL only, migration 0017), one row per project."""
+    sql = "SELECT project_id FROM projects_search_names WHERE names LIKE LOWER(%s) ESCAPE '\\'"
+    return sql + order, (like_pattern(f"*{word}*"),)
+
+
+def site_search_ids(pattern: str, *, exact: bool = False, sort: str | None = None) -> list[int]:
+    """The ids :func:`site_search` finds, in the list order ``sort``
+    (:data:`~projects.selectors.projects.PROJECT_SORTS`).
+
+    Sorted by name, a word's projects come from the search names alone: no project row is
+    read, where looking up the 20,768 projects ``pyth`` finds took a third of its time.
+    """
+    sort = project_sort_key(sort)
+    glob = site_glob(pattern, exact=exact)
+    word = contained_word(glob)
+    if word is None or sort not in NAMES_ORDER or connection.vendor != "postgresql":
+        found = sorted_projects(search_projects(glob), sort)
+        return list(found.values_list("id", flat=True))
+    sql, params = _names_containing(word, f" ORDER BY {NAMES_ORDER[sort]}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [project_id for (project_id,) in cursor.fetchall()]
 
 
 def project_names(pattern: str | None) -> list[str]:

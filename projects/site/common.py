@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.models import User
 from projects.models import Project
+from projects.selectors import ListedProject
 from projects.templatetags.projects_tags import project_path
 
 PAGE_SIZE = 50
@@ -126,7 +127,7 @@ def confirmation_page(
     return render(request, "projects/confirm.html", context)
 
 
-def project_url(project: Project) -> str:
+def project_url(project: Project | ListedProject) -> str:
     return project_path(project.pk)
 
 

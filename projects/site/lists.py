@@ -10,15 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from projects import catalogue, representations, selectors
-from projects.models import Project
 from projects.site import watching
 from projects.site.common import PAGE_SIZE, page, page_number, project_url
 from projects.site.page_cache import anonymous_list_page
+from projects.templatetags.project_rows import render_rows
 
 LOGS_PAGE_SIZE = 25
 
@@ -74,8 +73,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
         return list(shown_page.object_list)
 
     def build(stamps: list[tuple[int, str]]) -> str:
-        projects = _in_order([project_id for project_id, _ in stamps])
-        return render_to_string("projects/_project_rows.html", {"projects": projects})
+        projects = selectors.listed_projects([project_id for project_id, _ in stamps])
+        return render_rows(projects)
 
     def listing() -> HttpResponse:
         context: dict[str, Any] = {
@@ -86,12 +85,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
         }
         if request.user.is_authenticated:
             # The rows carry the person's Watch buttons: rendered for them, from the same ids.
-            projects = _in_order(ids(catalogue.generation()))
+            projects = selectors.listed_projects(ids(catalogue.generation()))
             context |= {"projects": projects, **watching.list_context(request, projects)}
         else:
-            rows = representations.stamped_answer(("site-projects", sort, number), ids, build)
-            # Rendered by our template.
-            context["rows"] = mark_safe(rows.content.decode())  # noqa: S308
+            rendered = representations.stamped_answer(("site-projects", sort, number), ids, build)
+            # Rendered by render_rows, which escapes every value.
+            context["rows"] = mark_safe(rendered.content.decode())  # noqa: S308
         return render(request, "projects/project_list.html", {**context, "page": shown_page})
 
     return anonymous_list_page(request, ids, listing)
@@ -145,16 +144,14 @@ def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResp
     def found(current: int | None) -> Page[int]:
         every = catalogue.ordered_ids(
             ("site-search", pattern, exact, sort),
-            lambda: selectors.sorted_projects(
-                selectors.site_search(pattern, exact=exact), sort
-            ).values_list("id", flat=True),
+            lambda: selectors.site_search_ids(pattern, exact=exact, sort=sort),
             current,
         )
         return Paginator(every, PAGE_SIZE).get_page(page_number(request))
 
     def results() -> HttpResponse:
         shown = found(catalogue.generation())
-        projects = _in_order(list(shown.object_list))
+        projects = selectors.listed_projects(list(shown.object_list))
         if shown.paginator.count == 1 and projects and projects[0].name == pattern.replace("*", ""):
             messages.info(request, "Only one result matching with an exact match, redirecting")
             return redirect(project_url(projects[0]))
@@ -174,12 +171,6 @@ def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResp
         )
 
     return anonymous_list_page(request, lambda current: list(found(current).object_list), results)
-
-
-def _in_order(ids: list[int]) -> list[Project]:
-    """The projects of ``ids`` in that order (a deleted one left out)."""
-    by_id = Project.objects.in_bulk(ids)
-    return [by_id[project_id] for project_id in ids if project_id in by_id]
 
 
 @require_safe

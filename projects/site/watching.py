@@ -76,7 +76,9 @@ def project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
     return {"watch": watch, "watched_through": through}
 
 
-def list_context(request: HttpRequest, projects: Iterable[Project]) -> dict[str, Any]:
+def list_context(
+    request: HttpRequest, projects: Iterable[Project | project_selectors.ListedProject]
+) -> dict[str, Any]:
     """A list's buttons: ``watch_column`` and the ids of the listed projects the user
     watches (``watched_ids``)."""
     if not request.user.is_authenticated:
