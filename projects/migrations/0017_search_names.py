@@ -76,10 +76,11 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION projects_search_names_packages_added() RETURNS trigger
+-- Packages added or deleted: both triggers name their transition table "touched".
+CREATE OR REPLACE FUNCTION projects_search_names_packages_touched() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM projects_search_names_refresh(ARRAY(SELECT DISTINCT project_id FROM added));
+    PERFORM projects_search_names_refresh(ARRAY(SELECT DISTINCT project_id FROM touched));
     RETURN NULL;
 END $$;
 
@@ -87,13 +88,6 @@ CREATE OR REPLACE FUNCTION projects_search_names_package_changed() RETURNS trigg
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM projects_search_names_refresh(ARRAY[OLD.project_id, NEW.project_id]);
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION projects_search_names_packages_deleted() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM projects_search_names_refresh(ARRAY(SELECT DISTINCT project_id FROM deleted));
     RETURN NULL;
 END $$;
 
@@ -124,8 +118,8 @@ CREATE TRIGGER search_names_projects_emptied AFTER TRUNCATE ON projects_project
 
 DROP TRIGGER IF EXISTS search_names_packages_added ON projects_package;
 CREATE TRIGGER search_names_packages_added AFTER INSERT ON projects_package
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT
-    EXECUTE FUNCTION projects_search_names_packages_added();
+    REFERENCING NEW TABLE AS touched FOR EACH STATEMENT
+    EXECUTE FUNCTION projects_search_names_packages_touched();
 DROP TRIGGER IF EXISTS search_names_package_changed ON projects_package;
 CREATE TRIGGER search_names_package_changed AFTER UPDATE OF package_name, project_id
     ON projects_package FOR EACH ROW
@@ -134,8 +128,8 @@ CREATE TRIGGER search_names_package_changed AFTER UPDATE OF package_name, projec
     EXECUTE FUNCTION projects_search_names_package_changed();
 DROP TRIGGER IF EXISTS search_names_packages_deleted ON projects_package;
 CREATE TRIGGER search_names_packages_deleted AFTER DELETE ON projects_package
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT
-    EXECUTE FUNCTION projects_search_names_packages_deleted();
+    REFERENCING OLD TABLE AS touched FOR EACH STATEMENT
+    EXECUTE FUNCTION projects_search_names_packages_touched();
 DROP TRIGGER IF EXISTS search_names_packages_emptied ON projects_package;
 CREATE TRIGGER search_names_packages_emptied AFTER TRUNCATE ON projects_package
     FOR EACH STATEMENT EXECUTE FUNCTION projects_search_names_packages_emptied();
@@ -163,9 +157,8 @@ DROP FUNCTION IF EXISTS projects_search_names_projects_added();
 DROP FUNCTION IF EXISTS projects_search_names_project_renamed();
 DROP FUNCTION IF EXISTS projects_search_names_projects_deleted();
 DROP FUNCTION IF EXISTS projects_search_names_emptied();
-DROP FUNCTION IF EXISTS projects_search_names_packages_added();
+DROP FUNCTION IF EXISTS projects_search_names_packages_touched();
 DROP FUNCTION IF EXISTS projects_search_names_package_changed();
-DROP FUNCTION IF EXISTS projects_search_names_packages_deleted();
 DROP FUNCTION IF EXISTS projects_search_names_packages_emptied();
 """
 
