@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core.signals import setting_changed
+from django.db.models.signals import post_delete, post_save
 
 from projects import backend_settings
 
@@ -16,3 +17,15 @@ class ProjectsConfig(AppConfig):
             backend_settings.rebuild_on_setting_change,
             dispatch_uid="projects.backend_settings.rebuild_on_setting_change",
         )
+        # The footer's latest run is remembered for seconds per process: a run this process
+        # starts or deletes shows at once.
+        from projects.models import CheckRun
+        from projects.selectors.status import forget_latest_check_run
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lambda **_: forget_latest_check_run(),
+                sender=CheckRun,
+                weak=False,
+                dispatch_uid=f"projects.latest_check_run.{signal is post_save}",
+            )

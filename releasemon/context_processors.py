@@ -9,12 +9,12 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    from projects.models import CheckRun
+    from projects.selectors.status import latest_check_run
 
     user = getattr(request, "user", None)
     return {
         "releasemon_version": settings.RELEASEMON_VERSION,
-        "last_check_run": CheckRun.objects.order_by("-started_at").first(),
+        "last_check_run": latest_check_run(),
         "local_accounts": settings.LOCAL_ACCOUNTS,
         "is_admin": bool(user is not None and user.is_authenticated and user.is_staff),
     }

@@ -1,5 +1,6 @@
-"""``{% url %}`` as Django's, with each link remembered per process (a template builtin, so every
-template's ``{% url %}`` is this one).
+"""``{% url %}`` and ``{% static %}`` as Django's, with each link remembered per process (a
+template builtin, so every template's ``{% url %}`` and ``{% static %}`` are these; a template
+must not ``{% load static %}``, which would put Django's back).
 
 Django's tag calls ``reverse()`` on every render, which walks the URL patterns: the page
 layout alone has 15 links and a list page 25, a tenth of rendering a page. A link depends only
@@ -7,6 +8,10 @@ on the view name, its arguments, the current application and the script prefix, 
 are the key; the URL patterns do not change while the process runs. Only arguments that are
 text or numbers (immutable) are remembered (an object's text could change while it keeps its hash),
 and a name that does not reverse raises (or sets ``as`` to ``""``) each time, as Django's does.
+
+A static file's URL depends on its path, the script prefix (a relative ``STATIC_URL`` is under
+it) and the settings of the static files, which only tests change: a change of them forgets
+every static URL.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.signals import setting_changed
 from django.template.base import Parser, Token
 from django.template.context import Context
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
+from django.templatetags.static import StaticNode
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.html import conditional_escape
 
@@ -75,3 +82,35 @@ def url(parser: Parser, token: Token) -> RememberedURLNode:
     """Django's ``{% url %}`` syntax, parsed by Django."""
     node = django_url(parser, token)
     return RememberedURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+_static_urls: dict[tuple[str, str], str] = {}
+#: The settings a static file's URL is made from.
+STATIC_SETTINGS = {"STATIC_URL", "STORAGES", "STATIC_ROOT", "STATICFILES_DIRS"}
+
+
+class RememberedStaticNode(StaticNode):
+    def url(self, context: Context) -> str:
+        path = self.path.resolve(context)
+        if not isinstance(path, str):
+            return str(self.handle_simple(path))
+        key = (path, get_script_prefix())
+        found = _static_urls.get(key)
+        if found is None:
+            found = _static_urls[key] = str(self.handle_simple(path))
+        return found
+
+
+@register.tag
+def static(parser: Parser, token: Token) -> StaticNode:
+    """Django's ``{% static %}`` syntax, parsed by Django."""
+    node = StaticNode.handle_token(parser, token)
+    return RememberedStaticNode(varname=node.varname, path=node.path)
+
+
+def _forget_static_urls(*, setting: str, **_: object) -> None:
+    if setting in STATIC_SETTINGS:
+        _static_urls.clear()
+
+
+setting_changed.connect(_forget_static_urls, dispatch_uid="releasemon.remembered_urls.static")

@@ -52,9 +52,11 @@ def _fresh_shared_cache(request: pytest.FixtureRequest):
     if _commits(request.node):
         from django.core.cache import cache
 
+        from projects.selectors.status import forget_latest_check_run
         from projects.site.page_cache import forget_pages
 
         forget_pages()
+        forget_latest_check_run()
         django_db_blocker = request.getfixturevalue("django_db_blocker")
         with django_db_blocker.unblock():
             cache.clear()

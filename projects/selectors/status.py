@@ -10,9 +10,11 @@ database.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import TruncHour
 
@@ -22,6 +24,33 @@ from projects.models import CheckRun, CheckTally
 #: The outcomes the page tells apart, in drawing order (bottom to top).
 OUTCOMES = ("success", "error", "ratelimit")
 FAILURES = ("error", "deleted")
+
+#: How long a process shows the same latest run in every page's footer: a query per page cost
+#: a tenth of rendering a search, and a run's counts are at most this late (a page kept for
+#: anonymous visitors is up to 30 s old already).
+LATEST_RUN_TTL = 10.0
+#: (monotonic expiry, run) of :func:`latest_check_run`.
+_latest_run: tuple[float, CheckRun | None] | None = None
+
+
+def latest_check_run() -> CheckRun | None:
+    """The newest check run (the footer's), read at most every :data:`LATEST_RUN_TTL` seconds
+    per process; always read inside a transaction, which may hold a run of its own."""
+    global _latest_run
+    now = time.monotonic()
+    remembered = _latest_run
+    if remembered is not None and remembered[0] > now and not connection.in_atomic_block:
+        return remembered[1]
+    run = CheckRun.objects.order_by("-started_at").first()
+    if not connection.in_atomic_block:
+        _latest_run = (now + LATEST_RUN_TTL, run)
+    return run
+
+
+def forget_latest_check_run() -> None:
+    """Read the latest run again on the next page (tests; a new run in this process)."""
+    global _latest_run
+    _latest_run = None
 
 
 def hours_between(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:

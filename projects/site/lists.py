@@ -141,16 +141,20 @@ def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResp
     sort = selectors.project_sort_key(request.GET.get("sort"))
     exact = _exact(request)
 
+    found_pages: list[Page[int]] = []
+
     def found(current: int | None) -> Page[int]:
         every = catalogue.ordered_ids(
             ("site-search", pattern, exact, sort),
             lambda: selectors.site_search_ids(pattern, exact=exact, sort=sort),
             current,
         )
-        return Paginator(every, PAGE_SIZE).get_page(page_number(request))
+        found_pages.append(Paginator(every, PAGE_SIZE).get_page(page_number(request)))
+        return found_pages[-1]
 
     def results() -> HttpResponse:
-        shown = found(catalogue.generation())
+        # The page the cache's stamps were read for, if any: the generation is read once.
+        shown = found_pages[-1] if found_pages else found(catalogue.generation())
         projects = selectors.listed_projects(list(shown.object_list))
         if shown.paginator.count == 1 and projects and projects[0].name == pattern.replace("*", ""):
             messages.info(request, "Only one result matching with an exact match, redirecting")

@@ -113,6 +113,18 @@ def test_project_list_sorts_by_homepage_and_backend_ignoring_case_and_bad_input(
     assert listed(unknown) == ["a", "b"]
 
 
+def test_search_column_headers_keep_the_search_and_reverse_the_sort(client):
+    ProjectFactory(name="héllo & co")
+    ProjectFactory(name="héllo two")
+    query = {"pattern": "héllo*", "page": "1", "sort": "name_asc"}
+    page = text(client.get("/projects/search/", query))
+
+    name = re.search(r'<th scope="col" aria-sort="ascending"><a href="([^"]*)">Name ', page)
+    assert name and name[1] == "?pattern=h%C3%A9llo%2A&amp;sort=name_desc"
+    homepage = '<a href="?pattern=h%C3%A9llo%2A&amp;sort=homepage_asc">Homepage</a></th>'
+    assert '<th scope="col" class="wide" aria-sort="none">' + homepage in page
+
+
 def _query_count(client, url) -> int:
     client.get(url)  # warm caches (content types, sessions)
     with CaptureQueriesContext(connection) as queries:

@@ -55,3 +55,25 @@ def test_unknown_names_raise_or_set_nothing_as_djangos():
 def test_links_are_escaped_where_the_template_escapes():
     page = _render("{% url 'projects:distro' name %}", name="a&b")
     assert "&amp;" in page or "%26" in page
+
+
+def test_static_urls_are_djangos_and_follow_the_settings(settings):
+    from django.templatetags.static import static
+
+    assert _render("{% static 'releasemon/site.css' %}") == static("releasemon/site.css")
+    settings.STATIC_URL = "/assets/"
+    assert _render("{% static 'releasemon/site.css' %}") == "/assets/releasemon/site.css"
+    assert _render("{% static path as link %}[{{ link }}]", path="a b.css") == "[/assets/a%20b.css]"
+
+
+def test_relative_static_urls_are_under_the_script_prefix_as_djangos(settings):
+    from django.templatetags.static import static
+
+    settings.STATIC_URL = "static/"  # relative: under the script prefix, as Django puts it
+    try:
+        set_script_prefix("/monitor/")
+        page = _render("{% static 'releasemon/site.css' %}")
+        assert page == static("releasemon/site.css") == "/monitor/static/releasemon/site.css"
+    finally:
+        set_script_prefix("/")
+    assert _render("{% static 'releasemon/site.css' %}") == static("releasemon/site.css")
