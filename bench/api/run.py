@@ -869,6 +869,16 @@ def run_wrk(
     return parse_wrk(completed.stdout), completed.stdout
 
 
+#: Added to a spread script's seed (its last argument) for the warm-up: the requests measured
+#: are then not the ones the warm-up has just made (and releasemon has just cached).
+WARMUP_SEED_OFFSET = 1_000_003
+
+
+def warmup_arguments(spread: list[str]) -> list[str]:
+    """A spread script's arguments for the warm-up: the same but for the seed."""
+    return [*spread[:-1], str(int(spread[-1]) + WARMUP_SEED_OFFSET)] if spread else spread
+
+
 def measure(
     path: str,
     spread: list[str],
@@ -896,7 +906,7 @@ def measure(
             threads=args.wrk_threads,
             timeout=args.timeout,
             script=script,
-            script_arguments=spread,
+            script_arguments=warmup_arguments(spread),
         )
         warm.first_status = first_status
         if warm.non_2xx or warm.errors:

@@ -239,7 +239,6 @@ def measure_pairs(
     results: dict[str, dict[str, list[Measurement]]] = {}
     for endpoint in endpoints:
         path = resolve(endpoint, parameters)
-        spread = script_arguments(endpoint, parameters, args.seed, scripts)
         chosen = {"fixed": scripts["fixed"], "spread": scripts[endpoint.spread or "fixed"]}
         taken = results.setdefault(endpoint.key, {side.name: [] for side in sides})
         settings = argparse.Namespace(**vars(args))
@@ -249,6 +248,9 @@ def measure_pairs(
         if endpoint.no_warmup:
             settings.warmup = 0
         for pair in range(args.pairs):
+            # Each pair its own random requests (the same for every side): a later pair must
+            # not ask releasemon what an earlier one made it cache.
+            spread = script_arguments(endpoint, parameters, args.seed + pair, scripts)
             for side in sides:
                 if not args.quiet:
                     print(
