@@ -22,10 +22,6 @@ class ProjectsConfig(AppConfig):
         from projects.models import CheckRun
         from projects.selectors.status import forget_latest_check_run
 
-        for signal in (post_save, post_delete):
-            signal.connect(
-                lambda **_: forget_latest_check_run(),
-                sender=CheckRun,
-                weak=False,
-                dispatch_uid=f"projects.latest_check_run.{signal is post_save}",
-            )
+        uid = "projects.selectors.status.forget_latest_check_run"
+        post_save.connect(forget_latest_check_run, sender=CheckRun, dispatch_uid=f"{uid}.saved")
+        post_delete.connect(forget_latest_check_run, sender=CheckRun, dispatch_uid=f"{uid}.deleted")

@@ -37,18 +37,20 @@ def latest_check_run() -> CheckRun | None:
     """The newest check run (the footer's), read at most every :data:`LATEST_RUN_TTL` seconds
     per process; always read inside a transaction, which may hold a run of its own."""
     global _latest_run
+    if connection.in_atomic_block:
+        return CheckRun.objects.order_by("-started_at").first()
     now = time.monotonic()
     remembered = _latest_run
-    if remembered is not None and remembered[0] > now and not connection.in_atomic_block:
+    if remembered is not None and remembered[0] > now:
         return remembered[1]
     run = CheckRun.objects.order_by("-started_at").first()
-    if not connection.in_atomic_block:
-        _latest_run = (now + LATEST_RUN_TTL, run)
+    _latest_run = (now + LATEST_RUN_TTL, run)
     return run
 
 
-def forget_latest_check_run() -> None:
-    """Read the latest run again on the next page (tests; a new run in this process)."""
+def forget_latest_check_run(**_signal: object) -> None:
+    """Read the latest run again on the next page (tests; and, as the receiver of a run's
+    ``post_save`` and ``post_delete``, a run this process starts or deletes)."""
     global _latest_run
     _latest_run = None
 

@@ -141,20 +141,21 @@ def project_search(request: HttpRequest, pattern: str | None = None) -> HttpResp
     sort = selectors.project_sort_key(request.GET.get("sort"))
     exact = _exact(request)
 
-    found_pages: list[Page[int]] = []
+    found_page: Page[int] | None = None
 
     def found(current: int | None) -> Page[int]:
+        nonlocal found_page
         every = catalogue.ordered_ids(
             ("site-search", pattern, exact, sort),
             lambda: selectors.site_search_ids(pattern, exact=exact, sort=sort),
             current,
         )
-        found_pages.append(Paginator(every, PAGE_SIZE).get_page(page_number(request)))
-        return found_pages[-1]
+        found_page = Paginator(every, PAGE_SIZE).get_page(page_number(request))
+        return found_page
 
     def results() -> HttpResponse:
         # The page the cache's stamps were read for, if any: the generation is read once.
-        shown = found_pages[-1] if found_pages else found(catalogue.generation())
+        shown = found_page if found_page is not None else found(catalogue.generation())
         projects = selectors.listed_projects(list(shown.object_list))
         if shown.paginator.count == 1 and projects and projects[0].name == pattern.replace("*", ""):
             messages.info(request, "Only one result matching with an exact match, redirecting")
