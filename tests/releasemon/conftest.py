@@ -32,11 +32,16 @@ def rows() -> Rows:
     return Rows(admin=admin, project=project, secret=secret)
 
 
+#: The wait ``/limited/`` asks for: long enough that a check cycle and a scrape on a loaded
+#: machine end well before it (a second was not, under the parallel suite).
+RETRY_AFTER_SECONDS = 3
+
+
 class _Page(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.startswith("/limited/"):
             self.send_response(429)
-            self.send_header("Retry-After", "1")
+            self.send_header("Retry-After", str(RETRY_AFTER_SECONDS))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -54,8 +59,8 @@ class _Page(BaseHTTPRequestHandler):
 @pytest.fixture
 def upstream(settings) -> Iterator[str]:
     """An upstream on 127.0.0.1 (which checks may reach for this test): a download page with
-    widget 2.0 anywhere, a 404 under ``/gone/`` and "429 Too Many Requests, retry after a
-    second" under ``/limited/``."""
+    widget 2.0 anywhere, a 404 under ``/gone/`` and "429 Too Many Requests, retry after
+    :data:`RETRY_AFTER_SECONDS`" under ``/limited/``."""
     settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()

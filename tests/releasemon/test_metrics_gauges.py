@@ -16,7 +16,7 @@ from django.utils import timezone
 from messaging import outbox, relay
 from messaging.models import OutboxMessage
 from projects import messages, scheduler
-from projects.models import CheckRun
+from projects.models import CheckRun, RateLimitBlock
 from projects.notify import delivery, fanout
 from projects.notify.models import Delivery
 from tests.factories import ProjectFactory
@@ -50,7 +50,8 @@ def test_an_upstream_answering_429_blocks_its_host_until_its_reset(client, upstr
         samples, "releasemon_checks_total", outcome="ratelimit", backend="custom"
     ) - value(before, "releasemon_checks_total", outcome="ratelimit", backend="custom")
     assert limited >= 1
-    time.sleep(1.2)  # the upstream said "retry after a second"
+    reset_at = RateLimitBlock.objects.get().reset_at  # when the upstream said to retry
+    time.sleep(max(0.0, (reset_at - timezone.now()).total_seconds()) + 0.2)
     assert value(scrape(client), "releasemon_rate_limit_blocks") == 0
 
 
