@@ -186,16 +186,15 @@ class PostgresMonitor(threading.Thread):
             }
 
 
-def _rusage() -> tuple[float, float, int]:
-    """(own CPU seconds, waited-for children's CPU seconds, own peak RSS in KiB).
+def _rusage() -> tuple[float, int]:
+    """(own CPU seconds, own peak RSS in KiB).
 
     The peak is VmHWM: ru_maxrss survives fork+exec on Linux (a child started by a bigger
     process reports the parent's peak), VmHWM is this process's own. They agree otherwise.
     """
     own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = _status_kib("self", "VmHWM") or own.ru_maxrss
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime, peak
+    return own.ru_utime + own.ru_stime, peak
 
 
 def code_fingerprint() -> str:
@@ -462,7 +461,7 @@ def run_one_cycle(
     helpers = [DrainHelper(quiet) for _ in range(max(0, workers - 1))]
     for helper in helpers:
         helper.wait_ready()
-    own_before, children_before, _ = _rusage()
+    own_before, _ = _rusage()
     started = time.perf_counter()
     for helper in helpers:
         helper.go()
@@ -473,7 +472,7 @@ def run_one_cycle(
         run = run_cycle(progress=progress)
     helper_results = [helper.finish() for helper in helpers]
     wall = time.perf_counter() - started
-    own_after, children_after, maxrss = _rusage()
+    own_after, maxrss = _rusage()
     if helpers:
         run.refresh_from_db()  # the helpers added their counts to the same CheckRun
     sim_after = sim.call("GET", "stats")
@@ -483,10 +482,10 @@ def run_one_cycle(
     return Cycle(
         wall=wall,
         checker_cpu=own_after - own_before,
-        # Waited-for children: the extra checker processes, less their start-up (Django).
-        checker_children_cpu=children_after
-        - children_before
-        - sum(h["setup_cpu"] for h in helper_results),
+        # The extra checker processes' drains, as each measured its own: from the go to the
+        # drain's end (their Django start-up and their exit, about 0.25 s of interpreter
+        # shutdown each, are not the cycle's; a q2 worker outlives its cycles).
+        checker_children_cpu=sum(h["cpu"] for h in helper_results),
         checker_peak_rss_kib=maxrss,
         checker_rss_kib=_status_kib("self", "VmRSS") or 0,
         helpers=helper_results,
@@ -667,7 +666,7 @@ def run_size(args: argparse.Namespace) -> dict:
         if postmaster and os.path.exists(f"/proc/{postmaster}/task/{postmaster}/children"):
             monitor = PostgresMonitor(postmaster, database)
             monitor.start()
-        result["checker_rss_before_kib"] = _rusage()[2]
+        result["checker_rss_before_kib"] = _rusage()[1]
 
         profile = ThreadProfiles() if args.profile else None
         cycle1 = run_one_cycle(
