@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests import fast_flush
+from tests import fast_flush, replay_at_adapter
+
+replay_at_adapter.install()
 
 #: Hashing passwords the production way (PBKDF2, a million rounds) costs ~0.5 s per user on the
 #: CI machine; the suite makes a few hundred users and never checks the production hasher.

@@ -18,13 +18,16 @@ above it:
 - :mod:`~backends.http.errors`: the exceptions, and the one line a person reads about each
   failure (connection, DNS, TLS, HTTP status, FTP);
 - :mod:`~backends.http.guard`: the refused networks, resolving and vetting a URL, and the
-  transport adapter that pins each connection to the vetted address;
+  transport adapter for requests the operator's proxy carries;
 - :mod:`~backends.http.listing`: directory listings (HTML indexes, FTP LIST) and ``*`` globs;
 - :mod:`~backends.http.response`: reading a body under the caps and deadlines, the answer;
 - :mod:`~backends.http.preparing` and :mod:`~backends.http.alarms`: a request made ready
   cheaply, and the one thread that ends reads at a check's deadline;
 - :mod:`~backends.http.keepalive`: the connections a thread's checks reuse per upstream
   host (:func:`kept_connections`);
+- :mod:`~backends.http.direct`: one exchange on a connection pinned to the vetted address
+  (the standard library's ``http.client``), content codings undone;
+- :mod:`~backends.http.transport`: one hop, direct or through the proxy, within the deadline;
 - :mod:`~backends.http.ftp`: the FTP half of the client;
 - :mod:`~backends.http.client`: :class:`HttpClient` itself;
 - :mod:`~backends.http.connections`: the same guard around HTTP code we do not drive

@@ -3,17 +3,16 @@
 :func:`vet_url` refuses a scheme a check may not use and a host any of whose addresses is
 loopback, private, link-local, metadata, ... (:func:`is_refused_address`; the operator's
 allowed networks win), and returns the address the connection is then pinned to:
-:class:`_GuardedAdapter` connects only to hosts vetted first, at their vetted address, so a DNS
-answer that changes in between (DNS rebinding) cannot send a check elsewhere.
+:mod:`backends.http.direct` connects only to hosts vetted first, at their vetted address, so a
+DNS answer that changes in between (DNS rebinding) cannot send a check elsewhere.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
-from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool
+from urllib3.connectionpool import ConnectionPool
 
 from backends.addresses import IPAddress, IPNetwork, ip_literal
 from backends.http.errors import (
@@ -34,16 +33,11 @@ from backends.http.errors import (
     dns_failure,
     invalid_url,
 )
-from backends.http.keepalive import kept_pools, register_use, too_idle
 
 Resolver = Callable[[str, int], list[str]]
 
 HTTP_SCHEMES = ("http", "https")
 FTP_SCHEMES = ("ftp", "ftps")
-#: Origins whose pool key :meth:`_GuardedAdapter._pool_key_attributes` remembers (per process,
-#: shared by the threads: a lost race only works one out twice); beyond it, it starts again.
-POOL_KEYS_KEPT = 1024
-_POOL_KEYS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 # Refused on top of everything that is not globally routable (see is_refused_address).
 _REFUSED_NETWORKS: tuple[IPNetwork, ...] = tuple(
@@ -182,64 +176,17 @@ def vet_url(
     return pinned
 
 
-if TYPE_CHECKING:
-    from urllib3.connection import HTTPConnection
+class _ProxyAdapter(HTTPAdapter):
+    """requests' transport adapter, for the requests that go through the operator's proxy.
 
-    # The mixin is only ever combined with an urllib3 connection class: type it as one.
-    _Connection = HTTPConnection
-else:
-    _Connection = object
-
-
-class _PinnedConnectionMixin(_Connection):
-    """Connects to ``pinned_address`` while keeping the hostname for Host, SNI and the cert.
-
-    Each request registers the socket it goes out on with the client sending it (its
-    deadline watchdog shuts it down), whether this connection was opened for that client or
-    kept from an earlier check (:mod:`backends.http.keepalive`); a kept one idle too long
-    is closed first, so the request goes out on a new connection.
+    Every other request goes to the pinned address itself (:mod:`backends.http.direct`):
+    this adapter refuses one that would not use the proxy, since its pools resolve the name
+    again. Through a proxy the proxy resolves the name; our check of the name still ran, but
+    the connection cannot be pinned. (``responses`` replaces ``HTTPAdapter.send`` in tests:
+    recorded answers are replayed at this adapter.)
     """
 
-    pinned_address: str
-    last_used: float | None = None
-    #: Requests sent on the current socket (more than none: it is a kept connection).
-    requests_carried = 0
-
-    def _new_conn(self) -> socket.socket:
-        # urllib3 connects to ``_dns_host`` and uses ``host`` (derived from it) for TLS; swap
-        # it only for the duration of the TCP connect.
-        hostname = self._dns_host
-        self._dns_host = self.pinned_address
-        try:
-            sock = super()._new_conn()
-        finally:
-            self._dns_host = hostname
-        self.requests_carried = 0
-        register_use(sock, reused=False)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is not None and too_idle(self.last_used):
-            self.close()
-        self.last_used = time.monotonic()
-        if self.sock is not None:  # (https connects before the request, http in it)
-            register_use(self.sock, reused=self.requests_carried > 0)
-        super().request(*args, **kwargs)
-        self.requests_carried += 1
-
-
-class _GuardedAdapter(HTTPAdapter):
-    """A transport adapter that only connects to addresses the client checked.
-
-    Inside :func:`~backends.http.keepalive.kept_connections` its pools (for direct
-    connections) are the thread's kept ones, keyed by the vetted address too, and closing the
-    adapter leaves them open for the next check. ``responses`` replaces
-    ``HTTPAdapter.send`` in tests, so the pinning below only runs against real sockets (see
-    the local-server tests).
-    """
-
-    def __init__(self, pins: dict[str, str]) -> None:
-        self._pins = pins
+    def __init__(self) -> None:
         super().__init__(pool_connections=4, pool_maxsize=4, max_retries=0)
 
     def get_connection_with_tls_context(
@@ -250,51 +197,12 @@ class _GuardedAdapter(HTTPAdapter):
         cert: tuple[str, str] | str | None = None,
     ) -> ConnectionPool:
         url = request.url or ""
-        if proxies and requests.utils.select_proxy(url, proxies):
-            # Through a proxy the proxy resolves the name; our check of the name still ran,
-            # but the connection cannot be pinned.
-            return super().get_connection_with_tls_context(request, verify, proxies, cert)
-        host = (urlsplit(url).hostname or "").lower()
-        address = self._pins.get(host)
-        if address is None:
+        if not (proxies and requests.utils.select_proxy(url, proxies)):
             raise UnsafeURL(
-                f"{display_url(url)}: refusing to connect to a host the check did not vet first"
+                f"{display_url(url)}: refusing to connect to a host without pinning it to the "
+                "address the check vetted"
             )
-        kept = kept_pools()
-        if kept is not None:
-            host_params, pool_kwargs = self._pool_key_attributes(
-                request, True if verify is None else verify, cert
-            )
-            pool, new = kept.pool(dict(host_params), dict(pool_kwargs), address)
-            if new:
-                _pin(pool, address)
-            return pool
-        # requests' stubs say ConnectionPool; for http(s) URLs its pool manager makes
-        # HTTPConnectionPools, which have the ConnectionCls replaced below.
-        pool = cast(
-            HTTPConnectionPool,
-            super().get_connection_with_tls_context(request, verify, proxies, cert),
-        )
-        if getattr(pool.ConnectionCls, "pinned_address", None) != address:
-            _pin(pool, address)
-        return pool
-
-    def _pool_key_attributes(
-        self, request: PreparedRequest, verify: bool | str, cert: tuple[str, str] | str | None
-    ) -> tuple[Any, Any]:
-        """requests' pool key for the request's origin, worked out once per origin and TLS
-        settings: requests parses the URL and asks the file system whether a CA bundle path
-        is a folder on every request, and only the origin's part of the URL counts."""
-        url = request.url or ""
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, verify, cert)
-        found = _POOL_KEYS.get(key)
-        if found is None:
-            found = self.build_connection_pool_key_attributes(request, verify, cert)
-            if len(_POOL_KEYS) >= POOL_KEYS_KEPT:
-                _POOL_KEYS.clear()
-            _POOL_KEYS[key] = found
-        return found
+        return super().get_connection_with_tls_context(request, verify, proxies, cert)
 
     def build_response(self, req: PreparedRequest, resp: Any) -> requests.Response:
         """requests' response, without reading the answer's cookies into a jar of its own:
@@ -311,20 +219,3 @@ class _GuardedAdapter(HTTPAdapter):
         response.request = req
         response.connection = self
         return response
-
-    def request_url(self, request: PreparedRequest, proxies: Mapping[str, str] | None) -> str:
-        if proxies:
-            return super().request_url(request, proxies)
-        # Without proxies requests' own version parses the URL twice to find that out.
-        path = request.path_url
-        return f"/{path.lstrip('/')}" if path.startswith("//") else path
-
-
-def _pin(pool: HTTPConnectionPool, address: str) -> None:
-    """Make the pool's new connections connect to ``address``."""
-    original = getattr(pool.ConnectionCls, "_unpinned", pool.ConnectionCls)
-    pool.ConnectionCls = type(
-        f"Pinned{original.__name__}",
-        (_PinnedConnectionMixin, original),
-        {"pinned_address": address, "_unpinned": original},
-    )

@@ -4,23 +4,25 @@ A check's :class:`~backends.http.HttpClient` is its own (budget, pinned addresse
 validators, credentials, cookies), and used to open a new TCP connection, and on https a new
 TLS handshake, for every request: 2,000 checks made 2,002 connections. Inside
 :func:`kept_connections` (the check pool's threads run in one for their whole life) the
-clients of this thread take their connection pools from one :class:`KeptPools` instead, so
-the next check of the same host sends its request on the connection the last one left open.
+clients of this thread take their connections from one :class:`KeptConnections` instead, so
+the next check of the same host sends its request on the connection the last one left open
+(:mod:`backends.http.direct` opens them; a request through a proxy is not kept).
 
 What still holds for a reused connection:
 
 - **The address guard.** Every client vets every URL itself (resolution and refusal as
-  before); a pool is keyed by the vetted address as well as by scheme, host, port and TLS
+  before); a connection is keyed by the vetted address as well as by scheme, host, port and TLS
   settings, so a connection is only reused for a host that resolves, for this check, to the
   address it is connected to.
-- **Nothing crosses between projects but the socket.** Cookies live in each client's session,
-  credentials are added per hop by the client, and a response is only put back once its body
-  was read to the end (or it has none), so no bytes of one answer reach the next request.
+- **Nothing crosses between projects but the socket.** Cookies live in each client's own jar,
+  credentials are added per hop by the client, and a connection only carries the next
+  request once the last answer on it was read to the end (or it had none): one left unread is
+  closed, so no bytes of one answer reach the next request.
 - **The deadline watchdog.** A client shuts down the sockets it *uses* (registered by the
   connection when it sends, see :func:`register_use`), whoever opened them.
 - **Stale connections.** A connection idle for more than :data:`MAX_IDLE` seconds is closed
-  rather than reused (servers close theirs after a few seconds: Apache after 5), urllib3
-  drops one whose peer already hung up, and a GET that fails on a reused connection is sent
+  rather than reused (servers close theirs after a few seconds: Apache after 5), so is one
+  whose peer already hung up, and a GET that fails on a reused connection is sent
   once more on a new one (:func:`reused_connection_failed`), as browsers do.
 """
 
@@ -30,87 +32,73 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from urllib3.connectionpool import HTTPConnectionPool
-from urllib3.poolmanager import SSL_KEYWORDS, pool_classes_by_scheme
+from typing import Protocol, TypeVar, cast
 
 #: Seconds a kept connection may stay idle and still be reused.
 MAX_IDLE = 4.0
-#: Upstream hosts (pools) each thread keeps connections to; the least recently used go.
+#: Upstream hosts each thread keeps a connection to; the least recently used go.
 KEPT_HOSTS = 32
 
 _local = threading.local()
 
 
-class KeptPools:
-    """One thread's connection pools, by (scheme, host, port, address, TLS settings)."""
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closable)
+K = TypeVar("K", bound=Hashable)
+
+
+class KeptConnections:
+    """Open connections by what they are for (scheme, host, port, address, TLS settings):
+    one thread's, inside :func:`kept_connections`, or one client's own."""
 
     def __init__(self, size: int = KEPT_HOSTS) -> None:
         self.size = size
-        self._pools: OrderedDict[tuple[Any, ...], HTTPConnectionPool] = OrderedDict()
+        self._connections: OrderedDict[Hashable, Closable] = OrderedDict()
 
-    def pool(
-        self,
-        host_params: dict[str, Any],
-        pool_kwargs: dict[str, Any],
-        address: str,
-    ) -> tuple[HTTPConnectionPool, bool]:
-        """The pool for these parameters, and whether it is new (its connection class is
-        then the caller's to pin)."""
-        scheme = host_params["scheme"]
-        key = (
-            scheme,
-            host_params["host"],
-            host_params["port"],
-            address,
-            tuple(sorted(pool_kwargs.items(), key=lambda item: item[0])),
-        )
-        found = self._pools.get(key)
+    def connection(self, key: K, open_new: Callable[[K], C]) -> C:
+        """The connection kept for ``key``, else a new one from ``open_new(key)``."""
+        found = self._connections.get(key)
         if found is not None:
-            self._pools.move_to_end(key)
-            return found, False
-        options = dict(pool_kwargs)
-        if scheme == "http":
-            for name in SSL_KEYWORDS:
-                options.pop(name, None)
-        # One connection per host: a check sends one request at a time.
-        created = pool_classes_by_scheme[scheme](
-            host_params["host"], host_params["port"], maxsize=1, block=False, **options
-        )
-        self._pools[key] = created
-        while len(self._pools) > self.size:
-            _, oldest = self._pools.popitem(last=False)
+            self._connections.move_to_end(key)
+            # What open_new made for this key: one caller, one kind of connection, per key.
+            return cast(C, found)
+        created = open_new(key)
+        self._connections[key] = created
+        while len(self._connections) > self.size:
+            _, oldest = self._connections.popitem(last=False)
             oldest.close()
-        return created, True
+        return created
 
     def close(self) -> None:
         """Close every kept connection."""
-        while self._pools:
-            _, pool = self._pools.popitem()
-            pool.close()
+        while self._connections:
+            _, connection = self._connections.popitem()
+            connection.close()
 
 
 @contextmanager
-def kept_connections(size: int = KEPT_HOSTS) -> Iterator[KeptPools]:
+def kept_connections(size: int = KEPT_HOSTS) -> Iterator[KeptConnections]:
     """Let the clients of this thread reuse connections until the block ends, then close
     them all."""
-    previous = getattr(_local, "pools", None)
-    pools = KeptPools(size)
-    _local.pools = pools
+    previous = getattr(_local, "connections", None)
+    connections = KeptConnections(size)
+    _local.connections = connections
     try:
-        yield pools
+        yield connections
     finally:
-        _local.pools = previous
-        pools.close()
+        _local.connections = previous
+        connections.close()
 
 
-def kept_pools() -> KeptPools | None:
-    """This thread's kept pools, or None outside :func:`kept_connections`."""
-    pools: KeptPools | None = getattr(_local, "pools", None)
-    return pools
+def thread_connections() -> KeptConnections | None:
+    """This thread's kept connections, or None outside :func:`kept_connections`."""
+    connections: KeptConnections | None = getattr(_local, "connections", None)
+    return connections
 
 
 # -- the sockets a client is using ---------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http.client
 import json as jsonlib
 import threading
 import time
@@ -50,7 +51,13 @@ _MAX_VALIDATOR_LENGTH = 1024
 
 
 # What a body read can raise once the connection misbehaves.
-_READ_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError)
+_READ_ERRORS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+    ValueError,
+)
 
 
 @dataclass
@@ -149,12 +156,7 @@ def read_body(response: Any, url: str, budget: Budget, *, limit: int, read_timeo
                 raise ResponseTooLarge(url, limit)
             budget.charge_bytes(len(chunk), url)
             chunks.append(chunk)
-    except (
-        requests.RequestException,
-        urllib3.exceptions.HTTPError,
-        OSError,
-        ValueError,
-    ) as error:
+    except _READ_ERRORS as error:
         if timed_out.is_set():
             deadline_reached(budget)
             raise _too_slow(url, deadline) from None

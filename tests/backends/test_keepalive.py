@@ -207,12 +207,12 @@ def test_the_deadline_ends_a_stalled_answer_on_a_reused_connection(upstream):
 
 
 def test_leaving_the_block_closes_the_kept_connections(upstream):
-    with kept_connections() as pools:
+    with kept_connections() as kept:
         _check(_url(upstream))
-        assert pools._pools
+        assert kept._connections
         time.sleep(0.2)
         assert upstream.closed == 0  # kept open while the block lasts
-    assert not pools._pools
+    assert not kept._connections
     deadline = time.monotonic() + 5
     while upstream.closed < 1 and time.monotonic() < deadline:
         time.sleep(0.02)
