@@ -18,7 +18,7 @@ import pytest
 
 from backends.config import HttpConfig, NetworkEnvironment
 from backends.http import FetchError, HttpClient, HTTPStatusError, kept_connections, parse_networks
-from backends.http.direct import ContentDecoder
+from backends.http.codings import ContentDecoder
 from tests.tls import self_signed
 
 PAGE = b"<a href='proj-1.0.tar.gz'>1.0</a> <a href='proj-2.0.tar.gz'>2.0</a>\n" * 40
@@ -73,6 +73,18 @@ class _Handler(BaseHTTPRequestHandler):
                 piece = PAGE[start : start + 700]
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\n\r\n")
+            return
+        if self.path == "/folded":
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Note: one\r\n  two\r\n"
+                b"no colon on this line\r\nETag:   \"v1\"\r\n\r\nok"
+            )
+            return
+        if self.path == "/many-headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n" + b"X-Filler: x\r\n" * 1000 + b"\r\n")
+            return
+        if self.path == "/long-header":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Filler: " + b"x" * 200_000 + b"\r\n\r\n")
             return
         if self.path == "/short":
             self.send_response(200)
@@ -173,6 +185,22 @@ def test_repeated_headers_are_joined_under_the_first_spelling(upstream):
         response = http.get(_url(upstream, "/repeated"))
     assert response.headers["LINK"] == "<a>; rel=next, <b>; rel=last"
     assert "Link" in dict(response.headers)
+
+
+def test_a_folded_header_is_one_value_and_a_line_without_a_colon_is_dropped(upstream):
+    with HttpClient(config=CONFIG, resolver=lambda host, port: ["127.0.0.1"]) as http:
+        response = http.get(_url(upstream, "/folded"))
+    assert response.content == b"ok"
+    assert dict(response.headers) == {"Content-Length": "2", "X-Note": "one two", "ETag": '"v1"'}
+
+
+@pytest.mark.parametrize("path", ["/many-headers", "/long-header"])
+def test_headers_beyond_the_limits_are_one_readable_line(upstream, path):
+    with pytest.raises(FetchError) as raised:
+        _get(_url(upstream, path))
+    message = str(raised.value)
+    assert message.startswith("upstream.test closed the connection without answering.")
+    assert "\n" not in message
 
 
 def test_the_host_header_names_the_host_and_a_port_that_is_not_the_default(upstream):
