@@ -77,7 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/folded":
             self.wfile.write(
                 b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Note: one\r\n  two\r\n"
-                b"no colon on this line\r\nETag:   \"v1\"\r\n\r\nok"
+                b'no colon on this line\r\nETag:   "v1"\r\n\r\nok'
             )
             return
         if self.path == "/many-headers":
