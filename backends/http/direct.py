@@ -318,7 +318,8 @@ def exchange(
     if connection.sock is None:
         connection.connect()
     else:
-        connection.sock.settimeout(timeout[1])
+        if connection.sock.gettimeout() != timeout[1]:  # (setting it is a system call)
+            connection.sock.settimeout(timeout[1])
         register_use(connection.sock, reused=connection.requests_carried > 0)
     connection.last_used = time.monotonic()
     try:
