@@ -7,7 +7,7 @@ from projects.api.views import api_root
 from releasemon.operations import views as operations
 from releasemon.operations.metrics import metrics
 from releasemon.operations.status import status_page
-from releasemon.views import favicon
+from releasemon.views import admin_view_on_site, favicon
 
 admin.site.site_header = "releasemon administration"
 admin.site.site_title = "releasemon admin"
@@ -18,6 +18,10 @@ admin.site.index_template = "admin/releasemon_index.html"
 urlpatterns = [
     # Before the admin's own URLs, which would answer it with a 404; staff only.
     path("admin/status/", admin.site.admin_view(status_page), name="admin_status"),
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(admin_view_on_site),
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v2/events/", include("messaging.urls")),
