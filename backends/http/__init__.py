@@ -21,6 +21,7 @@ above it:
   transport adapter for requests the operator's proxy carries;
 - :mod:`~backends.http.listing`: directory listings (HTML indexes, FTP LIST) and ``*`` globs;
 - :mod:`~backends.http.response`: reading a body under the caps and deadlines, the answer;
+- :mod:`~backends.http.codings`: undoing the content codings the client asks for;
 - :mod:`~backends.http.preparing` and :mod:`~backends.http.alarms`: a request made ready
   cheaply, and the one thread that ends reads at a check's deadline;
 - :mod:`~backends.http.keepalive`: the connections a thread's checks reuse per upstream

@@ -1,6 +1,6 @@
 """Content codings: an answer's ``Content-Encoding`` undone, as urllib3 undid it for requests.
 
-The client asks for ``gzip`` and ``deflate`` (:data:`~backends.http.preparing.ACCEPTED_ENCODINGS`)
+The client asks for ``gzip`` and ``deflate`` (:data:`ACCEPTED_ENCODINGS`, its Accept-Encoding)
 and :class:`ContentDecoder` undoes them, in the order applied; another coding passes through
 as sent. Each decompression step yields at most the size of the pieces read, so a small
 compressed answer cannot inflate past the size cap before the reader has counted it (a gzip
@@ -20,7 +20,6 @@ class ContentDecoder:
     every decompression step yields at most ``piece`` bytes at a time."""
 
     def __init__(self, encoding: str | None, piece: int) -> None:
-        # (the codings of ACCEPTED_ENCODINGS, what the client asks for)
         codings = [part.strip().lower() for part in (encoding or "").split(",")]
         self._steps = [_Step(coding) for coding in reversed(codings) if coding in _WBITS]
         self._piece = piece
@@ -39,6 +38,8 @@ class ContentDecoder:
 
 
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+#: What the client asks for (Accept-Encoding): the codings :class:`ContentDecoder` undoes.
+ACCEPTED_ENCODINGS = "gzip, deflate"
 #: Input a deflate step keeps while it does not know yet whether the stream is raw.
 _PROBE_BYTES = 64 * 1024
 

@@ -166,7 +166,6 @@ class PinnedConnection(http.client.HTTPConnection):
         scheme, host, port, address, verify = key
         super().__init__(host, port)
         self.default_port = _DEFAULT_PORTS[scheme]  # (no ":443" in the Host header of https)
-        self.key = key
         self.scheme = scheme
         self.address = address
         self.verify = verify
@@ -204,10 +203,9 @@ class PinnedConnection(http.client.HTTPConnection):
         self.requests_carried = 0
 
     def usable(self) -> bool:
-        """Whether the kept socket may carry another request: not idle too long, and its peer
-        has neither hung up nor sent anything unasked (a readable idle socket is either)."""
-        if self.sock is None:
-            return True  # (it connects anew)
+        """Whether the kept (open) socket may carry another request: not idle too long, and
+        its peer has neither hung up nor sent anything unasked (a readable idle socket is
+        either)."""
         if too_idle(self.last_used):
             return False
         poller = select.poll()  # (select() fails on descriptors above 1023)

@@ -23,8 +23,8 @@ from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity, default_headers
 
-#: The content codings the client undoes (backends.http.direct), and so asks for.
-ACCEPTED_ENCODINGS = "gzip, deflate"
+from backends.http.codings import ACCEPTED_ENCODINGS
+
 #: What a requests.Session sends by default (User-Agent, Accept, Connection), asking for the
 #: content codings the client decodes (requests would add br and zstd where their modules are).
 DEFAULT_HEADERS = default_headers()
