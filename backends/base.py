@@ -57,6 +57,10 @@ class ProjectSpec:
     stored_versions: tuple[str, ...] = ()
     # Those of them marked withdrawn (gone upstream): never the latest version.
     withdrawn_versions: tuple[str, ...] = ()
+    # The stored latest version, and the digest of what it was worked out from
+    # (backends/latest_basis.py): an unchanged check keeps it without re-reading the history.
+    latest_version: str | None = None
+    latest_basis: str = ""
     # Credentials split off the project's URLs (backends/credentials.py): origin
     # ("https://host[:port]") -> (username, password). The client sends them to that origin
     # only; backends never put them in a URL or a message. Left out of repr and comparisons.

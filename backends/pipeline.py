@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from backends import registry, versions
 from backends.base import BackendError, NotModified, PartialListing, ProjectSpec, Release
 from backends.http import HttpClient
+from backends.latest_basis import latest_basis
 from backends.withdrawals import WithdrawalChanges, withdrawal_changes
 
 # Anitya's version column is 50 characters and it skips strings of 50 or more.
@@ -57,6 +58,9 @@ class Preview:
     stored one is marked withdrawn by any check, complete or not."""
     withdrawals: WithdrawalChanges = field(default_factory=WithdrawalChanges)
     """What a complete check withdraws or brings back, against the spec's stored versions."""
+    latest_basis: str = ""
+    """The digest of ``latest_version`` and what it follows from (:mod:`backends.latest_basis`)
+    when the check leaves the stored versions as they are, else empty."""
 
     @property
     def found_versions(self) -> list[str]:
@@ -100,6 +104,22 @@ def preview(
         if http is None:
             client.close()
 
+    if (
+        not_modified
+        and spec.latest_basis
+        and spec.latest_basis == latest_basis(spec, scheme, spec.latest_version)
+    ):
+        # Nothing to parse: the stored latest version still follows from what it did.
+        return Preview(
+            scheme=scheme,
+            versions=(),
+            new_versions=(),
+            latest_version=spec.latest_version,
+            not_modified=True,
+            etag=client.etag,
+            last_modified=client.last_modified,
+            latest_basis=spec.latest_basis,
+        )
     offered = [release for release in releases if not release.withdrawn]
     found, skipped = _usable_versions(spec, scheme, offered)
     # Each stored version is parsed once, for what is new, withdrawn and latest.
@@ -119,11 +139,12 @@ def preview(
         parsed, spec.withdrawn_versions, listed, complete=complete, yanked=yanked
     )
     withdrawn = (set(spec.withdrawn_versions) - set(changes.restore)) | set(changes.withdraw)
+    latest = _latest(spec, scheme, stored, new, withdrawn)
     return Preview(
         scheme=scheme,
         versions=found,
         new_versions=new,
-        latest_version=_latest(spec, scheme, stored, new, withdrawn),
+        latest_version=latest,
         not_modified=not_modified,
         etag=client.etag,
         last_modified=client.last_modified,
@@ -132,6 +153,8 @@ def preview(
         listed=listed,
         yanked=yanked,
         withdrawals=changes,
+        # The stored versions stay as they are only without new versions or withdrawals.
+        latest_basis="" if new or changes else latest_basis(spec, scheme, latest),
     )
 
 

@@ -174,6 +174,8 @@ def record(
         candidates += [locked.make_version(found.raw) for found in new]
         ordered = versions.sort_versions(candidates)
         locked.latest_version = ordered[-1].parsed if ordered else None
+        # Safe whatever changed meanwhile: a digest matches only the inputs it was made from.
+        locked.latest_basis = result.latest_basis
         locked.__dict__.pop("sorted_versions", None)  # new rows were added
         locked.logs = LOG_NEW_VERSIONS if new else LOG_NOTHING_NEW
         locked.check_successful = True
@@ -235,7 +237,8 @@ def _nothing_new(project: Project, result: Preview, now: dt.datetime) -> dict[st
     ``latest_version`` is left alone (a concurrent check may just have raised it). None when
     the latest version the preview worked out from the project's versions differs from the
     stored one (the version filter or scheme changed since): the full path then recomputes
-    it under the lock, as Anitya does on every check.
+    it under the lock, as Anitya does on every check. The digest of what the latest version
+    follows from is written when it changed, so the next 304 need not work it out again.
     """
     if result.latest_version != project.latest_version:
         return None
@@ -247,6 +250,8 @@ def _nothing_new(project: Project, result: Preview, now: dt.datetime) -> dict[st
         "updated_on": now,
         **next_check.after_success_fields(project, now),
     }
+    if result.latest_basis and result.latest_basis != project.latest_basis:
+        changes["latest_basis"] = result.latest_basis
     if not result.not_modified:  # a 200: keep the validators for the next conditional request
         for field, value in (("etag", result.etag), ("last_modified", result.last_modified)):
             if (value or "") != getattr(project, field):

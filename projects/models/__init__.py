@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -66,6 +65,9 @@ class Project(models.Model):
     archived = models.BooleanField(default=False)
 
     latest_version = models.CharField(max_length=VERSION_MAX_LENGTH, null=True, blank=True)
+    # The digest of what latest_version was worked out from (backends/latest_basis.py), written
+    # by the checks; any other writer leaves it stale, which only costs the next check the work.
+    latest_basis = models.CharField(max_length=32, blank=True, default="", editable=False)
     logs = models.TextField(null=True, blank=True)
     check_successful = models.BooleanField(null=True, default=None)
     error_counter = models.IntegerField(default=0)
@@ -212,6 +214,8 @@ class Project(models.Model):
             last_modified=self.last_modified or None,
             stored_versions=stored,
             withdrawn_versions=withdrawn,
+            latest_version=self.latest_version,
+            latest_basis=self.latest_basis,
             credentials=self.spec_credentials,
         )
 
@@ -344,38 +348,11 @@ class Catalogue(models.Model):
         return f"catalogue generation {self.generation}"
 
 
-class Flag(models.Model):
-    """A user's report that something is wrong with a project, for administrators to triage."""
-
-    class State(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="flags")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="flags",
-    )
-    reason = models.TextField()
-    state = models.CharField(max_length=50, choices=State.choices, default=State.OPEN)
-    created_on = models.DateTimeField(default=timezone.now)
-    updated_on = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_on"]
-        indexes = [models.Index(fields=["state", "-created_on"], name="flag_state_idx")]
-
-    def __str__(self) -> str:
-        return f"Flag #{self.pk} on {self.project}"
-
-
-# The audit log; the checker's own records: its runs, its tallies, the upstreams' rate limits.
+# The audit log, flags; the checker's own records: its runs, its tallies, upstreams' rate limits.
 from projects.models.audit import AuditEntry  # noqa: E402
 from projects.models.checks import CheckRun, CheckTally, RateLimitBlock  # noqa: E402
 from projects.models.counters import HitCounter  # noqa: E402
+from projects.models.flags import Flag  # noqa: E402
 from projects.models.github import GitHubPoolEntry  # noqa: E402
 from projects.models.streams import ReleaseStream  # noqa: E402
 
