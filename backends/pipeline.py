@@ -7,6 +7,7 @@ call :func:`preview`; a full check then hands the result to ``projects.check.rec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from backends import registry, versions
@@ -104,42 +105,36 @@ def preview(
         if http is None:
             client.close()
 
-    if (
-        not_modified
-        and spec.latest_basis
-        and spec.latest_basis == latest_basis(spec, scheme, spec.latest_version)
-    ):
-        # Nothing to parse: the stored latest version still follows from what it did.
-        return Preview(
-            scheme=scheme,
-            versions=(),
-            new_versions=(),
-            latest_version=spec.latest_version,
-            not_modified=True,
-            etag=client.etag,
-            last_modified=client.last_modified,
-            latest_basis=spec.latest_basis,
-        )
+    parse = _Parser(spec, scheme)
     offered = [release for release in releases if not release.withdrawn]
-    found, skipped = _usable_versions(spec, scheme, offered)
-    # Each stored version is parsed once, for what is new, withdrawn and latest.
-    stored = {raw: _parse(spec, scheme, raw) for raw in spec.stored_versions}
-    known = {version.parsed for version in stored.values()}
-    new = tuple(version for version in found if version.parsed not in known)
+    found, skipped = _usable_versions(spec, parse, offered)
+    # The stored versions are parsed when something needs them, each once (parse keeps them):
+    # an unchanged check whose digest still matches needs none of them.
+    stored = _ParsedStored(spec.stored_versions, parse)
+    new = _new_versions(found, stored)
     client.budget.check_new_versions(len(new))
     complete = (
         backend.lists_every_version
         and not not_modified
         and not isinstance(releases, PartialListing)
     )
-    listed = _parsed_set(spec, scheme, offered)
-    yanked = _parsed_set(spec, scheme, [release for release in releases if release.withdrawn])
-    parsed = {raw: version.parsed for raw, version in stored.items()}
+    listed = _parsed_set(parse, offered)
+    yanked = _parsed_set(parse, [release for release in releases if release.withdrawn])
     changes = withdrawal_changes(
-        parsed, spec.withdrawn_versions, listed, complete=complete, yanked=yanked
+        stored, spec.withdrawn_versions, listed, complete=complete, yanked=yanked
     )
-    withdrawn = (set(spec.withdrawn_versions) - set(changes.restore)) | set(changes.withdraw)
-    latest = _latest(spec, scheme, stored, new, withdrawn)
+    # The stored versions stay as they are only without new versions or withdrawals.
+    unchanged = not (new or changes)
+    if (
+        unchanged
+        and spec.latest_basis
+        and spec.latest_basis == latest_basis(spec, scheme, spec.latest_version)
+    ):
+        latest, basis = spec.latest_version, spec.latest_basis
+    else:
+        withdrawn = (set(spec.withdrawn_versions) - set(changes.restore)) | set(changes.withdraw)
+        latest = _latest(spec, parse, new, withdrawn)
+        basis = latest_basis(spec, scheme, latest) if unchanged else ""
     return Preview(
         scheme=scheme,
         versions=found,
@@ -153,31 +148,72 @@ def preview(
         listed=listed,
         yanked=yanked,
         withdrawals=changes,
-        # The stored versions stay as they are only without new versions or withdrawals.
-        latest_basis="" if new or changes else latest_basis(spec, scheme, latest),
+        latest_basis=basis,
     )
 
 
-def _parsed_set(spec: ProjectSpec, scheme: str, releases: list[Release]) -> frozenset[str]:
+class _Parser:
+    """The project's versions parsed under its settings, each raw string once per check: the
+    upstream's list is read for what is found and for what is listed, the stored versions
+    for what is new, withdrawn and latest."""
+
+    def __init__(self, spec: ProjectSpec, scheme: str) -> None:
+        self._spec, self._scheme = spec, scheme
+        self._parsed: dict[str, versions.Version] = {}
+
+    def __call__(self, raw: str) -> versions.Version:
+        version = self._parsed.get(raw)
+        if version is None:
+            version = self._parsed[raw] = versions.make_version(
+                raw,
+                scheme=self._scheme,
+                version_prefix=self._spec.version_prefix,
+                pre_release_filter=self._spec.pre_release_filter,
+                version_pattern=self._spec.version_pattern,
+            )
+        return version
+
+
+class _ParsedStored(Mapping[str, str]):
+    """The stored versions, raw -> parsed, each parsed when first looked up."""
+
+    def __init__(self, raws: tuple[str, ...], parse: _Parser) -> None:
+        self.raws, self.parse = raws, parse
+        self.raw_set = frozenset(raws)
+
+    def __getitem__(self, raw: str) -> str:
+        if raw not in self.raw_set:
+            raise KeyError(raw)
+        return self.parse(raw).parsed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raws)
+
+    def __len__(self) -> int:
+        return len(self.raws)
+
+
+def _new_versions(
+    found: tuple[FoundVersion, ...], stored: _ParsedStored
+) -> tuple[FoundVersion, ...]:
+    """The found versions not stored yet. A raw string stored as it is reads the same, so
+    only a list with some other string needs the stored versions parsed."""
+    if all(version.raw in stored.raw_set for version in found):
+        return ()
+    known = set(stored.values())
+    return tuple(version for version in found if version.parsed not in known)
+
+
+def _parsed_set(parse: _Parser, releases: list[Release]) -> frozenset[str]:
     return frozenset(
-        _parse(spec, scheme, raw).parsed
+        parse(raw).parsed
         for release in releases
         if (raw := release.version.strip()) and len(raw) < MAX_VERSION_LENGTH
     )
 
 
-def _parse(spec: ProjectSpec, scheme: str, raw: str) -> versions.Version:
-    return versions.make_version(
-        raw,
-        scheme=scheme,
-        version_prefix=spec.version_prefix,
-        pre_release_filter=spec.pre_release_filter,
-        version_pattern=spec.version_pattern,
-    )
-
-
 def _usable_versions(
-    spec: ProjectSpec, scheme: str, releases: list[Release]
+    spec: ProjectSpec, parse: _Parser, releases: list[Release]
 ) -> tuple[tuple[FoundVersion, ...], list[str]]:
     """Drop empty, over-long, filtered and repeated versions; order the rest, oldest first."""
     kept: dict[str, tuple[versions.Version, Release]] = {}
@@ -191,7 +227,7 @@ def _usable_versions(
             continue
         if versions.is_filtered(raw, spec.version_filter, spec.version_prefix):
             continue
-        version = _parse(spec, scheme, raw)
+        version = parse(raw)
         # Tags that become the same string once prefixes and "v" are stripped are one version.
         if version.parsed and version.parsed not in kept:
             kept[version.parsed] = (version, release)
@@ -210,20 +246,16 @@ def _usable_versions(
 
 
 def _latest(
-    spec: ProjectSpec,
-    scheme: str,
-    stored: dict[str, versions.Version],
-    new: tuple[FoundVersion, ...],
-    withdrawn: set[str],
+    spec: ProjectSpec, parse: _Parser, new: tuple[FoundVersion, ...], withdrawn: set[str]
 ) -> str | None:
-    """The newest visible version among the stored (raw -> parsed, the ``withdrawn`` ones
-    left out) and the new ones (pre-releases count)."""
+    """The newest visible version among the stored (the ``withdrawn`` ones left out) and the
+    new ones (pre-releases count)."""
     candidates = [
-        version
-        for raw, version in stored.items()
+        parse(raw)
+        for raw in spec.stored_versions
         if raw not in withdrawn
         and not versions.is_filtered(raw, spec.version_filter, spec.version_prefix)
     ]
-    candidates += [_parse(spec, scheme, found.raw) for found in new]
+    candidates += [parse(found.raw) for found in new]
     ordered = versions.sort_versions(candidates)
     return ordered[-1].parsed if ordered else None

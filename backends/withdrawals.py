@@ -51,10 +51,16 @@ def withdrawal_changes(
     """``stored``: every stored version, raw -> parsed; ``withdrawn``: the raw ones marked;
     ``listed``: the parsed versions the upstream's answer offers (withdrawn upstream ones left
     out); ``complete``: that answer is the upstream's whole list, so a stored version missing
-    from it has gone; ``yanked``: the parsed versions the answer lists as withdrawn."""
-    restore = tuple(raw for raw in stored if raw in withdrawn and stored[raw] in listed)
+    from it has gone; ``yanked``: the parsed versions the answer lists as withdrawn.
+
+    ``stored`` may parse on lookup (``backends.pipeline``): only the versions an answer can
+    change are looked up, so a partial answer with nothing yanked looks up none but the
+    withdrawn ones."""
+    restore = tuple(raw for raw in stored if raw in withdrawn and listed and stored[raw] in listed)
     live = [raw for raw in stored if raw not in withdrawn]
-    stated = tuple(raw for raw in live if stored[raw] in yanked and stored[raw] not in listed)
+    stated = tuple(
+        raw for raw in live if yanked and stored[raw] in yanked and stored[raw] not in listed
+    )
     if not complete:
         return WithdrawalChanges(withdraw=stated, restore=restore)
     gone = tuple(raw for raw in live if stored[raw] not in listed and raw not in stated)

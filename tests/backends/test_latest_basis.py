@@ -53,6 +53,23 @@ def test_a_304_with_the_digest_of_the_last_check_parses_nothing_and_answers_the_
     assert kept == worked_out  # every field, the digest included
 
 
+@pytest.mark.parametrize("complete", [True, False], ids=["whole list", "partial list"])
+def test_a_200_listing_the_stored_versions_parses_each_listed_string_once(
+    upstream,  # noqa: F811
+    parses,
+    complete,
+):
+    project = checked(spec(stored_versions=HISTORY, withdrawn_versions=("1.0",)), upstream)
+    upstream(HISTORY[1:]).lists_every_version = complete
+    parses["n"] = 0
+    kept = pipeline.preview(project)
+    # The four listed strings once each, and the withdrawn 1.0: is it listed again?
+    assert parses["n"] == len(HISTORY)
+    assert kept.new_versions == () and kept.latest_basis == project.latest_basis
+    upstream(HISTORY[1:]).lists_every_version = complete
+    assert kept == pipeline.preview(dataclasses.replace(project, latest_basis=""))
+
+
 @pytest.mark.parametrize(
     "change",
     [
