@@ -156,3 +156,66 @@ def test_lane_answers_are_timed_under_their_route(api, six):
     before = REGISTRY.get_sample_value(name, labels) or 0
     assert _took_the_lane(api.get(f"/api/project/{six.pk}"))
     assert REGISTRY.get_sample_value(name, labels) == before + 1
+
+
+# -- the request's first statement is its own health check -------------------------------------
+
+
+@pytest.fixture
+def health_checks(monkeypatch):
+    """Requests as they start in a server (Django's health check due), and the checks made."""
+    from django.db import connection, connections
+
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+    made = []
+    is_usable = connections["default"].is_usable
+
+    def counted():
+        made.append(1)
+        return is_usable()
+
+    monkeypatch.setattr(connections["default"], "is_usable", counted)
+
+    def get(client, path):
+        connection.ensure_connection()
+        connection.health_check_done = False  # as request_started leaves it
+        return client.get(path)
+
+    get.made = made
+    return get
+
+
+def test_a_lane_answer_costs_no_health_check_statement(api, six, health_checks):
+    path = f"/api/v2/versions/?project_id={six.pk}"
+    health_checks(api, path)  # the answer is cached
+    answer = health_checks(api, path)
+    assert answer.status_code == 200 and _took_the_lane(answer)
+    assert health_checks.made == []
+
+
+def test_a_request_the_lane_cannot_answer_gets_the_health_check_as_usual(api, six, health_checks):
+    answer = health_checks(api, "/api/v2/versions/?project_id=999999")
+    assert answer.status_code == 404 and not _took_the_lane(answer)
+    assert health_checks.made == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_postgresql_dropped_is_replaced_without_an_error_page(api, health_checks):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL drops the connection")
+    import psycopg
+
+    project = ProjectFactory(name="six")
+    ProjectVersionFactory(project=project, version="1.0")
+    path = f"/api/v2/versions/?project_id={project.pk}"
+    first = health_checks(api, path)
+    dropped = connection.connection.info.backend_pid
+    params = connection.get_connection_params()
+    with psycopg.connect(**{**params, "autocommit": True}) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    again = health_checks(api, path)
+    assert again.status_code == 200 and _took_the_lane(again)
+    assert again.content == first.content
+    assert connection.connection.info.backend_pid != dropped
