@@ -90,6 +90,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/project/{distro}/{package}",
     ),
     Endpoint(
+        "v1-by-ecosystem",
+        "GET /api/by_ecosystem/<ecosystem>/<name>",
+        "/api/by_ecosystem/{ecosystem}/{ecosystem_project}",
+    ),
+    Endpoint(
         "v2-versions",
         "GET /api/v2/versions/?project_id=",
         "/api/v2/versions/?project_id={project_id}",
@@ -130,6 +135,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 def pick_parameters(projects: int) -> dict:
     """The project the detail pages ask for (bench.api.run's choice: the middle of the id
     range, at least 5 versions and 2 mappings), one of its Fedora packages (else any mapping),
+    the next project from a package index (for ``/api/by_ecosystem/``),
     a search word (the first four letters of its name), the words of ``html-search-random``
     (every project's first four letters, in a random order) and the page counts."""
     from bench.api.run import pick_parameters as api_pick
@@ -144,6 +150,15 @@ def pick_parameters(projects: int) -> dict:
     chosen = next((m for m in mapping if m.distro.name == "Fedora"), None) or mapping.first()
     if chosen is None:
         raise SystemExit(f"project {picked['project_id']} has no mapping")
+    # by_ecosystem names an index's ecosystem (a homepage is the ecosystem of the others).
+    by_ecosystem = (
+        Project.objects.filter(pk__gte=picked["project_id"])
+        .exclude(ecosystem_name__contains="/")
+        .order_by("pk")
+        .first()
+    )
+    if by_ecosystem is None:
+        raise SystemExit("no project from a package index to ask /api/by_ecosystem/ for")
     words = [name[:4] for name in Project.objects.values_list("name", flat=True)]
     random.Random(projects).shuffle(words)
     picked.update(
@@ -151,6 +166,8 @@ def pick_parameters(projects: int) -> dict:
         distro=chosen.distro.name,
         package=chosen.package_name,
         search=picked["name"][:4],
+        ecosystem=by_ecosystem.ecosystem_name,
+        ecosystem_project=by_ecosystem.name,
         projects=projects,
         html_pages=max(1, math.ceil(projects / HTML_PAGE_SIZE)),
     )
@@ -167,6 +184,8 @@ def resolve(endpoint: Endpoint, parameters: dict, page: int = 2) -> str:
         project_id=parameters["project_id"],
         distro=quote(parameters["distro"], safe=""),
         package=quote(parameters["package"], safe=""),
+        ecosystem=quote(parameters["ecosystem"], safe=""),
+        ecosystem_project=quote(parameters["ecosystem_project"], safe=""),
         search=quote(parameters["search"], safe=""),
         page=page,
     )

@@ -177,7 +177,8 @@ def run(args: argparse.Namespace) -> int:
     if parameters:
         header.append(
             f"project {parameters['project_id']} ({parameters['name']}), package "
-            f"{parameters['distro']}/{parameters['package']}, search "
+            f"{parameters['distro']}/{parameters['package']}, by_ecosystem "
+            f"{parameters['ecosystem']}/{parameters['ecosystem_project']}, search "
             f"{parameters['search']!r}, {parameters['html_pages']} HTML pages"
         )
     if cycles:
