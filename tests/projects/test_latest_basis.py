@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from backends import versions
 from backends.base import NotModified
 from projects import check, services
 from projects.models import Project, ProjectVersion
 from projects.scheduler.cycle import load_claimed
+from tests.backends.test_latest_basis import parses  # noqa: F401 (the fixture)
 from tests.projects.test_check import upstream, with_versions  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -20,19 +20,6 @@ def checked_as_scheduled(project: Project) -> Project:
     (loaded,) = load_claimed([project.pk])
     check.check_project(loaded)
     return Project.objects.get(pk=project.pk)
-
-
-@pytest.fixture
-def parses(monkeypatch):
-    count = {"n": 0}
-    make_version = versions.make_version
-
-    def counting(*args, **kwargs):
-        count["n"] += 1
-        return make_version(*args, **kwargs)
-
-    monkeypatch.setattr(versions, "make_version", counting)
-    return count
 
 
 def test_a_304_after_a_check_that_worked_the_latest_out_reads_no_version(upstream, parses):  # noqa: F811
